@@ -24,6 +24,7 @@ export const SANDBOX_ERROR_CODES = [
   'SANDBOX_BUSY',
   'SANDBOX_UNAVAILABLE',
   'SANDBOX_BAD_REQUEST',
+  'SANDBOX_PAYLOAD_TOO_LARGE',
   'SANDBOX_UNAUTHORIZED',
   'SANDBOX_NOT_FOUND',
   // The returned figure (packages/figure).
@@ -112,8 +113,12 @@ export interface RunStats {
   readonly warm: boolean;
 }
 
+/**
+ * The outcome of a run. A figure travels as the JSON text the sandbox produced and checked, so
+ * services can pass it on without parsing and re-serializing it.
+ */
 export type RunResult =
-  | { readonly ok: true; readonly figure: unknown; readonly figureJson: string; readonly stats: RunStats }
+  | { readonly ok: true; readonly figureJson: string; readonly stats: RunStats }
   | { readonly ok: false; readonly error: RunError; readonly stats?: Partial<RunStats> };
 
 // ---------------------------------------------------------------------------------------------
@@ -153,7 +158,7 @@ export interface StringColumn {
   readonly codes: Int32Array;
 }
 
-/** A date/time column as epoch milliseconds (UTC); becomes `Date` objects in the isolate. */
+/** A date/time column as epoch milliseconds (UTC); in the isolate, ISO strings (all-midnight columns as 'YYYY-MM-DD'), since a frozen Date can still be changed with setTime. */
 export interface DateColumn {
   readonly name: string;
   readonly kind: 'date';
