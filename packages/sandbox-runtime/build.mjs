@@ -1,0 +1,46 @@
+// Bundles the isolate runtime (src/isolate-entry.ts + arquero) into ONE classic script,
+// dist/runtime.js, that an isolate evaluates once per warm context. Plain JavaScript so the root
+// postinstall script can run it on whatever Node npm runs on.
+import { build } from 'esbuild';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Where the bundle is written. */
+export const RUNTIME_BUNDLE = resolve(here, 'dist/runtime.js');
+
+/**
+ * Build dist/runtime.js: an ES2023 IIFE, minified, with no imports and no globals other than the
+ * `__plotbox_boot` that isolate-entry.ts defines.
+ * @param {{ outfile?: string, minify?: boolean }} [options]
+ * @returns {Promise<string>} the path of the bundle
+ */
+export async function buildRuntime(options = {}) {
+  const outfile = options.outfile ?? RUNTIME_BUNDLE;
+  await mkdir(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [resolve(here, 'src/isolate-entry.ts')],
+    outfile,
+    bundle: true,
+    format: 'iife',
+    target: 'es2023',
+    // 'browser' resolves arquero's browser field, which swaps its node:fs stream reader for fetch;
+    // neither exists in an isolate, and the loaders that use them are left out of `aq`.
+    platform: 'browser',
+    mainFields: ['module', 'main'],
+    // flechette builds a TextDecoder/TextEncoder at load; a bare context has neither global.
+    inject: [resolve(here, 'src/text-codec-shim.ts')],
+    minify: options.minify ?? true,
+    legalComments: 'none',
+    charset: 'utf8',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const file = await buildRuntime();
+  console.log(`built ${file}`);
+}

@@ -1,0 +1,163 @@
+/**
+ * Columnar payload → frozen plain arrays, decoded lazily.
+ *
+ * Columns arrive in the isolate as typed arrays (cheap to copy in, DESIGN §3) and are turned
+ * into frozen plain arrays only when analyst code first touches them, because decoding costs
+ * milliseconds per 100k rows and most charts read two or three columns of a wide dataset.
+ * Runs inside the isolate: ECMAScript built-ins only.
+ */
+import type { Column } from '@plotbox/sandbox-protocol';
+
+/** What the host hands to `__plotbox_boot` / {@link createLazyColumns}: the dataset's rows. */
+export interface DatasetPayload {
+  readonly rowCount: number;
+  readonly columns: readonly Column[];
+}
+
+/** One decoded cell. Dates become ISO-8601 strings (see {@link decodeColumn}). */
+export type CellValue = number | string | boolean | null;
+
+/** A decoded column: a frozen plain array shared by `data` and `df`. */
+export type FrozenColumn = readonly CellValue[];
+
+/** A frozen, null-prototype object whose column properties decode on first read. */
+export type LazyColumns = Readonly<Record<string, FrozenColumn>>;
+
+/** Hooks for tests and benchmarks. */
+export interface LazyColumnsOptions {
+  /** Called once per column, when it is decoded. */
+  readonly onDecode?: (name: string) => void;
+}
+
+const MS_PER_DAY = 86_400_000;
+/** ±8.64e15 ms is the range a JavaScript Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Validate a payload's shape eagerly (so a malformed dataset fails at boot, not on first use)
+ * and return a frozen object of lazily decoded columns, plus its row count.
+ * @throws TypeError naming the column when a column's arrays do not match `rowCount`.
+ */
+export function createLazyColumns(payload: DatasetPayload, options: LazyColumnsOptions = {}): { readonly columns: LazyColumns; readonly names: readonly string[]; readonly rowCount: number } {
+  if (payload === null || typeof payload !== 'object') throw new TypeError('dataset payload must be an object');
+  const rowCount = payload.rowCount;
+  if (typeof rowCount !== 'number' || !Number.isSafeInteger(rowCount) || rowCount < 0) throw new TypeError('dataset rowCount must be a non-negative integer');
+  if (!Array.isArray(payload.columns)) throw new TypeError('dataset columns must be an array');
+  const holder = Object.create(null) as Record<string, FrozenColumn>;
+  const names: string[] = [];
+  const onDecode = options.onDecode;
+  for (const column of payload.columns as readonly Column[]) {
+    checkColumn(column, rowCount);
+    const name = column.name;
+    if (Object.hasOwn(holder, name)) throw new TypeError(`dataset has two columns named "${name}"`);
+    names.push(name);
+    let decoded: FrozenColumn | undefined;
+    Object.defineProperty(holder, name, {
+      enumerable: true,
+      configurable: false,
+      get: () => {
+        if (decoded === undefined) {
+          decoded = decodeColumn(column, rowCount);
+          onDecode?.(name);
+        }
+        return decoded;
+      },
+    });
+  }
+  return { columns: Object.freeze(holder), names: Object.freeze(names), rowCount };
+}
+
+function checkColumn(column: Column, rowCount: number): void {
+  if (column === null || typeof column !== 'object' || typeof column.name !== 'string') throw new TypeError('every dataset column needs a string name');
+  const where = `dataset column "${column.name}"`;
+  switch (column.kind) {
+    case 'string':
+      if (!(column.codes instanceof Int32Array) || column.codes.length !== rowCount) throw new TypeError(`${where}: codes must be an Int32Array of rowCount entries`);
+      if (!Array.isArray(column.dictionary) || !column.dictionary.every((s) => typeof s === 'string')) throw new TypeError(`${where}: dictionary must be an array of strings`);
+      return;
+    case 'number':
+    case 'date':
+      if (!(column.values instanceof Float64Array)) throw new TypeError(`${where}: values must be a Float64Array`);
+      break;
+    case 'int':
+      if (!(column.values instanceof Int32Array)) throw new TypeError(`${where}: values must be an Int32Array`);
+      break;
+    case 'bool':
+      if (!(column.values instanceof Uint8Array)) throw new TypeError(`${where}: values must be a Uint8Array`);
+      break;
+    default:
+      throw new TypeError(`${where}: unknown kind "${String((column as { kind?: unknown }).kind)}"`);
+  }
+  if (column.values.length !== rowCount) throw new TypeError(`${where}: values must have rowCount entries`);
+  if (column.valid !== undefined && (!(column.valid instanceof Uint8Array) || column.valid.length !== rowCount)) {
+    throw new TypeError(`${where}: valid must be a Uint8Array of rowCount entries`);
+  }
+}
+
+/**
+ * Decode one column into a frozen plain array (nulls as `null`).
+ *
+ * Dates become ISO-8601 strings rather than `Date` objects: a frozen `Date` can still be
+ * changed with `setTime`, so only strings keep "deep-frozen" honest. A column whose every value
+ * is a UTC midnight becomes `'YYYY-MM-DD'`, anything else `'YYYY-MM-DDTHH:mm:ss.sssZ'`; both
+ * sort as text, parse with `new Date(s)` and arquero's date ops, and are what Plotly's date
+ * axes read.
+ */
+export function decodeColumn(column: Column, rowCount: number): FrozenColumn {
+  // push() keeps V8's packed elements kinds; new Array(n) would start holey.
+  const out: CellValue[] = [];
+  switch (column.kind) {
+    case 'string': {
+      const { dictionary, codes } = column;
+      const size = dictionary.length;
+      for (let i = 0; i < rowCount; i++) {
+        const code = codes[i] as number;
+        out.push(code >= 0 && code < size ? (dictionary[code] as string) : null);
+      }
+      break;
+    }
+    case 'number':
+    case 'int': {
+      const { values, valid } = column;
+      if (valid === undefined) for (let i = 0; i < rowCount; i++) out.push(values[i] as number);
+      else for (let i = 0; i < rowCount; i++) out.push(valid[i] === 0 ? null : (values[i] as number));
+      break;
+    }
+    case 'bool': {
+      const { values, valid } = column;
+      for (let i = 0; i < rowCount; i++) out.push(valid !== undefined && valid[i] === 0 ? null : values[i] !== 0);
+      break;
+    }
+    case 'date':
+      decodeDates(column.values, column.valid, rowCount, out);
+      break;
+  }
+  return Object.freeze(out);
+}
+
+function decodeDates(values: Float64Array, valid: Uint8Array | undefined, rowCount: number, out: CellValue[]): void {
+  let dateOnly = true;
+  for (let i = 0; i < rowCount; i++) {
+    const ms = values[i] as number;
+    if ((valid === undefined || valid[i] !== 0) && ms % MS_PER_DAY !== 0 && Number.isFinite(ms)) {
+      dateOnly = false;
+      break;
+    }
+  }
+  // Datasets repeat dates heavily (730 days over 1M rows); formatting each once saves most of the cost.
+  const cache = new Map<number, string | null>();
+  for (let i = 0; i < rowCount; i++) {
+    if (valid !== undefined && valid[i] === 0) {
+      out.push(null);
+      continue;
+    }
+    const ms = values[i] as number;
+    let text = cache.get(ms);
+    if (text === undefined) {
+      text = Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : null;
+      if (text !== null && dateOnly) text = text.slice(0, text.indexOf('T'));
+      cache.set(ms, text);
+    }
+    out.push(text);
+  }
+}
