@@ -1,0 +1,93 @@
+// Runner section: the eight example charts at each size through `run()` (worker process + warm
+// isolate, end to end), the same snippets in-process with no sandbox, and the Depictio-style
+// baseline, in one table.
+import { EXAMPLE_CHARTS, createGlobals, serializeFigure } from '@plotbox/sandbox-runtime';
+import { createRunner } from '@plotbox/sandbox';
+import { DEFAULT_LIMITS } from '@plotbox/sandbox-protocol';
+import { baselineLatency, baselineUnavailable, type BaselineLatency } from './baseline.ts';
+import { fmt, pct, printTable, type LoadedSales, type SizeTag } from './data.ts';
+
+export interface RunnerBenchOptions {
+  readonly sizes: readonly SizeTag[];
+  readonly quick: boolean;
+  readonly load: (size: SizeTag) => LoadedSales;
+}
+
+type Globals = ReturnType<typeof createGlobals>;
+
+/** Runs a snippet in this process with the same globals, no isolate: the floor a sandbox adds to. */
+function inProcess(code: string): (g: Globals) => unknown {
+  const fn = new Function('df', 'aq', 'op', 'data', 'px', `${code}\n;return fig;`) as (...a: unknown[]) => unknown;
+  return (g) => fn(g.df, g.aq, g.op, g.data, g.px);
+}
+
+export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
+  const runsFor = (size: SizeTag): number => (opts.quick ? 5 : size === '1m' ? 10 : 20);
+  const runner = createRunner({ workers: 1, poolSize: 2 });
+  await runner.ready();
+  const limits = { ...DEFAULT_LIMITS, timeMs: 30_000, memoryMb: 256 };
+  const rows: string[][] = [];
+  const summary: { size: SizeTag; chart: string; plotbox: number; inproc: number; baseline?: number }[] = [];
+  try {
+    for (const size of opts.sizes) {
+      const { dataset, source } = opts.load(size);
+      console.log(`runner: ${size} (${dataset.rowCount} rows, data: ${source})`);
+      const payload = { rowCount: dataset.rowCount, columns: dataset.columns };
+      for (const chart of EXAMPLE_CHARTS) {
+        const n = runsFor(size);
+        // Warm up both paths (the first run also moves the dataset into the worker).
+        const fn = inProcess(chart.code);
+        for (let i = 0; i < 2; i++) {
+          const r = await runner.run({ code: chart.code, dataset, limits });
+          if (!r.ok) throw new Error(`${chart.name} ${size}: ${r.error.code} ${r.error.message}`);
+          serializeFigure(fn(createGlobals(payload)), limits.outputBytes);
+        }
+        const sandboxed: number[] = [];
+        const local: number[] = [];
+        let bytes = 0;
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const r = await runner.run({ code: chart.code, dataset, limits });
+          sandboxed.push(performance.now() - t0);
+          if (r.ok) bytes = r.stats.outputBytes;
+          const t1 = performance.now();
+          const s = serializeFigure(fn(createGlobals(payload)), limits.outputBytes);
+          local.push(performance.now() - t1);
+          if (!s.ok) throw new Error(`${chart.name} in-process: ${s.message}`);
+        }
+        summary.push({ size, chart: chart.name, plotbox: pct(sandboxed, 50), inproc: pct(local, 50) });
+        rows.push([size, chart.name, fmt(pct(sandboxed, 50)), fmt(pct(sandboxed, 95)), fmt(pct(local, 50)), String(bytes)]);
+      }
+    }
+  } finally {
+    await runner.close();
+  }
+
+  const why = baselineUnavailable();
+  let baseline: BaselineLatency[] = [];
+  if (why) console.log(`baseline unavailable: ${why}`);
+  else {
+    console.log('baseline: running the Depictio-style runner (one Python process per chart and size)...');
+    baseline = baselineLatency(opts.sizes, opts.quick ? 5 : 20, opts.quick ? 3 : 10);
+  }
+  const header = ['size', 'chart', 'plotbox p50', 'plotbox p95', 'in-process p50', 'overhead', 'target ≤1.5×+1', 'baseline p50', 'baseline ÷ plotbox', 'figure bytes'];
+  const table = rows.map((r, i) => {
+    const s = summary[i];
+    if (!s) return r;
+    const b = baseline.find((x) => x.snippet === s.chart && x.size === s.size);
+    const target = 1.5 * s.inproc + 1;
+    return [
+      r[0] ?? '',
+      r[1] ?? '',
+      r[2] ?? '',
+      r[3] ?? '',
+      r[4] ?? '',
+      `${fmt(s.plotbox - s.inproc)}`,
+      s.plotbox <= target ? 'met' : `missed (${fmt(target)})`,
+      b ? fmt(b.p50) : '—',
+      b ? `${(b.p50 / s.plotbox).toFixed(1)}×` : '—',
+      r[5] ?? '',
+    ];
+  });
+  printTable('Code Mode runner: latency per render, ms (histogram and box are binned/summarised in the sandbox; the baseline ships raw values)', header, table);
+}

@@ -1,0 +1,144 @@
+// Service section: the mixed eight-chart workload at 100k rows through the sandbox service's HTTP
+// API on loopback (dataset cached), at concurrency 1, 4 and 16; the same sequence through the
+// runner called directly in-process (to isolate the service's own overhead); and the
+// Depictio-style baseline's throughput with 2 workers, in the same run.
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { encodeArrowIPC } from '@plotbox/datasets';
+import { EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime';
+import { createRunner } from '@plotbox/sandbox';
+import { baselineThroughput, baselineUnavailable } from './baseline.ts';
+import { fmt, pct, printTable, type LoadedSales, type SizeTag } from './data.ts';
+
+export interface ServiceBenchOptions {
+  readonly quick: boolean;
+  readonly load: (size: SizeTag) => LoadedSales;
+}
+
+const MAIN = resolve(import.meta.dirname, '../services/sandbox/src/main.ts');
+
+async function startService(token: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = fork(MAIN, [], {
+    execArgv: ['--no-node-snapshot'],
+    env: { PATH: process.env.PATH ?? '', SANDBOX_TOKEN: token, SANDBOX_PORT: '0', SANDBOX_WORKERS: String(availableParallelism()), SANDBOX_MAX_QUEUE: '4096' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((res, rej) => {
+    child.on('message', (m: { type?: string; port?: number }) => m.type === 'listening' && m.port && res(m.port));
+    child.on('exit', (c) => rej(new Error(`sandbox exited ${c}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 400 && (await fetch(`${url}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+  return {
+    url,
+    stop: () =>
+      new Promise((res) => {
+        child.once('exit', () => res());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface Sample {
+  readonly chart: string;
+  readonly ms: number;
+  readonly workerMs: number;
+}
+
+/** Runs `total` requests with `concurrency` lanes over the eight charts round-robin. */
+async function drive(total: number, concurrency: number, once: (chart: number) => Promise<{ ms: number; workerMs: number }>): Promise<{ samples: Sample[]; seconds: number }> {
+  const samples: Sample[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const c = i % EXAMPLE_CHARTS.length;
+        const r = await once(c);
+        samples.push({ chart: EXAMPLE_CHARTS[c]?.name ?? '', ...r });
+      }
+    }),
+  );
+  return { samples, seconds: (performance.now() - t0) / 1000 };
+}
+
+export async function serviceBench(opts: ServiceBenchOptions): Promise<void> {
+  const { dataset, source } = opts.load('100k');
+  const arrow = encodeArrowIPC(dataset.columns);
+  const token = randomBytes(32).toString('base64url');
+  const perLevel = opts.quick ? 80 : 400;
+  console.log(`service: 100k rows (data: ${source}), ${availableParallelism()} workers, ${perLevel} renders per concurrency level`);
+
+  // 1. Direct: the runner in this process, no HTTP. Its latency is what the service adds to.
+  const runner = createRunner({ workers: availableParallelism() });
+  await runner.ready();
+  const direct = async (c: number): Promise<{ ms: number; workerMs: number }> => {
+    const t = performance.now();
+    const r = await runner.run({ code: EXAMPLE_CHARTS[c]?.code ?? '', dataset });
+    if (!r.ok) throw new Error(`${EXAMPLE_CHARTS[c]?.name}: ${r.error.code} ${r.error.message}`);
+    return { ms: performance.now() - t, workerMs: r.stats.durationMs };
+  };
+  await drive(EXAMPLE_CHARTS.length * availableParallelism() * 3, availableParallelism(), direct);
+  const directRun = await drive(perLevel / 2, 1, direct);
+  await runner.close();
+
+  // 2. Through the service.
+  const svc = await startService(token);
+  const rows: string[][] = [];
+  const overheadRows: string[][] = [];
+  try {
+    const auth = { authorization: `Bearer ${token}` };
+    const put = await fetch(`${svc.url}/v1/datasets/${dataset.sha256}`, { method: 'PUT', headers: auth, body: arrow });
+    if (put.status !== 201) throw new Error(`dataset upload failed: ${put.status}`);
+    const viaHttp = async (c: number): Promise<{ ms: number; workerMs: number }> => {
+      const t = performance.now();
+      const res = await fetch(`${svc.url}/v1/runs`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ code: EXAMPLE_CHARTS[c]?.code, dataset: { sha256: dataset.sha256 }, project: `p${c % 3}` }),
+      });
+      const text = await res.text();
+      const ms = performance.now() - t;
+      if (res.status !== 200) throw new Error(`${EXAMPLE_CHARTS[c]?.name}: ${res.status} ${text.slice(0, 200)}`);
+      const statsAt = text.lastIndexOf('"stats":');
+      const stats = JSON.parse(text.slice(statsAt + 8, -1)) as { durationMs: number };
+      return { ms, workerMs: stats.durationMs };
+    };
+    // Warm every worker on every chart (and move the dataset into each worker once).
+    await drive(EXAMPLE_CHARTS.length * availableParallelism() * 3, availableParallelism(), viaHttp);
+    for (const concurrency of [1, 4, 16]) {
+      const { samples, seconds } = await drive(concurrency === 1 ? perLevel / 2 : perLevel, concurrency, viaHttp);
+      const ms = samples.map((s) => s.ms);
+      rows.push([String(concurrency), String(samples.length), (samples.length / seconds).toFixed(1), fmt(pct(ms, 50)), fmt(pct(ms, 95))]);
+      if (concurrency === 1) {
+        for (const chart of EXAMPLE_CHARTS) {
+          const http = samples.filter((s) => s.chart === chart.name);
+          const dir = directRun.samples.filter((s) => s.chart === chart.name);
+          const httpP50 = pct(http.map((s) => s.ms), 50);
+          const dirP50 = pct(dir.map((s) => s.ms), 50);
+          const workerP50 = pct(http.map((s) => s.workerMs), 50);
+          overheadRows.push([chart.name, fmt(httpP50), fmt(dirP50), fmt(workerP50), fmt(httpP50 - dirP50), fmt(httpP50 - workerP50)]);
+        }
+      }
+    }
+  } finally {
+    await svc.stop();
+  }
+
+  const why = baselineUnavailable();
+  let baseline: number | undefined;
+  if (why) console.log(`baseline unavailable: ${why}`);
+  else {
+    console.log('baseline: Depictio-style throughput, 2 Python workers, mixed eight charts at 100k...');
+    baseline = baselineThroughput('100k', 2, opts.quick ? 32 : 96);
+  }
+  printTable('Sandbox service over HTTP, mixed eight charts at 100k rows (dataset cached)', ['concurrency', 'renders', 'renders/s', 'p50 ms', 'p95 ms'], [
+    ...rows,
+    ['baseline (2 workers)', '', baseline ? baseline.toFixed(1) : 'unavailable', '', ''],
+  ]);
+  printTable('Service overhead at concurrency 1, p50 ms (target: HTTP − direct ≤ 1 ms)', ['chart', 'HTTP', 'direct run()', 'in worker', 'HTTP − direct', 'HTTP − worker'], overheadRows);
+}

@@ -1,0 +1,94 @@
+import type { Limits, RunError } from '@plotbox/sandbox-protocol';
+
+/** File name the analyst's script is compiled under; stack frames naming it are theirs. */
+export const CHART_FILENAME = 'chart.js';
+
+/** Longest error message passed back to the analyst (a thrown 100 MB string must not travel). */
+export const MAX_MESSAGE_CHARS = 1000;
+
+/** What the host knew when the error arrived. */
+export interface ErrorContext {
+  /** The host's wall-clock deadline fired and disposed the isolate. */
+  readonly deadlineHit: boolean;
+  /** The isolate's memory limit was exceeded (isolated-vm disposed it). */
+  readonly limits: Limits;
+  /** Which phase failed: analyst code, or the boot/serialize steps around it. */
+  readonly phase: 'boot' | 'code' | 'output';
+}
+
+// isolated-vm reports limits only as message strings. These are the strings (pinned by
+// isolate-errors.test.ts against the installed isolated-vm, so an upgrade that changes them fails
+// a test instead of silently turning limits into generic runtime errors).
+const TIMEOUT_MESSAGES = ['Script execution timed out.'];
+const MEMORY_PATTERNS = [
+  /disposed during execution due to memory limit/i,
+  /^Array buffer allocation failed$/,
+  /^Invalid string length$/,
+  /out of memory/i,
+];
+const DISPOSED_PATTERNS = [/Isolate was disposed during execution/i, /Isolate is disposed/i];
+const NON_ERROR_THROWN = /was not an instance of `Error`/;
+
+/**
+ * Turns anything isolated-vm threw into the analyst-facing error. The single place where
+ * isolated-vm's message strings are interpreted (DESIGN §3).
+ */
+export function classifyIsolateError(err: unknown, ctx: ErrorContext): RunError {
+  const message = messageOf(err);
+  if (ctx.deadlineHit || TIMEOUT_MESSAGES.includes(message)) return timeoutError(ctx.limits);
+  if (MEMORY_PATTERNS.some((re) => re.test(message))) return memoryError(ctx.limits);
+  if (DISPOSED_PATTERNS.some((re) => re.test(message))) {
+    // Disposed without our deadline firing: isolated-vm hit the memory limit.
+    return memoryError(ctx.limits);
+  }
+  if (ctx.phase === 'boot') {
+    return { code: 'SANDBOX_DATASET_INVALID', message: `The dataset could not be prepared for this chart: ${truncate(message)}` };
+  }
+  const where = chartPosition(err);
+  const text = NON_ERROR_THROWN.test(message)
+    ? 'Your code threw a value that is not an Error (throw new Error("...") to report a problem).'
+    : truncate(message || 'Your code failed without a message.');
+  return {
+    code: 'SANDBOX_RUNTIME_ERROR',
+    message: where ? `${text} (line ${where.line})` : text,
+    ...(where ?? {}),
+  };
+}
+
+/** The error for a run that exceeded its wall-clock limit. */
+export function timeoutError(limits: Limits): RunError {
+  return {
+    code: 'SANDBOX_TIMEOUT',
+    message: `Your code ran longer than the ${limits.timeMs} ms time limit. Look for a loop that never ends, or aggregate before plotting.`,
+    limit: { name: 'timeMs', value: limits.timeMs },
+  };
+}
+
+/** The error for a run that exceeded its memory limit. */
+export function memoryError(limits: Limits): RunError {
+  return {
+    code: 'SANDBOX_MEMORY',
+    message: `Your code used more than the ${limits.memoryMb} MiB memory limit. Aggregate or sample the data instead of building large arrays or strings.`,
+    limit: { name: 'memoryMb', value: limits.memoryMb },
+  };
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return typeof err.message === 'string' ? err.message : '';
+  if (typeof err === 'string') return err;
+  return '';
+}
+
+function truncate(s: string): string {
+  return s.length > MAX_MESSAGE_CHARS ? `${s.slice(0, MAX_MESSAGE_CHARS)}…` : s;
+}
+
+const FRAME = /chart\.js:(\d+):(\d+)/;
+
+/** The first stack frame in the analyst's script: where their code failed (or called the failing helper). */
+export function chartPosition(err: unknown): { line: number; column: number } | undefined {
+  if (!(err instanceof Error) || typeof err.stack !== 'string') return undefined;
+  const m = FRAME.exec(err.stack);
+  if (!m) return undefined;
+  return { line: Number(m[1]), column: Number(m[2]) };
+}

@@ -1,0 +1,143 @@
+import ivm from 'isolated-vm';
+
+/** A fresh isolate with the runtime loaded and the context hardened, ready for exactly one run. */
+export interface WarmIsolate {
+  readonly isolate: ivm.Isolate;
+  readonly context: ivm.Context;
+  /** `__plotbox_boot`, removed from the global object before any analyst code can see it. */
+  readonly boot: ivm.Reference<(payload: unknown, options: unknown) => unknown>;
+  readonly memoryMb: number;
+  /** Taken from the warm pool (true) or made on demand (false). */
+  warm: boolean;
+}
+
+export interface IsolatePoolOptions {
+  /** The bundled runtime script (packages/sandbox-runtime/dist/runtime.js). */
+  readonly runtimeSource: string;
+  /** How many warm isolates to keep ready. */
+  readonly size: number;
+  /** Memory limit of the warm isolates, MiB. Runs that need more get a cold isolate. */
+  readonly memoryMb: number;
+  /** Called when V8 reports it lost control of an isolate; the process must end. */
+  readonly onCatastrophicError: (message: string) => void;
+}
+
+export interface IsolatePool {
+  /** A warm isolate if one with enough memory is ready, else a new one made now. */
+  take(memoryMb: number): Promise<WarmIsolate>;
+  /** Number of warm isolates ready. */
+  readonly ready: number;
+  /** Resolves once the pool is full (used for readiness). */
+  filled(): Promise<void>;
+  /** Dispose everything; the pool does not refill afterwards. */
+  close(): void;
+}
+
+const RUNTIME_FILENAME = 'plotbox-runtime.js';
+
+// Run once per isolate after the runtime is loaded and before any analyst code: removes what can
+// reach outside pure computation, allocate memory the limit does not count, or run analyst code
+// outside the time limit (a thrown Proxy is inspected by isolated-vm after the run's timeout, and
+// can spin forever; error-formatting hooks likewise). The runtime's boot removes its own set too;
+// this is the host's own list, so it holds whatever the runtime does.
+const HARDEN = `(() => {
+  const g = globalThis;
+  for (const name of ['Proxy', 'WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry', 'WeakRef', 'eval']) {
+    try { delete g[name]; } catch {}
+  }
+  Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: false, configurable: false });
+  Object.defineProperty(Error, 'captureStackTrace', { value: undefined, writable: false, configurable: false });
+  Object.defineProperty(Error, 'stackTraceLimit', { value: 10, writable: false, configurable: false });
+})();`;
+
+/**
+ * A pool of single-use isolates. Each has the runtime compiled (from V8 code cache produced here,
+ * never taken from outside) and evaluated, so a run only pays for copying its data in.
+ */
+export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
+  if (!options.runtimeSource) throw new Error('runtimeSource is required');
+  if (!Number.isInteger(options.size) || options.size < 0) throw new Error('size must be a whole number');
+  if (!(options.memoryMb >= 8)) throw new Error('memoryMb must be at least 8');
+
+  const warm: WarmIsolate[] = [];
+  let cachedData: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  let closed = false;
+  let filling: Promise<void> | undefined;
+  const waiters: (() => void)[] = [];
+
+  async function create(memoryMb: number): Promise<WarmIsolate> {
+    const isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: options.onCatastrophicError });
+    try {
+      const context = await isolate.createContext();
+      // The typings omit the cachedData fields compileScript adds to its result.
+      const script = (await isolate.compileScript(options.runtimeSource, {
+        filename: RUNTIME_FILENAME,
+        ...(cachedData ? { cachedData } : { produceCachedData: true }),
+      })) as ivm.Script & ivm.CachedDataResult;
+      if (!cachedData && script.cachedData) cachedData = script.cachedData;
+      await script.run(context, { timeout: 5000 });
+      script.release();
+      const boot = (await context.global.get('__plotbox_boot', { reference: true })) as WarmIsolate['boot'];
+      if (boot.typeof !== 'function') throw new Error('runtime bundle did not define __plotbox_boot');
+      await context.global.delete('__plotbox_boot');
+      await context.eval(HARDEN, { timeout: 1000 });
+      return { isolate, context, boot, memoryMb, warm: false };
+    } catch (err) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw err;
+    }
+  }
+
+  function refill(): void {
+    if (closed || filling) return;
+    filling = (async () => {
+      try {
+        while (!closed && warm.length < options.size) {
+          const entry = await create(options.memoryMb);
+          if (closed) {
+            entry.isolate.dispose();
+            break;
+          }
+          entry.warm = true;
+          warm.push(entry);
+        }
+      } finally {
+        filling = undefined;
+        if (warm.length >= options.size) for (const w of waiters.splice(0)) w();
+      }
+    })();
+    // A failure to create an isolate is reported through take()/filled(); refill stops quietly.
+    filling.catch(() => undefined);
+  }
+
+  refill();
+
+  return {
+    async take(memoryMb: number): Promise<WarmIsolate> {
+      if (closed) throw new Error('pool closed');
+      let entry: WarmIsolate | undefined;
+      if (memoryMb <= options.memoryMb) {
+        while (warm.length > 0 && !entry) {
+          const candidate = warm.shift();
+          if (candidate && !candidate.isolate.isDisposed) entry = candidate;
+        }
+      }
+      // Refill after the caller has its isolate: the next run should find one warm.
+      setImmediate(refill);
+      return entry ?? create(Math.max(memoryMb, 8));
+    },
+    get ready() {
+      return warm.length;
+    },
+    filled(): Promise<void> {
+      if (warm.length >= options.size) return Promise.resolve();
+      refill();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    close(): void {
+      closed = true;
+      for (const entry of warm.splice(0)) if (!entry.isolate.isDisposed) entry.isolate.dispose();
+      for (const w of waiters.splice(0)) w();
+    },
+  };
+}

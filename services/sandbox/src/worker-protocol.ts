@@ -1,0 +1,34 @@
+import type { Column, Limits, RunResult } from '@plotbox/sandbox-protocol';
+
+/** Configuration a worker process is started with (passed as JSON in argv). */
+export interface WorkerConfig {
+  /** Absolute path of the bundled runtime script. */
+  readonly runtimePath: string;
+  /** Warm isolates kept ready. */
+  readonly poolSize: number;
+  /** Memory limit of warm isolates, MiB. */
+  readonly warmMemoryMb: number;
+  /** Bytes of datasets the worker keeps (LRU). */
+  readonly cacheBytes: number;
+  /** Grace after a run's time limit before the worker disposes the isolate, ms. */
+  readonly graceMs: number;
+}
+
+export type ParentMessage =
+  | { readonly type: 'dataset'; readonly id: number; readonly sha256: string; readonly rowCount: number; readonly columns: readonly Column[] }
+  | { readonly type: 'dataset-arrow'; readonly id: number; readonly sha256: string; readonly bytes: Uint8Array }
+  | { readonly type: 'run'; readonly id: number; readonly js: string; readonly sha256: string; readonly limits: Limits };
+
+export type WorkerMessage =
+  | { readonly type: 'ready'; readonly pool: number }
+  | { readonly type: 'dataset-ok'; readonly id: number; readonly sha256: string; readonly rowCount: number; readonly evicted: readonly string[] }
+  | { readonly type: 'dataset-error'; readonly id: number; readonly sha256: string; readonly message: string }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly result: RunResult;
+      readonly evicted: readonly string[];
+      readonly pool: number;
+      /** The worker is exiting after this result (an isolate outlived its deadline): send it nothing more. */
+      readonly retiring: boolean;
+    };

@@ -1,0 +1,126 @@
+// A sandbox worker process: holds a warm pool of single-use isolates and a cache of datasets, and
+// runs one chart at a time for its supervisor over IPC. Started by the runner with
+// `--no-node-snapshot`; the supervisor restarts it if it dies, so nothing here tries to limp on.
+import { readFileSync } from 'node:fs';
+import ivm from 'isolated-vm';
+import { decodeArrowIPC } from '@plotbox/datasets';
+import type { Column, RunResult } from '@plotbox/sandbox-protocol';
+import { createIsolatePool } from './isolate-pool.ts';
+import { executeRun, type HeldDataset } from './execute.ts';
+import type { ParentMessage, WorkerConfig, WorkerMessage } from './worker-protocol.ts';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
+const send = (msg: WorkerMessage): Promise<void> =>
+  new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(msg, undefined, {}, () => resolve());
+  });
+
+const pool = createIsolatePool({
+  runtimeSource: readFileSync(config.runtimePath, 'utf8'),
+  size: config.poolSize,
+  memoryMb: config.warmMemoryMb,
+  onCatastrophicError: (message) => {
+    // V8 lost control of an isolate: nothing in this process can be trusted to finish.
+    process.stderr.write(`sandbox worker: catastrophic isolate error: ${message}\n`);
+    process.abort();
+  },
+});
+
+/** Datasets by sha256, least recently used first (Map keeps insertion order). */
+const datasets = new Map<string, HeldDataset>();
+let heldBytes = 0;
+
+function hold(sha256: string, rowCount: number, columns: readonly Column[]): string[] {
+  const existing = datasets.get(sha256);
+  if (existing) {
+    datasets.delete(sha256);
+    datasets.set(sha256, existing);
+    return [];
+  }
+  let bytes = 0;
+  for (const c of columns) {
+    if (c.kind === 'string') bytes += c.codes.byteLength + c.dictionary.reduce((n, s) => n + 2 * s.length + 16, 0);
+    else bytes += c.values.byteLength + (c.valid?.byteLength ?? 0);
+  }
+  const payload = new ivm.ExternalCopy({ rowCount, columns });
+  const held: HeldDataset = { sha256, rowCount, bytes, payload };
+  datasets.set(sha256, held);
+  heldBytes += bytes;
+  const evicted: string[] = [];
+  for (const [key, value] of datasets) {
+    if (heldBytes <= config.cacheBytes || key === sha256) break;
+    datasets.delete(key);
+    heldBytes -= value.bytes;
+    value.payload.release();
+    evicted.push(key);
+  }
+  return evicted;
+}
+
+let queue: Promise<void> = Promise.resolve();
+let tainted = false;
+
+process.on('message', (msg: ParentMessage) => {
+  // One run at a time: runs are CPU-bound and the supervisor spreads them over workers.
+  queue = queue.then(() => handle(msg)).catch((err: unknown) => {
+    process.stderr.write(`sandbox worker: ${err instanceof Error ? err.message : String(err)}\n`);
+  });
+});
+
+async function handle(msg: ParentMessage): Promise<void> {
+  switch (msg.type) {
+    case 'dataset': {
+      const evicted = hold(msg.sha256, msg.rowCount, msg.columns);
+      void send({ type: 'dataset-ok', id: msg.id, sha256: msg.sha256, rowCount: msg.rowCount, evicted });
+      return;
+    }
+    case 'dataset-arrow': {
+      let decoded;
+      try {
+        decoded = decodeArrowIPC(msg.bytes);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : 'unreadable dataset';
+        void send({ type: 'dataset-error', id: msg.id, sha256: msg.sha256, message: message.slice(0, 500) });
+        return;
+      }
+      const evicted = hold(msg.sha256, decoded.rowCount, decoded.columns);
+      void send({ type: 'dataset-ok', id: msg.id, sha256: msg.sha256, rowCount: decoded.rowCount, evicted });
+      return;
+    }
+    case 'run': {
+      const dataset = datasets.get(msg.sha256);
+      let result: RunResult;
+      if (!dataset) {
+        result = { ok: false, error: { code: 'SANDBOX_DATASET_MISSING', message: 'The sandbox does not hold this dataset.' } };
+      } else {
+        datasets.delete(msg.sha256);
+        datasets.set(msg.sha256, dataset);
+        result = await executeRun(pool, {
+          js: msg.js,
+          dataset,
+          limits: msg.limits,
+          graceMs: config.graceMs,
+          onForcedDispose: () => {
+            tainted = true;
+          },
+        });
+      }
+      await send({ type: 'result', id: msg.id, result, evicted: [], pool: pool.ready, retiring: tainted });
+      if (tainted) {
+        // An isolate outlived its deadline; it may still hold a thread. Start afresh (the
+        // supervisor replaces this process) rather than run the next chart beside it.
+        pool.close();
+        process.disconnect();
+      }
+      return;
+    }
+  }
+}
+
+process.on('disconnect', () => {
+  pool.close();
+  process.exit(0);
+});
+
+void pool.filled().then(() => send({ type: 'ready', pool: pool.ready }));
