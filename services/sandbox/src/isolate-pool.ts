@@ -20,6 +20,12 @@ export interface IsolatePoolOptions {
   readonly memoryMb: number;
   /** Called when V8 reports it lost control of an isolate; the process must end. */
   readonly onCatastrophicError: (message: string) => void;
+  /**
+   * Trusted code run once in a throwaway isolate after the runtime, before the code cache is
+   * made, so the cache holds bytecode for the functions a typical chart calls (not just the
+   * bundle's top level). Given the booted globals, like a chart.
+   */
+  readonly warmUp?: { readonly payload: unknown; readonly scripts: readonly string[] };
 }
 
 export interface IsolatePool {
@@ -61,11 +67,44 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
 
   const warm: WarmIsolate[] = [];
   let cachedData: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  let codeCache: Promise<ivm.ExternalCopy<ArrayBuffer> | undefined> | undefined;
   let closed = false;
   let filling: Promise<void> | undefined;
   const waiters: (() => void)[] = [];
 
+  /**
+   * Produces V8 code cache for the runtime after exercising it: compiling the same source again in
+   * the same isolate returns the already-compiled functions (V8's per-isolate compilation cache),
+   * so the cache carries their bytecode and fresh isolates skip lazy compilation of everything a
+   * chart touches. Made here, from our own bundle; never taken from outside.
+   */
+  async function buildCodeCache(): Promise<ivm.ExternalCopy<ArrayBuffer> | undefined> {
+    const isolate = new ivm.Isolate({ memoryLimit: 512, onCatastrophicError: options.onCatastrophicError });
+    try {
+      const context = await isolate.createContext();
+      const script = await isolate.compileScript(options.runtimeSource, { filename: RUNTIME_FILENAME });
+      await script.run(context, { timeout: 10_000 });
+      if (options.warmUp) {
+        const boot = (await context.global.get('__plotbox_boot', { reference: true })) as ivm.Reference<(...args: unknown[]) => unknown>;
+        const serialize = (await boot.apply(undefined, [new ivm.ExternalCopy(options.warmUp.payload).copyInto(), new ivm.ExternalCopy({ maxBytes: 64 << 20 }).copyInto()], {
+          timeout: 10_000,
+          result: { reference: true },
+        })) as ivm.Reference<() => unknown>;
+        for (const code of options.warmUp.scripts) {
+          // Each chart in its own function scope (their top-level names would clash across scripts).
+          await context.eval(`var fig = (() => { let fig;\n${code}\n; return fig; })();`, { timeout: 10_000 }).catch(() => undefined);
+          await serialize.apply(undefined, [], { timeout: 10_000 }).catch(() => undefined);
+        }
+      }
+      const again = (await isolate.compileScript(options.runtimeSource, { filename: RUNTIME_FILENAME, produceCachedData: true })) as ivm.Script & ivm.CachedDataResult;
+      return again.cachedData;
+    } finally {
+      if (!isolate.isDisposed) isolate.dispose();
+    }
+  }
+
   async function create(memoryMb: number): Promise<WarmIsolate> {
+    cachedData ??= await (codeCache ??= buildCodeCache().catch(() => undefined));
     const isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: options.onCatastrophicError });
     try {
       const context = await isolate.createContext();

@@ -3,7 +3,8 @@
 // `--no-node-snapshot`; the supervisor restarts it if it dies, so nothing here tries to limp on.
 import { readFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
-import { decodeArrowIPC } from '@plotbox/datasets';
+import { decodeArrowIPC, generateSales } from '@plotbox/datasets';
+import { EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime/examples';
 import type { Column, RunResult } from '@plotbox/sandbox-protocol';
 import { createIsolatePool } from './isolate-pool.ts';
 import { executeRun, type HeldDataset } from './execute.ts';
@@ -20,6 +21,9 @@ const pool = createIsolatePool({
   runtimeSource: readFileSync(config.runtimePath, 'utf8'),
   size: config.poolSize,
   memoryMb: config.warmMemoryMb,
+  // The code cache is made after running the example charts on a small synthetic dataset, so it
+  // holds bytecode for what charts typically call.
+  warmUp: { payload: { rowCount: 2000, columns: generateSales(2000, 1) }, scripts: EXAMPLE_CHARTS.map((c) => c.code) },
   onCatastrophicError: (message) => {
     // V8 lost control of an isolate: nothing in this process can be trusted to finish.
     process.stderr.write(`sandbox worker: catastrophic isolate error: ${message}\n`);
