@@ -31,6 +31,8 @@ export interface IsolatePoolOptions {
 export interface IsolatePool {
   /** A warm isolate if one with enough memory is ready, else a new one made now. */
   take(memoryMb: number): Promise<WarmIsolate>;
+  /** Top the pool up in the background; call when no run is in progress so it does not compete for CPU. */
+  refill(): void;
   /** Number of warm isolates ready. */
   readonly ready: number;
   /** Resolves once the pool is full (used for readiness). */
@@ -161,10 +163,11 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
           if (candidate && !candidate.isolate.isDisposed) entry = candidate;
         }
       }
-      // Refill after the caller has its isolate: the next run should find one warm.
-      setImmediate(refill);
+      // No refill here: the caller refills once its run is over, so isolate creation does not
+      // compete with the run for the CPU.
       return entry ?? create(Math.max(memoryMb, 8));
     },
+    refill,
     get ready() {
       return warm.length;
     },

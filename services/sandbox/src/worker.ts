@@ -111,6 +111,7 @@ async function handle(msg: ParentMessage): Promise<void> {
         });
       }
       await send({ type: 'result', id: msg.id, result, evicted: [], pool: pool.ready, retiring: tainted });
+      if (!tainted) pool.refill();
       if (tainted) {
         // An isolate outlived its deadline; it may still hold a thread. Start afresh (the
         // supervisor replaces this process) rather than run the next chart beside it.
