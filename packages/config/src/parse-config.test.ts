@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError, describeConfig, parseConfig, redactConnectionString } from './parse-config.ts';
+
+const noFile = (): string => {
+  throw new Error('no file');
+};
+const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const keysJson = JSON.stringify({
+  keys: [{ kid: 'k1', publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }), privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) }],
+});
+const prod = {
+  PLOTBOX_ENV: 'production',
+  PLOTBOX_PUBLIC_URL: 'https://plotbox.example.com',
+  PLOTBOX_JWT_KEYS: keysJson,
+  SANDBOX_TOKEN: 'x'.repeat(40),
+};
+
+test('dev defaults: loopback 8080, dev keys in the data dir, SPEC §4 lifetimes and limits, frozen', () => {
+  const c = parseConfig({}, noFile);
+  assert.equal(c.env, 'dev');
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.port, 8080);
+  assert.equal(c.publicOrigin, 'http://127.0.0.1:8080');
+  assert.equal(c.secureCookies, false);
+  assert.deepEqual(c.jwt.keys, { source: 'dev', dir: '.data/keys' });
+  assert.equal(c.jwt.accessTtlSec, 900);
+  assert.deepEqual(c.session, { idleMs: 3_600_000, absoluteMs: 30 * 24 * 3_600_000 });
+  assert.deepEqual(c.rateLimits.login, { limit: 10, windowMs: 60_000 });
+  assert.deepEqual(c.rateLimits.api, { limit: 200, windowMs: 60_000 });
+  assert.deepEqual(c.lockout, { maxFailures: 5, lockMs: 15 * 60_000 });
+  assert.equal(c.maxBodyBytes, 1024 * 1024);
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.jwt) && Object.isFrozen(c.rateLimits.login));
+});
+
+test('unknown PLOTBOX_ variables are refused; other prefixes are ignored', () => {
+  assert.throws(() => parseConfig({ PLOTBOX_PROT: '1' }, noFile), /unknown setting PLOTBOX_PROT/);
+  assert.doesNotThrow(() => parseConfig({ HOME: '/root', SANDBOX_WORKERS: '2' }, noFile));
+});
+
+test('production: requires keys, https public URL, sandbox token; refuses weak settings', () => {
+  const c = parseConfig(prod, noFile);
+  assert.equal(c.secureCookies, true);
+  assert.equal(c.jwt.keys.source, 'configured');
+  const { PLOTBOX_JWT_KEYS: _k, ...noKeys } = prod;
+  assert.throws(() => parseConfig(noKeys, noFile), /PLOTBOX_JWT_KEYS/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_PUBLIC_URL: 'http://plotbox.example.com' }, noFile), /https/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_ACCESS_TOKEN_TTL_SEC: '5' }, noFile), /TTL/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_SESSION_IDLE_MIN: '1' }, noFile), /IDLE/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_ARGON2_MEMORY_KIB: '4096' }, noFile), /Argon2/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_ARGON2_TIME_COST: '1' }, noFile), /Argon2/);
+  const { SANDBOX_TOKEN: _t, ...noSandbox } = prod;
+  assert.throws(() => parseConfig(noSandbox, noFile), /SANDBOX_TOKEN/);
+  // the same weak values are fine in dev
+  assert.doesNotThrow(() => parseConfig({ PLOTBOX_ACCESS_TOKEN_TTL_SEC: '5', PLOTBOX_ARGON2_MEMORY_KIB: '1024', PLOTBOX_ARGON2_TIME_COST: '1' }, noFile));
+});
+
+test('*_FILE secrets are read through the injected reader; both forms together are refused', () => {
+  const files: Record<string, string> = { '/run/keys.json': `${keysJson}\n`, '/run/pw': 'correct horse battery staple\n', '/run/mongo': 'mongodb://u:p4ss@db1:27017,db2/plotbox?tls=true\n' };
+  const read = (p: string): string => {
+    const v = files[p];
+    if (v === undefined) throw new Error('ENOENT');
+    return v;
+  };
+  const c = parseConfig(
+    { ...prod, PLOTBOX_JWT_KEYS: undefined, PLOTBOX_JWT_KEYS_FILE: '/run/keys.json', PLOTBOX_ADMIN_EMAIL: 'a@example.com', PLOTBOX_ADMIN_PASSWORD_FILE: '/run/pw', MONGODB_URI_FILE: '/run/mongo' },
+    read,
+  );
+  assert.equal(c.bootstrapAdmin?.password, 'correct horse battery staple');
+  assert.equal(c.mongo?.dbName, 'plotbox');
+  assert.throws(() => parseConfig({ PLOTBOX_ADMIN_EMAIL: 'a@example.com', PLOTBOX_ADMIN_PASSWORD: 'x', PLOTBOX_ADMIN_PASSWORD_FILE: '/run/pw' }, read), /not both/);
+  assert.throws(() => parseConfig({ SANDBOX_TOKEN_FILE: '/nope' }, read), /SANDBOX_TOKEN_FILE cannot be read/);
+});
+
+test('error messages and describeConfig never contain secret values; connection strings show hosts only', () => {
+  const secretPw = 'Sup3r-Secret-Admin-Passw0rd';
+  const c = parseConfig({ ...prod, PLOTBOX_ADMIN_EMAIL: 'a@example.com', PLOTBOX_ADMIN_PASSWORD: secretPw, MONGODB_URI: 'mongodb://root:hunter2hunter2@mongo.internal:27017/pb?authSource=admin' }, noFile);
+  const described = JSON.stringify(describeConfig(c));
+  for (const s of [secretPw, 'hunter2hunter2', 'root:', 'PRIVATE KEY', 'x'.repeat(40)]) assert.ok(!described.includes(s), s);
+  assert.ok(described.includes('mongodb://mongo.internal:27017'));
+  assert.equal(redactConnectionString('mongodb+srv://u:p@cluster0.example.net/db?x=1'), 'mongodb+srv://cluster0.example.net');
+  for (const bad of [{ MONGODB_URI: 'postgres://u:hunter2hunter2@h' }, { PLOTBOX_JWT_KEYS: '{"keys":[{"kid":"a","publicKeyPem":"hunter2hunter2"}]}' }]) {
+    try {
+      parseConfig(bad, noFile);
+      assert.fail('should refuse');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.ok(!err.message.includes('hunter2hunter2'), err.message);
+    }
+  }
+});
+
+test('malformed values are refused with the variable named', () => {
+  assert.throws(() => parseConfig({ PLOTBOX_PORT: '80a' }, noFile), /PLOTBOX_PORT/);
+  assert.throws(() => parseConfig({ PLOTBOX_PORT: '70000' }, noFile), /PLOTBOX_PORT/);
+  assert.throws(() => parseConfig({ PLOTBOX_ENV: 'prod' }, noFile), /PLOTBOX_ENV/);
+  assert.throws(() => parseConfig({ PLOTBOX_PUBLIC_URL: 'ftp://x' }, noFile), /http or https/);
+  assert.throws(() => parseConfig({ PLOTBOX_PUBLIC_URL: 'https://u:p@x' }, noFile), /credentials/);
+  assert.throws(() => parseConfig({ PLOTBOX_REQUIRE_2FA_FOR_ADMINS: 'maybe' }, noFile), /true or false/);
+  assert.throws(() => parseConfig({ PLOTBOX_ADMIN_EMAIL: 'a@example.com' }, noFile), /go together/);
+  assert.throws(() => parseConfig({ PLOTBOX_SESSION_IDLE_MIN: '120', PLOTBOX_SESSION_ABSOLUTE_HOURS: '1' }, noFile), /absolute/);
+  assert.throws(() => parseConfig({ PLOTBOX_JWT_KEYS: keysJson, PLOTBOX_JWT_ACTIVE_KID: 'other' }, noFile), /ACTIVE_KID/);
+});

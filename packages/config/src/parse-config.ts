@@ -1,0 +1,393 @@
+/**
+ * The API's configuration: read once from the environment by `services/api/src/main.ts` (and the
+ * `plotbox` CLI), validated, defaulted and frozen. Pure apart from the injected `readFile`, used
+ * only for `*_FILE` secrets (Kubernetes secrets mounted as files).
+ */
+
+/** Thrown for any refused configuration. Messages name variables, never secret values. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID' as const;
+  override readonly name = 'ConfigError';
+}
+
+export const PLOTBOX_ENVS = ['dev', 'production'] as const;
+export type PlotboxEnv = (typeof PLOTBOX_ENVS)[number];
+
+/** One signing/verification key as configured (validated cryptographically by `@plotbox/auth`). */
+export interface JwtKeyConfig {
+  readonly kid: string;
+  readonly publicKeyPem: string;
+  readonly privateKeyPem?: string;
+}
+
+/** Where the JWT keys come from: configured (files/env), or generated into the data dir (dev only). */
+export type JwtKeysConfig =
+  | { readonly source: 'configured'; readonly keys: readonly JwtKeyConfig[]; readonly activeKid: string }
+  | { readonly source: 'dev'; readonly dir: string };
+
+export interface RateLimitConfig {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+export interface ApiConfig {
+  readonly env: PlotboxEnv;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** As given (normalised by `URL`), without a trailing slash. */
+  readonly publicUrl: string;
+  /** `scheme://host[:port]` of the public URL: "the service's own" origin for the CSRF check. */
+  readonly publicOrigin: string;
+  /** `true` when the public URL is https: cookies are `Secure`. */
+  readonly secureCookies: boolean;
+  /** How many reverse-proxy hops may set `X-Forwarded-For` / `X-Forwarded-Proto` (0 = none). */
+  readonly trustProxyHops: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly maxBodyBytes: number;
+  readonly jwt: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTtlSec: number;
+    readonly keys: JwtKeysConfig;
+  };
+  readonly session: { readonly idleMs: number; readonly absoluteMs: number };
+  readonly rateLimits: { readonly login: RateLimitConfig; readonly api: RateLimitConfig };
+  readonly lockout: { readonly maxFailures: number; readonly lockMs: number };
+  readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  readonly require2faForAdmins: boolean;
+  /** How long the one-time setup link printed on a first start stays valid. */
+  readonly setupTokenTtlMs: number;
+  /** `PLOTBOX_ADMIN_*` bootstrap; `null` when not set. */
+  readonly bootstrapAdmin: { readonly email: string; readonly password: string; readonly displayName: string } | null;
+  /** `null`: the embedded SQLite store at `<dataDir>/plotbox.db`. */
+  readonly mongo: { readonly uri: string; readonly dbName: string } | null;
+  /** `null`: datasets in `<dataDir>/blobs`. */
+  readonly s3: {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly region: string;
+    readonly accessKey: string;
+    readonly secretKey: string;
+  } | null;
+  readonly sandbox: { readonly url: string; readonly token: string | null };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+type ReadFile = (path: string) => string;
+
+/** Every `PLOTBOX_*` variable the API knows; any other is refused (a typo must not fall back to a default). */
+export const KNOWN_PLOTBOX_VARIABLES = Object.freeze([
+  'PLOTBOX_ENV',
+  'PLOTBOX_HOST',
+  'PLOTBOX_PORT',
+  'PLOTBOX_DATA_DIR',
+  'PLOTBOX_PUBLIC_URL',
+  'PLOTBOX_TRUST_PROXY_HOPS',
+  'PLOTBOX_LOG_LEVEL',
+  'PLOTBOX_MAX_BODY_BYTES',
+  'PLOTBOX_JWT_ISSUER',
+  'PLOTBOX_JWT_AUDIENCE',
+  'PLOTBOX_JWT_KEYS',
+  'PLOTBOX_JWT_KEYS_FILE',
+  'PLOTBOX_JWT_ACTIVE_KID',
+  'PLOTBOX_ACCESS_TOKEN_TTL_SEC',
+  'PLOTBOX_SESSION_IDLE_MIN',
+  'PLOTBOX_SESSION_ABSOLUTE_HOURS',
+  'PLOTBOX_LOGIN_RATE_LIMIT',
+  'PLOTBOX_LOGIN_RATE_WINDOW_SEC',
+  'PLOTBOX_API_RATE_LIMIT',
+  'PLOTBOX_API_RATE_WINDOW_SEC',
+  'PLOTBOX_LOCKOUT_MAX_FAILURES',
+  'PLOTBOX_LOCKOUT_MIN',
+  'PLOTBOX_ARGON2_MEMORY_KIB',
+  'PLOTBOX_ARGON2_TIME_COST',
+  'PLOTBOX_ARGON2_PARALLELISM',
+  'PLOTBOX_REQUIRE_2FA_FOR_ADMINS',
+  'PLOTBOX_SETUP_TOKEN_TTL_MIN',
+  'PLOTBOX_ADMIN_EMAIL',
+  'PLOTBOX_ADMIN_NAME',
+  'PLOTBOX_ADMIN_PASSWORD',
+  'PLOTBOX_ADMIN_PASSWORD_FILE',
+]);
+
+const KNOWN = new Set<string>(KNOWN_PLOTBOX_VARIABLES);
+const KID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+
+/** Production floors: anything weaker refuses to start with `PLOTBOX_ENV=production`. */
+export const PRODUCTION_FLOORS = Object.freeze({
+  accessTtlSec: { min: 60, max: 3600 },
+  idleMin: 5,
+  absoluteHours: 1,
+  argon2MemoryKib: 19_456,
+  argon2TimeCost: 2,
+  loginRateLimitMax: 100,
+  lockoutMaxFailuresMax: 20,
+});
+
+/**
+ * Parse the API's environment into a frozen {@link ApiConfig}.
+ *
+ * Refuses: an unknown `PLOTBOX_*` variable; malformed numbers, URLs and booleans; both `X` and
+ * `X_FILE` set; and with `PLOTBOX_ENV=production`, missing JWT keys, a missing or non-https
+ * public URL, and weak lifetimes, limits or Argon2 parameters. Never puts a secret value in an
+ * error message.
+ *
+ * @param env - usually `process.env`
+ * @param readFile - reads a `*_FILE` path as UTF-8 (throws if unreadable)
+ * @throws {@link ConfigError}
+ */
+export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('PLOTBOX_') && !KNOWN.has(key)) throw new ConfigError(`unknown setting ${key}`);
+  }
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const secret = (name: string): string | undefined => {
+    const direct = str(name);
+    const file = str(`${name}_FILE`);
+    if (direct !== undefined && file !== undefined) throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
+    if (file === undefined) return direct;
+    let text: string;
+    try {
+      text = readFile(file);
+    } catch {
+      throw new ConfigError(`${name}_FILE cannot be read`);
+    }
+    const trimmed = text.replace(/\r?\n$/u, '');
+    if (trimmed === '') throw new ConfigError(`${name}_FILE is empty`);
+    return trimmed;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d{1,15}$/u.test(raw)) throw new ConfigError(`${name} must be a whole number`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}`);
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (/^(1|true|yes|on)$/iu.test(raw)) return true;
+    if (/^(0|false|no|off)$/iu.test(raw)) return false;
+    throw new ConfigError(`${name} must be true or false`);
+  };
+
+  const envName = str('PLOTBOX_ENV') ?? 'dev';
+  if (!(PLOTBOX_ENVS as readonly string[]).includes(envName)) throw new ConfigError('PLOTBOX_ENV must be dev or production');
+  const production = envName === 'production';
+
+  const host = str('PLOTBOX_HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:_-]{1,253}$/u.test(host)) throw new ConfigError('PLOTBOX_HOST is not a host name or address');
+  const port = int('PLOTBOX_PORT', 8080, 0, 65_535);
+  const dataDir = str('PLOTBOX_DATA_DIR') ?? '.data';
+
+  const publicUrlRaw = str('PLOTBOX_PUBLIC_URL');
+  if (production && publicUrlRaw === undefined) throw new ConfigError('PLOTBOX_PUBLIC_URL is required in production');
+  const defaultHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  let publicUrl: URL;
+  try {
+    publicUrl = new URL(publicUrlRaw ?? `http://${defaultHost}:${port}`);
+  } catch {
+    throw new ConfigError('PLOTBOX_PUBLIC_URL is not a URL');
+  }
+  if (publicUrl.protocol !== 'http:' && publicUrl.protocol !== 'https:') throw new ConfigError('PLOTBOX_PUBLIC_URL must be http or https');
+  if (publicUrl.username !== '' || publicUrl.password !== '' || publicUrl.search !== '' || publicUrl.hash !== '') {
+    throw new ConfigError('PLOTBOX_PUBLIC_URL must not carry credentials, a query or a fragment');
+  }
+  if (production && publicUrl.protocol !== 'https:') throw new ConfigError('PLOTBOX_PUBLIC_URL must be https in production');
+
+  const logLevel = str('PLOTBOX_LOG_LEVEL') ?? 'info';
+  const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  if (!(LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`PLOTBOX_LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
+
+  const accessTtlSec = int('PLOTBOX_ACCESS_TOKEN_TTL_SEC', 900, 1, 86_400);
+  const idleMin = int('PLOTBOX_SESSION_IDLE_MIN', 60, 1, 7 * 24 * 60);
+  const absoluteHours = int('PLOTBOX_SESSION_ABSOLUTE_HOURS', 720, 1, 24 * 365);
+  if (idleMin > absoluteHours * 60) throw new ConfigError('PLOTBOX_SESSION_IDLE_MIN must not exceed the absolute lifetime');
+  const loginLimit = int('PLOTBOX_LOGIN_RATE_LIMIT', 10, 1, 100_000);
+  const loginWindowSec = int('PLOTBOX_LOGIN_RATE_WINDOW_SEC', 60, 1, 86_400);
+  const apiLimit = int('PLOTBOX_API_RATE_LIMIT', 200, 1, 1_000_000);
+  const apiWindowSec = int('PLOTBOX_API_RATE_WINDOW_SEC', 60, 1, 86_400);
+  const maxFailures = int('PLOTBOX_LOCKOUT_MAX_FAILURES', 5, 1, 1000);
+  const lockMin = int('PLOTBOX_LOCKOUT_MIN', 15, 1, 24 * 60);
+  const memoryCost = int('PLOTBOX_ARGON2_MEMORY_KIB', 19_456, 1024, 4 * 1024 * 1024);
+  const timeCost = int('PLOTBOX_ARGON2_TIME_COST', 2, 1, 64);
+  const parallelism = int('PLOTBOX_ARGON2_PARALLELISM', 1, 1, 64);
+
+  if (production) {
+    const f = PRODUCTION_FLOORS;
+    if (accessTtlSec < f.accessTtlSec.min || accessTtlSec > f.accessTtlSec.max) {
+      throw new ConfigError(`PLOTBOX_ACCESS_TOKEN_TTL_SEC must be between ${f.accessTtlSec.min} and ${f.accessTtlSec.max} in production`);
+    }
+    if (idleMin < f.idleMin) throw new ConfigError(`PLOTBOX_SESSION_IDLE_MIN must be at least ${f.idleMin} in production`);
+    if (memoryCost < f.argon2MemoryKib || timeCost < f.argon2TimeCost) {
+      throw new ConfigError(`Argon2 parameters below m=${f.argon2MemoryKib} KiB, t=${f.argon2TimeCost} are refused in production`);
+    }
+    if (loginLimit > f.loginRateLimitMax) throw new ConfigError(`PLOTBOX_LOGIN_RATE_LIMIT above ${f.loginRateLimitMax} is refused in production`);
+    if (maxFailures > f.lockoutMaxFailuresMax) throw new ConfigError(`PLOTBOX_LOCKOUT_MAX_FAILURES above ${f.lockoutMaxFailuresMax} is refused in production`);
+  }
+
+  const keys = parseJwtKeys(secret('PLOTBOX_JWT_KEYS'), str('PLOTBOX_JWT_ACTIVE_KID'), production, dataDir);
+
+  const adminEmail = str('PLOTBOX_ADMIN_EMAIL');
+  const adminPassword = secret('PLOTBOX_ADMIN_PASSWORD');
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError('PLOTBOX_ADMIN_EMAIL and PLOTBOX_ADMIN_PASSWORD(_FILE) go together');
+  }
+  if (adminEmail !== undefined && !/^[^\s@]{1,64}@[^\s@]{1,190}$/u.test(adminEmail)) throw new ConfigError('PLOTBOX_ADMIN_EMAIL is not an email address');
+
+  const mongoUri = secret('MONGODB_URI');
+  let mongo: ApiConfig['mongo'] = null;
+  if (mongoUri !== undefined) {
+    // Not `new URL`: a replica-set string lists several hosts (`h1:27017,h2`), which URL refuses.
+    const m = /^mongodb(?:\+srv)?:\/\/(?:[^@/?#]*@)?[^/?#@]+(?:\/([^?#]*))?(?:\?[^#]*)?$/u.exec(mongoUri);
+    if (m === null) throw new ConfigError('MONGODB_URI must be a mongodb:// or mongodb+srv:// connection string');
+    const dbName = str('MONGODB_DB') ?? (m[1] || 'plotbox');
+    if (!/^[A-Za-z0-9_-]{1,63}$/u.test(dbName)) throw new ConfigError('MONGODB_DB is not a valid database name');
+    mongo = { uri: mongoUri, dbName };
+  }
+
+  const s3Endpoint = str('S3_ENDPOINT');
+  let s3: ApiConfig['s3'] = null;
+  if (s3Endpoint !== undefined) {
+    try {
+      new URL(s3Endpoint);
+    } catch {
+      throw new ConfigError('S3_ENDPOINT is not a URL');
+    }
+    const accessKey = secret('S3_ACCESS_KEY');
+    const secretKey = secret('S3_SECRET_KEY');
+    if (accessKey === undefined || secretKey === undefined) throw new ConfigError('S3_ACCESS_KEY(_FILE) and S3_SECRET_KEY(_FILE) are required with S3_ENDPOINT');
+    s3 = { endpoint: s3Endpoint, bucket: str('S3_BUCKET') ?? 'plotbox', region: str('S3_REGION') ?? 'us-east-1', accessKey, secretKey };
+  }
+
+  const sandboxUrl = str('SANDBOX_URL') ?? 'http://127.0.0.1:8081';
+  try {
+    const u = new URL(sandboxUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError('SANDBOX_URL must be an http(s) URL');
+  }
+  const sandboxToken = secret('SANDBOX_TOKEN') ?? null;
+  if (sandboxToken !== null && sandboxToken.length < 32) throw new ConfigError('SANDBOX_TOKEN must be at least 32 characters');
+  if (production && sandboxToken === null) throw new ConfigError('SANDBOX_TOKEN or SANDBOX_TOKEN_FILE is required in production');
+
+  const origin = publicUrl.origin;
+  const config: ApiConfig = {
+    env: envName as PlotboxEnv,
+    host,
+    port,
+    dataDir,
+    publicUrl: publicUrl.href.replace(/\/$/u, ''),
+    publicOrigin: origin,
+    secureCookies: publicUrl.protocol === 'https:',
+    trustProxyHops: int('PLOTBOX_TRUST_PROXY_HOPS', 0, 0, 10),
+    logLevel: logLevel as ApiConfig['logLevel'],
+    maxBodyBytes: int('PLOTBOX_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    jwt: {
+      issuer: str('PLOTBOX_JWT_ISSUER') ?? origin,
+      audience: str('PLOTBOX_JWT_AUDIENCE') ?? 'plotbox-api',
+      accessTtlSec,
+      keys,
+    },
+    session: { idleMs: idleMin * 60_000, absoluteMs: absoluteHours * 3_600_000 },
+    rateLimits: {
+      login: { limit: loginLimit, windowMs: loginWindowSec * 1000 },
+      api: { limit: apiLimit, windowMs: apiWindowSec * 1000 },
+    },
+    lockout: { maxFailures, lockMs: lockMin * 60_000 },
+    argon2: { memoryCost, timeCost, parallelism },
+    require2faForAdmins: bool('PLOTBOX_REQUIRE_2FA_FOR_ADMINS', false),
+    setupTokenTtlMs: int('PLOTBOX_SETUP_TOKEN_TTL_MIN', 60, 1, 7 * 24 * 60) * 60_000,
+    bootstrapAdmin:
+      adminEmail !== undefined && adminPassword !== undefined ? { email: adminEmail, password: adminPassword, displayName: str('PLOTBOX_ADMIN_NAME') ?? 'Administrator' } : null,
+    mongo,
+    s3,
+    sandbox: { url: sandboxUrl, token: sandboxToken },
+  };
+  return deepFreeze(config);
+}
+
+function parseJwtKeys(raw: string | undefined, activeKidRaw: string | undefined, production: boolean, dataDir: string): JwtKeysConfig {
+  if (raw === undefined) {
+    if (production) throw new ConfigError('PLOTBOX_JWT_KEYS or PLOTBOX_JWT_KEYS_FILE is required in production');
+    if (activeKidRaw !== undefined) throw new ConfigError('PLOTBOX_JWT_ACTIVE_KID needs PLOTBOX_JWT_KEYS(_FILE)');
+    return { source: 'dev', dir: `${dataDir.replace(/\/+$/u, '')}/keys` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('PLOTBOX_JWT_KEYS is not JSON ({"keys":[{"kid","publicKeyPem","privateKeyPem"?}],"activeKid"?})');
+  }
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys)) {
+    throw new ConfigError('PLOTBOX_JWT_KEYS must be an object with a "keys" array');
+  }
+  const list = (parsed as { keys: unknown[]; activeKid?: unknown }).keys;
+  if (list.length === 0 || list.length > 16) throw new ConfigError('PLOTBOX_JWT_KEYS must hold 1 to 16 keys');
+  const keys: JwtKeyConfig[] = list.map((k, i) => {
+    if (typeof k !== 'object' || k === null) throw new ConfigError(`PLOTBOX_JWT_KEYS key ${i} is not an object`);
+    const { kid, publicKeyPem, privateKeyPem } = k as Record<string, unknown>;
+    if (typeof kid !== 'string' || !KID.test(kid)) throw new ConfigError(`PLOTBOX_JWT_KEYS key ${i} has no valid "kid"`);
+    if (typeof publicKeyPem !== 'string' || !publicKeyPem.includes('-----BEGIN')) throw new ConfigError(`PLOTBOX_JWT_KEYS key ${kid} has no PEM "publicKeyPem"`);
+    if (privateKeyPem !== undefined && (typeof privateKeyPem !== 'string' || !privateKeyPem.includes('-----BEGIN'))) {
+      throw new ConfigError(`PLOTBOX_JWT_KEYS key ${kid} has a "privateKeyPem" that is not PEM`);
+    }
+    return privateKeyPem === undefined ? { kid, publicKeyPem } : { kid, publicKeyPem, privateKeyPem };
+  });
+  const fileActive = (parsed as { activeKid?: unknown }).activeKid;
+  const withPrivate = keys.filter((k) => k.privateKeyPem !== undefined);
+  const activeKid = activeKidRaw ?? (typeof fileActive === 'string' ? fileActive : withPrivate.length === 1 ? withPrivate[0]?.kid : undefined);
+  if (activeKid === undefined) throw new ConfigError('PLOTBOX_JWT_ACTIVE_KID is required when the key set does not name one signing key');
+  if (!withPrivate.some((k) => k.kid === activeKid)) throw new ConfigError('PLOTBOX_JWT_ACTIVE_KID must name a key with a private key');
+  return { source: 'configured', keys, activeKid };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** A connection string reduced to what may be logged: scheme and hosts, never user, password or options. */
+export function redactConnectionString(uri: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/]*@)?([^/?#]*)/iu.exec(uri);
+  return m === null ? '[unparseable]' : `${m[1]}://${m[2]}`;
+}
+
+/**
+ * A log-safe summary of the configuration: no secrets, no keys, connection strings as hosts only.
+ * This is the only form of the configuration that may be logged.
+ */
+export function describeConfig(config: ApiConfig): Record<string, unknown> {
+  return {
+    env: config.env,
+    host: config.host,
+    port: config.port,
+    dataDir: config.dataDir,
+    publicUrl: config.publicUrl,
+    secureCookies: config.secureCookies,
+    trustProxyHops: config.trustProxyHops,
+    jwt: {
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      accessTtlSec: config.jwt.accessTtlSec,
+      keys: config.jwt.keys.source === 'dev' ? 'dev (data dir)' : { kids: config.jwt.keys.keys.map((k) => k.kid), activeKid: config.jwt.keys.activeKid },
+    },
+    session: config.session,
+    rateLimits: config.rateLimits,
+    lockout: config.lockout,
+    argon2: config.argon2,
+    require2faForAdmins: config.require2faForAdmins,
+    bootstrapAdmin: config.bootstrapAdmin === null ? null : { email: config.bootstrapAdmin.email },
+    store: config.mongo === null ? 'sqlite' : { mongo: redactConnectionString(config.mongo.uri), db: config.mongo.dbName },
+    blobs: config.s3 === null ? 'directory' : { s3: redactConnectionString(config.s3.endpoint), bucket: config.s3.bucket },
+    sandbox: { url: redactConnectionString(config.sandbox.url), token: config.sandbox.token === null ? 'unset' : 'set' },
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * `createApp(deps)`: the API as an Express 5 app, everything injected (store, key set, token
+ * service, hasher, clock, id generator, logger, config). No I/O at import, no module state.
+ */
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { ipKeyGenerator } from 'express-rate-limit';
+import { createSessionPolicy, createTotp } from '@plotbox/auth';
+import { isStoreError } from '@plotbox/store';
+import { createAudit } from './audit.ts';
+import type { AppContext, AppDeps, AuthState } from './context.ts';
+import { requestIdOf } from './context.ts';
+import { ApiError, errorBody, isApiError } from './errors.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { meRoutes } from './routes/me-routes.ts';
+import { SETUP_HTML, SETUP_JS } from './web/setup-page.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/u;
+
+/** Build the API. Factories run now, so bad options throw at boot, not on the first request. */
+export function createApp(deps: AppDeps): Express {
+  const { config, store, logger } = deps;
+  const ctx: AppContext = {
+    ...deps,
+    audit: createAudit(store, logger),
+    sessionPolicy: createSessionPolicy({ idleTtlMs: config.session.idleMs, absoluteTtlMs: config.session.absoluteMs }),
+    totp: createTotp({ issuer: 'Plotbox', now: () => deps.now().getTime() }),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxyHops === 0 ? false : config.trustProxyHops);
+  app.set('etag', false);
+  app.set('json escape', true);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const header = req.headers['x-request-id'];
+        const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : deps.newId();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0], remoteAddress: req.remoteAddress }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          scriptSrcAttr: ["'none'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    }),
+  );
+  app.use((req, res, next) => {
+    if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(csrfAndMediaType(config.publicOrigin));
+  app.use(express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json'] }));
+
+  const loginLimiter = createRateLimiter({
+    counters: store.counters,
+    prefix: 'rl:login:',
+    limit: config.rateLimits.login.limit,
+    windowMs: config.rateLimits.login.windowMs,
+    key: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    now: deps.now,
+  });
+  const refreshLimiter = createRateLimiter({
+    counters: store.counters,
+    prefix: 'rl:refresh:',
+    limit: config.rateLimits.api.limit,
+    windowMs: config.rateLimits.api.windowMs,
+    key: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    now: deps.now,
+  });
+  const apiLimiter = createRateLimiter({
+    counters: store.counters,
+    prefix: 'rl:api:',
+    limit: config.rateLimits.api.limit,
+    windowMs: config.rateLimits.api.windowMs,
+    key: (_req, res) => `user:${(res.locals as { auth?: AuthState }).auth?.user.id ?? 'anonymous'}`,
+    now: deps.now,
+  });
+
+  app.get('/api/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/api/ready', async (_req, res) => {
+    try {
+      await store.ping();
+    } catch {
+      throw new ApiError('API_UNAVAILABLE', { message: 'The metadata store is not reachable.' });
+    }
+    res.json({ status: 'ready', checks: { store: 'ok' } });
+  });
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(deps.keySet.toJwks());
+  });
+  app.get('/setup', (_req, res) => {
+    res.type('html').send(SETUP_HTML);
+  });
+  app.get('/setup.js', (_req, res) => {
+    res.type('text/javascript').send(SETUP_JS);
+  });
+
+  app.use(authRoutes(ctx, { login: loginLimiter, refresh: refreshLimiter }));
+  app.use(meRoutes(ctx, apiLimiter));
+  app.use(adminRoutes(ctx, apiLimiter));
+
+  app.use(() => {
+    throw new ApiError('API_NOT_FOUND');
+  });
+  app.use(errorHandler(ctx));
+  return app;
+}
+
+function isJson(req: Request): boolean {
+  const type = req.headers['content-type'];
+  return typeof type === 'string' && /^application\/json\s*(;\s*charset=utf-8\s*)?$/iu.test(type.trim());
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * CSRF (SPEC §4) and JSON-only: a state-changing request not authenticated by an API key must
+ * carry `X-Requested-With: plotbox` (a custom header a cross-site form cannot send and fetch can
+ * only send after a CORS preflight, which we never grant), must not come from a foreign `Origin`
+ * or a cross-site fetch, and must be `application/json`. API-key requests carry no cookies and
+ * are exempt from the header rule; their bodies must still be JSON.
+ */
+function csrfAndMediaType(publicOrigin: string): RequestHandler {
+  return (req, _res, next) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const authz = req.headers.authorization;
+    const apiKey = typeof authz === 'string' && authz.startsWith('Bearer pbx_');
+    if (!apiKey) {
+      const origin = req.headers.origin;
+      if (origin !== undefined && origin !== publicOrigin) throw new ApiError('ACCESS_CSRF');
+      if (req.headers['sec-fetch-site'] === 'cross-site') throw new ApiError('ACCESS_CSRF');
+      if (req.headers['x-requested-with'] !== 'plotbox') throw new ApiError('ACCESS_CSRF');
+    }
+    const needsJson = hasBody(req) || (!apiKey && req.method !== 'DELETE');
+    if (needsJson && !isJson(req)) throw new ApiError('VALIDATION_UNSUPPORTED_MEDIA_TYPE');
+    next();
+  };
+}
+
+/** The one error handler: every failure becomes `{ error: { code, message, requestId } }`. */
+function errorHandler(ctx: AppContext): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    let apiErr: ApiError;
+    const type = (err as { type?: unknown } | null)?.type;
+    if (isApiError(err)) apiErr = err;
+    else if (type === 'entity.too.large') apiErr = new ApiError('VALIDATION_PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${ctx.config.maxBodyBytes} bytes.` });
+    else if (type === 'entity.parse.failed') apiErr = new ApiError('VALIDATION_MALFORMED_JSON');
+    else if (type === 'encoding.unsupported' || type === 'charset.unsupported') apiErr = new ApiError('VALIDATION_UNSUPPORTED_MEDIA_TYPE');
+    else if (typeof type === 'string' && type.startsWith('request.')) apiErr = new ApiError('VALIDATION_FAILED', { message: 'The request body could not be read.' });
+    else if (isStoreError(err, 'STORE_UNAVAILABLE')) apiErr = new ApiError('API_UNAVAILABLE');
+    else if (isStoreError(err, 'STORE_CONFLICT') && String(err.reason ?? '').includes('email')) apiErr = new ApiError('USER_EMAIL_TAKEN');
+    else if (isStoreError(err, 'STORE_INVALID')) apiErr = new ApiError('VALIDATION_FAILED');
+    else if (isStoreError(err, 'STORE_VERSION_MISMATCH')) apiErr = new ApiError('API_CONFLICT');
+    else apiErr = new ApiError('API_INTERNAL');
+    if (apiErr.status >= 500) (req as Request & { log?: { error: (o: object, m: string) => void } }).log?.error({ err }, 'request failed');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(apiErr.status).json(errorBody(apiErr, requestIdOf(req)));
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Authentication and the per-route guard. Credentials are either the access-token cookie (bound
+ * to a server-side session checked on every request) or `Authorization: Bearer pbx_...` (an API
+ * key acting with its user's current role). Nothing else is accepted: a JWT in a bearer header is
+ * refused, tokens live only in cookies.
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import { isAuthError, parseApiKey, verifyApiKey } from '@plotbox/auth';
+import { isSessionLive } from '@plotbox/store';
+import type { AppContext, AuthState } from './context.ts';
+import { actorOf, reqMeta } from './context.ts';
+import { ACCESS_COOKIE, clearAuthCookies, readCookies } from './cookies.ts';
+import { ApiError } from './errors.ts';
+
+export interface GuardOptions {
+  /** May an API key call this route? (No for key, password, 2FA and session management.) */
+  readonly apiKeys?: boolean;
+  /** Allowed while an admin still has to enrol in 2FA (`PLOTBOX_REQUIRE_2FA_FOR_ADMINS`)? */
+  readonly restricted?: boolean;
+  /** System admins only. */
+  readonly admin?: boolean;
+}
+
+/** Touch the session at most this often (a write per request is not needed for a 60-min idle window). */
+const TOUCH_EVERY_MS = 30_000;
+const API_KEY_MARK_EVERY_MS = 60_000;
+
+/** Resolve the request's credentials to an {@link AuthState}, or throw a 401 {@link ApiError}. */
+export async function resolveAuth(ctx: AppContext, req: Request, res: Response): Promise<AuthState> {
+  const now = ctx.now();
+  const authz = req.headers.authorization;
+  if (authz !== undefined) {
+    const m = /^Bearer ([!-~]{1,200})$/u.exec(authz);
+    const parsed = m?.[1] === undefined ? null : parseApiKey(m[1]);
+    if (parsed === null) throw new ApiError('AUTH_INVALID_TOKEN');
+    const key = await ctx.store.apiKeys.findByPrefix(parsed.prefix);
+    // Verify even when the key is unknown-ish, so timing says little about which part was wrong.
+    const matches = verifyApiKey(parsed.secret, key?.hash ?? 'x');
+    if (key === null || !matches || key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime())) {
+      throw new ApiError('AUTH_INVALID_TOKEN');
+    }
+    const user = await ctx.store.users.findById(key.userId);
+    if (user === null || user.disabled) throw new ApiError('AUTH_INVALID_TOKEN');
+    if (key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() >= API_KEY_MARK_EVERY_MS) await ctx.store.apiKeys.markUsed(key.id);
+    return { kind: 'api_key', user, apiKey: key, restricted: isRestricted(ctx, user.systemRole, user.totp?.enabled === true) };
+  }
+
+  const token = readCookies(req)[ACCESS_COOKIE];
+  if (token === undefined || token === '') throw new ApiError('AUTH_REQUIRED');
+  let claims;
+  try {
+    claims = ctx.tokens.verifyAccessToken(token);
+  } catch (err) {
+    if (isAuthError(err, 'AUTH_EXPIRED')) throw new ApiError('AUTH_TOKEN_EXPIRED');
+    throw new ApiError('AUTH_INVALID_TOKEN');
+  }
+  const session = await ctx.store.sessions.findById(claims.sid);
+  if (session === null || session.userId !== claims.sub) throw new ApiError('AUTH_INVALID_TOKEN');
+  const verdict = ctx.sessionPolicy.evaluateSession(
+    { createdAt: session.createdAt.getTime(), lastSeenAt: session.lastSeenAt.getTime(), revokedAt: session.revokedAt?.getTime() ?? null },
+    now.getTime(),
+  );
+  const user = await ctx.store.users.findById(session.userId);
+  if (!verdict.ok || !isSessionLive(session, now) || session.mfaPending || user === null || user.disabled) {
+    clearAuthCookies(req, res, ctx.config.secureCookies);
+    throw new ApiError('AUTH_SESSION_ENDED');
+  }
+  let live = session;
+  if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+    // Activity moves the idle window; the store caps it at the absolute expiry.
+    await ctx.store.sessions.touch(session.id, new Date(now.getTime() + ctx.config.session.idleMs));
+    live = { ...session, lastSeenAt: now };
+  }
+  return { kind: 'session', user, session: live, restricted: isRestricted(ctx, user.systemRole, user.totp?.enabled === true) };
+}
+
+function isRestricted(ctx: AppContext, role: string, totpEnabled: boolean): boolean {
+  return ctx.config.require2faForAdmins && role === 'admin' && !totpEnabled;
+}
+
+/**
+ * Middleware: authenticate, then apply the route's guard. Permission denials are audited.
+ * Put the per-principal rate limiter after it.
+ */
+export function authenticate(ctx: AppContext, options: GuardOptions = {}): RequestHandler {
+  const { apiKeys = true, restricted = false, admin = false } = options;
+  return async (req, res, next) => {
+    const auth = await resolveAuth(ctx, req, res);
+    (res.locals as { auth?: AuthState }).auth = auth;
+    if (!apiKeys && auth.kind === 'api_key') {
+      await ctx.audit({ action: 'permission_denied', outcome: 'denied', actor: actorOf(auth), ...reqMeta(req), details: { route: routeOf(req), reason: 'api_key' } });
+      throw new ApiError('ACCESS_API_KEY_FORBIDDEN');
+    }
+    if (auth.restricted && !restricted) throw new ApiError('AUTH_MFA_ENROLMENT_REQUIRED');
+    if (admin && auth.user.systemRole !== 'admin') {
+      await ctx.audit({ action: 'permission_denied', outcome: 'denied', actor: actorOf(auth), ...reqMeta(req), details: { route: routeOf(req), reason: 'not_admin' } });
+      throw new ApiError('ACCESS_FORBIDDEN');
+    }
+    next();
+  };
+}
+
+function routeOf(req: Request): string {
+  return `${req.method} ${req.baseUrl}${(req.route as { path?: unknown } | undefined)?.path ?? req.path}`.slice(0, 200);
+}

@@ -1,0 +1,83 @@
+/**
+ * What every route gets: the injected dependencies plus the pure policies built from them once per
+ * app, and small helpers over the request (client IP, request id, auth state).
+ */
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { ApiConfig } from '@plotbox/config';
+import type { KeySet, PasswordHasher, SessionPolicy, Totp, TokenService } from '@plotbox/auth';
+import type { ApiKey, AuditActor, Session, Store, User } from '@plotbox/store';
+import type { Audit } from './audit.ts';
+
+/** The one-time setup token (only its hash), when the store had no admin at start. */
+export interface SetupTokenState {
+  readonly tokenHash: string;
+  readonly expiresAt: Date;
+}
+
+/** Everything `createApp` needs, all built by the caller (main.ts or a test). */
+export interface AppDeps {
+  readonly config: ApiConfig;
+  readonly store: Store;
+  readonly keySet: KeySet;
+  readonly tokens: TokenService;
+  readonly hasher: PasswordHasher;
+  readonly logger: Logger;
+  /** The clock; tests move it. */
+  readonly now: () => Date;
+  readonly newId: () => string;
+  readonly setup?: SetupTokenState | null;
+}
+
+export interface AppContext extends AppDeps {
+  readonly audit: Audit;
+  readonly sessionPolicy: SessionPolicy;
+  readonly totp: Totp;
+}
+
+/** How a request authenticated. */
+export type AuthState =
+  | { readonly kind: 'session'; readonly user: User; readonly session: Session; readonly restricted: boolean }
+  | { readonly kind: 'api_key'; readonly user: User; readonly apiKey: ApiKey; readonly restricted: boolean };
+
+/** The auth state set by `authenticate`; throws if a route forgot it (a programming error). */
+export function authOf(res: Response): AuthState {
+  const auth = (res.locals as { auth?: AuthState }).auth;
+  if (auth === undefined) throw new Error('route used without authenticate()');
+  return auth;
+}
+
+/** The audit actor of an authenticated request. */
+export function actorOf(auth: AuthState): AuditActor {
+  return { kind: auth.kind === 'api_key' ? 'api_key' : 'user', userId: auth.user.id };
+}
+
+/** Client IP per Express's `trust proxy` (set to the configured hop count). */
+export function clientIp(req: Request): string | null {
+  return typeof req.ip === 'string' && req.ip !== '' ? req.ip : null;
+}
+
+/** The request id pino-http assigned (also sent back as `X-Request-Id`). */
+export function requestIdOf(req: Request): string {
+  const id = (req as Request & { id?: unknown }).id;
+  return typeof id === 'string' ? id : String(id ?? '');
+}
+
+/** `{ ip, requestId }` for audit events. */
+export function reqMeta(req: Request): { readonly ip: string | null; readonly requestId: string } {
+  return { ip: clientIp(req), requestId: requestIdOf(req) };
+}
+
+/** The public view of a user: no hash, no TOTP secret, no recovery codes. */
+export function publicUser(user: User): Record<string, unknown> {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    systemRole: user.systemRole,
+    disabled: user.disabled,
+    totpEnabled: user.totp?.enabled === true,
+    recoveryCodesLeft: user.totp?.enabled === true ? user.recoveryCodeHashes.length : 0,
+    createdAt: user.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The API's error codes, their one HTTP status table, and the error body. Every error the API
+ * answers with goes through {@link errorBody}: `{ error: { code, message, requestId } }`, never a
+ * stack, a driver message or a path. `docs/errors.md` lists exactly these codes (a test checks).
+ */
+
+export const API_ERROR_CODES = [
+  'AUTH_REQUIRED',
+  'AUTH_INVALID_TOKEN',
+  'AUTH_TOKEN_EXPIRED',
+  'AUTH_SESSION_ENDED',
+  'AUTH_INVALID_CREDENTIALS',
+  'AUTH_MFA_REQUIRED',
+  'AUTH_MFA_ENROLMENT_REQUIRED',
+  'AUTH_INVALID_REFRESH',
+  'AUTH_PASSWORD_INCORRECT',
+  'AUTH_PASSWORD_POLICY',
+  'AUTH_TOTP_INVALID',
+  'AUTH_TOTP_REPLAY',
+  'AUTH_TOTP_STATE',
+  'AUTH_SETUP_INVALID',
+  'ACCESS_FORBIDDEN',
+  'ACCESS_API_KEY_FORBIDDEN',
+  'ACCESS_CSRF',
+  'VALIDATION_FAILED',
+  'VALIDATION_MALFORMED_JSON',
+  'VALIDATION_UNSUPPORTED_MEDIA_TYPE',
+  'VALIDATION_PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'USER_EMAIL_TAKEN',
+  'API_NOT_FOUND',
+  'API_CONFLICT',
+  'API_UNAVAILABLE',
+  'API_INTERNAL',
+] as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** The one table from code to HTTP status. */
+export const API_HTTP_STATUS = {
+  AUTH_REQUIRED: 401,
+  AUTH_INVALID_TOKEN: 401,
+  AUTH_TOKEN_EXPIRED: 401,
+  AUTH_SESSION_ENDED: 401,
+  AUTH_INVALID_CREDENTIALS: 401,
+  AUTH_MFA_REQUIRED: 401,
+  AUTH_MFA_ENROLMENT_REQUIRED: 403,
+  AUTH_INVALID_REFRESH: 401,
+  AUTH_PASSWORD_INCORRECT: 403,
+  AUTH_PASSWORD_POLICY: 422,
+  AUTH_TOTP_INVALID: 400,
+  AUTH_TOTP_REPLAY: 400,
+  AUTH_TOTP_STATE: 409,
+  AUTH_SETUP_INVALID: 403,
+  ACCESS_FORBIDDEN: 403,
+  ACCESS_API_KEY_FORBIDDEN: 403,
+  ACCESS_CSRF: 403,
+  VALIDATION_FAILED: 400,
+  VALIDATION_MALFORMED_JSON: 400,
+  VALIDATION_UNSUPPORTED_MEDIA_TYPE: 415,
+  VALIDATION_PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  USER_EMAIL_TAKEN: 409,
+  API_NOT_FOUND: 404,
+  API_CONFLICT: 409,
+  API_UNAVAILABLE: 503,
+  API_INTERNAL: 500,
+} as const satisfies Record<ApiErrorCode, number>;
+
+/** Default messages: safe to show, the same for every occurrence of a code. */
+const DEFAULT_MESSAGES: Record<ApiErrorCode, string> = {
+  AUTH_REQUIRED: 'Sign in first.',
+  AUTH_INVALID_TOKEN: 'The credentials presented are not valid.',
+  AUTH_TOKEN_EXPIRED: 'The access token has expired; refresh it.',
+  AUTH_SESSION_ENDED: 'The session has ended; sign in again.',
+  AUTH_INVALID_CREDENTIALS: 'Email or password is incorrect, or the account cannot sign in right now.',
+  AUTH_MFA_REQUIRED: 'Enter the code from your authenticator app (or a recovery code).',
+  AUTH_MFA_ENROLMENT_REQUIRED: 'Administrators must set up two-factor authentication first.',
+  AUTH_INVALID_REFRESH: 'The refresh token is missing, unknown, used or expired; sign in again.',
+  AUTH_PASSWORD_INCORRECT: 'The current password is incorrect.',
+  AUTH_PASSWORD_POLICY: 'The new password is not acceptable.',
+  AUTH_TOTP_INVALID: 'The code is not valid.',
+  AUTH_TOTP_REPLAY: 'This code has already been used; wait for the next one.',
+  AUTH_TOTP_STATE: 'Two-factor authentication is not in a state that allows this.',
+  AUTH_SETUP_INVALID: 'The setup link is invalid, used or expired, or setup is already complete.',
+  ACCESS_FORBIDDEN: 'You do not have permission to do this.',
+  ACCESS_API_KEY_FORBIDDEN: 'API keys cannot manage keys, passwords, two-factor settings or sessions.',
+  ACCESS_CSRF: 'Cross-site request refused: send JSON with the X-Requested-With: plotbox header from the service’s own origin.',
+  VALIDATION_FAILED: 'The request is not valid.',
+  VALIDATION_MALFORMED_JSON: 'The request body is not valid JSON.',
+  VALIDATION_UNSUPPORTED_MEDIA_TYPE: 'Send request bodies as application/json (UTF-8).',
+  VALIDATION_PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  RATE_LIMITED: 'Too many requests; retry after the time in Retry-After.',
+  USER_EMAIL_TAKEN: 'A user with this email already exists.',
+  API_NOT_FOUND: 'Not found.',
+  API_CONFLICT: 'The record changed meanwhile; reload and retry.',
+  API_UNAVAILABLE: 'The service is temporarily unavailable.',
+  API_INTERNAL: 'Internal error.',
+};
+
+/** The one error class routes throw. `status` defaults to the table's. */
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly status: number;
+  /** Extra safe fields for the body (e.g. `reason`, `issues`). Never secrets. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ApiErrorCode, options: { readonly message?: string; readonly status?: number; readonly details?: Record<string, unknown>; readonly cause?: unknown } = {}) {
+    super(options.message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = options.status ?? API_HTTP_STATUS[code];
+    this.details = options.details;
+  }
+}
+
+/** Is `value` an {@link ApiError} (optionally of `code`)? */
+export function isApiError(value: unknown, code?: ApiErrorCode): value is ApiError {
+  return value instanceof ApiError && (code === undefined || value.code === code);
+}
+
+/** The JSON error body. */
+export function errorBody(err: ApiError, requestId: string): { error: Record<string, unknown> } {
+  return { error: { ...(err.details ?? {}), code: err.code, message: err.message, requestId } };
+}

@@ -1,0 +1,14 @@
+/**
+ * @plotbox/api — the dashboard API. `createApp(deps)` builds the Express app; `src/main.ts` is
+ * the composition root that reads the environment and listens; `src/cli.ts` is `plotbox`.
+ */
+export { createApp } from './app.ts';
+export type { AppDeps, AuthState, SetupTokenState } from './context.ts';
+export { API_ERROR_CODES, API_HTTP_STATUS, ApiError, isApiError } from './errors.ts';
+export type { ApiErrorCode } from './errors.ts';
+export { createCounterRateLimitStore } from './rate-limit.ts';
+export { createLogger, REDACT_PATHS } from './logger.ts';
+export { loadKeySet } from './keys.ts';
+export { openStore } from './open-store.ts';
+export { createSetupToken } from './setup-token.ts';
+export { ensureBootstrapAdmin } from './bootstrap.ts';

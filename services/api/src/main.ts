@@ -1,0 +1,87 @@
+// The API's composition root: read the environment once, build the clients, build the app with
+// everything injected, listen, and shut down gracefully on SIGTERM/SIGINT.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createPasswordHasher, createTokenService, isAuthError } from '@plotbox/auth';
+import { ConfigError, describeConfig, parseConfig } from '@plotbox/config';
+import { createApp } from './app.ts';
+import { ensureBootstrapAdmin } from './bootstrap.ts';
+import { loadKeySet } from './keys.ts';
+import { createLogger } from './logger.ts';
+import { openStore } from './open-store.ts';
+import { createSetupToken, setupLink } from './setup-token.ts';
+
+let config;
+try {
+  config = parseConfig(process.env, (path) => readFileSync(path, 'utf8'));
+} catch (err) {
+  console.error(`plotbox-api: configuration refused: ${err instanceof ConfigError ? err.message : 'invalid configuration'}`);
+  process.exit(78);
+}
+const logger = createLogger(config.logLevel);
+logger.info({ config: describeConfig(config) }, 'api starting');
+
+let keys;
+try {
+  keys = loadKeySet(config.jwt.keys);
+} catch (err) {
+  logger.fatal({ reason: isAuthError(err) ? err.message : 'the JWT key set cannot be loaded' }, 'api configuration refused');
+  process.exit(78);
+}
+if (keys.generated) logger.warn({ dir: config.jwt.keys.source === 'dev' ? config.jwt.keys.dir : null, kid: keys.keySet.activeKid }, 'generated a dev JWT key pair (dev only; production reads PLOTBOX_JWT_KEYS_FILE)');
+
+const now = (): Date => new Date();
+const { store, close: closeStore } = await openStore(config, { now, newId: randomUUID });
+const hasher = createPasswordHasher({ ...config.argon2, allowWeak: config.env === 'dev' });
+const tokens = createTokenService({ keySet: keys.keySet, issuer: config.jwt.issuer, audience: config.jwt.audience, accessTtlSec: config.jwt.accessTtlSec });
+
+if (config.bootstrapAdmin !== null) {
+  try {
+    const created = await ensureBootstrapAdmin(store, hasher, config.bootstrapAdmin, 'env');
+    if (created !== null) logger.info({ userId: created.id, email: created.email }, 'created the first admin from PLOTBOX_ADMIN_*');
+  } catch (err) {
+    logger.fatal({ reason: isAuthError(err) ? `PLOTBOX_ADMIN_PASSWORD: ${err.reason ?? err.code}` : 'bootstrap failed' }, 'api configuration refused');
+    await closeStore();
+    process.exit(78);
+  }
+}
+let setup = null;
+let setupToken: string | null = null;
+if ((await store.users.count({ systemRole: 'admin' })) === 0) {
+  const t = createSetupToken(now(), config.setupTokenTtlMs);
+  setup = t.state;
+  setupToken = t.token;
+}
+
+const app = createApp({ config, store, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, setup });
+const server = app.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  logger.info({ host: config.host, port }, 'api listening');
+  if (setupToken !== null) {
+    // Printed, never logged as a field: the one way to create the first admin without a default password.
+    const base = config.publicUrl === `http://${config.host}:${config.port}` ? `http://${config.host}:${port}` : config.publicUrl;
+    console.log(`\nPlotbox has no administrator yet. Open this one-time setup link (valid ${Math.round(config.setupTokenTtlMs / 60_000)} min):\n\n  ${setupLink(base, setupToken)}\n\nor run: plotbox init --email you@example.com --password-stdin\n`);
+  }
+  process.send?.({ type: 'listening', port });
+});
+server.headersTimeout = 20_000;
+server.requestTimeout = 30_000;
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'api shutting down');
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    force.unref();
+    server.close(() => {
+      closeStore().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,224 @@
+/**
+ * Sign-in and session routes: login (password + TOTP or recovery code in one request), refresh
+ * (rotating), logout, and the one-time first-admin setup.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { checkPasswordPolicy, hashRecoveryCode, hashRefreshToken, isAuthError, isRefreshTokenFormat, newRefreshToken } from '@plotbox/auth';
+import { isStoreError, type User } from '@plotbox/store';
+import type { AppContext } from '../context.ts';
+import { publicUser, reqMeta } from '../context.ts';
+import { ACCESS_COOKIE, REFRESH_COOKIE, clearAuthCookies, readCookies, setAuthCookies } from '../cookies.ts';
+import { ApiError } from '../errors.ts';
+import { loginBody, parseWith, setupBody } from '../schemas.ts';
+
+/** Count a failed login/TOTP/password check against the account; audit a new lockout. */
+export async function recordAccountFailure(ctx: AppContext, req: Request, user: User): Promise<void> {
+  const { outcome } = await ctx.store.counters.recordLoginFailure(`account:${user.id}`, {
+    maxFailures: ctx.config.lockout.maxFailures,
+    lockMs: ctx.config.lockout.lockMs,
+    forgetAfterMs: ctx.config.lockout.lockMs,
+  });
+  if (outcome === 'locked_now') {
+    await ctx.audit({ action: 'lockout', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: user.id }, ...reqMeta(req), details: { lockMinutes: ctx.config.lockout.lockMs / 60_000 } });
+  }
+}
+
+/** Is the account locked now? */
+export async function isLocked(ctx: AppContext, user: User): Promise<boolean> {
+  const state = await ctx.store.counters.getLoginFailures(`account:${user.id}`);
+  return state?.lockedUntil != null && state.lockedUntil.getTime() > ctx.now().getTime();
+}
+
+/** Start a session for `user`: session record, first refresh token, both cookies. */
+async function startSession(ctx: AppContext, req: Request, res: Response, user: User): Promise<Record<string, unknown>> {
+  const now = ctx.now().getTime();
+  const ua = req.headers['user-agent'];
+  const session = await ctx.store.sessions.create({
+    userId: user.id,
+    absoluteExpiresAt: new Date(ctx.sessionPolicy.absoluteExpiresAt(now)),
+    idleExpiresAt: new Date(now + ctx.config.session.idleMs),
+    userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
+    ip: reqMeta(req).ip,
+  });
+  const refresh = newRefreshToken();
+  const refreshExpiresAt = ctx.sessionPolicy.refreshExpiresAt(session.createdAt.getTime(), now);
+  await ctx.store.sessions.createRefreshToken({ tokenHash: refresh.hash, sessionId: session.id, expiresAt: new Date(refreshExpiresAt) });
+  const access = ctx.tokens.issueAccessToken({ sub: user.id, sid: session.id });
+  setAuthCookies(req, res, {
+    secureCookies: ctx.config.secureCookies,
+    access: access.token,
+    accessMaxAgeSec: (access.expiresAt - now) / 1000,
+    refresh: refresh.token,
+    refreshMaxAgeSec: (refreshExpiresAt - now) / 1000,
+  });
+  return { id: session.id, accessExpiresAt: new Date(access.expiresAt).toISOString(), absoluteExpiresAt: session.absoluteExpiresAt.toISOString() };
+}
+
+/** The claims of a genuine access token, even an expired one (for logout), or `null`. */
+function claimsForLogout(ctx: AppContext, token: string | undefined): { sub: string; sid: string } | null {
+  if (token === undefined || token === '') return null;
+  try {
+    const c = ctx.tokens.verifyAccessToken(token);
+    return { sub: c.sub, sid: c.sid };
+  } catch (err) {
+    // AUTH_EXPIRED is only reported after the signature, issuer and audience checked out, so the
+    // payload of such a token is genuine and may be read without verifying again.
+    if (!isAuthError(err, 'AUTH_EXPIRED')) return null;
+    try {
+      const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown; sid?: unknown };
+      return typeof payload.sub === 'string' && typeof payload.sid === 'string' ? { sub: payload.sub, sid: payload.sid } : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Routes under `/api/auth` and `/api/setup`. */
+export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestHandler; readonly refresh: RequestHandler }): Router {
+  const router = Router();
+
+  router.post('/api/auth/login', limiters.login, async (req, res) => {
+    const body = parseWith(loginBody, req.body ?? {});
+    const meta = reqMeta(req);
+    const fail = async (reason: string, user: User | null): Promise<never> => {
+      await ctx.audit({
+        action: 'login_failure',
+        outcome: 'failure',
+        actor: { kind: 'anonymous', userId: null },
+        target: user === null ? null : { type: 'user', id: user.id },
+        ...meta,
+        details: { reason },
+      });
+      throw new ApiError('AUTH_INVALID_CREDENTIALS');
+    };
+
+    let user: User | null = null;
+    try {
+      user = await ctx.store.users.findByEmail(body.email);
+    } catch (err) {
+      if (!isStoreError(err, 'STORE_INVALID')) throw err; // not an email at all: same as unknown
+    }
+    if (user === null) {
+      await ctx.hasher.dummyVerify();
+      return fail('unknown_user', null);
+    }
+    if (await isLocked(ctx, user)) {
+      await ctx.hasher.dummyVerify();
+      return fail('locked', user);
+    }
+    const passwordOk = await ctx.hasher.verify(user.passwordHash, body.password);
+    if (user.disabled) return fail('disabled', user);
+    if (!passwordOk) {
+      await recordAccountFailure(ctx, req, user);
+      return fail('wrong_password', user);
+    }
+    if (user.totp?.enabled === true) {
+      if (body.totpCode !== undefined) {
+        const r = ctx.totp.verify(user.totp.secret, body.totpCode, user.totp.lastUsedStep);
+        if (!r.ok || !(await ctx.store.users.useTotpStep(user.id, r.step))) {
+          await recordAccountFailure(ctx, req, user);
+          return fail(r.ok || r.reason === 'replay' ? 'totp_replay' : 'totp_invalid', user);
+        }
+      } else if (body.recoveryCode !== undefined) {
+        const hash = hashRecoveryCode(body.recoveryCode);
+        if (hash === null || !(await ctx.store.users.useRecoveryCode(user.id, hash))) {
+          await recordAccountFailure(ctx, req, user);
+          return fail('recovery_code_invalid', user);
+        }
+        await ctx.audit({ action: 'recovery_code_used', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'user', id: user.id }, ...meta });
+      } else {
+        // The password was right; the second factor is due. Not a failure, so not counted.
+        throw new ApiError('AUTH_MFA_REQUIRED');
+      }
+    }
+    await ctx.store.counters.clearLoginFailures(`account:${user.id}`);
+    if (ctx.hasher.needsRehash(user.passwordHash)) {
+      try {
+        user = await ctx.store.users.update(user.id, user.version, { passwordHash: await ctx.hasher.hash(body.password) });
+      } catch (err) {
+        if (!isStoreError(err, 'STORE_VERSION_MISMATCH')) throw err; // a concurrent change wins; rehash next time
+      }
+    }
+    const session = await startSession(ctx, req, res, user);
+    await ctx.audit({ action: 'login_success', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'session', id: String(session.id) }, ...meta, details: { mfa: user.totp?.enabled === true } });
+    const fresh = (await ctx.store.users.findById(user.id)) ?? user;
+    res.json({ user: publicUser(fresh), session, mfaEnrolmentRequired: ctx.config.require2faForAdmins && fresh.systemRole === 'admin' && fresh.totp?.enabled !== true });
+  });
+
+  router.post('/api/auth/refresh', limiters.refresh, async (req, res) => {
+    const meta = reqMeta(req);
+    const refuse = (): never => {
+      clearAuthCookies(req, res, ctx.config.secureCookies);
+      throw new ApiError('AUTH_INVALID_REFRESH');
+    };
+    const token = readCookies(req)[REFRESH_COOKIE];
+    if (!isRefreshTokenFormat(token)) return refuse();
+    const oldHash = hashRefreshToken(token as string);
+    const existing = await ctx.store.sessions.findRefreshToken(oldHash);
+    if (existing === null) return refuse();
+    const session = await ctx.store.sessions.findById(existing.sessionId);
+    if (session === null) return refuse();
+    const now = ctx.now().getTime();
+    const next = newRefreshToken();
+    const refreshExpiresAt = ctx.sessionPolicy.refreshExpiresAt(session.createdAt.getTime(), now);
+    const result = await ctx.store.sessions.rotateRefresh(oldHash, { tokenHash: next.hash, expiresAt: new Date(refreshExpiresAt), idleExpiresAt: new Date(now + ctx.config.session.idleMs) });
+    if (result.status === 'reused') {
+      await ctx.store.sessions.revoke(result.sessionId, 'refresh_reuse');
+      await ctx.audit({ action: 'refresh_reuse', outcome: 'denied', actor: { kind: 'anonymous', userId: null }, target: { type: 'session', id: result.sessionId }, ...meta, details: { userId: result.userId } });
+      return refuse();
+    }
+    if (result.status !== 'rotated') return refuse();
+    const user = await ctx.store.users.findById(result.session.userId);
+    if (user === null || user.disabled) {
+      await ctx.store.sessions.revoke(result.session.id, 'user_disabled');
+      return refuse();
+    }
+    const access = ctx.tokens.issueAccessToken({ sub: user.id, sid: result.session.id });
+    setAuthCookies(req, res, {
+      secureCookies: ctx.config.secureCookies,
+      access: access.token,
+      accessMaxAgeSec: (access.expiresAt - now) / 1000,
+      refresh: next.token,
+      refreshMaxAgeSec: (refreshExpiresAt - now) / 1000,
+    });
+    await ctx.audit({ action: 'refresh', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'session', id: result.session.id }, ...meta });
+    res.json({ session: { id: result.session.id, accessExpiresAt: new Date(access.expiresAt).toISOString(), absoluteExpiresAt: result.session.absoluteExpiresAt.toISOString() } });
+  });
+
+  router.post('/api/auth/logout', async (req, res) => {
+    const claims = claimsForLogout(ctx, readCookies(req)[ACCESS_COOKIE]);
+    if (claims !== null) {
+      const session = await ctx.store.sessions.findById(claims.sid);
+      if (session !== null && session.userId === claims.sub && (await ctx.store.sessions.revoke(session.id, 'logout'))) {
+        await ctx.audit({ action: 'logout', outcome: 'success', actor: { kind: 'user', userId: session.userId }, target: { type: 'session', id: session.id }, ...reqMeta(req) });
+      }
+    }
+    clearAuthCookies(req, res, ctx.config.secureCookies);
+    res.status(204).end();
+  });
+
+  router.post('/api/setup', limiters.login, async (req, res) => {
+    const body = parseWith(setupBody, req.body ?? {});
+    const setup = ctx.setup ?? null;
+    const now = ctx.now();
+    const presented = Buffer.from(hashRefreshToken(body.token));
+    const expected = Buffer.from(setup?.tokenHash ?? '');
+    const matches = setup !== null && presented.length === expected.length && timingSafeEqual(presented, expected);
+    if (!matches || setup === null || setup.expiresAt.getTime() <= now.getTime() || (await ctx.store.users.count({ systemRole: 'admin' })) > 0) {
+      await ctx.audit({ action: 'setup_failure', outcome: 'failure', actor: { kind: 'anonymous', userId: null }, ...reqMeta(req) });
+      throw new ApiError('AUTH_SETUP_INVALID');
+    }
+    const displayName = body.displayName ?? 'Administrator';
+    const policy = checkPasswordPolicy(body.password, { email: body.email, displayName });
+    if (!policy.ok) throw new ApiError('AUTH_PASSWORD_POLICY', { details: { reason: policy.reason } });
+    // Single use across replicas and concurrent requests: the first hit on this key wins.
+    const { count } = await ctx.store.counters.hit(`setup:used:${setup.tokenHash}`, Math.max(1000, setup.expiresAt.getTime() - now.getTime()) + 86_400_000);
+    if (count !== 1) throw new ApiError('AUTH_SETUP_INVALID');
+    const user = await ctx.store.users.create({ email: body.email, displayName, passwordHash: await ctx.hasher.hash(policy.normalized), systemRole: 'admin' });
+    await ctx.audit({ action: 'admin_bootstrap', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: user.id }, ...reqMeta(req), details: { via: 'setup_link' } });
+    res.status(201).json({ user: publicUser(user) });
+  });
+
+  return router;
+}

@@ -1,0 +1,407 @@
+// Sign-in, sessions, refresh, lockout, 2FA, API keys, audit and setup, driven over HTTP against
+// createApp(deps) in-process (real SQLite file, real RS256 cookies, injected clock).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTotp } from '@plotbox/auth';
+import { createSetupToken } from '@plotbox/api';
+import { ORIGIN, errorCode, startTestApi } from './helpers/api.ts';
+
+const MIN = 60_000;
+
+test('login sets HttpOnly SameSite cookies (refresh scoped to its route), no tokens in the body; /api/me works', async (t) => {
+  const api = await startTestApi(t);
+  const { email, password, user } = await api.createUser();
+  const c = api.client();
+  const res = await c.login(email, password);
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  const access = c.cookie('plotbox_access');
+  const refresh = c.cookie('plotbox_refresh');
+  assert.ok(access && refresh);
+  assert.ok(!text.includes(access) && !text.includes(refresh), 'tokens never in bodies');
+  const [ac, rc] = [c.lastSetCookie.find((s) => s.startsWith('plotbox_access=')), c.lastSetCookie.find((s) => s.startsWith('plotbox_refresh='))];
+  assert.match(ac ?? '', /HttpOnly/);
+  assert.match(ac ?? '', /SameSite=Lax/);
+  assert.match(ac ?? '', /Path=\/(;|$)/);
+  assert.doesNotMatch(ac ?? '', /Secure/, 'http public URL: not Secure');
+  assert.match(rc ?? '', /HttpOnly/);
+  assert.match(rc ?? '', /Path=\/api\/auth\/refresh/);
+  const me = await c.req('GET', '/api/me');
+  assert.equal(me.status, 200);
+  const body = (await me.json()) as { user: Record<string, unknown> };
+  assert.equal(body.user.id, user.id);
+  assert.equal(body.user.passwordHash, undefined);
+  // the access token is RS256 with the claims SPEC §4 names
+  const [h, p] = access.split('.').slice(0, 2).map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()) as Record<string, unknown>);
+  assert.equal(h?.alg, 'RS256');
+  assert.equal(h?.kid, api.keySet.activeKid);
+  for (const claim of ['iss', 'aud', 'sub', 'sid', 'iat', 'exp', 'jti']) assert.ok(p?.[claim] !== undefined, claim);
+  assert.equal(p?.sub, user.id);
+});
+
+test('Secure cookies when the public URL is https, or behind a trusted TLS proxy', async (t) => {
+  const api = await startTestApi(t, { env: { PLOTBOX_PUBLIC_URL: 'https://plotbox.example.com' } });
+  const { email, password } = await api.createUser();
+  const c = api.client();
+  assert.equal((await c.req('POST', '/api/auth/login', { email, password }, { origin: 'https://plotbox.example.com' })).status, 200);
+  assert.ok(c.lastSetCookie.every((s) => /; Secure/.test(s)));
+  const proxied = await startTestApi(t, { env: { PLOTBOX_TRUST_PROXY_HOPS: '1' } });
+  const u2 = await proxied.createUser();
+  const c2 = proxied.client();
+  assert.equal((await c2.login(u2.email, u2.password)).status, 200);
+  assert.ok(c2.lastSetCookie.every((s) => !/; Secure/.test(s)));
+  assert.equal((await c2.req('POST', '/api/auth/login', { email: u2.email, password: u2.password }, { 'x-forwarded-proto': 'https' })).status, 200);
+  assert.ok(c2.lastSetCookie.every((s) => /; Secure/.test(s)));
+});
+
+test('failures for unknown user, wrong password, locked and disabled accounts look the same', async (t) => {
+  const api = await startTestApi(t);
+  const a = await api.createUser();
+  const disabled = await api.createUser();
+  await api.store.users.update(disabled.user.id, 1, { disabled: true });
+  const locked = await api.createUser();
+  const c = api.client();
+  for (let i = 0; i < 5; i++) await c.login(locked.email, 'wrong password!');
+  const attempts = [
+    () => c.login('nobody@example.com', 'whatever123'),
+    () => c.login(a.email, 'wrong password!'),
+    () => c.login(locked.email, locked.password),
+    () => c.login(disabled.email, disabled.password),
+  ];
+  const seen: string[] = [];
+  const times: number[] = [];
+  for (const attempt of attempts) {
+    const t0 = performance.now();
+    const res = await attempt();
+    times.push(performance.now() - t0);
+    const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
+    const headers = [...res.headers.keys()].filter((k) => k !== 'date' && k !== 'x-request-id' && k !== 'content-length').sort().join(',');
+    seen.push(`${res.status}|${body.error.code}|${body.error.message}|${headers}|${res.headers.get('set-cookie') ?? ''}`);
+  }
+  assert.equal(new Set(seen).size, 1, seen.join('\n'));
+  assert.match(seen[0] ?? '', /^401\|AUTH_INVALID_CREDENTIALS/);
+  const events = await api.store.audit.query({ action: 'login_failure' }, { limit: 50 });
+  const reasons = events.items.map((e) => e.details.reason);
+  for (const r of ['unknown_user', 'wrong_password', 'locked', 'disabled']) assert.ok(reasons.includes(r), r);
+  assert.ok(!JSON.stringify(events.items).includes('wrong password!'), 'no passwords in audit');
+  assert.ok(Math.max(...times) < 1000, `times ${times.join(',')}`);
+});
+
+test('lockout: 5 consecutive failures lock the account for 15 min; success before that resets the count', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser();
+  const c = api.client();
+  for (let i = 0; i < 4; i++) assert.equal((await c.login(u.email, 'nope nope nope')).status, 401);
+  assert.equal((await c.login(u.email, u.password)).status, 200, 'success resets');
+  for (let i = 0; i < 4; i++) await c.login(u.email, 'nope nope nope');
+  assert.equal((await c.login(u.email, u.password)).status, 200, 'only 4 since the reset');
+  for (let i = 0; i < 5; i++) await c.login(u.email, 'nope nope nope');
+  assert.equal((await c.login(u.email, u.password)).status, 401, 'locked: even the right password fails');
+  const lockouts = await api.store.audit.query({ action: 'lockout' }, { limit: 10 });
+  assert.equal(lockouts.items.length, 1);
+  api.clock.advance(14 * MIN);
+  assert.equal((await c.login(u.email, u.password)).status, 401);
+  api.clock.advance(2 * MIN);
+  assert.equal((await c.login(u.email, u.password)).status, 200, 'lock over after 15 min');
+});
+
+test('refresh rotates on every use; a reused refresh token revokes the session and is audited', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser();
+  const c = api.client();
+  await c.login(u.email, u.password);
+  const r1 = c.cookie('plotbox_refresh');
+  const a1 = c.cookie('plotbox_access');
+  api.clock.advance(1000);
+  const res = await c.req('POST', '/api/auth/refresh', {});
+  assert.equal(res.status, 200);
+  assert.ok(!(await res.text()).includes(c.cookie('plotbox_refresh') ?? 'x'));
+  const r2 = c.cookie('plotbox_refresh');
+  assert.notEqual(r2, r1);
+  assert.notEqual(c.cookie('plotbox_access'), a1);
+  // an attacker replays the old refresh token
+  const thief = api.client();
+  thief.jar.set('plotbox_refresh', { value: r1 ?? '', path: '/api/auth/refresh' });
+  const stolen = await thief.req('POST', '/api/auth/refresh', {});
+  assert.equal(stolen.status, 401);
+  assert.equal(await errorCode(stolen), 'AUTH_INVALID_REFRESH');
+  // the whole session is gone: the legitimate user's access token and newest refresh token both fail
+  assert.equal(await errorCode(await c.req('GET', '/api/me')), 'AUTH_SESSION_ENDED');
+  const c2 = api.client();
+  c2.jar.set('plotbox_refresh', { value: r2 ?? '', path: '/api/auth/refresh' });
+  assert.equal((await c2.req('POST', '/api/auth/refresh', {})).status, 401);
+  assert.equal((await api.store.audit.query({ action: 'refresh_reuse' }, { limit: 5 })).items.length, 1);
+});
+
+test('logout and password change revoke sessions on the next request', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser();
+  const a = api.client();
+  const b = api.client();
+  await a.login(u.email, u.password);
+  await b.login(u.email, u.password);
+  const bAccess = b.cookie('plotbox_access') ?? '';
+  assert.equal((await b.req('POST', '/api/auth/logout', {})).status, 204);
+  assert.equal(b.cookie('plotbox_access'), undefined, 'cookies cleared');
+  const replay = api.client();
+  replay.jar.set('plotbox_access', { value: bAccess, path: '/' });
+  assert.equal(await errorCode(await replay.req('GET', '/api/me')), 'AUTH_SESSION_ENDED');
+  assert.equal((await a.req('GET', '/api/me')).status, 200, 'other session unaffected by logout');
+
+  const c = api.client();
+  await c.login(u.email, u.password);
+  const wrong = await a.req('POST', '/api/me/password', { currentPassword: 'not it at all', newPassword: 'a brand new passphrase' });
+  assert.equal(await errorCode(wrong), 'AUTH_PASSWORD_INCORRECT');
+  const weak = await a.req('POST', '/api/me/password', { currentPassword: u.password, newPassword: 'password1' });
+  assert.equal(weak.status, 422);
+  const ok = await a.req('POST', '/api/me/password', { currentPassword: u.password, newPassword: 'a brand new passphrase' });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), { otherSessionsRevoked: 1 });
+  assert.equal((await a.req('GET', '/api/me')).status, 200, 'the changing session stays');
+  assert.equal(await errorCode(await c.req('GET', '/api/me')), 'AUTH_SESSION_ENDED', 'other sessions end');
+  assert.equal((await c.req('POST', '/api/auth/refresh', {})).status, 401);
+  assert.equal((await api.client().login(u.email, u.password)).status, 401);
+  assert.equal((await api.client().login(u.email, 'a brand new passphrase')).status, 200);
+});
+
+test('idle timeout (refreshed by activity) and absolute timeout (never extended by refresh), on an injected clock', async (t) => {
+  const api = await startTestApi(t, { env: { PLOTBOX_SESSION_IDLE_MIN: '10', PLOTBOX_ACCESS_TOKEN_TTL_SEC: '3600', PLOTBOX_SESSION_ABSOLUTE_HOURS: '2' } });
+  const u = await api.createUser();
+  const c = api.client();
+  await c.login(u.email, u.password);
+  for (let i = 0; i < 3; i++) {
+    api.clock.advance(8 * MIN);
+    assert.equal((await c.req('GET', '/api/me')).status, 200, `activity ${i} keeps it alive`);
+  }
+  api.clock.advance(11 * MIN);
+  assert.equal(await errorCode(await c.req('GET', '/api/me')), 'AUTH_SESSION_ENDED', 'idle');
+  assert.equal((await c.req('POST', '/api/auth/refresh', {})).status, 401);
+
+  const d = api.client();
+  await d.login(u.email, u.password);
+  let refreshed = 0;
+  for (let elapsed = 0; elapsed < 115 * MIN; elapsed += 9 * MIN) {
+    api.clock.advance(9 * MIN);
+    const r = await d.req('POST', '/api/auth/refresh', {});
+    assert.equal(r.status, 200, `refresh at ${elapsed}`);
+    refreshed++;
+  }
+  assert.ok(refreshed >= 12);
+  api.clock.advance(9 * MIN); // past 2 h since login
+  const lastAccess = d.cookie('plotbox_access') ?? '';
+  assert.equal((await d.req('POST', '/api/auth/refresh', {})).status, 401, 'absolute lifetime not extended');
+  assert.equal(await errorCode(await d.req('GET', '/api/me', undefined, { cookie: `plotbox_access=${lastAccess}` })), 'AUTH_SESSION_ENDED');
+});
+
+test('access token expiry says AUTH_TOKEN_EXPIRED; refresh gets a new one', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser();
+  const c = api.client();
+  await c.login(u.email, u.password);
+  api.clock.advance(16 * MIN);
+  const res = await c.req('GET', '/api/me', undefined, { cookie: `plotbox_access=${c.cookie('plotbox_access') ?? ''}` });
+  assert.equal(await errorCode(res), 'AUTH_TOKEN_EXPIRED');
+  assert.equal((await c.req('POST', '/api/auth/refresh', {})).status, 200);
+  assert.equal((await c.req('GET', '/api/me')).status, 200);
+  // logout with an expired (genuine) access token still ends the session
+  api.clock.advance(16 * MIN);
+  const sid = (JSON.parse(Buffer.from((c.cookie('plotbox_access') ?? '').split('.')[1] ?? '', 'base64url').toString()) as { sid: string }).sid;
+  await c.req('POST', '/api/auth/logout', {}, { cookie: `plotbox_access=${c.cookie('plotbox_access') ?? ''}` });
+  assert.notEqual((await api.store.sessions.findById(sid))?.revokedAt, null);
+});
+
+test('sessions: list own live sessions, revoke one; other users get 404', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser();
+  const other = await api.createUser();
+  const a = api.client();
+  const b = api.client();
+  await a.login(u.email, u.password);
+  await b.login(u.email, u.password);
+  const list = (await (await a.req('GET', '/api/me/sessions')).json()) as { items: { id: string; current: boolean }[] };
+  assert.equal(list.items.length, 2);
+  const bId = list.items.find((s) => !s.current)?.id ?? '';
+  const o = api.client();
+  await o.login(other.email, other.password);
+  assert.equal((await o.req('DELETE', `/api/me/sessions/${bId}`)).status, 404);
+  assert.equal((await a.req('DELETE', `/api/me/sessions/${bId}`)).status, 204);
+  assert.equal(await errorCode(await b.req('GET', '/api/me')), 'AUTH_SESSION_ENDED');
+});
+
+test('TOTP: enrol, confirm (recovery codes once), login needs a code, replay refused, recovery code single use, disable', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser();
+  const c = api.client();
+  await c.login(u.email, u.password);
+  const enrol = (await (await c.req('POST', '/api/me/2fa/enrol', {})).json()) as { secret: string; otpauthUri: string };
+  assert.match(enrol.otpauthUri, /^otpauth:\/\/totp\/Plotbox:/);
+  const totp = createTotp({ issuer: 'Plotbox', now: () => api.clock.now().getTime() });
+  assert.equal(await errorCode(await c.req('POST', '/api/me/2fa/confirm', { code: '000000' === totp.generate(enrol.secret) ? '111111' : '000000' })), 'AUTH_TOTP_INVALID');
+  const confirm = await c.req('POST', '/api/me/2fa/confirm', { code: totp.generate(enrol.secret) });
+  assert.equal(confirm.status, 200);
+  const { recoveryCodes } = (await confirm.json()) as { recoveryCodes: string[] };
+  assert.equal(recoveryCodes.length, 10);
+  const stored = await api.store.users.findById(u.user.id);
+  assert.ok(stored && !stored.recoveryCodeHashes.some((h) => recoveryCodes.includes(h)), 'stored hashed');
+  assert.equal(await errorCode(await c.req('POST', '/api/me/2fa/enrol', {})), 'AUTH_TOTP_STATE');
+
+  const d = api.client();
+  assert.equal(await errorCode(await d.login(u.email, u.password)), 'AUTH_MFA_REQUIRED');
+  assert.equal(d.cookie('plotbox_access'), undefined);
+  // the code used to confirm cannot be replayed
+  assert.equal(await errorCode(await d.login(u.email, u.password, { totpCode: totp.generate(enrol.secret) })), 'AUTH_INVALID_CREDENTIALS');
+  api.clock.advance(30_000);
+  const code = totp.generate(enrol.secret);
+  assert.equal((await d.login(u.email, u.password, { totpCode: code })).status, 200);
+  assert.equal(await errorCode(await api.client().login(u.email, u.password, { totpCode: code })), 'AUTH_INVALID_CREDENTIALS', 'replay');
+  const rc = recoveryCodes[0] ?? '';
+  assert.equal((await api.client().login(u.email, u.password, { recoveryCode: rc })).status, 200);
+  assert.equal((await api.client().login(u.email, u.password, { recoveryCode: rc })).status, 401, 'recovery code works once');
+  // TOTP failures count toward lockout (1 recovery failure since the last success, + 4)
+  for (let i = 0; i < 4; i++) await api.client().login(u.email, u.password, { totpCode: '123456' === totp.generate(enrol.secret) ? '654321' : '123456' });
+  api.clock.advance(30_000);
+  assert.equal((await api.client().login(u.email, u.password, { totpCode: totp.generate(enrol.secret) })).status, 401, 'locked by TOTP failures');
+  api.clock.advance(16 * MIN);
+  assert.equal((await d.req('POST', '/api/auth/refresh', {})).status, 200);
+  assert.equal(await errorCode(await d.req('POST', '/api/me/2fa/disable', { password: 'wrong wrong wrong' })), 'AUTH_PASSWORD_INCORRECT');
+  assert.equal((await d.req('POST', '/api/me/2fa/disable', { password: u.password, code: '123456' })).status, 400, 'exactly one');
+  assert.equal((await d.req('POST', '/api/me/2fa/disable', { password: u.password })).status, 204);
+  assert.equal((await api.client().login(u.email, u.password)).status, 200, 'no code needed any more');
+  const actions = (await api.store.audit.query({}, { limit: 500 })).items.map((e) => e.action);
+  for (const a of ['totp_enrol_start', 'totp_enable', 'totp_disable', 'recovery_code_used']) assert.ok(actions.includes(a), a);
+});
+
+test('admins can be required to enrol in 2FA before doing anything else', async (t) => {
+  const api = await startTestApi(t, { env: { PLOTBOX_REQUIRE_2FA_FOR_ADMINS: 'true' } });
+  const admin = await api.createUser({ role: 'admin' });
+  const c = api.client();
+  const login = (await (await c.login(admin.email, admin.password)).json()) as { mfaEnrolmentRequired: boolean };
+  assert.equal(login.mfaEnrolmentRequired, true);
+  assert.equal(await errorCode(await c.req('GET', '/api/audit')), 'AUTH_MFA_ENROLMENT_REQUIRED');
+  assert.equal((await c.req('GET', '/api/me')).status, 200);
+  const { secret } = (await (await c.req('POST', '/api/me/2fa/enrol', {})).json()) as { secret: string };
+  const totp = createTotp({ issuer: 'Plotbox', now: () => api.clock.now().getTime() });
+  assert.equal((await c.req('POST', '/api/me/2fa/confirm', { code: totp.generate(secret) })).status, 200);
+  assert.equal((await c.req('GET', '/api/audit')).status, 200);
+});
+
+test('API keys: shown once, hashed, named, expiring, revocable; current permissions; refused for account management', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser({ role: 'admin' });
+  const c = api.client();
+  await c.login(u.email, u.password);
+  const created = await c.req('POST', '/api/me/api-keys', { name: 'ci', expiresInDays: 30 });
+  assert.equal(created.status, 201);
+  const { key, apiKey } = (await created.json()) as { key: string; apiKey: { id: string; prefix: string; expiresAt: string } };
+  assert.match(key, /^pbx_[0-9a-z]{10}_[A-Za-z0-9_-]{43}$/);
+  assert.ok(key.startsWith(apiKey.prefix));
+  const listed = await (await c.req('GET', '/api/me/api-keys')).text();
+  assert.ok(!listed.includes(key) && listed.includes(apiKey.prefix), 'never shown again');
+  const stored = await api.store.apiKeys.findById(apiKey.id);
+  assert.ok(stored && !key.includes(stored.hash));
+
+  const k = api.client();
+  const bearer = { authorization: `Bearer ${key}` };
+  const me = await k.req('GET', '/api/me', undefined, bearer);
+  assert.equal(me.status, 200);
+  assert.equal(((await me.json()) as { auth: { kind: string } }).auth.kind, 'api_key');
+  assert.equal((await k.req('GET', '/api/audit', undefined, bearer)).status, 200, 'admin key acts as admin');
+  // account management refused (403) and audited; no CSRF header needed for keys
+  for (const [m, p, b] of [
+    ['POST', '/api/me/api-keys', { name: 'x' }],
+    ['GET', '/api/me/api-keys', undefined],
+    ['POST', '/api/me/password', { currentPassword: u.password, newPassword: 'another fine passphrase' }],
+    ['POST', '/api/me/2fa/enrol', {}],
+    ['GET', '/api/me/sessions', undefined],
+    ['DELETE', `/api/me/api-keys/${apiKey.id}`, undefined],
+  ] as const) {
+    const r = await k.req(m, p, b, { ...bearer, 'x-requested-with': null });
+    assert.equal(r.status, 403, `${m} ${p}`);
+    assert.equal(await errorCode(r), 'ACCESS_API_KEY_FORBIDDEN');
+  }
+  assert.ok((await api.store.audit.query({ action: 'permission_denied' }, { limit: 50 })).items.length >= 6);
+  // current permissions: demote the user, the key loses admin on the next request
+  const fresh = await api.store.users.findById(u.user.id);
+  await api.store.users.update(u.user.id, fresh?.version ?? 1, { systemRole: 'user' });
+  assert.equal(await errorCode(await k.req('GET', '/api/audit', undefined, bearer)), 'ACCESS_FORBIDDEN');
+  // expiry
+  api.clock.advance(31 * 24 * 60 * MIN);
+  assert.equal(await errorCode(await k.req('GET', '/api/me', undefined, bearer)), 'AUTH_INVALID_TOKEN');
+  api.clock.advance(-31 * 24 * 60 * MIN);
+  // revoke
+  assert.equal((await c.req('DELETE', `/api/me/api-keys/${apiKey.id}`)).status, 204);
+  assert.equal(await errorCode(await k.req('GET', '/api/me', undefined, bearer)), 'AUTH_INVALID_TOKEN');
+  // tampered keys and JWTs in the bearer header are refused
+  const tampered = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+  assert.equal((await k.req('GET', '/api/me', undefined, { authorization: `Bearer ${tampered}` })).status, 401);
+  assert.equal((await k.req('GET', '/api/me', undefined, { authorization: `Bearer ${c.cookie('plotbox_access') ?? ''}` })).status, 401);
+  const actions = (await api.store.audit.query({}, { limit: 500 })).items;
+  assert.ok(actions.some((e) => e.action === 'api_key_create') && actions.some((e) => e.action === 'api_key_revoke'));
+  assert.ok(!JSON.stringify(actions).includes(key.slice(15)), 'no key secret in audit');
+});
+
+test('GET /api/audit: admins only, filters and pagination', async (t) => {
+  const api = await startTestApi(t);
+  const admin = await api.createUser({ role: 'admin' });
+  const u = await api.createUser();
+  const a = api.client();
+  await a.login(admin.email, admin.password);
+  for (let i = 0; i < 3; i++) await api.client().login(u.email, 'bad bad bad bad');
+  const uc = api.client();
+  await uc.login(u.email, u.password);
+  assert.equal(await errorCode(await uc.req('GET', '/api/audit')), 'ACCESS_FORBIDDEN');
+  const page1 = (await (await a.req('GET', '/api/audit?type=login_failure&limit=2')).json()) as { items: { action: string }[]; nextCursor: string };
+  assert.equal(page1.items.length, 2);
+  assert.ok(page1.items.every((e) => e.action === 'login_failure'));
+  const page2 = (await (await a.req('GET', `/api/audit?type=login_failure&limit=2&cursor=${encodeURIComponent(page1.nextCursor)}`)).json()) as { items: unknown[]; nextCursor: null };
+  assert.equal(page2.items.length, 1);
+  assert.equal(page2.nextCursor, null);
+  const byActor = (await (await a.req('GET', `/api/audit?actor=${u.user.id}&type=login_success`)).json()) as { items: unknown[] };
+  assert.equal(byActor.items.length, 1);
+  const future = (await (await a.req('GET', '/api/audit?since=2030-01-01')).json()) as { items: unknown[] };
+  assert.equal(future.items.length, 0);
+  const until = (await (await a.req('GET', '/api/audit?until=2026-01-01')).json()) as { items: unknown[] };
+  assert.equal(until.items.length, 0);
+  assert.equal((await a.req('GET', '/api/audit?since=yesterday')).status, 400);
+  assert.equal((await a.req('GET', '/api/audit?cursor=garbage')).status, 400);
+  assert.equal((await a.req('GET', '/api/audit?type=a&type=b')).status, 400);
+  assert.equal((await a.req('GET', '/api/audit?bogus=1')).status, 400);
+});
+
+test('admin user routes: create, disable (ends sessions next request), audited', async (t) => {
+  const api = await startTestApi(t);
+  const admin = await api.createUser({ role: 'admin' });
+  const a = api.client();
+  await a.login(admin.email, admin.password);
+  const res = await a.req('POST', '/api/users', { email: 'new@example.com', displayName: 'New', password: 'a long enough passphrase' });
+  assert.equal(res.status, 201);
+  const { user } = (await res.json()) as { user: { id: string } };
+  assert.equal(await errorCode(await a.req('POST', '/api/users', { email: 'NEW@example.com', displayName: 'Dup', password: 'a long enough passphrase' })), 'USER_EMAIL_TAKEN');
+  const n = api.client();
+  assert.equal((await n.login('new@example.com', 'a long enough passphrase')).status, 200);
+  assert.equal((await a.req('PATCH', `/api/users/${user.id}`, { disabled: true })).status, 200);
+  assert.equal(await errorCode(await n.req('GET', '/api/me')), 'AUTH_SESSION_ENDED');
+  assert.equal((await a.req('PATCH', `/api/users/${admin.user.id}`, { disabled: true })).status, 403, 'no self-lockout');
+  const events = (await api.store.audit.query({ actorUserId: admin.user.id }, { limit: 50 })).items.map((e) => e.action);
+  assert.ok(events.includes('admin_user_create') && events.includes('admin_user_update'));
+});
+
+test('one-time setup token: creates the first admin once; wrong, expired or reused tokens refused', async (t) => {
+  const { token, state } = createSetupToken(new Date(Date.parse('2026-03-01T10:00:00Z')), 60 * MIN);
+  const api = await startTestApi(t, { setup: state });
+  const c = api.client();
+  const page = await c.req('GET', '/setup');
+  assert.equal(page.status, 200);
+  assert.ok(!(await page.text()).includes('<script>'), 'no inline script');
+  const body = { token, email: 'root@example.com', displayName: 'Root', password: 'first admin passphrase' };
+  assert.equal(await errorCode(await c.req('POST', '/api/setup', { ...body, token: `${token.slice(0, -2)}xx` })), 'AUTH_SETUP_INVALID');
+  assert.equal((await c.req('POST', '/api/setup', { ...body, password: 'password' })).status, 422, 'policy; token not burnt');
+  assert.equal((await c.req('POST', '/api/setup', body)).status, 201);
+  assert.equal(await errorCode(await c.req('POST', '/api/setup', { ...body, email: 'second@example.com' })), 'AUTH_SETUP_INVALID');
+  assert.equal((await c.login('root@example.com', 'first admin passphrase')).status, 200);
+  const expired = createSetupToken(new Date(Date.parse('2026-03-01T10:00:00Z')), 60 * MIN);
+  const api2 = await startTestApi(t, { setup: expired.state });
+  api2.clock.advance(61 * MIN);
+  assert.equal(await errorCode(await api2.client().req('POST', '/api/setup', { ...body, token: expired.token })), 'AUTH_SETUP_INVALID');
+  assert.equal(ORIGIN, api.config.publicOrigin);
+});
