@@ -4,8 +4,10 @@
  */
 import * as arquero from 'arquero';
 import { ColumnTable } from 'arquero';
-import { createLazyColumns } from './columns.ts';
+import { createLazyColumns, decodeRows } from './columns.ts';
 import type { DatasetPayload, LazyColumns, LazyColumnsOptions } from './columns.ts';
+import { registerDataset } from './dataset.ts';
+import type { Column } from '@plotbox/sandbox-protocol';
 import { px } from './px.ts';
 import type { Px } from './px.ts';
 
@@ -25,8 +27,8 @@ export interface SandboxGlobals {
   readonly px: Px;
 }
 
-/** Lazily-decoded column holders this module created, with their row counts. */
-const lazyHolders = new WeakMap<object, number>();
+/** Lazily-decoded column holders this module created, with their row counts and raw columns. */
+const lazyHolders = new WeakMap<object, { readonly rowCount: number; readonly raw: ReadonlyMap<string, Column> }>();
 
 /**
  * An arquero table that keeps a lazy column holder lazy.
@@ -40,18 +42,40 @@ const lazyHolders = new WeakMap<object, number>();
  */
 class DatasetTable extends ColumnTable {
   constructor(columns: object, names?: readonly string[], ...rest: unknown[]) {
-    const rowCount = lazyHolders.get(columns);
-    if (rowCount === undefined) {
+    const lazy = lazyHolders.get(columns);
+    if (lazy === undefined) {
       // @ts-expect-error arquero's constructor takes (data, names, filter, group, order, params).
       super(columns, names, ...rest);
       return;
     }
     const keys = names ?? Object.keys(columns);
     const stub: Record<string, { length: number }> = {};
-    if (keys[0] !== undefined) stub[keys[0]] = { length: rowCount };
+    if (keys[0] !== undefined) stub[keys[0]] = { length: lazy.rowCount };
     // @ts-expect-error as above.
     super(stub, keys, ...rest);
     (this as unknown as { _data: object })._data = columns;
+  }
+
+  /**
+   * arquero's `reify(indices)` (behind `sample`, `slice` of the dataset, …) reads whole columns;
+   * for the dataset's own ungrouped rows, decode just the picked rows instead. Same values, same
+   * (plain array) column type; anything else takes arquero's path.
+   */
+  override reify(indices?: ArrayLike<number>): this {
+    const self = this as unknown as { _data: object; _names: readonly string[]; isGrouped(): boolean; create(parts: object): unknown };
+    const lazy = lazyHolders.get(self._data);
+    if (lazy === undefined || indices === undefined || self.isGrouped()) {
+      // @ts-expect-error arquero's typings declare reify(indices?: number[]).
+      return super.reify(indices);
+    }
+    const data: Record<string, unknown[]> = {};
+    for (const name of self._names) {
+      const column = lazy.raw.get(name);
+      // @ts-expect-error as above.
+      if (column === undefined) return super.reify(indices);
+      data[name] = decodeRows(column, lazy.rowCount, indices);
+    }
+    return self.create({ data, names: self._names, groups: null, filter: null, order: null }) as this;
   }
 }
 
@@ -69,8 +93,9 @@ const aqNamespace = Object.freeze(
  * @throws TypeError when the payload is malformed.
  */
 export function createGlobals(payload: DatasetPayload, options: LazyColumnsOptions = {}): SandboxGlobals {
-  const { columns, names, rowCount } = createLazyColumns(payload, options);
-  lazyHolders.set(columns, rowCount);
+  const { columns, names, rowCount, raw } = createLazyColumns(payload, options);
+  lazyHolders.set(columns, { rowCount, raw });
   const df = new DatasetTable(columns, names) as unknown as arquero.ColumnTable;
+  registerDataset(df, columns, (df as unknown as { _names: readonly string[] })._names, rowCount, raw);
   return Object.freeze({ df, aq: aqNamespace, op: arquero.op, data: columns, px });
 }

@@ -4,8 +4,14 @@
  * arrays (array-likes) once per option; nothing here copies a column it does not need.
  */
 
-/** A column reference in px options: a column name, or the values themselves. */
-export type ColumnRef = string | ArrayLike<unknown>;
+import { datasetOf } from './dataset.ts';
+import type { DatasetView, KeyColumn } from './dataset.ts';
+
+/** A per-row function in px options: `(d, i) => d.units * d.price`; `d` reads the row's columns. */
+export type RowFunction = (row: Readonly<Record<string, unknown>>, index: number) => unknown;
+
+/** A column reference in px options: a column name, the values themselves, or a function of the row. */
+export type ColumnRef = string | ArrayLike<unknown> | RowFunction;
 
 /** The parts of an arquero table px relies on (duck-typed, so any arquero 8 table works). */
 export interface TableLike {
@@ -21,6 +27,8 @@ export interface Source {
   /** Row count, or -1 when unknown (only array options were given). */
   readonly rows: number;
   readonly names: readonly string[];
+  /** Set when the table is the base `df`: px then reads the typed payload directly. */
+  readonly dataset?: DatasetView;
   /** The values of `ref` for option `option` of builder `fn`; throws a helpful error for unknown names. */
   column(ref: ColumnRef, option: string): ArrayLike<unknown>;
 }
@@ -44,11 +52,13 @@ export function toSource(fn: string, input: unknown): Source {
     const names = table.columnNames();
     // A filtered or ordered table's backing arrays are not its rows; array() materialises them.
     const direct = !table.isFiltered() && !table.isOrdered();
-    return {
-      rows: table.numRows(),
-      names,
-      column: (ref, option) => resolve(fn, ref, option, names, table.numRows(), (name) => (direct ? table.column(name) : table.array(name)) ?? []),
-    };
+    const dataset = datasetOf(table);
+    const get = (name: string): ArrayLike<unknown> => (direct ? table.column(name) : table.array(name)) ?? [];
+    const rows = table.numRows();
+    if (dataset !== undefined) {
+      return { rows, names, dataset, column: (ref, option) => resolve(fn, ref, option, names, rows, get, (f) => datasetRows(dataset, f)) };
+    }
+    return { rows, names, column: (ref, option) => resolve(fn, ref, option, names, rows, get) };
   }
   if (Array.isArray(input)) {
     const rows = input as readonly unknown[];
@@ -76,7 +86,19 @@ export function toSource(fn: string, input: unknown): Source {
   throw new TypeError(`${fn}: the first argument must be an arquero table (df), an object of column arrays or an array of row objects`);
 }
 
-function resolve(fn: string, ref: ColumnRef, option: string, names: readonly string[], rows: number, get: (name: string) => ArrayLike<unknown>): ArrayLike<unknown> {
+function resolve(
+  fn: string,
+  ref: ColumnRef,
+  option: string,
+  names: readonly string[],
+  rows: number,
+  get: (name: string) => ArrayLike<unknown>,
+  evaluate?: (f: RowFunction) => unknown[],
+): ArrayLike<unknown> {
+  if (typeof ref === 'function') {
+    if (rows < 0) throw new TypeError(`${fn}: ${option}: a function needs a table to run on`);
+    return evaluate !== undefined ? evaluate(ref) : genericRows(names, rows, get, ref);
+  }
   if (typeof ref === 'string') {
     if (!names.includes(ref)) {
       const list = names.length === 0 ? 'none' : names.map((n) => `"${n}"`).join(', ');
@@ -88,5 +110,140 @@ function resolve(fn: string, ref: ColumnRef, option: string, names: readonly str
     if (rows >= 0 && ref.length !== rows) throw new TypeError(`${fn}: ${option}: an array of ${ref.length} values does not match the table's ${rows} rows`);
     return ref;
   }
-  throw new TypeError(`${fn}: ${option} must be a column name or an array`);
+  throw new TypeError(`${fn}: ${option} must be a column name, an array or a function of the row`);
+}
+
+/** Is `value` a per-row function? */
+export function isRowFunction(value: unknown): value is RowFunction {
+  return typeof value === 'function';
+}
+
+function genericRows(names: readonly string[], rows: number, get: (name: string) => ArrayLike<unknown>, f: RowFunction): unknown[] {
+  return runRowFunction(names, rows, (name) => {
+    const values = get(name);
+    return (row) => values[row] ?? null;
+  }, f);
+}
+
+/** `f` over every row of the dataset, reading the typed payload (same values `data` holds). */
+function datasetRows(view: DatasetView, f: RowFunction): unknown[] {
+  return runRowFunction(view.names, view.rowCount, (name) => view.reader(name), f);
+}
+
+/**
+ * `f(d, i)` for every row. The columns row 0 reads become plain data properties of `d`, refreshed
+ * before each row (much cheaper than getters); every other column stays a getter, so a function
+ * that reads more on later rows still sees the right values. `d` is not extensible, getters have
+ * no setters, and data properties are reset per row, so nothing written to `d` reaches another row.
+ */
+function runRowFunction(names: readonly string[], rows: number, readerFor: (name: string) => (row: number) => unknown, f: RowFunction): unknown[] {
+  if (rows === 0) return [];
+  const hot: string[] = [];
+  const probe = Object.create(null) as Record<string, unknown>;
+  for (const name of names) {
+    const reader = readerFor(name);
+    Object.defineProperty(probe, name, { enumerable: true, get: () => (hot.includes(name) || hot.push(name), reader(0)), set: ignore });
+  }
+  f(Object.freeze(probe), 0);
+  const at = { row: 0 };
+  const d = Object.create(null) as Record<string, unknown>;
+  for (const name of names) {
+    if (hot.includes(name)) Object.defineProperty(d, name, { enumerable: true, writable: true, value: null });
+    else {
+      const reader = readerFor(name);
+      Object.defineProperty(d, name, { enumerable: true, get: () => reader(at.row), set: ignore });
+    }
+  }
+  Object.preventExtensions(d);
+  const readers = hot.map(readerFor);
+  const out = new Array<unknown>(rows).fill(null);
+  const h0 = hot[0];
+  const h1 = hot[1];
+  const r0 = readers[0];
+  const r1 = readers[1];
+  // Specialised for the common one- and two-column functions (no per-row loop over names).
+  for (let i = 0; i < rows; i++) {
+    at.row = i;
+    if (h0 !== undefined) {
+      d[h0] = (r0 as (row: number) => unknown)(i);
+      if (h1 !== undefined) {
+        d[h1] = (r1 as (row: number) => unknown)(i);
+        for (let j = 2; j < hot.length; j++) d[hot[j] as string] = (readers[j] as (row: number) => unknown)(i);
+      }
+    }
+    out[i] = f(d, i) ?? null;
+  }
+  return out;
+}
+
+/** Setter of the row object's getter columns: assignments to `d` are ignored, never thrown. */
+function ignore(): void {}
+
+/** Thrown inside a memo probe when the function reads a second column. */
+const ABORT = Object.freeze({});
+
+/**
+ * Group keys for a row function over the dataset. When the function reads one categorical column
+ * only (e.g. `d => d.date.slice(0, 7)`), it runs once per distinct value of that column instead
+ * of once per row; otherwise per row. Documented: row functions must depend only on `d`.
+ */
+export function datasetFunctionKeys(view: DatasetView, f: RowFunction): KeyColumn | undefined {
+  if (view.rowCount === 0 || f.length >= 2) return undefined;
+  // Which columns does row 0 read?
+  const read = new Set<string>();
+  const probe = Object.create(null) as Record<string, unknown>;
+  for (const name of view.names) {
+    const reader = view.reader(name);
+    Object.defineProperty(probe, name, { enumerable: true, get: () => (read.add(name), reader(0)), set: ignore });
+  }
+  f(Object.freeze(probe), 0);
+  if (read.size !== 1) return undefined;
+  const only = read.values().next().value as string;
+  const base = view.keys(only);
+  if (base === undefined) return undefined;
+  let current: unknown = null;
+  const memo = Object.create(null) as Record<string, unknown>;
+  for (const name of view.names) {
+    Object.defineProperty(memo, name, {
+      enumerable: true,
+      get: () => {
+        if (name !== only) throw ABORT;
+        return current;
+      },
+      set: ignore,
+    });
+  }
+  Object.freeze(memo);
+  const results: unknown[] = [];
+  try {
+    for (const key of base.keys) {
+      current = key;
+      results.push(f(memo, 0) ?? null);
+    }
+  } catch (err) {
+    if (err === ABORT) return undefined;
+    throw err;
+  }
+  // Regroup by result, in order of first appearance over the rows.
+  const remap = new Int32Array(base.keys.length).fill(-1);
+  const byValue = new Map<unknown, number>();
+  const keys: unknown[] = [];
+  const ids = new Int32Array(view.rowCount);
+  const src = base.ids;
+  for (let i = 0; i < ids.length; i++) {
+    const b = src[i] as number;
+    let id = remap[b] as number;
+    if (id < 0) {
+      const value = results[b];
+      id = byValue.get(value) ?? -1;
+      if (id < 0) {
+        id = keys.length;
+        keys.push(value);
+        byValue.set(value, id);
+      }
+      remap[b] = id;
+    }
+    ids[i] = id;
+  }
+  return { ids, keys };
 }

@@ -6,10 +6,11 @@
  */
 import { AGGREGATIONS, boxStats, countBins, createAccumulator, isFiniteNumber, makeBins, pearson } from './stats.ts';
 import type { Accumulator, Aggregation } from './stats.ts';
-import { isArrayLikeColumn, isTableLike, toSource } from './px-source.ts';
-import type { ColumnRef } from './px-source.ts';
+import { datasetFunctionKeys, isArrayLikeColumn, isRowFunction, isTableLike, toSource } from './px-source.ts';
+import type { ColumnRef, Source } from './px-source.ts';
+import type { KeyColumn } from './dataset.ts';
 
-export type { ColumnRef } from './px-source.ts';
+export type { ColumnRef, RowFunction } from './px-source.ts';
 export type { Aggregation } from './stats.ts';
 
 /** Plotly's default qualitative palette (plotly express `Plotly`), one colour per group, in group order. */
@@ -162,7 +163,7 @@ function ref(fn: string, o: Opts, key: string, required: boolean): ColumnRef | u
     if (required) throw new TypeError(`px.${fn}: option ${key} is required`);
     return undefined;
   }
-  if (typeof v !== 'string' && !isArrayLikeColumn(v)) throw new TypeError(`px.${fn}: ${key} must be a column name or an array`);
+  if (typeof v !== 'string' && !isArrayLikeColumn(v) && !isRowFunction(v)) throw new TypeError(`px.${fn}: ${key} must be a column name, an array or a function of the row`);
   return v;
 }
 
@@ -201,11 +202,11 @@ interface Groups {
   readonly rows: number[][] | null;
 }
 
-function groupRows(values: ArrayLike<unknown> | undefined): Groups {
-  if (values === undefined) return { keys: [undefined], rows: null };
+/** Group ids per row from plain values: nulls (and undefined) are one group; first appearance order. */
+function keysFromValues(values: ArrayLike<unknown>): KeyColumn {
   const index = new Map<unknown, number>();
   const keys: unknown[] = [];
-  const rows: number[][] = [];
+  const ids = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] ?? null;
     let g = index.get(v);
@@ -213,11 +214,50 @@ function groupRows(values: ArrayLike<unknown> | undefined): Groups {
       g = keys.length;
       index.set(v, g);
       keys.push(v);
-      rows.push([]);
     }
-    (rows[g] as number[]).push(i);
+    ids[i] = g;
   }
-  return { keys, rows };
+  return { ids, keys };
+}
+
+/**
+ * The grouping of `ref`: straight from dictionary codes (or a memoised row function) for the
+ * base `df`, else from the column's values. Both give the same groups in the same order.
+ */
+function keyColumn(src: Source, ref: ColumnRef, option: string): KeyColumn {
+  const view = src.dataset;
+  if (view !== undefined) {
+    if (typeof ref === 'string' && view.raw(ref) !== undefined) {
+      const keys = view.keys(ref);
+      if (keys !== undefined) return keys;
+    } else if (isRowFunction(ref)) {
+      const keys = datasetFunctionKeys(view, ref);
+      if (keys !== undefined) return keys;
+    }
+  }
+  return keysFromValues(src.column(ref, option));
+}
+
+/**
+ * Values of `ref` for numeric summaries only (aggregation, bins, quartiles, correlation): for a
+ * number/int column of the base `df`, its typed array with nulls as NaN, which every summary
+ * skips exactly as it skips null.
+ */
+function numericColumn(src: Source, ref: ColumnRef, option: string): ArrayLike<unknown> {
+  const view = src.dataset;
+  if (view !== undefined && typeof ref === 'string' && view.raw(ref) !== undefined) {
+    const values = view.numeric(ref);
+    if (values !== undefined) return values;
+  }
+  return src.column(ref, option);
+}
+
+function groupRows(key: KeyColumn | undefined): Groups {
+  if (key === undefined) return { keys: [undefined], rows: null };
+  const rows: number[][] = key.keys.map(() => []);
+  const ids = key.ids;
+  for (let i = 0; i < ids.length; i++) (rows[ids[i] as number] as number[]).push(i);
+  return { keys: key.keys, rows };
 }
 
 /** Plain array of `values` at `rows` (all rows when `rows` is null); `undefined` → null. */
@@ -252,23 +292,70 @@ function sortTogether(keys: unknown[], ...others: unknown[][]): void {
   }
 }
 
-/** Aggregate `values` per key of `keys` (restricted to `rows`), keys in first-appearance order. */
-function aggregateBy(keys: ArrayLike<unknown> | undefined, values: ArrayLike<unknown> | undefined, rows: readonly number[] | null, agg: Aggregation, n: number): { keys: unknown[]; values: (number | null)[] } {
-  const index = new Map<unknown, Accumulator>();
-  const order: unknown[] = [];
+/**
+ * Aggregate `values` per group id (`ids[row]`, `nIds` groups) over `rows` (all `n` rows when null).
+ * @returns the ids in order of first appearance among those rows, and each id's result.
+ */
+function aggregateIds(ids: ArrayLike<number>, nIds: number, values: ArrayLike<unknown> | undefined, rows: readonly number[] | null, agg: Aggregation, n: number): { order: number[]; result: (id: number) => number | null } {
+  const order: number[] = [];
   const count = rows === null ? n : rows.length;
+  if (agg === 'sum' || agg === 'mean' || agg === 'count' || agg === 'min' || agg === 'max') {
+    // Typed accumulators: the same arithmetic, in the same row order, as createAccumulator's.
+    const acc = new Float64Array(nIds);
+    const cnt = new Float64Array(nIds);
+    const seen = new Uint8Array(nIds);
+    const kind = agg === 'count' || values === undefined ? 0 : agg === 'sum' || agg === 'mean' ? 1 : agg === 'min' ? 2 : 3;
+    for (let k = 0; k < count; k++) {
+      const r = rows === null ? k : (rows[k] as number);
+      const id = ids[r] as number;
+      if (seen[id] === 0) {
+        seen[id] = 1;
+        order.push(id);
+      }
+      if (kind === 0) {
+        cnt[id] = (cnt[id] as number) + 1;
+        continue;
+      }
+      const v = (values as ArrayLike<unknown>)[r];
+      if (typeof v !== 'number' || v - v !== 0) continue;
+      const c = cnt[id] as number;
+      if (kind === 1) acc[id] = (acc[id] as number) + v;
+      else if (c === 0 || (kind === 2 ? v < (acc[id] as number) : v > (acc[id] as number))) acc[id] = v;
+      cnt[id] = c + 1;
+    }
+    const result = (id: number): number | null => {
+      const c = cnt[id] as number;
+      if (agg === 'count') return c;
+      if (c === 0) return null;
+      return agg === 'mean' ? (acc[id] as number) / c : (acc[id] as number);
+    };
+    return { order, result };
+  }
+  const accs: (Accumulator | undefined)[] = new Array<Accumulator | undefined>(nIds);
   for (let k = 0; k < count; k++) {
     const r = rows === null ? k : (rows[k] as number);
-    const key = keys === undefined ? r : (keys[r] ?? null);
-    let acc = index.get(key);
-    if (acc === undefined) {
-      acc = createAccumulator(agg);
-      index.set(key, acc);
-      order.push(key);
+    const id = ids[r] as number;
+    let a = accs[id];
+    if (a === undefined) {
+      a = accs[id] = createAccumulator(agg);
+      order.push(id);
     }
-    acc.add(values === undefined ? 1 : values[r]);
+    a.add(values === undefined ? 1 : values[r]);
   }
-  return { keys: order, values: order.map((key) => (index.get(key) as Accumulator).result()) };
+  return { order, result: (id) => (accs[id] as Accumulator).result() };
+}
+
+/** Aggregate `values` per key (restricted to `rows`), keys in first-appearance order; no key → one group per row. */
+function aggregateBy(key: KeyColumn | undefined, values: ArrayLike<unknown> | undefined, rows: readonly number[] | null, agg: Aggregation, n: number): { keys: unknown[]; values: (number | null)[] } {
+  if (key === undefined) {
+    const all = rows ?? Array.from({ length: n }, (_, i) => i);
+    const ids = new Int32Array(n);
+    all.forEach((r, i) => (ids[r] = i));
+    const a = aggregateIds(ids, all.length, values, rows, agg, n);
+    return { keys: a.order.map((id) => all[id]), values: a.order.map(a.result) };
+  }
+  const a = aggregateIds(key.ids, key.keys.length, values, rows, agg, n);
+  return { keys: a.order.map((id) => key.keys[id]), values: a.order.map(a.result) };
 }
 
 function aggOption(fn: string, o: Opts): Aggregation | undefined {
@@ -293,12 +380,17 @@ function xyFigure(kind: XYKind, table: TableInput, options: unknown): Figure {
   // A bar chart of categories alone counts rows, as plotly express's histogram of a category would.
   if (kind === 'bar' && valRef === undefined) agg ??= 'count';
   if (agg !== undefined && agg !== 'count' && valRef === undefined) throw new TypeError(`${fn}: agg '${agg}' needs ${horizontal ? 'x' : 'y'}`);
-  const cat = catRef === undefined ? undefined : src.column(catRef, horizontal ? 'y' : 'x');
-  const val = valRef === undefined ? undefined : src.column(valRef, horizontal ? 'x' : 'y');
-  const color = colorRef === undefined ? undefined : src.column(colorRef, 'color');
-  const n = (cat ?? val ?? color ?? []).length;
+  const catOption = horizontal ? 'y' : 'x';
+  const valOption = horizontal ? 'x' : 'y';
+  // With agg, categories are only grouped and values only summed: read them the fast way.
+  const catKeys = agg !== undefined && catRef !== undefined ? keyColumn(src, catRef, catOption) : undefined;
+  const cat = catRef === undefined || catKeys !== undefined ? undefined : src.column(catRef, catOption);
+  const val = valRef === undefined ? undefined : agg !== undefined ? numericColumn(src, valRef, valOption) : src.column(valRef, valOption);
+  const colorKeys = colorRef === undefined ? undefined : keyColumn(src, colorRef, 'color');
+  const n = catKeys?.ids.length ?? (cat ?? val ?? colorKeys?.ids ?? []).length;
   const sortByX = (kind === 'line' || kind === 'area') && o['sort'] !== false;
-  const groups = groupRows(color);
+  const groups = groupRows(colorKeys);
+  const color = colorKeys;
   const colors = palette(o);
   const traces: Record<string, unknown>[] = [];
   groups.keys.forEach((key, g) => {
@@ -306,7 +398,7 @@ function xyFigure(kind: XYKind, table: TableInput, options: unknown): Figure {
     let cats: unknown[];
     let vals: unknown[];
     if (agg !== undefined) {
-      const a = aggregateBy(cat, val, rows, agg, n);
+      const a = aggregateBy(catKeys, val, rows, agg, n);
       cats = a.keys;
       vals = a.values;
     } else {
@@ -376,8 +468,8 @@ function histogram(table: TableInput, options: unknown): Figure {
   const src = toSource(fn, table);
   const xRef = ref('histogram', o, 'x', true) as ColumnRef;
   const colorRef = ref('histogram', o, 'color', false);
-  const x = src.column(xRef, 'x');
-  const color = colorRef === undefined ? undefined : src.column(colorRef, 'color');
+  const x = numericColumn(src, xRef, 'x');
+  const color = colorRef === undefined ? undefined : keyColumn(src, colorRef, 'color');
   const nbins = numberOption('histogram', o, 'nbins') ?? 30;
   if (!Number.isInteger(nbins) || nbins < 1 || nbins > 10_000) throw new TypeError(`${fn}: nbins must be an integer from 1 to 10000`);
   const rangeOpt = o['range'];
@@ -452,17 +544,16 @@ function box(table: TableInput, options: unknown): Figure {
   const colorRef = ref('box', o, 'color', false);
   const points = o['points'] ?? 'outliers';
   if (points !== 'outliers' && points !== false) throw new TypeError(`${fn}: points must be 'outliers' or false`);
-  const val = src.column(valRef, valKey);
-  const cat = catRef === undefined ? undefined : src.column(catRef, catKey);
-  const color = colorRef === undefined ? undefined : src.column(colorRef, 'color');
+  const val = numericColumn(src, valRef, valKey);
+  const cat = catRef === undefined ? undefined : keyColumn(src, catRef, catKey);
+  const color = colorRef === undefined ? undefined : keyColumn(src, colorRef, 'color');
   const valTitle = label(o, valRef, valKey);
-  const catOrder = groupRows(cat);
+  const catOrder = { keys: cat === undefined ? [undefined] : cat.keys };
   const colorGroups = groupRows(color);
   const colors = palette(o);
   // Per (color group, category): collect finite values into typed arrays, which sort numerically and fast.
   const nCats = catOrder.keys.length;
-  const catIndex = new Int32Array(val.length);
-  if (catOrder.rows !== null) catOrder.rows.forEach((rows, c) => rows.forEach((r) => (catIndex[r] = c)));
+  const catIndex = cat === undefined ? new Int32Array(val.length) : cat.ids;
   const traces: Record<string, unknown>[] = [];
   const outlierTraces: Record<string, unknown>[] = [];
   colorGroups.keys.forEach((key, g) => {
@@ -543,9 +634,9 @@ function pie(table: TableInput, options: unknown): Figure {
   const src = toSource(fn, table);
   const namesRef = ref('pie', o, 'names', true) as ColumnRef;
   const valuesRef = ref('pie', o, 'values', false);
-  const names = src.column(namesRef, 'names');
-  const values = valuesRef === undefined ? undefined : src.column(valuesRef, 'values');
-  const a = aggregateBy(names, values, null, values === undefined ? 'count' : 'sum', names.length);
+  const names = keyColumn(src, namesRef, 'names');
+  const values = valuesRef === undefined ? undefined : numericColumn(src, valuesRef, 'values');
+  const a = aggregateBy(names, values, null, values === undefined ? 'count' : 'sum', names.ids.length);
   const trace: Record<string, unknown> = {
     type: 'pie',
     name: label(o, namesRef, 'names'),
@@ -606,28 +697,26 @@ function heatmap(table: TableInput, options: unknown): Figure {
   const zRef = ref('heatmap', o, 'z', false);
   const agg = aggOption('heatmap', o) ?? (zRef === undefined ? 'count' : 'sum');
   if (agg !== 'count' && zRef === undefined) throw new TypeError(`${fn}: agg '${agg}' needs z`);
-  const x = src.column(xRef, 'x');
-  const y = src.column(yRef, 'y');
-  const z = zRef === undefined ? undefined : src.column(zRef, 'z');
-  const xs = groupRows(x);
-  const ys = groupRows(y);
-  const xIndex = new Int32Array(x.length);
-  const yIndex = new Int32Array(y.length);
-  (xs.rows as number[][]).forEach((rows, i) => rows.forEach((r) => (xIndex[r] = i)));
-  (ys.rows as number[][]).forEach((rows, i) => rows.forEach((r) => (yIndex[r] = i)));
+  const xs = keyColumn(src, xRef, 'x');
+  const ys = keyColumn(src, yRef, 'y');
+  const z = zRef === undefined ? undefined : numericColumn(src, zRef, 'z');
+  const xIndex = xs.ids;
+  const yIndex = ys.ids;
   const nx = xs.keys.length;
-  const cells: (Accumulator | undefined)[] = new Array<Accumulator | undefined>(nx * ys.keys.length);
-  for (let r = 0; r < x.length; r++) {
-    const cell = (yIndex[r] as number) * nx + (xIndex[r] as number);
-    (cells[cell] ??= createAccumulator(agg)).add(z === undefined ? 1 : z[r]);
-  }
+  const nRows = xIndex.length;
+  const cellOf = new Int32Array(nRows);
+  for (let r = 0; r < nRows; r++) cellOf[r] = (yIndex[r] as number) * nx + (xIndex[r] as number);
+  const a = aggregateIds(cellOf, nx * ys.keys.length, z, null, agg, nRows);
+  const filled = new Uint8Array(nx * ys.keys.length);
+  for (const id of a.order) filled[id] = 1;
+  const cells = { at: (cell: number): number | null => (filled[cell] === 1 ? a.result(cell) : null) };
   let xOrder = xs.keys.map((_, i) => i);
   let yOrder = ys.keys.map((_, i) => i);
   if (o['sort'] !== false) {
     xOrder = xOrder.sort((a, b) => compareValues(xs.keys[a], xs.keys[b]));
     yOrder = yOrder.sort((a, b) => compareValues(ys.keys[a], ys.keys[b]));
   }
-  const matrix = yOrder.map((yi) => xOrder.map((xi) => cells[yi * nx + xi]?.result() ?? null));
+  const matrix = yOrder.map((yi) => xOrder.map((xi) => cells.at(yi * nx + xi)));
   const zTitle = zRef === undefined ? 'count' : agg === 'sum' ? label(o, zRef, 'z') : `${agg} of ${label(o, zRef, 'z')}`;
   const trace = heatmapTrace(o, { type: 'heatmap', x: xOrder.map((i) => groupName(xs.keys[i])), y: yOrder.map((i) => groupName(ys.keys[i])), z: matrix }, zTitle);
   return { data: [trace], layout: layoutFor(o, label(o, xRef, 'x'), label(o, yRef, 'y')) };
@@ -641,7 +730,14 @@ function corr(table: TableInput, columns?: readonly string[]): { z: (number | nu
   const src = toSource('px.corr', table);
   let names: string[];
   if (columns === undefined) {
+    const view = src.dataset;
     names = src.names.filter((name) => {
+      const raw = view?.raw(name);
+      if (raw !== undefined) {
+        if (raw.kind !== 'number' && raw.kind !== 'int') return false;
+        const valid = raw.valid;
+        return valid === undefined ? raw.values.length > 0 : valid.includes(1) || valid.some((v) => v !== 0);
+      }
       const values = src.column(name, 'columns');
       for (let i = 0; i < values.length; i++) if (values[i] !== null && values[i] !== undefined) return typeof values[i] === 'number';
       return false;
@@ -650,7 +746,7 @@ function corr(table: TableInput, columns?: readonly string[]): { z: (number | nu
     if (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string')) throw new TypeError('px.corr: columns must be an array of column names');
     names = columns.slice();
   }
-  const values = names.map((name) => src.column(name, 'columns'));
+  const values = names.map((name) => numericColumn(src, name, 'columns'));
   const z = names.map(() => names.map((): number | null => null));
   for (let i = 0; i < names.length; i++) {
     for (let j = i; j < names.length; j++) {

@@ -1,0 +1,202 @@
+/**
+ * Fast paths over the dataset's own typed arrays.
+ *
+ * `createGlobals` registers the base `df` here (a module-private WeakMap, unreachable from analyst
+ * code). When a px builder is handed that table, it reads the columnar payload directly: groups by
+ * dictionary code, aggregates over Float64Array/Int32Array, bins and sorts typed copies. Nothing is
+ * decoded into frozen arrays, and every result equals what the generic path computes from the
+ * decoded columns (tests compare the two).
+ * Runs inside the isolate: ECMAScript built-ins only.
+ */
+import type { Column } from '@plotbox/sandbox-protocol';
+import { dateFormatter } from './columns.ts';
+import type { LazyColumns } from './columns.ts';
+
+/** Rows grouped by value: `ids[row]` indexes `keys`, which are in order of first appearance. */
+export interface KeyColumn {
+  readonly ids: Int32Array;
+  /** Decoded values (as `data.<column>` holds them; nulls as `null`). */
+  readonly keys: unknown[];
+}
+
+/** The base dataset behind `df`. */
+export interface DatasetView {
+  readonly rowCount: number;
+  readonly names: readonly string[];
+  /** The raw payload column, or undefined for an unknown name. */
+  raw(name: string): Column | undefined;
+  /** Numbers of a `number`/`int` column with nulls as NaN (every numeric summary skips both); undefined for other kinds. */
+  numeric(name: string): Float64Array | Int32Array | undefined;
+  /** Group ids per row and the decoded distinct values; undefined for number/int columns (too many distinct values to pay off). */
+  keys(name: string): KeyColumn | undefined;
+  /** A per-row reader returning exactly what `data[name][row]` holds. */
+  reader(name: string): (row: number) => unknown;
+}
+
+interface Registered {
+  readonly view: DatasetView;
+  readonly holder: LazyColumns;
+}
+
+const registry = new WeakMap<object, Registered>();
+
+/** Register `table` (the base `df`) as reading `holder`, decoded from `raw`. */
+export function registerDataset(table: object, holder: LazyColumns, names: readonly string[], rowCount: number, raw: ReadonlyMap<string, Column>): void {
+  registry.set(table, { view: createView(names, rowCount, raw), holder });
+}
+
+/**
+ * The dataset view for `table` when it is the registered base `df` and still reads its own rows
+ * in order (arquero's internals are plain fields, so check they are what they were).
+ */
+export function datasetOf(table: unknown): DatasetView | undefined {
+  if (table === null || typeof table !== 'object') return undefined;
+  const entry = registry.get(table);
+  if (entry === undefined) return undefined;
+  const t = table as { _data?: unknown; _mask?: unknown; _order?: unknown; _nrows?: unknown; _names?: unknown };
+  if (t._data !== entry.holder || t._mask !== null || t._order !== null || t._nrows !== entry.view.rowCount || t._names !== entry.view.names) return undefined;
+  return entry.view;
+}
+
+function createView(names: readonly string[], rowCount: number, raw: ReadonlyMap<string, Column>): DatasetView {
+  const numericCache = new Map<string, Float64Array | Int32Array>();
+  const keyCache = new Map<string, KeyColumn>();
+  const dateText = new Map<string, (ms: number) => string | null>();
+  const formatter = (name: string, column: Column & { kind: 'date' }): ((ms: number) => string | null) => {
+    let f = dateText.get(name);
+    if (f === undefined) {
+      f = dateFormatter(column.values, column.valid, rowCount);
+      dateText.set(name, f);
+    }
+    return f;
+  };
+  return {
+    rowCount,
+    names,
+    raw: (name) => raw.get(name),
+    numeric(name) {
+      const hit = numericCache.get(name);
+      if (hit !== undefined) return hit;
+      const column = raw.get(name);
+      if (column === undefined || (column.kind !== 'number' && column.kind !== 'int')) return undefined;
+      const { values, valid } = column;
+      let out: Float64Array | Int32Array = values;
+      if (valid !== undefined) {
+        const copy = new Float64Array(values);
+        for (let i = 0; i < rowCount; i++) if (valid[i] === 0) copy[i] = NaN;
+        out = copy;
+      }
+      numericCache.set(name, out);
+      return out;
+    },
+    keys(name) {
+      const hit = keyCache.get(name);
+      if (hit !== undefined) return hit;
+      const column = raw.get(name);
+      if (column === undefined || column.kind === 'number' || column.kind === 'int') return undefined;
+      const out = column.kind === 'string' ? stringKeys(column, rowCount) : column.kind === 'date' ? mappedKeys(column.values, column.valid, rowCount, formatter(name, column)) : mappedKeys(column.values, column.valid, rowCount, (v) => v !== 0);
+      keyCache.set(name, out);
+      return out;
+    },
+    reader(name) {
+      const column = raw.get(name);
+      if (column === undefined) return () => undefined;
+      switch (column.kind) {
+        case 'string': {
+          const { codes, dictionary } = column;
+          const size = dictionary.length;
+          return (row) => {
+            const code = codes[row] as number;
+            return code >= 0 && code < size ? dictionary[code] : null;
+          };
+        }
+        case 'number':
+        case 'int': {
+          const { values, valid } = column;
+          return valid === undefined ? (row) => values[row] : (row) => (valid[row] === 0 ? null : values[row]);
+        }
+        case 'bool': {
+          const { values, valid } = column;
+          return (row) => (valid !== undefined && valid[row] === 0 ? null : values[row] !== 0);
+        }
+        case 'date': {
+          const { values, valid } = column;
+          const text = formatter(name, column);
+          return (row) => (valid !== undefined && valid[row] === 0 ? null : text(values[row] as number));
+        }
+      }
+    },
+  };
+}
+
+/** Dictionary codes → group ids in first-appearance order; equal strings (or out-of-range codes, which are null) share a group. */
+function stringKeys(column: Column & { kind: 'string' }, rowCount: number): KeyColumn {
+  const { codes, dictionary } = column;
+  const size = dictionary.length;
+  // Dictionary entry → group id, assigned on first appearance; slot `size` is null.
+  const codeToId = new Int32Array(size + 1).fill(-1);
+  const byValue = new Map<unknown, number>();
+  const keys: unknown[] = [];
+  const ids = new Int32Array(rowCount);
+  for (let i = 0; i < rowCount; i++) {
+    let code = codes[i] as number;
+    if (!(code >= 0 && code < size)) code = size;
+    let id = codeToId[code] as number;
+    if (id < 0) {
+      const value = code === size ? null : (dictionary[code] as string);
+      id = byValue.get(value) ?? -1;
+      if (id < 0) {
+        id = keys.length;
+        keys.push(value);
+        byValue.set(value, id);
+      }
+      codeToId[code] = id;
+    }
+    ids[i] = id;
+  }
+  return { ids, keys };
+}
+
+/** Group ids for a typed column whose decoded value is `decode(value)` (nulls where `valid` is 0). */
+function mappedKeys(values: Float64Array | Uint8Array, valid: Uint8Array | undefined, rowCount: number, decode: (v: number) => unknown): KeyColumn {
+  const byRaw = new Map<number, number>();
+  const byValue = new Map<unknown, number>();
+  const keys: unknown[] = [];
+  const ids = new Int32Array(rowCount);
+  let nullId = -1;
+  let lastRaw = NaN;
+  let lastId = -1;
+  for (let i = 0; i < rowCount; i++) {
+    if (valid !== undefined && valid[i] === 0) {
+      if (nullId < 0) nullId = idFor(null);
+      ids[i] = nullId;
+      continue;
+    }
+    const v = values[i] as number;
+    // Sorted or run-length data repeats the previous value; skip the Map then.
+    if (v === lastRaw) {
+      ids[i] = lastId;
+      continue;
+    }
+    let id = byRaw.get(v);
+    if (id === undefined) {
+      id = idFor(decode(v));
+      byRaw.set(v, id);
+    }
+    ids[i] = id;
+    lastRaw = v;
+    lastId = id;
+  }
+  return { ids, keys };
+
+  function idFor(value: unknown): number {
+    const key = value ?? null;
+    let id = byValue.get(key);
+    if (id === undefined) {
+      id = keys.length;
+      keys.push(key);
+      byValue.set(key, id);
+    }
+    return id;
+  }
+}
