@@ -116,6 +116,31 @@ describe('protocol', () => {
       assert.ok(text.includes(name), name);
     }
   });
+
+  test('the pool gauge comes back to full after runs (the background refill is reported)', async () => {
+    const gauge = (text: string): number => Number(/^plotbox_sandbox_pool_isolates (\d+)$/m.exec(text)?.[1] ?? -1);
+    const waitFull = async (): Promise<number> => {
+      let seen = -1;
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline && seen !== 2; await new Promise((res) => setTimeout(res, 50))) {
+        seen = gauge(await (await svc.call('/metrics')).text());
+      }
+      return seen;
+    };
+    // Back-to-back runs: some start while the pool is still refilling, so some refills find the
+    // pool already full (this once left the pool unable to refill ever again).
+    await Promise.all([0, 1].map(async () => {
+      for (let i = 0; i < 4; i++) assert.equal((await svc.call('/v1/runs', runBody(HEALTHY_CHART, dataset.sha256))).status, 200);
+    }));
+    // Then, run after run, each one gets a pooled (warm) isolate once the pool has had time to refill.
+    for (let i = 0; i < 5; i++) {
+      assert.equal(await waitFull(), 2, `two workers with a pool of one each, before run ${i}`);
+      const res = await svc.call('/v1/runs', runBody(HEALTHY_CHART, dataset.sha256));
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { stats: { warm: boolean } };
+      assert.equal(body.stats.warm, true, `run ${i} used a pooled isolate`);
+    }
+    assert.equal(await waitFull(), 2);
+  });
 });
 
 describe('crash containment', () => {

@@ -80,9 +80,13 @@ test(`soak: ${TOTAL} runs at concurrency ${CONCURRENCY}, 10% hostile`, { timeout
     console.log(`soak: ${TOTAL} runs in ${seconds.toFixed(1)} s; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`);
     assert.deepEqual(wrong, [], wrong.slice(0, 10).join('\n'));
 
-    // Let the pools refill, then check the workers and the supervisor are back where they started.
-    await new Promise((res) => setTimeout(res, 1500));
-    const metrics = await (await svc.call('/metrics')).text();
+    // The pools refill in the background: wait (bounded) until the gauges say so, then check the
+    // workers and the supervisor are back where they started.
+    let metrics = '';
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((res) => setTimeout(res, 250))) {
+      metrics = await (await svc.call('/metrics')).text();
+      if (metric(metrics, 'plotbox_sandbox_pool_isolates') === 2 * 2 && metric(metrics, 'plotbox_sandbox_workers_ready') === 2) break;
+    }
     const workersReady = metric(metrics, 'plotbox_sandbox_workers_ready');
     assert.equal(workersReady, 2);
     assert.equal(metric(metrics, 'plotbox_sandbox_pool_isolates'), 2 * 2, 'every worker pool is full again');

@@ -11,6 +11,8 @@ export interface SandboxConfig {
   readonly workers: number;
   readonly poolSize: number;
   readonly warmMemoryMb: number;
+  /** Synthetic rows each pooled isolate warms its JIT on before use (0: off). */
+  readonly jitWarmUpRows: number;
   /** Decoded dataset bytes each worker keeps. */
   readonly workerCacheBytes: number;
   /** Arrow IPC bytes the supervisor keeps to hand to workers that lack a dataset. */
@@ -38,6 +40,7 @@ const KNOWN = new Set([
   'SANDBOX_WORKERS',
   'SANDBOX_POOL_SIZE',
   'SANDBOX_WARM_MEMORY_MB',
+  'SANDBOX_JIT_WARMUP_ROWS',
   'SANDBOX_WORKER_CACHE_MB',
   'SANDBOX_SUPERVISOR_CACHE_MB',
   'SANDBOX_MAX_DATASET_MB',
@@ -95,6 +98,7 @@ export function parseSandboxConfig(env: Readonly<Record<string, string | undefin
     workers: int('SANDBOX_WORKERS', availableParallelism(), 1, 256),
     poolSize: int('SANDBOX_POOL_SIZE', 2, 0, 64),
     warmMemoryMb: int('SANDBOX_WARM_MEMORY_MB', 192, 16, 4096),
+    jitWarmUpRows: int('SANDBOX_JIT_WARMUP_ROWS', 0, 0, 100_000),
     workerCacheBytes: int('SANDBOX_WORKER_CACHE_MB', 512, 1, 65536) * MiB,
     supervisorCacheBytes: int('SANDBOX_SUPERVISOR_CACHE_MB', 512, 1, 65536) * MiB,
     maxDatasetBytes: int('SANDBOX_MAX_DATASET_MB', 100, 1, 4096) * MiB,

@@ -20,6 +20,7 @@ const runner = createRunner({
   workers: config.workers,
   poolSize: config.poolSize,
   warmMemoryMb: config.warmMemoryMb,
+  jitWarmUpRows: config.jitWarmUpRows,
   cacheBytes: config.workerCacheBytes,
   defaultLimits: config.defaultLimits,
   ceilings: config.ceilings,

@@ -42,6 +42,8 @@ export interface RunnerOptions {
   readonly graceMs?: number;
   /** ...and the runner kills the worker process after watchdogMs (default 1500). */
   readonly watchdogMs?: number;
+  /** Synthetic rows each pooled isolate warms its JIT on before use (0: off). */
+  readonly jitWarmUpRows?: number;
   /** Path of the bundled runtime (default: @plotbox/sandbox-runtime's dist/runtime.js). */
   readonly runtimePath?: string;
   /**
@@ -134,6 +136,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     warmMemoryMb: options.warmMemoryMb ?? 192,
     cacheBytes: options.cacheBytes ?? 512 * 1024 * 1024,
     graceMs: options.graceMs ?? 250,
+    jitWarmUpRows: options.jitWarmUpRows ?? 0,
   };
 
   const slots: WorkerSlot[] = [];
@@ -172,6 +175,9 @@ export function createRunner(options: RunnerOptions = {}): Runner {
         slot.pool = msg.pool;
         for (const w of slot.readyWaiters.splice(0)) w();
         dispatch();
+        return;
+      case 'pool':
+        slot.pool = msg.pool;
         return;
       case 'dataset-ok':
         for (const sha of msg.evicted) slot.datasets.delete(sha);

@@ -12,6 +12,8 @@ export interface WorkerConfig {
   readonly cacheBytes: number;
   /** Grace after a run's time limit before the worker disposes the isolate, ms. */
   readonly graceMs: number;
+  /** Synthetic rows each pooled isolate warms its JIT on (0: off). */
+  readonly jitWarmUpRows: number;
 }
 
 export type ParentMessage =
@@ -21,6 +23,8 @@ export type ParentMessage =
 
 export type WorkerMessage =
   | { readonly type: 'ready'; readonly pool: number }
+  /** The warm pool grew (background refill); keeps the supervisor's pool gauge true between runs. */
+  | { readonly type: 'pool'; readonly pool: number }
   | { readonly type: 'dataset-ok'; readonly id: number; readonly sha256: string; readonly rowCount: number; readonly evicted: readonly string[] }
   | { readonly type: 'dataset-error'; readonly id: number; readonly sha256: string; readonly message: string }
   | {

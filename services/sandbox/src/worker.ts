@@ -13,7 +13,7 @@ import type { ParentMessage, WorkerConfig, WorkerMessage } from './worker-protoc
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
 const send = (msg: WorkerMessage): Promise<void> =>
   new Promise((resolve) => {
-    if (!process.send) return resolve();
+    if (!process.send || !process.connected) return resolve();
     process.send(msg, undefined, {}, () => resolve());
   });
 
@@ -21,6 +21,8 @@ const pool = createIsolatePool({
   runtimeSource: readFileSync(config.runtimePath, 'utf8'),
   size: config.poolSize,
   memoryMb: config.warmMemoryMb,
+  jitWarmUpRows: config.jitWarmUpRows,
+  onRefilled: (ready) => void send({ type: 'pool', pool: ready }),
   // The code cache is made after running the example charts on a small synthetic dataset, so it
   // holds bytecode for what charts typically call.
   warmUp: { payload: { rowCount: 2000, columns: generateSales(2000, 1) }, scripts: EXAMPLE_CHARTS.map((c) => c.code) },
@@ -128,4 +130,12 @@ process.on('disconnect', () => {
   process.exit(0);
 });
 
-void pool.filled().then(() => send({ type: 'ready', pool: pool.ready }));
+pool.filled().then(
+  () => send({ type: 'ready', pool: pool.ready }),
+  (err: unknown) => {
+    // No isolate can be made (a broken runtime bundle, no memory): exit, and let the supervisor
+    // replace this process (it backs off when workers keep dying at start).
+    process.stderr.write(`sandbox worker: cannot start isolates: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
