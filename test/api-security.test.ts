@@ -68,7 +68,7 @@ test('token forgery over HTTP: every forged, expired or malformed access token i
   assert.equal(((await ok.json()) as { user: { id: string } }).user.id, userId);
 });
 
-test('JWKS publishes public keys only; health is minimal; ready checks the store', async (t) => {
+test('JWKS publishes public keys only; health is minimal; ready checks the store, the blobs and the sandbox', async (t) => {
   const api = await startTestApi(t);
   const jwks = (await (await fetch(`${api.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, unknown>[] };
   assert.equal(jwks.keys.length, 1);
@@ -76,7 +76,10 @@ test('JWKS publishes public keys only; health is minimal; ready checks the store
   assert.equal(jwks.keys[0]?.alg, 'RS256');
   for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(jwks.keys[0]?.[priv], undefined);
   assert.deepEqual(await (await fetch(`${api.url}/api/health`)).json(), { status: 'ok' });
-  assert.equal((await fetch(`${api.url}/api/ready`)).status, 200);
+  // This app's sandbox client points at a closed port: not ready, and it says which part is missing.
+  const ready = await fetch(`${api.url}/api/ready`);
+  assert.equal(ready.status, 503);
+  assert.deepEqual(await ready.json(), { status: 'not_ready', checks: { store: 'ok', blobs: 'ok', sandbox: 'unavailable' } });
 });
 
 test('security headers: strict CSP, no X-Powered-By, request ids, no-store, JSON 404', async (t) => {

@@ -9,9 +9,10 @@ import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { createKeySet, createPasswordHasher, createTokenService, generateDevKeyPair, type DevKeyPair, type KeySet, type PasswordHasher, type TokenService } from '@plotbox/auth';
 import { parseConfig, type ApiConfig } from '@plotbox/config';
+import type { BlobStore } from '@plotbox/blobs';
 import type { Store, SystemRole, User } from '@plotbox/store';
 import { createSqliteStore } from '@plotbox/store-sqlite';
-import { createApp, createLogger, type SetupTokenState } from '@plotbox/api';
+import { createApp, createLogger, createSandboxClient, openBlobs, type SetupTokenState } from '@plotbox/api';
 
 let sharedPair: DevKeyPair | null = null;
 /** One RSA key pair per test process (generation costs ~100 ms). */
@@ -32,6 +33,7 @@ export interface TestApi {
   readonly url: string;
   readonly clock: TestClock;
   readonly store: Store;
+  readonly blobs: BlobStore;
   readonly config: ApiConfig;
   readonly keySet: KeySet;
   readonly tokens: TokenService;
@@ -43,8 +45,11 @@ export interface TestApi {
   createUser(opts?: { email?: string; password?: string; role?: SystemRole; displayName?: string }): Promise<{ user: User; email: string; password: string }>;
 }
 
-/** Start an app for one test; closed (server, store, temp dir) in `t.after`. */
-export async function startTestApi(t: TestContext, opts: { env?: Record<string, string>; setup?: SetupTokenState | null; dataDir?: string } = {}): Promise<TestApi> {
+/**
+ * Start an app for one test; closed (server, store, temp dir) in `t.after`. Without `sandboxUrl`
+ * the app's sandbox client points at a closed port, so runs answer `SANDBOX_UNAVAILABLE`.
+ */
+export async function startTestApi(t: TestContext, opts: { env?: Record<string, string>; setup?: SetupTokenState | null; dataDir?: string; sandboxUrl?: string; sandboxToken?: string } = {}): Promise<TestApi> {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'plotbox-api-'));
   let at = T0;
   const clock: TestClock = { now: () => new Date(at), advance: (ms) => void (at += ms) };
@@ -72,7 +77,9 @@ export async function startTestApi(t: TestContext, opts: { env?: Record<string, 
     },
   });
   const logger = createLogger('info', sink);
-  const app = createApp({ config, store, keySet, tokens, hasher, logger, now: clock.now, newId: randomUUID, setup: opts.setup ?? null });
+  const blobs = await openBlobs(config);
+  const sandbox = createSandboxClient({ url: opts.sandboxUrl ?? 'http://127.0.0.1:9', token: opts.sandboxToken ?? null, timeoutMs: 30_000 });
+  const app = createApp({ config, store, blobs, sandbox, keySet, tokens, hasher, logger, now: clock.now, newId: randomUUID, setup: opts.setup ?? null });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((res) => server.once('listening', () => res()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -87,6 +94,7 @@ export async function startTestApi(t: TestContext, opts: { env?: Record<string, 
     url,
     clock,
     store,
+    blobs,
     config,
     keySet,
     tokens,

@@ -45,6 +45,8 @@ export interface ApiConfig {
   readonly trustProxyHops: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly maxBodyBytes: number;
+  /** Dataset upload cap, bytes (`PLOTBOX_MAX_UPLOAD_MB`, default 100 MiB). */
+  readonly maxUploadBytes: number;
   readonly jwt: {
     readonly issuer: string;
     readonly audience: string;
@@ -86,6 +88,7 @@ export const KNOWN_PLOTBOX_VARIABLES = Object.freeze([
   'PLOTBOX_TRUST_PROXY_HOPS',
   'PLOTBOX_LOG_LEVEL',
   'PLOTBOX_MAX_BODY_BYTES',
+  'PLOTBOX_MAX_UPLOAD_MB',
   'PLOTBOX_JWT_ISSUER',
   'PLOTBOX_JWT_AUDIENCE',
   'PLOTBOX_JWT_KEYS',
@@ -288,6 +291,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
     trustProxyHops: int('PLOTBOX_TRUST_PROXY_HOPS', 0, 0, 10),
     logLevel: logLevel as ApiConfig['logLevel'],
     maxBodyBytes: int('PLOTBOX_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxUploadBytes: int('PLOTBOX_MAX_UPLOAD_MB', 100, 1, 4096) * 1024 * 1024,
     jwt: {
       issuer: str('PLOTBOX_JWT_ISSUER') ?? origin,
       audience: str('PLOTBOX_JWT_AUDIENCE') ?? 'plotbox-api',

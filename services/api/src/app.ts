@@ -16,6 +16,8 @@ import { createRateLimiter } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
+import { API_ROUTES } from './routes/index.ts';
+import { mountRouteTable, type AnyRoute } from './route-table.ts';
 import { SETUP_HTML, SETUP_JS } from './web/setup-page.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -79,7 +81,8 @@ export function createApp(deps: AppDeps): Express {
     if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(csrfAndMediaType(config.publicOrigin));
+  app.locals.routeTable = API_ROUTES;
+  app.use(csrfAndMediaType(config.publicOrigin, uploadMatcher(API_ROUTES)));
   app.use(express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json'] }));
 
   const loginLimiter = createRateLimiter({
@@ -111,12 +114,19 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.get('/api/ready', async (_req, res) => {
-    try {
-      await store.ping();
-    } catch {
-      throw new ApiError('API_UNAVAILABLE', { message: 'The metadata store is not reachable.' });
-    }
-    res.json({ status: 'ready', checks: { store: 'ok' } });
+    const [storeOk, blobsOk, sandboxOk] = await Promise.all([
+      store.ping().then(
+        () => true,
+        () => false,
+      ),
+      deps.blobs.health().then(
+        (h) => h.ok,
+        () => false,
+      ),
+      deps.sandbox.ready(),
+    ]);
+    const checks = { store: storeOk ? 'ok' : 'unavailable', blobs: blobsOk ? 'ok' : 'unavailable', sandbox: sandboxOk ? 'ok' : 'unavailable' };
+    res.status(storeOk && blobsOk && sandboxOk ? 200 : 503).json({ status: storeOk && blobsOk && sandboxOk ? 'ready' : 'not_ready', checks });
   });
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
@@ -132,12 +142,21 @@ export function createApp(deps: AppDeps): Express {
   app.use(authRoutes(ctx, { login: loginLimiter, refresh: refreshLimiter }));
   app.use(meRoutes(ctx, apiLimiter));
   app.use(adminRoutes(ctx, apiLimiter));
+  app.use(mountRouteTable(ctx, API_ROUTES, apiLimiter));
 
   app.use(() => {
     throw new ApiError('API_NOT_FOUND');
   });
   app.use(errorHandler(ctx));
   return app;
+}
+
+/** Matches requests for the table's `upload` routes (raw bodies the route streams itself). */
+function uploadMatcher(table: readonly AnyRoute[]): (req: Request) => boolean {
+  const patterns = table
+    .filter((r) => r.bodyKind === 'upload')
+    .map((r) => ({ method: r.method.toUpperCase(), re: new RegExp(`^${r.path.replace(/:[A-Za-z]+/gu, '[^/]+')}$`, 'u') }));
+  return (req) => patterns.some((p) => p.method === req.method && p.re.test(req.path));
 }
 
 function isJson(req: Request): boolean {
@@ -157,7 +176,7 @@ function hasBody(req: Request): boolean {
  * or a cross-site fetch, and must be `application/json`. API-key requests carry no cookies and
  * are exempt from the header rule; their bodies must still be JSON.
  */
-function csrfAndMediaType(publicOrigin: string): RequestHandler {
+function csrfAndMediaType(publicOrigin: string, isUpload: (req: Request) => boolean): RequestHandler {
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
     const authz = req.headers.authorization;
@@ -168,6 +187,8 @@ function csrfAndMediaType(publicOrigin: string): RequestHandler {
       if (req.headers['sec-fetch-site'] === 'cross-site') throw new ApiError('ACCESS_CSRF');
       if (req.headers['x-requested-with'] !== 'plotbox') throw new ApiError('ACCESS_CSRF');
     }
+    // Dataset uploads carry CSV, JSON rows or Arrow bytes; their route checks the type itself.
+    if (isUpload(req)) return next();
     const needsJson = hasBody(req) || (!apiKey && req.method !== 'DELETE');
     if (needsJson && !isJson(req)) throw new ApiError('VALIDATION_UNSUPPORTED_MEDIA_TYPE');
     next();

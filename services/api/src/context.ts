@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '@plotbox/config';
 import type { KeySet, PasswordHasher, SessionPolicy, Totp, TokenService } from '@plotbox/auth';
 import type { ApiKey, AuditActor, Session, Store, User } from '@plotbox/store';
+import type { BlobStore } from '@plotbox/blobs';
 import type { Audit } from './audit.ts';
+import type { SandboxPort } from './sandbox-port.ts';
 
 /** The one-time setup token (only its hash), when the store had no admin at start. */
 export interface SetupTokenState {
@@ -19,6 +21,10 @@ export interface SetupTokenState {
 export interface AppDeps {
   readonly config: ApiConfig;
   readonly store: Store;
+  /** Dataset versions (canonical Arrow IPC) and large cached figures. */
+  readonly blobs: BlobStore;
+  /** The sandbox service that runs Code Mode. */
+  readonly sandbox: SandboxPort;
   readonly keySet: KeySet;
   readonly tokens: TokenService;
   readonly hasher: PasswordHasher;

@@ -3,6 +3,10 @@
  * the composition root that reads the environment and listens; `src/cli.ts` is `plotbox`.
  */
 export { createApp } from './app.ts';
+export { createSandboxClient } from './sandbox-client.ts';
+export type { SandboxClientOptions } from './sandbox-client.ts';
+export type { SandboxPort } from './sandbox-port.ts';
+export { openBlobs } from './open-blobs.ts';
 export type { AppDeps, AuthState, SetupTokenState } from './context.ts';
 export { API_ERROR_CODES, API_HTTP_STATUS, ApiError, isApiError } from './errors.ts';
 export type { ApiErrorCode } from './errors.ts';

@@ -4,7 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createPasswordHasher, createTokenService, isAuthError } from '@plotbox/auth';
 import { ConfigError, describeConfig, parseConfig } from '@plotbox/config';
+import { isBlobError } from '@plotbox/blobs';
 import { createApp } from './app.ts';
+import { openBlobs } from './open-blobs.ts';
+import { createSandboxClient } from './sandbox-client.ts';
 import { ensureBootstrapAdmin } from './bootstrap.ts';
 import { loadKeySet } from './keys.ts';
 import { createLogger } from './logger.ts';
@@ -53,7 +56,16 @@ if ((await store.users.count({ systemRole: 'admin' })) === 0) {
   setupToken = t.token;
 }
 
-const app = createApp({ config, store, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, setup });
+let blobs;
+try {
+  blobs = await openBlobs(config);
+} catch (err) {
+  logger.fatal({ reason: isBlobError(err) ? err.code : 'the blob store cannot be opened' }, 'api cannot start');
+  await closeStore();
+  process.exit(69);
+}
+const sandbox = createSandboxClient({ url: config.sandbox.url, token: config.sandbox.token });
+const app = createApp({ config, store, blobs, sandbox, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, setup });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

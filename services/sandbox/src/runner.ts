@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { checkCode } from '@plotbox/code-check';
@@ -72,6 +73,8 @@ export interface RunnerStats {
 }
 
 export interface Runner {
+  /** sha256 (hex, first 16) of the runtime bundle charts run with; the API keys its render cache on it. */
+  readonly runtimeVersion: string;
   /** Checks and runs chart code on a dataset; always resolves to a typed result. */
   run(input: RunInput): Promise<RunResult>;
   /** Does some worker hold this dataset? */
@@ -130,6 +133,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   const runtimePath = options.runtimePath ?? defaultRuntimePath();
   if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error('workers must be a positive whole number');
   if (!existsSync(runtimePath)) throw new Error(`sandbox runtime bundle missing at ${runtimePath}: run npm install (it builds it)`);
+  const runtimeVersion = createHash('sha256').update(readFileSync(runtimePath)).digest('hex').slice(0, 16);
   const config: WorkerConfig = {
     runtimePath,
     poolSize: options.poolSize ?? 2,
@@ -299,6 +303,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   }
 
   return {
+    runtimeVersion,
     run(input: RunInput): Promise<RunResult> {
       if (closing) return Promise.resolve(errorResult({ code: 'SANDBOX_UNAVAILABLE', message: 'The sandbox is shutting down.' }));
       let limits: Limits;

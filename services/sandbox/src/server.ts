@@ -236,6 +236,7 @@ export function createSandboxServer(deps: SandboxServerDeps): SandboxServer {
       res.end(metrics.render(runner.stats(), cache));
       return;
     }
+    if (req.method === 'GET' && path === '/v1/info') return send(res, 200, JSON.stringify({ runtimeVersion: runner.runtimeVersion }));
     if (req.method === 'POST' && path === '/v1/runs') return handleRun(req, res);
     if (req.method === 'POST' && path === '/v1/check') {
       const body = await readJson(req, CheckBody);

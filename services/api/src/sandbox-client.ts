@@ -1,0 +1,101 @@
+/**
+ * The HTTP client of the sandbox service's internal API (`/v1/runs`, `/v1/datasets/{sha256}`,
+ * `/v1/info`, `/readyz`), implementing {@link SandboxPort}. Bearer token in a header, never in a
+ * URL; every failure of the transport becomes a typed `SANDBOX_UNAVAILABLE` result.
+ */
+import { isSandboxErrorCode, type RunError, type RunResult, type RunStats } from '@plotbox/sandbox-protocol';
+import type { SandboxPort } from './sandbox-port.ts';
+
+export interface SandboxClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8081`. */
+  readonly url: string;
+  /** Bearer token (`null`: none, for a dev sandbox started without one is refused by the sandbox). */
+  readonly token: string | null;
+  /** Upper bound on one HTTP exchange, ms (runs are bounded by their own time limit first). */
+  readonly timeoutMs?: number;
+}
+
+const UNAVAILABLE: RunError = { code: 'SANDBOX_UNAVAILABLE', message: 'The chart sandbox is not reachable right now. Try again shortly.' };
+
+/** Build the client; checks its options now. */
+export function createSandboxClient(options: SandboxClientOptions): SandboxPort {
+  const base = new URL(options.url);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('the sandbox URL must be http(s)');
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const auth: Record<string, string> = options.token === null ? {} : { authorization: `Bearer ${options.token}` };
+  let runtimeVersion: string | undefined;
+
+  async function call(path: string, init: RequestInit): Promise<Response> {
+    return fetch(new URL(path, base), { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }, signal: AbortSignal.timeout(timeoutMs) });
+  }
+
+  async function runOnce(body: string): Promise<RunResult | 'missing'> {
+    let res: Response;
+    try {
+      res = await call('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    } catch {
+      return { ok: false, error: UNAVAILABLE };
+    }
+    const text = await res.text().catch(() => '');
+    if (res.status === 200) {
+      // `{"figure":<json>,"stats":{...}}` as the sandbox wrote it: keep the figure as text.
+      const parsed = JSON.parse(text) as { figure: unknown; stats: RunStats };
+      return { ok: true, figureJson: JSON.stringify(parsed.figure), stats: parsed.stats };
+    }
+    let error: RunError | undefined;
+    try {
+      const e = (JSON.parse(text) as { error?: RunError }).error;
+      if (e !== undefined && isSandboxErrorCode(e.code)) error = e;
+    } catch {
+      // not JSON: a proxy or a dying process answered
+    }
+    if (error?.code === 'SANDBOX_DATASET_MISSING') return 'missing';
+    return { ok: false, error: error ?? UNAVAILABLE };
+  }
+
+  return {
+    async run(input) {
+      const body = JSON.stringify({
+        code: input.code,
+        lang: input.lang,
+        dataset: { sha256: input.sha256 },
+        project: input.project.slice(0, 128),
+        ...(input.limits === undefined ? {} : { limits: input.limits }),
+      });
+      const first = await runOnce(body);
+      if (first !== 'missing') return first;
+      let bytes: Uint8Array;
+      try {
+        bytes = await input.loadArrow();
+      } catch {
+        return { ok: false, error: { code: 'SANDBOX_DATASET_MISSING', message: 'The dataset version could not be read from storage.' } };
+      }
+      try {
+        const put = await call(`/v1/datasets/${input.sha256}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.apache.arrow.stream' }, body: bytes });
+        await put.arrayBuffer().catch(() => undefined);
+        if (put.status !== 201 && put.status !== 200) return { ok: false, error: { code: 'SANDBOX_DATASET_INVALID', message: 'The sandbox refused the dataset version.' } };
+      } catch {
+        return { ok: false, error: UNAVAILABLE };
+      }
+      const second = await runOnce(body);
+      return second === 'missing' ? { ok: false, error: UNAVAILABLE } : second;
+    },
+    async runtimeVersion() {
+      if (runtimeVersion !== undefined) return runtimeVersion;
+      const res = await call('/v1/info', { method: 'GET' });
+      const info = (await res.json()) as { runtimeVersion?: unknown };
+      if (res.status !== 200 || typeof info.runtimeVersion !== 'string') throw new Error('the sandbox did not report its runtime version');
+      runtimeVersion = info.runtimeVersion;
+      return runtimeVersion;
+    },
+    async ready() {
+      try {
+        const res = await fetch(new URL('/readyz', base), { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        return res.status === 200;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
