@@ -19,7 +19,8 @@ export interface ServiceBenchOptions {
 
 const MAIN = resolve(import.meta.dirname, '../services/sandbox/src/main.ts');
 
-async function startService(token: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/** The real sandbox service in its own process on port 0, ready (also used by the render section). */
+export async function startService(token: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = fork(MAIN, [], {
     execArgv: ['--no-node-snapshot'],
     env: { PATH: process.env.PATH ?? '', SANDBOX_TOKEN: token, SANDBOX_PORT: '0', SANDBOX_WORKERS: String(availableParallelism()), SANDBOX_MAX_QUEUE: '4096' },

@@ -38,6 +38,8 @@ export interface TestApi {
   readonly keySet: KeySet;
   readonly tokens: TokenService;
   readonly hasher: PasswordHasher;
+  /** The Express app itself (e.g. to walk its mounted routes). */
+  readonly app: ReturnType<typeof createApp>;
   /** Every JSON log line written so far. */
   readonly logs: string[];
   readonly dataDir: string;
@@ -99,6 +101,7 @@ export async function startTestApi(t: TestContext, opts: { env?: Record<string, 
     keySet,
     tokens,
     hasher,
+    app,
     logs,
     dataDir: dir,
     client: () => new Client(url),

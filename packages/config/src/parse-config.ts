@@ -46,6 +46,8 @@ export interface ApiConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly maxBodyBytes: number;
   /** Dataset upload cap, bytes (`PLOTBOX_MAX_UPLOAD_MB`, default 100 MiB). */
+  /** Seed the demo project into a fresh store at start (`PLOTBOX_SEED_DEMO`; default on in dev, off in production). */
+  readonly seedDemo: boolean;
   readonly maxUploadBytes: number;
   readonly jwt: {
     readonly issuer: string;
@@ -107,6 +109,7 @@ export const KNOWN_PLOTBOX_VARIABLES = Object.freeze([
   'PLOTBOX_ARGON2_TIME_COST',
   'PLOTBOX_ARGON2_PARALLELISM',
   'PLOTBOX_REQUIRE_2FA_FOR_ADMINS',
+  'PLOTBOX_SEED_DEMO',
   'PLOTBOX_SETUP_TOKEN_TTL_MIN',
   'PLOTBOX_ADMIN_EMAIL',
   'PLOTBOX_ADMIN_NAME',
@@ -306,6 +309,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
     lockout: { maxFailures, lockMs: lockMin * 60_000 },
     argon2: { memoryCost, timeCost, parallelism },
     require2faForAdmins: bool('PLOTBOX_REQUIRE_2FA_FOR_ADMINS', false),
+    seedDemo: bool('PLOTBOX_SEED_DEMO', !production),
     setupTokenTtlMs: int('PLOTBOX_SETUP_TOKEN_TTL_MIN', 60, 1, 7 * 24 * 60) * 60_000,
     bootstrapAdmin:
       adminEmail !== undefined && adminPassword !== undefined ? { email: adminEmail, password: adminPassword, displayName: str('PLOTBOX_ADMIN_NAME') ?? 'Administrator' } : null,

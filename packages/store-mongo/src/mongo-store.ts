@@ -1085,6 +1085,22 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
         const d = await versionsC.findOne({ _id: assertId(id, 'id') });
         return d === null ? null : toVersion(d);
       }),
+    setCurrentVersion: (datasetId, versionId, expectedVersion) =>
+      op(async () => {
+        const did = assertId(datasetId, 'datasetId');
+        const vid = assertId(versionId, 'versionId');
+        const v = expectedVersion === undefined ? undefined : checkVersion(expectedVersion);
+        if (!(await existsIn(datasetsC, did))) throw notFound('dataset');
+        if ((await versionsC.findOne({ _id: vid, datasetId: did }, { projection: { _id: 1 } })) === null) throw notFound('dataset_version');
+        const d = await datasetsC.findOneAndUpdate(
+          { _id: did, ...(v === undefined ? {} : { version: v }) },
+          { $set: { currentVersionId: vid, updatedAt: now() }, $inc: { version: 1 } },
+          { returnDocument: 'after' },
+        );
+        if (d !== null) return toDataset(d);
+        if (await existsIn(datasetsC, did)) throw versionMismatch('dataset');
+        throw notFound('dataset');
+      }),
     listVersions: (datasetId, page) =>
       op(() => paged(versionsC, 'dataset_versions', { datasetId: assertId(datasetId, 'datasetId') }, 'createdAt', page, toVersion, POS_CREATED)),
     delete: (id) =>

@@ -966,6 +966,20 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         });
       }),
     findVersion: (id) => op(() => getVersion(assertId(id, 'id'))),
+    setCurrentVersion: (datasetId, versionId, expectedVersion) =>
+      op(() => {
+        const did = assertId(datasetId, 'datasetId');
+        const vid = assertId(versionId, 'versionId');
+        const v = expectedVersion === undefined ? undefined : checkVersion(expectedVersion);
+        return tx(() => {
+          const cur = one('SELECT version FROM datasets WHERE id = ?', did);
+          if (cur === undefined) throw notFound('dataset');
+          if (one('SELECT 1 AS x FROM dataset_versions WHERE id = ? AND dataset_id = ?', vid, did) === undefined) throw notFound('dataset_version');
+          if (v !== undefined && num(cur, 'version') !== v) throw versionMismatch('dataset');
+          run('UPDATE datasets SET current_version_id = ?, updated_at = ?, version = version + 1 WHERE id = ?', vid, nowMs(), did);
+          return getDataset(did) as Dataset;
+        });
+      }),
     listVersions: (datasetId, page) =>
       op(() =>
         paged('dataset_versions', 'SELECT * FROM dataset_versions WHERE dataset_id = ?', [assertId(datasetId, 'datasetId')], 'created_at', 'id', page, toVersion, POS_CREATED),

@@ -557,8 +557,28 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
       const versions = await collectPages((pg) => store.datasets.listVersions(ds.id, pg), 1);
       assert.deepEqual(versions.map((x) => x.id), [version.id, second.version.id]);
       const other = await store.datasets.create({ projectId: p.id, name: 'costs' });
-      await assertStoreError(store.datasets.rename(other.id, 1, 'sales'), 'STORE_CONFLICT', 'datasets.project_name');
-      assert.equal((await store.datasets.rename(other.id, 1, 'costs-2025')).version, 2);
+      const otherVersion = (await store.datasets.addVersion(other.id, { sha256: 'cc', blobKey: 'blob/3', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id })).version;
+      assert.equal((await store.datasets.findById(other.id))?.version, 2);
+      // Making an older version current again: the dataset's version moves on.
+      clock.advance(MIN);
+      const rolledBack = await store.datasets.setCurrentVersion(ds.id, version.id);
+      assert.equal(rolledBack.currentVersionId, version.id);
+      assert.equal(rolledBack.version, second.dataset.version + 1);
+      assert.equal(rolledBack.updatedAt.getTime(), clock.now().getTime());
+      assert.deepEqual(await store.datasets.findById(ds.id), rolledBack);
+      assert.equal((await store.datasets.setCurrentVersion(ds.id, second.version.id, rolledBack.version)).currentVersionId, second.version.id);
+      await assertStoreError(store.datasets.setCurrentVersion(ds.id, version.id, rolledBack.version), 'STORE_VERSION_MISMATCH');
+      assert.equal((await store.datasets.findById(ds.id))?.currentVersionId, second.version.id, 'a refused switch changes nothing');
+      // A version of another dataset, or none at all, is not found: the current version never points elsewhere.
+      await assertStoreError(store.datasets.setCurrentVersion(ds.id, otherVersion.id), 'STORE_NOT_FOUND', 'dataset_version');
+      await assertStoreError(store.datasets.setCurrentVersion(ds.id, 'missing'), 'STORE_NOT_FOUND', 'dataset_version');
+      await assertStoreError(store.datasets.setCurrentVersion('missing', version.id), 'STORE_NOT_FOUND', 'dataset');
+      await assertStoreError(store.datasets.setCurrentVersion(ds.id, { $ne: null } as unknown as string), 'STORE_INVALID');
+      await assertStoreError(store.datasets.setCurrentVersion(ds.id, version.id, 0), 'STORE_INVALID');
+      assert.equal((await store.datasets.findById(ds.id))?.currentVersionId, second.version.id);
+      assert.equal((await store.datasets.findById(other.id))?.currentVersionId, otherVersion.id);
+      await assertStoreError(store.datasets.rename(other.id, 2, 'sales'), 'STORE_CONFLICT', 'datasets.project_name');
+      assert.equal((await store.datasets.rename(other.id, 2, 'costs-2025')).version, 3);
       await assertStoreError(store.datasets.rename(ds.id, 1, 'stale'), 'STORE_VERSION_MISMATCH');
       assert.equal((await collectPages((pg) => store.datasets.listByProject(p.id, pg), 5)).length, 2);
       const deleted = await store.datasets.delete(ds.id);

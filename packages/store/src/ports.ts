@@ -507,6 +507,14 @@ export interface DatasetRepository {
   findVersion(id: string): Promise<DatasetVersion | null>;
   listVersions(datasetId: string, page: PageRequest): Promise<Page<DatasetVersion>>;
   /**
+   * Make an existing version of the dataset its current one (roll back or forward; bumps the
+   * dataset's `version` even when it already was current). With `expectedVersion`, only if the
+   * dataset's version is still that.
+   * @throws `STORE_NOT_FOUND` `dataset`, `STORE_NOT_FOUND` `dataset_version` when the version does
+   * not exist or belongs to another dataset, `STORE_VERSION_MISMATCH`.
+   */
+  setCurrentVersion(datasetId: string, versionId: string, expectedVersion?: number): Promise<Dataset>;
+  /**
    * Delete the dataset and its versions; charts using it keep `datasetId: null`. Returns the
    * versions' blob keys (the caller deletes the blobs), or `null` if missing.
    */

@@ -13,10 +13,10 @@ import type { AppContext, AppDeps, AuthState } from './context.ts';
 import { requestIdOf } from './context.ts';
 import { ApiError, errorBody, isApiError } from './errors.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { adminRoutes } from './routes/admin-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
 import { API_ROUTES } from './routes/index.ts';
+import { buildOpenApi } from './openapi.ts';
 import { mountRouteTable, type AnyRoute } from './route-table.ts';
 import { SETUP_HTML, SETUP_JS } from './web/setup-page.ts';
 
@@ -82,8 +82,19 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.locals.routeTable = API_ROUTES;
-  app.use(csrfAndMediaType(config.publicOrigin, uploadMatcher(API_ROUTES)));
-  app.use(express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json'] }));
+  // Built now, from the table being mounted: a schema that cannot be described fails at boot.
+  app.locals.openApi = buildOpenApi(API_ROUTES);
+  const isUpload = uploadMatcher(API_ROUTES);
+  app.use(csrfAndMediaType(config.publicOrigin, isUpload));
+  // Upload routes stream their own body under their own cap (a JSON-rows dataset is not a JSON
+  // request). Their connection closes after the answer: one refused early (404, 403, 413, 415...)
+  // is not then read to its end, however much the client still sends.
+  const jsonBody = express.json({ limit: config.maxBodyBytes, strict: true, type: ['application/json'] });
+  app.use((req, res, next) => {
+    if (!isUpload(req)) return void jsonBody(req, res, next);
+    res.setHeader('Connection', 'close');
+    next();
+  });
 
   const loginLimiter = createRateLimiter({
     counters: store.counters,
@@ -141,7 +152,6 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(authRoutes(ctx, { login: loginLimiter, refresh: refreshLimiter }));
   app.use(meRoutes(ctx, apiLimiter));
-  app.use(adminRoutes(ctx, apiLimiter));
   app.use(mountRouteTable(ctx, API_ROUTES, apiLimiter));
 
   app.use(() => {

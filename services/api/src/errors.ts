@@ -3,6 +3,36 @@
  * answers with goes through {@link errorBody}: `{ error: { code, message, requestId } }`, never a
  * stack, a driver message or a path. `docs/errors.md` lists exactly these codes (a test checks).
  */
+import type { SandboxErrorCode } from '@plotbox/sandbox-protocol';
+
+/**
+ * The Code Mode codes (SPEC §2) the API passes on to analysts as the sandbox gave them, with line,
+ * column, limit, diagnostics or path. The sandbox's transport codes (bad request, unauthorized,
+ * dataset missing/invalid, ...) are the API's own business: they become `SANDBOX_UNAVAILABLE`.
+ */
+export const RUN_ERROR_CODES = [
+  'CODE_SYNTAX',
+  'CODE_RULE',
+  'CODE_TOO_LARGE',
+  'CODE_TOO_DEEP',
+  'SANDBOX_RUNTIME_ERROR',
+  'SANDBOX_NO_FIGURE',
+  'SANDBOX_TIMEOUT',
+  'SANDBOX_MEMORY',
+  'SANDBOX_OUTPUT_TOO_LARGE',
+  'SANDBOX_DATASET_TOO_LARGE',
+  'SANDBOX_CRASHED',
+  'FIGURE_INVALID',
+  'SANDBOX_BUSY',
+  'SANDBOX_UNAVAILABLE',
+] as const satisfies readonly SandboxErrorCode[];
+
+export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];
+
+/** Is `code` one of {@link RUN_ERROR_CODES}? */
+export function isRunErrorCode(code: unknown): code is RunErrorCode {
+  return typeof code === 'string' && (RUN_ERROR_CODES as readonly string[]).includes(code);
+}
 
 export const API_ERROR_CODES = [
   'AUTH_REQUIRED',
@@ -28,10 +58,16 @@ export const API_ERROR_CODES = [
   'VALIDATION_PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
   'USER_EMAIL_TAKEN',
+  'DATASET_INVALID',
+  'DATASET_TOO_LARGE',
+  'DATASET_NAME_TAKEN',
   'API_NOT_FOUND',
   'API_CONFLICT',
   'API_UNAVAILABLE',
   'API_INTERNAL',
+  ...RUN_ERROR_CODES,
+  'CHART_NO_DATASET',
+  'CHART_DATASET_NO_VERSION',
 ] as const;
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -61,10 +97,30 @@ export const API_HTTP_STATUS = {
   VALIDATION_PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   USER_EMAIL_TAKEN: 409,
+  DATASET_INVALID: 422,
+  DATASET_TOO_LARGE: 422,
+  DATASET_NAME_TAKEN: 409,
   API_NOT_FOUND: 404,
   API_CONFLICT: 409,
   API_UNAVAILABLE: 503,
   API_INTERNAL: 500,
+  // Code Mode: the same statuses as the sandbox's own table (services/sandbox/src/server.ts).
+  CODE_SYNTAX: 422,
+  CODE_RULE: 422,
+  CODE_TOO_LARGE: 422,
+  CODE_TOO_DEEP: 422,
+  SANDBOX_RUNTIME_ERROR: 422,
+  SANDBOX_NO_FIGURE: 422,
+  SANDBOX_TIMEOUT: 422,
+  SANDBOX_MEMORY: 422,
+  SANDBOX_OUTPUT_TOO_LARGE: 422,
+  SANDBOX_DATASET_TOO_LARGE: 422,
+  SANDBOX_CRASHED: 422,
+  FIGURE_INVALID: 422,
+  SANDBOX_BUSY: 503,
+  SANDBOX_UNAVAILABLE: 503,
+  CHART_NO_DATASET: 409,
+  CHART_DATASET_NO_VERSION: 409,
 } as const satisfies Record<ApiErrorCode, number>;
 
 /** Default messages: safe to show, the same for every occurrence of a code. */
@@ -92,10 +148,29 @@ const DEFAULT_MESSAGES: Record<ApiErrorCode, string> = {
   VALIDATION_PAYLOAD_TOO_LARGE: 'The request body is too large.',
   RATE_LIMITED: 'Too many requests; retry after the time in Retry-After.',
   USER_EMAIL_TAKEN: 'A user with this email already exists.',
+  DATASET_INVALID: 'The uploaded data could not be read as a dataset.',
+  DATASET_TOO_LARGE: 'The dataset has more rows, columns or longer fields than allowed.',
+  DATASET_NAME_TAKEN: 'A dataset with this name already exists in the project.',
   API_NOT_FOUND: 'Not found.',
   API_CONFLICT: 'The record changed meanwhile; reload and retry.',
   API_UNAVAILABLE: 'The service is temporarily unavailable.',
   API_INTERNAL: 'Internal error.',
+  CODE_SYNTAX: 'The code does not parse.',
+  CODE_RULE: 'The code uses something Code Mode does not allow.',
+  CODE_TOO_LARGE: 'The code is larger than the code size limit.',
+  CODE_TOO_DEEP: 'The code nests too deeply to be checked.',
+  SANDBOX_RUNTIME_ERROR: 'The chart code threw an error.',
+  SANDBOX_NO_FIGURE: 'The chart code did not assign a figure to `fig`.',
+  SANDBOX_TIMEOUT: 'The chart code ran longer than the time limit.',
+  SANDBOX_MEMORY: 'The chart code used more memory than allowed.',
+  SANDBOX_OUTPUT_TOO_LARGE: 'The figure is larger than the output limit.',
+  SANDBOX_DATASET_TOO_LARGE: 'The dataset has more rows than a run may read.',
+  SANDBOX_CRASHED: 'The process running the chart died; retry with less memory.',
+  FIGURE_INVALID: 'The figure is not one plotly.js accepts safely.',
+  SANDBOX_BUSY: 'The chart sandbox is busy; retry after the time in Retry-After.',
+  SANDBOX_UNAVAILABLE: 'The chart sandbox is not available right now; retry shortly.',
+  CHART_NO_DATASET: 'The chart has no dataset: choose one first.',
+  CHART_DATASET_NO_VERSION: 'The dataset has no data yet: upload a version first.',
 };
 
 /** The one error class routes throw. `status` defaults to the table's. */

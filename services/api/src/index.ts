@@ -3,6 +3,10 @@
  * the composition root that reads the environment and listens; `src/cli.ts` is `plotbox`.
  */
 export { createApp } from './app.ts';
+export { API_ROUTES } from './routes/index.ts';
+export type { AnyRoute, RouteMethod, RouteSpec } from './route-table.ts';
+export { buildOpenApi, HAND_MOUNTED_ROUTES, jsonSchemaOf, openApiPath } from './openapi.ts';
+export type { HandMountedAccess, HandMountedRoute, OpenApiOptions } from './openapi.ts';
 export { createSandboxClient } from './sandbox-client.ts';
 export type { SandboxClientOptions } from './sandbox-client.ts';
 export type { SandboxPort } from './sandbox-port.ts';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createPasswordHasher, createTokenService, isAuthError } from '@plotbox/auth';
 import { ConfigError, describeConfig, parseConfig } from '@plotbox/config';
-import { isBlobError } from '@plotbox/blobs';
+import { isBlobError, type BlobStore } from '@plotbox/blobs';
 import { createApp } from './app.ts';
 import { openBlobs } from './open-blobs.ts';
 import { createSandboxClient } from './sandbox-client.ts';
@@ -12,6 +12,7 @@ import { ensureBootstrapAdmin } from './bootstrap.ts';
 import { loadKeySet } from './keys.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './open-store.ts';
+import { seedDemo } from './seed-demo.ts';
 import { createSetupToken, setupLink } from './setup-token.ts';
 
 let config;
@@ -48,6 +49,23 @@ if (config.bootstrapAdmin !== null) {
     process.exit(78);
   }
 }
+let blobs: BlobStore;
+try {
+  blobs = await openBlobs(config);
+} catch (err) {
+  logger.fatal({ reason: isBlobError(err) ? err.code : 'the blob store cannot be opened' }, 'api cannot start');
+  await closeStore();
+  process.exit(69);
+}
+let demo = null;
+if (config.seedDemo) {
+  try {
+    demo = await seedDemo({ store, blobs, hasher });
+    if (demo !== null) logger.info({ projectId: demo.projectId, charts: demo.charts }, 'seeded the demo project');
+  } catch (err) {
+    logger.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'the demo project could not be seeded');
+  }
+}
 let setup = null;
 let setupToken: string | null = null;
 if ((await store.users.count({ systemRole: 'admin' })) === 0) {
@@ -56,20 +74,13 @@ if ((await store.users.count({ systemRole: 'admin' })) === 0) {
   setupToken = t.token;
 }
 
-let blobs;
-try {
-  blobs = await openBlobs(config);
-} catch (err) {
-  logger.fatal({ reason: isBlobError(err) ? err.code : 'the blob store cannot be opened' }, 'api cannot start');
-  await closeStore();
-  process.exit(69);
-}
 const sandbox = createSandboxClient({ url: config.sandbox.url, token: config.sandbox.token });
 const app = createApp({ config, store, blobs, sandbox, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, setup });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   logger.info({ host: config.host, port }, 'api listening');
+  if (demo !== null) console.log(`\nA demo project (the sales dataset and a dashboard of ${demo.charts} example charts) is ready: GET /api/projects/${demo.projectId}/dashboards/${demo.dashboardId}`);
   if (setupToken !== null) {
     // Printed, never logged as a field: the one way to create the first admin without a default password.
     const base = config.publicUrl === `http://${config.host}:${config.port}` ? `http://${config.host}:${port}` : config.publicUrl;
@@ -77,6 +88,18 @@ const server = app.listen(config.port, config.host, () => {
   }
   process.send?.({ type: 'listening', port });
 });
+// Expired and surplus cached renders go, with the blobs of the large ones (SPEC §3.6).
+async function pruneRenderCache(): Promise<void> {
+  try {
+    const pruned = await store.renderCache.prune();
+    for (const key of pruned.blobKeys) await blobs.delete(key).catch(() => undefined);
+    if (pruned.removed > 0) logger.info({ removed: pruned.removed }, 'render cache pruned');
+  } catch (err) {
+    logger.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'render cache prune failed');
+  }
+}
+const pruneTimer = setInterval(() => void pruneRenderCache(), 10 * 60_000);
+pruneTimer.unref();
 server.headersTimeout = 20_000;
 server.requestTimeout = 30_000;
 

@@ -17,6 +17,25 @@ export interface SandboxClientOptions {
 
 const UNAVAILABLE: RunError = { code: 'SANDBOX_UNAVAILABLE', message: 'The chart sandbox is not reachable right now. Try again shortly.' };
 
+const HEAD = '{"figure":';
+const STATS = ',"stats":';
+
+/**
+ * The sandbox answers `{"figure":<figure JSON>,"stats":{...}}`, written in that order with the
+ * figure as the JSON text it checked. Cut the figure out as text instead of parsing and
+ * re-serializing it: the stats object is flat (numbers and booleans), so the last `,"stats":` is
+ * the separator even when the figure itself has a `stats` key. Anything else is parsed in full.
+ */
+export function splitRunBody(text: string): RunResult {
+  const cut = text.lastIndexOf(STATS);
+  if (text.startsWith(HEAD) && text.endsWith('}') && cut > HEAD.length) {
+    const stats = JSON.parse(text.slice(cut + STATS.length, -1)) as RunStats;
+    return { ok: true, figureJson: text.slice(HEAD.length, cut), stats };
+  }
+  const parsed = JSON.parse(text) as { figure: unknown; stats: RunStats };
+  return { ok: true, figureJson: JSON.stringify(parsed.figure), stats: parsed.stats };
+}
+
 /** Build the client; checks its options now. */
 export function createSandboxClient(options: SandboxClientOptions): SandboxPort {
   const base = new URL(options.url);
@@ -37,11 +56,7 @@ export function createSandboxClient(options: SandboxClientOptions): SandboxPort 
       return { ok: false, error: UNAVAILABLE };
     }
     const text = await res.text().catch(() => '');
-    if (res.status === 200) {
-      // `{"figure":<json>,"stats":{...}}` as the sandbox wrote it: keep the figure as text.
-      const parsed = JSON.parse(text) as { figure: unknown; stats: RunStats };
-      return { ok: true, figureJson: JSON.stringify(parsed.figure), stats: parsed.stats };
-    }
+    if (res.status === 200) return splitRunBody(text);
     let error: RunError | undefined;
     try {
       const e = (JSON.parse(text) as { error?: RunError }).error;
