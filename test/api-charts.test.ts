@@ -148,7 +148,9 @@ test('charts: CRUD with diagnostics stored on save, render, cache, invalidation 
   assert.equal((await json<RenderBody>(await owner.client.req('POST', `${base}/preview`, { code: BAR, datasetId: dataset.id }), 200)).cached, false);
   assert.equal((await owner.client.req('POST', `${base}/preview`, { code: BAR, datasetId: 'nope' })).status, 400);
 
-  // A chart without a dataset, and a dataset without a version: typed 409s.
+  // A chart without a dataset, and a dataset without a version: typed 409s. (The clock moves so
+  // the new chart is the newer one: charts not yet in the layout are shown oldest first.)
+  api.clock.advance(1000);
   const orphan = await json<ChartBody>(await owner.client.req('POST', `${base}/charts`, { title: 'No data', code: BAR }), 201);
   assert.equal((await json<ErrorBody>(await viewer.client.req('POST', `${base}/charts/${orphan.chart.id}/render`, {}), 409)).error.code, 'CHART_NO_DATASET');
   const empty = await api.store.datasets.create({ projectId, name: 'empty' });

@@ -33,6 +33,33 @@ export const SANDBOX_ERROR_CODES = [
 
 export type SandboxErrorCode = (typeof SANDBOX_ERROR_CODES)[number];
 
+/**
+ * The codes a chart run can end with for the analyst (SPEC §2), and their HTTP status: the same in
+ * the sandbox's internal API and in the dashboard API, which passes them on. The other `SANDBOX_`
+ * codes are conditions between the two services.
+ */
+export const RUN_ERROR_HTTP_STATUS = {
+  CODE_SYNTAX: 422,
+  CODE_RULE: 422,
+  CODE_TOO_LARGE: 422,
+  CODE_TOO_DEEP: 422,
+  SANDBOX_RUNTIME_ERROR: 422,
+  SANDBOX_NO_FIGURE: 422,
+  SANDBOX_TIMEOUT: 422,
+  SANDBOX_MEMORY: 422,
+  SANDBOX_OUTPUT_TOO_LARGE: 422,
+  SANDBOX_DATASET_TOO_LARGE: 422,
+  SANDBOX_CRASHED: 422,
+  FIGURE_INVALID: 422,
+  SANDBOX_BUSY: 503,
+  SANDBOX_UNAVAILABLE: 503,
+} as const satisfies Partial<Record<SandboxErrorCode, number>>;
+
+export type RunErrorCode = keyof typeof RUN_ERROR_HTTP_STATUS;
+
+/** The keys of {@link RUN_ERROR_HTTP_STATUS}. */
+export const RUN_ERROR_CODES = Object.freeze(Object.keys(RUN_ERROR_HTTP_STATUS) as RunErrorCode[]);
+
 /** Is `value` one of the codes above? */
 export function isSandboxErrorCode(value: unknown): value is SandboxErrorCode {
   return typeof value === 'string' && (SANDBOX_ERROR_CODES as readonly string[]).includes(value);

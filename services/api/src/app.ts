@@ -21,6 +21,10 @@ import { mountRouteTable, type AnyRoute } from './route-table.ts';
 import { SETUP_HTML, SETUP_JS } from './web/setup-page.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** sha256 of `style=""`, which plotly.js's colorbars set. */
+const PLOTLY_EMPTY_STYLE = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
+/** sha256 of plotly.js's `PIXELATED_IMAGE_STYLE` (src/constants/pixelated_image.js), set on heatmap images. */
+const PLOTLY_PIXELATED_STYLE = 'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8=';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/u;
 
 /** Build the API. Factories run now, so bad options throw at boot, not on the first request. */
@@ -64,6 +68,10 @@ export function createApp(deps: AppDeps): Express {
           scriptSrc: ["'self'"],
           scriptSrcAttr: ["'none'"],
           styleSrc: ["'self'"],
+          // plotly.js sets exactly two style attributes through d3 that cannot be avoided: an empty
+          // one (colorbars) and its "pixelated image" declarations (heatmaps). They are allowed by
+          // their hashes and nothing else is ('unsafe-hashes' is for attributes only, never <style>).
+          styleSrcAttr: ["'unsafe-hashes'", `'${PLOTLY_EMPTY_STYLE}'`, `'${PLOTLY_PIXELATED_STYLE}'`],
           imgSrc: ["'self'", 'data:'],
           connectSrc: ["'self'"],
           fontSrc: ["'self'"],
@@ -85,7 +93,7 @@ export function createApp(deps: AppDeps): Express {
   // Built now, from the table being mounted: a schema that cannot be described fails at boot.
   app.locals.openApi = buildOpenApi(API_ROUTES);
   const isUpload = uploadMatcher(API_ROUTES);
-  app.use(csrfAndMediaType(config.publicOrigin, isUpload));
+  app.use(csrfAndMediaType(allowedOrigins(config), isUpload));
   // Upload routes stream their own body under their own cap (a JSON-rows dataset is not a JSON
   // request). Their connection closes after the answer: one refused early (404, 403, 413, 415...)
   // is not then read to its end, however much the client still sends.
@@ -150,6 +158,20 @@ export function createApp(deps: AppDeps): Express {
     res.type('text/javascript').send(SETUP_JS);
   });
 
+  if (deps.webDir !== undefined) {
+    // The UI: index.html, app.js, app.css and plotly.js from the API's own origin (CSP 'self').
+    // index.html is never cached (it names the bundles); the bundles are revalidated.
+    app.use(
+      express.static(deps.webDir, {
+        index: 'index.html',
+        etag: true,
+        lastModified: true,
+        dotfiles: 'ignore',
+        redirect: false,
+        setHeaders: (res, file) => res.setHeader('Cache-Control', file.endsWith('index.html') ? 'no-store' : 'no-cache'),
+      }),
+    );
+  }
   app.use(authRoutes(ctx, { login: loginLimiter, refresh: refreshLimiter }));
   app.use(meRoutes(ctx, apiLimiter));
   app.use(mountRouteTable(ctx, API_ROUTES, apiLimiter));
@@ -186,14 +208,27 @@ function hasBody(req: Request): boolean {
  * or a cross-site fetch, and must be `application/json`. API-key requests carry no cookies and
  * are exempt from the header rule; their bodies must still be JSON.
  */
-function csrfAndMediaType(publicOrigin: string, isUpload: (req: Request) => boolean): RequestHandler {
+/**
+ * Origins a browser may send state-changing requests from: the public origin, and in dev, when that
+ * is a loopback address, the other loopback spellings of the same port (`localhost` vs `127.0.0.1`).
+ */
+function allowedOrigins(config: AppDeps['config']): ReadonlySet<string> {
+  const origins = new Set([config.publicOrigin]);
+  const u = new URL(config.publicOrigin);
+  if (config.env === 'dev' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)) {
+    for (const host of ['localhost', '127.0.0.1', '[::1]']) origins.add(`${u.protocol}//${host}${u.port === '' ? '' : `:${u.port}`}`);
+  }
+  return origins;
+}
+
+function csrfAndMediaType(allowed: ReadonlySet<string>, isUpload: (req: Request) => boolean): RequestHandler {
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
     const authz = req.headers.authorization;
     const apiKey = typeof authz === 'string' && authz.startsWith('Bearer pbx_');
     if (!apiKey) {
       const origin = req.headers.origin;
-      if (origin !== undefined && origin !== publicOrigin) throw new ApiError('ACCESS_CSRF');
+      if (origin !== undefined && !allowed.has(origin)) throw new ApiError('ACCESS_CSRF');
       if (req.headers['sec-fetch-site'] === 'cross-site') throw new ApiError('ACCESS_CSRF');
       if (req.headers['x-requested-with'] !== 'plotbox') throw new ApiError('ACCESS_CSRF');
     }

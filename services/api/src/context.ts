@@ -33,6 +33,8 @@ export interface AppDeps {
   readonly now: () => Date;
   readonly newId: () => string;
   readonly setup?: SetupTokenState | null;
+  /** The built web UI (`services/api/web/dist`); omitted: the API serves no UI. */
+  readonly webDir?: string;
 }
 
 export interface AppContext extends AppDeps {

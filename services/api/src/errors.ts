@@ -3,31 +3,15 @@
  * answers with goes through {@link errorBody}: `{ error: { code, message, requestId } }`, never a
  * stack, a driver message or a path. `docs/errors.md` lists exactly these codes (a test checks).
  */
-import type { SandboxErrorCode } from '@plotbox/sandbox-protocol';
+import { RUN_ERROR_CODES, RUN_ERROR_HTTP_STATUS, type RunErrorCode } from '@plotbox/sandbox-protocol';
 
 /**
  * The Code Mode codes (SPEC §2) the API passes on to analysts as the sandbox gave them, with line,
- * column, limit, diagnostics or path. The sandbox's transport codes (bad request, unauthorized,
- * dataset missing/invalid, ...) are the API's own business: they become `SANDBOX_UNAVAILABLE`.
+ * column, limit, diagnostics or path, at the sandbox's own statuses. The sandbox's transport codes
+ * (bad request, unauthorized, dataset missing/invalid, ...) are the API's own business: they
+ * become `SANDBOX_UNAVAILABLE`.
  */
-export const RUN_ERROR_CODES = [
-  'CODE_SYNTAX',
-  'CODE_RULE',
-  'CODE_TOO_LARGE',
-  'CODE_TOO_DEEP',
-  'SANDBOX_RUNTIME_ERROR',
-  'SANDBOX_NO_FIGURE',
-  'SANDBOX_TIMEOUT',
-  'SANDBOX_MEMORY',
-  'SANDBOX_OUTPUT_TOO_LARGE',
-  'SANDBOX_DATASET_TOO_LARGE',
-  'SANDBOX_CRASHED',
-  'FIGURE_INVALID',
-  'SANDBOX_BUSY',
-  'SANDBOX_UNAVAILABLE',
-] as const satisfies readonly SandboxErrorCode[];
-
-export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];
+export { RUN_ERROR_CODES, type RunErrorCode };
 
 /** Is `code` one of {@link RUN_ERROR_CODES}? */
 export function isRunErrorCode(code: unknown): code is RunErrorCode {
@@ -104,21 +88,8 @@ export const API_HTTP_STATUS = {
   API_CONFLICT: 409,
   API_UNAVAILABLE: 503,
   API_INTERNAL: 500,
-  // Code Mode: the same statuses as the sandbox's own table (services/sandbox/src/server.ts).
-  CODE_SYNTAX: 422,
-  CODE_RULE: 422,
-  CODE_TOO_LARGE: 422,
-  CODE_TOO_DEEP: 422,
-  SANDBOX_RUNTIME_ERROR: 422,
-  SANDBOX_NO_FIGURE: 422,
-  SANDBOX_TIMEOUT: 422,
-  SANDBOX_MEMORY: 422,
-  SANDBOX_OUTPUT_TOO_LARGE: 422,
-  SANDBOX_DATASET_TOO_LARGE: 422,
-  SANDBOX_CRASHED: 422,
-  FIGURE_INVALID: 422,
-  SANDBOX_BUSY: 503,
-  SANDBOX_UNAVAILABLE: 503,
+  // Code Mode: the statuses both services answer with (packages/sandbox-protocol).
+  ...RUN_ERROR_HTTP_STATUS,
   CHART_NO_DATASET: 409,
   CHART_DATASET_NO_VERSION: 409,
 } as const satisfies Record<ApiErrorCode, number>;

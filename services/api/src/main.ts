@@ -13,6 +13,7 @@ import { loadKeySet } from './keys.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './open-store.ts';
 import { seedDemo } from './seed-demo.ts';
+import { ensureWebBuilt } from './web-dist.ts';
 import { createSetupToken, setupLink } from './setup-token.ts';
 
 let config;
@@ -75,7 +76,11 @@ if ((await store.users.count({ systemRole: 'admin' })) === 0) {
 }
 
 const sandbox = createSandboxClient({ url: config.sandbox.url, token: config.sandbox.token });
-const app = createApp({ config, store, blobs, sandbox, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, setup });
+const webDir = await ensureWebBuilt().catch((err: unknown) => {
+  logger.warn({ reason: err instanceof Error ? err.message : 'unknown' }, 'the web UI could not be built; serving the API only');
+  return undefined;
+});
+const app = createApp({ config, store, blobs, sandbox, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, setup, ...(webDir === undefined ? {} : { webDir }) });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -4,33 +4,20 @@ import { z } from 'zod';
 import { checkCode } from '@plotbox/code-check';
 import { decodeArrowIPC } from '@plotbox/datasets';
 import type { Logger } from 'pino';
-import type { Limits, RunError, RunResult, SandboxErrorCode } from '@plotbox/sandbox-protocol';
+import { RUN_ERROR_HTTP_STATUS, type Limits, type RunError, type RunResult, type SandboxErrorCode } from '@plotbox/sandbox-protocol';
 import type { SandboxConfig } from './config.ts';
 import { createMetrics, type CacheStats } from './metrics.ts';
 import type { DatasetRef, Runner } from './runner.ts';
 
 /** HTTP status for every error code: the one table (DESIGN §4.1). */
 export const HTTP_STATUS = {
-  CODE_SYNTAX: 422,
-  CODE_RULE: 422,
-  CODE_TOO_LARGE: 422,
-  CODE_TOO_DEEP: 422,
-  SANDBOX_RUNTIME_ERROR: 422,
-  SANDBOX_NO_FIGURE: 422,
-  SANDBOX_TIMEOUT: 422,
-  SANDBOX_MEMORY: 422,
-  SANDBOX_OUTPUT_TOO_LARGE: 422,
-  SANDBOX_DATASET_TOO_LARGE: 422,
-  SANDBOX_CRASHED: 422,
-  FIGURE_INVALID: 422,
+  ...RUN_ERROR_HTTP_STATUS,
   SANDBOX_DATASET_MISSING: 409,
   SANDBOX_DATASET_INVALID: 400,
   SANDBOX_BAD_REQUEST: 400,
   SANDBOX_PAYLOAD_TOO_LARGE: 413,
   SANDBOX_UNAUTHORIZED: 401,
   SANDBOX_NOT_FOUND: 404,
-  SANDBOX_BUSY: 503,
-  SANDBOX_UNAVAILABLE: 503,
 } as const satisfies Record<SandboxErrorCode, number>;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');

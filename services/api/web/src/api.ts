@@ -1,0 +1,143 @@
+/**
+ * The browser's client of the Plotbox API: same-origin cookies, `X-Requested-With: plotbox` on
+ * writes (the CSRF rule), JSON in and out, one refresh-and-retry when the access token expired,
+ * and every failure as an {@link ApiFailure} carrying the API's typed error.
+ */
+export interface ApiErrorBody {
+  readonly code: string;
+  readonly message: string;
+  readonly requestId?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly limit?: { readonly name: string; readonly value: number };
+  readonly diagnostics?: readonly { rule: string; message: string; line: number; column: number }[];
+  readonly path?: string;
+  readonly [key: string]: unknown;
+}
+
+export class ApiFailure extends Error {
+  readonly status: number;
+  readonly error: ApiErrorBody;
+  constructor(status: number, error: ApiErrorBody) {
+    super(error.message);
+    this.status = status;
+    this.error = error;
+  }
+}
+
+export interface Me {
+  readonly user: { id: string; email: string; displayName: string; systemRole: 'admin' | 'user' | 'viewer'; totpEnabled: boolean };
+  readonly mfaEnrolmentRequired?: boolean;
+}
+
+/** Called when the session is gone for good (the app shows the sign-in page). */
+let onSignedOut: () => void = () => undefined;
+export function setSignedOutHandler(f: () => void): void {
+  onSignedOut = f;
+}
+
+async function send(method: string, path: string, body?: unknown, init: { contentType?: string; raw?: BodyInit } = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET' && method !== 'HEAD') headers['x-requested-with'] = 'plotbox';
+  let payload: BodyInit | undefined;
+  if (init.raw !== undefined) {
+    payload = init.raw;
+    headers['content-type'] = init.contentType ?? 'application/octet-stream';
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers['content-type'] = 'application/json';
+  } else if (method !== 'GET' && method !== 'HEAD' && method !== 'DELETE') {
+    payload = '{}';
+    headers['content-type'] = 'application/json';
+  }
+  return fetch(path, { method, headers, credentials: 'same-origin', ...(payload === undefined ? {} : { body: payload }) });
+}
+
+async function failure(res: Response): Promise<ApiFailure> {
+  let error: ApiErrorBody = { code: 'API_INTERNAL', message: `The server answered ${res.status}.` };
+  try {
+    const parsed = (await res.json()) as { error?: ApiErrorBody };
+    if (parsed.error && typeof parsed.error.code === 'string') error = parsed.error;
+  } catch {
+    // not JSON
+  }
+  return new ApiFailure(res.status, error);
+}
+
+/** Request JSON; refreshes once on an expired access token. Resolves `undefined` for 204. */
+export async function api<T = unknown>(method: string, path: string, body?: unknown, init: { contentType?: string; raw?: BodyInit } = {}): Promise<T> {
+  let res = await send(method, path, body, init);
+  if (res.status === 401) {
+    const f = await failure(res);
+    if (f.error.code === 'AUTH_TOKEN_EXPIRED') {
+      const r = await send('POST', '/api/auth/refresh');
+      if (r.ok) res = await send(method, path, body, init);
+      else {
+        onSignedOut();
+        throw await failure(r);
+      }
+    } else {
+      if (!path.startsWith('/api/auth/')) onSignedOut();
+      throw f;
+    }
+  }
+  if (!res.ok) throw await failure(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** Upload raw bytes with progress (fetch has no upload progress; XMLHttpRequest does). */
+export function upload<T>(path: string, file: Blob, contentType: string, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('content-type', contentType);
+    xhr.setRequestHeader('x-requested-with', 'plotbox');
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(xhr.responseText);
+      } catch {
+        // not JSON
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(parsed as T);
+      else reject(new ApiFailure(xhr.status, (parsed as { error?: ApiErrorBody } | null)?.error ?? { code: 'API_INTERNAL', message: `The server answered ${xhr.status}.` }));
+    };
+    xhr.onerror = () => reject(new ApiFailure(0, { code: 'API_UNAVAILABLE', message: 'The upload could not reach the server.' }));
+    xhr.send(file);
+  });
+}
+
+/** A page of a list endpoint. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+/** Every item of a paginated list (bounded: lists in the UI are small). */
+export async function all<T>(path: string, max = 2000): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page: Page<T> = await api<Page<T>>('GET', `${path}${sep}limit=200${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null && out.length < max);
+  return out;
+}
+
+/** A readable sentence for an error, for analysts and owners (never a stack). */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiFailure) {
+    const e = err.error;
+    const where = typeof e.line === 'number' ? ` (line ${e.line}${typeof e.column === 'number' ? `, column ${e.column}` : ''})` : '';
+    const limit = e.limit ? ` Limit: ${e.limit.name} = ${e.limit.value}.` : '';
+    return `${e.message}${where}${limit}`;
+  }
+  return err instanceof Error ? err.message : 'Something went wrong.';
+}

@@ -1,0 +1,456 @@
+/**
+ * The chart editor (`…/dashboards/:dashboardId/charts/new` and `…/charts/:chartId`): title,
+ * dataset and language; Code Mode code in CodeMirror; Run (preview of the unsaved code, editors)
+ * and Save; the figure beside the code; the check's and the sandbox's findings marked in the
+ * editor and listed under "Problems"; a reference of the globals, px and the dataset's columns.
+ * Viewers get the stored code read-only and the saved chart's figure.
+ */
+import { api, ApiFailure, all, describeError, type ApiErrorBody } from '../api.ts';
+import { h, mount, notice } from '../dom.ts';
+import { createCodeEditor, type CodeEditor, type CodeLang, type CodeProblem, type ColumnInfo } from '../editor/code-editor.ts';
+import { GLOBALS, PX, PX_COMMON_OPTIONS } from '../editor/reference.ts';
+import type { PageContext } from '../router.ts';
+
+/** plotly.js-dist, loaded by index.html as a classic script (a global). */
+declare const Plotly: {
+  newPlot(el: HTMLElement, data: unknown[], layout?: unknown, config?: unknown): Promise<unknown>;
+  purge(el: HTMLElement): void;
+};
+
+type Role = 'owner' | 'editor' | 'viewer';
+
+interface Diag {
+  readonly rule: string;
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+interface ChartView {
+  readonly id: string;
+  readonly title: string;
+  readonly lang: CodeLang;
+  readonly datasetId: string | null;
+  readonly diagnostics: readonly Diag[] | null;
+  readonly version: number;
+  readonly code: string;
+  readonly updatedAt: string;
+}
+
+interface DatasetSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly currentVersionId: string | null;
+}
+
+interface DatasetDetail {
+  readonly dataset: DatasetSummary;
+  readonly current: { readonly id: string; readonly rowCount: number; readonly schema: { readonly columns?: readonly ColumnInfo[] } | null } | null;
+}
+
+interface RunAnswer {
+  readonly figure: { readonly data?: unknown[]; readonly layout?: Record<string, unknown> };
+  readonly cached: boolean;
+  readonly stats: { readonly durationMs?: number; readonly rows?: number; readonly outputBytes?: number } | null;
+}
+
+const STARTER = '// df, aq, op, data and px are in scope; assign the figure to fig.\nfig = px.bar(df, { x: \'\', y: \'\', agg: \'sum\' });\n';
+
+/** A first chart for a dataset: a sum of the first number column by the first text column. */
+function starterFor(columns: readonly ColumnInfo[]): string {
+  // A category rather than a date kept as text, when there is one.
+  const text = columns.find((c) => c.type === 'string' && !/date|time|day|month|year/iu.test(c.name)) ?? columns.find((c) => c.type === 'string');
+  const num = columns.find((c) => c.type === 'number' || c.type === 'int');
+  const q = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  const head = '// df, aq, op, data and px are in scope; assign the figure to fig.\n';
+  if (text !== undefined && num !== undefined) return `${head}fig = px.bar(df, { x: ${q(text.name)}, y: ${q(num.name)}, agg: 'sum' });\n`;
+  if (num !== undefined) return `${head}fig = px.histogram(df, { x: ${q(num.name)} });\n`;
+  if (text !== undefined) return `${head}fig = px.bar(df, { x: ${q(text.name)} }); // counts rows per value\n`;
+  return STARTER;
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toLocaleString(undefined, { maximumFractionDigits: 1 })} MiB`;
+  if (n >= 1024) return `${(n / 1024).toLocaleString(undefined, { maximumFractionDigits: 1 })} KiB`;
+  return `${n.toLocaleString()} bytes`;
+}
+
+/** A limit as an analyst reads it: "the time limit of 2 s (timeMs = 2000)". */
+export function describeLimit(limit: { name: string; value: number } | undefined): string {
+  if (limit === undefined) return 'a limit';
+  const raw = `(${limit.name} = ${limit.value})`;
+  switch (limit.name) {
+    case 'timeMs':
+      return `the time limit of ${limit.value >= 1000 ? `${(limit.value / 1000).toLocaleString()} s` : `${limit.value} ms`} ${raw}`;
+    case 'memoryMb':
+      return `the memory limit of ${limit.value.toLocaleString()} MiB ${raw}`;
+    case 'outputBytes':
+      return `the figure size limit of ${formatBytes(limit.value)} ${raw}`;
+    case 'rows':
+      return `the limit of ${limit.value.toLocaleString()} dataset rows per run ${raw}`;
+    case 'codeBytes':
+      return `the code size limit of ${formatBytes(limit.value)} ${raw}`;
+    default:
+      return `the limit ${limit.name} = ${limit.value}`;
+  }
+}
+
+/** What went wrong with a run, in the analyst's terms, with what to do about it. */
+function explainRunError(err: unknown): string {
+  if (!(err instanceof ApiFailure)) return describeError(err);
+  const e: ApiErrorBody = err.error;
+  const at = typeof e.line === 'number' ? ` on line ${e.line}${typeof e.column === 'number' ? `, column ${e.column}` : ''}` : '';
+  switch (e.code) {
+    case 'CODE_SYNTAX':
+      return `The code does not parse${at}: ${e.message} Fix the syntax at the position marked in the editor.`;
+    case 'CODE_RULE': {
+      const n = e.diagnostics?.length ?? 1;
+      return `The code uses ${n === 1 ? 'something' : `${n} things`} Code Mode does not allow (see Problems). ${n === 1 ? e.message : ''}`.trim();
+    }
+    case 'CODE_TOO_LARGE':
+      return `The code is larger than ${describeLimit(e.limit ?? { name: 'codeBytes', value: 65536 })}. Shorten it; put data into a dataset.`;
+    case 'CODE_TOO_DEEP':
+      return `The code nests too deeply to be checked${at}. Flatten the expression.`;
+    case 'SANDBOX_RUNTIME_ERROR':
+      return `The code threw an error${at}: ${bare(e.message)}`;
+    case 'SANDBOX_NO_FIGURE':
+      return `The code finished without assigning a figure to fig. End with fig = px.bar(…) or fig = { data: [...] }.`;
+    case 'SANDBOX_TIMEOUT':
+      return `The run took longer than ${describeLimit(e.limit)} and was stopped. Look for endless loops, and aggregate before plotting.`;
+    case 'SANDBOX_MEMORY':
+      return `The run used more memory than ${describeLimit(e.limit)} and was stopped. Aggregate or sample instead of building large arrays or strings.`;
+    case 'SANDBOX_OUTPUT_TOO_LARGE':
+      return `The figure is larger than ${describeLimit(e.limit)}. Plot aggregates or a sample, not every row.`;
+    case 'SANDBOX_DATASET_TOO_LARGE':
+      return `The dataset has more rows than ${describeLimit(e.limit)}. Use a smaller dataset version.`;
+    case 'SANDBOX_CRASHED':
+      return `The process running the chart died, usually from an allocation too large to handle. Use less memory and run again.`;
+    case 'FIGURE_INVALID':
+      return `The figure is not one Plotly can draw safely: ${e.message.replace(/\.?$/u, '.')}${typeof e.path === 'string' && !e.message.includes(e.path) ? ` Look at ${e.path}.` : ''}`;
+    case 'SANDBOX_BUSY':
+    case 'SANDBOX_UNAVAILABLE':
+      return 'The sandbox is busy or unavailable right now. Try again in a moment.';
+    case 'CHART_NO_DATASET':
+      return 'The chart has no dataset. Choose one and run again.';
+    case 'CHART_DATASET_NO_VERSION':
+      return 'The dataset has no data yet. Upload a version first.';
+    default:
+      if (err.status === 403) return 'You can look at this chart but not run or change its code (editors and owners can).';
+      return describeError(err);
+  }
+}
+
+/** A sandbox message without the "(line 2)" it may end with: the position is shown separately. */
+function bare(message: string): string {
+  return message.replace(/\s*\(line \d+(?:, column \d+)?\)\.?$/u, '');
+}
+
+/** The findings of a failed run, at their positions. */
+function problemsOfError(err: unknown): CodeProblem[] {
+  if (!(err instanceof ApiFailure)) return [];
+  const e = err.error;
+  if (Array.isArray(e.diagnostics) && e.diagnostics.length > 0) return e.diagnostics.map((d) => ({ line: d.line, column: d.column, message: d.message, rule: d.rule }));
+  if (typeof e.line === 'number') return [{ line: e.line, column: typeof e.column === 'number' ? e.column : undefined, message: bare(e.message), rule: e.code }];
+  return [];
+}
+
+function problemText(p: CodeProblem): string {
+  return `Line ${p.line}${p.column === undefined ? '' : `, column ${p.column}`}: ${p.message} (${p.rule})`;
+}
+
+export async function renderChartEditor(ctx: PageContext): Promise<void> {
+  const projectId = ctx.params.projectId ?? '';
+  const dashboardId = ctx.params.dashboardId ?? '';
+  const chartId = ctx.params.chartId ?? null;
+  const base = `/api/projects/${projectId}/dashboards/${dashboardId}`;
+  const dashboardHref = `#/projects/${projectId}/dashboards/${dashboardId}`;
+
+  const [dashboardAnswer, chartAnswer, datasets] = await Promise.all([
+    api<{ dashboard: { name: string }; myRole: Role | null }>('GET', base),
+    chartId === null ? Promise.resolve(null) : api<{ chart: ChartView; myRole: Role | null }>('GET', `${base}/charts/${chartId}`),
+    all<DatasetSummary>(`/api/projects/${projectId}/datasets`),
+  ]);
+  let chart: ChartView | null = chartAnswer?.chart ?? null;
+  const role = chartAnswer?.myRole ?? dashboardAnswer.myRole;
+  const canEdit = role === 'owner' || role === 'editor';
+  const back = h('p', { class: 'back' }, h('a', { href: dashboardHref }, 'Back to dashboard'));
+
+  if (chart === null && !canEdit) {
+    ctx.setTitle('New chart');
+    mount(ctx.main, back, h('h1', {}, 'New chart'), notice('error', 'Only editors and owners of this dashboard can add charts.'));
+    return;
+  }
+
+  const heading = h('h1', {}, chart === null ? 'New chart' : canEdit ? `Edit ${chart.title}` : chart.title);
+  ctx.setTitle(chart === null ? 'New chart' : canEdit ? `Edit ${chart.title}` : chart.title);
+
+  // ---------------------------------------------------------------- fields
+  const titleInput = h('input', { id: 'chart-title', name: 'title', type: 'text', required: true, maxlength: 200, value: chart?.title ?? '', disabled: !canEdit });
+  const datasetSelect = h('select', { id: 'chart-dataset', name: 'dataset', disabled: !canEdit }, h('option', { value: '' }, '— no dataset —'), datasets.map((d) => h('option', { value: d.id }, d.name)));
+  const wantedDataset = chart?.datasetId ?? ctx.query.get('dataset') ?? datasets[0]?.id ?? '';
+  datasetSelect.value = datasets.some((d) => d.id === wantedDataset) ? wantedDataset : '';
+  if (chart !== null && chart.datasetId !== null && datasetSelect.value === '') {
+    // The chart names a dataset that no longer exists (deleted): say so rather than pretend.
+    datasetSelect.append(h('option', { value: chart.datasetId }, '(deleted dataset)'));
+    datasetSelect.value = chart.datasetId;
+  }
+  const langSelect = h('select', { id: 'chart-lang', name: 'lang', disabled: !canEdit }, h('option', { value: 'js' }, 'JavaScript'), h('option', { value: 'ts' }, 'TypeScript'));
+  langSelect.value = chart?.lang ?? 'js';
+
+  // ---------------------------------------------------------------- editor, buttons, status
+  let pristineStarter: string | null = chart === null ? STARTER : null;
+  const editor: CodeEditor = createCodeEditor({
+    doc: chart?.code ?? STARTER,
+    lang: langSelect.value === 'ts' ? 'ts' : 'js',
+    readOnly: !canEdit,
+    label: 'Chart code',
+    ...(canEdit ? { onRun: () => void run(), onSave: () => void save() } : {}),
+  });
+  const runButton = h('button', { type: 'button', onclick: () => void run() }, 'Run');
+  const saveButton = h('button', { type: 'button', class: 'secondary', onclick: () => void save() }, 'Save');
+  const status = h('div', { class: 'editor-status', 'aria-live': 'polite' });
+  const alertBox = h('div', { class: 'editor-alert' });
+
+  const problemsList = h('ul', { class: 'problems-list' });
+  const problemsRegion = h('section', { class: 'problems', 'aria-labelledby': 'problems-heading' }, h('h2', { id: 'problems-heading' }, 'Problems'), problemsList);
+
+  const plot = h('div', { class: 'plot' });
+  const plotNote = h('p', { class: 'muted plot-note' }, canEdit ? 'Run the code to see the chart here.' : 'Loading the chart…');
+  const previewAlert = h('div', {});
+  const previewRegion = h('section', { class: 'preview', 'aria-labelledby': 'preview-heading' }, h('h2', { id: 'preview-heading' }, 'Preview'), previewAlert, plotNote, plot);
+
+  function showProblems(problems: readonly CodeProblem[]): void {
+    editor.setProblems(problems);
+    if (problems.length === 0) {
+      mount(problemsList, h('li', { class: 'muted' }, 'No problems.'));
+      return;
+    }
+    // Plain text (not buttons: "Run" must stay the only button of that name); a click jumps to
+    // the position, and F8 / Shift-F8 in the editor step through the same markers from the keyboard.
+    mount(
+      problemsList,
+      problems.map((p) => h('li', { class: 'problem', onclick: () => editor.goTo(p.line, p.column) }, problemText(p))),
+    );
+  }
+
+  function savedProblems(c: ChartView | null): CodeProblem[] {
+    return (c?.diagnostics ?? []).map((d) => ({ line: d.line, column: d.column, message: d.message, rule: d.rule }));
+  }
+
+  function clearPlot(note: string): void {
+    if (typeof Plotly !== 'undefined') Plotly.purge(plot);
+    plot.replaceChildren();
+    plotNote.textContent = note;
+    plotNote.hidden = false;
+  }
+
+  async function draw(answer: RunAnswer): Promise<void> {
+    if (typeof Plotly === 'undefined') {
+      clearPlot('The charting library did not load; reload the page.');
+      return;
+    }
+    plotNote.hidden = true;
+    const layout = { autosize: true, ...(answer.figure.layout ?? {}) };
+    await Plotly.newPlot(plot, answer.figure.data ?? [], layout, { responsive: true, displaylogo: false });
+  }
+
+  function ranText(answer: RunAnswer): string {
+    const s = answer.stats;
+    if (answer.cached) return 'Shown from the cache of the saved chart.';
+    if (s === null) return 'Ran.';
+    const parts = [typeof s.durationMs === 'number' ? `Ran in ${Math.round(s.durationMs).toLocaleString()} ms` : 'Ran'];
+    if (typeof s.rows === 'number') parts.push(`on ${s.rows.toLocaleString()} rows`);
+    if (typeof s.outputBytes === 'number') parts.push(`figure ${formatBytes(s.outputBytes)}`);
+    return `${parts.join(', ')}.`;
+  }
+
+  let running = false;
+  async function execute(request: () => Promise<RunAnswer>, what: string): Promise<void> {
+    if (running) return;
+    running = true;
+    runButton.disabled = true;
+    mount(status, h('span', { class: 'muted' }, `${what}…`));
+    mount(alertBox);
+    mount(previewAlert);
+    try {
+      const answer = await request();
+      showProblems([]);
+      await draw(answer);
+      mount(status, h('span', { class: 'muted' }, ranText(answer)));
+    } catch (err) {
+      showProblems(problemsOfError(err));
+      clearPlot('No figure: the run failed.');
+      mount(status);
+      mount(canEdit ? alertBox : previewAlert, h('div', { class: 'notice notice-error', role: 'alert' }, h('strong', {}, err instanceof ApiFailure ? `${err.error.code}: ` : ''), explainRunError(err)));
+    } finally {
+      running = false;
+      runButton.disabled = false;
+    }
+  }
+
+  async function run(): Promise<void> {
+    const datasetId = datasetSelect.value;
+    if (datasetId === '') {
+      mount(alertBox, notice('error', 'Choose a dataset to run the code on.'));
+      datasetSelect.focus();
+      return;
+    }
+    await execute(() => api<RunAnswer>('POST', `${base}/preview`, { code: editor.code(), lang: langSelect.value, datasetId }), 'Running');
+  }
+
+  let saving = false;
+  async function save(): Promise<void> {
+    if (saving) return;
+    const title = titleInput.value.trim();
+    if (title === '') {
+      mount(alertBox, notice('error', 'Give the chart a title before saving.'));
+      titleInput.focus();
+      return;
+    }
+    saving = true;
+    saveButton.disabled = true;
+    mount(status, h('span', { class: 'muted' }, 'Saving…'));
+    mount(alertBox);
+    const body = { title, code: editor.code(), lang: langSelect.value, datasetId: datasetSelect.value === '' ? null : datasetSelect.value };
+    try {
+      if (chart === null) {
+        const created = await api<{ chart: ChartView }>('POST', `${base}/charts`, body);
+        ctx.navigate(`/projects/${projectId}/dashboards/${dashboardId}/charts/${created.chart.id}?saved=1`);
+        return;
+      }
+      const updated = await api<{ chart: ChartView }>('PATCH', `${base}/charts/${chart.id}`, { ...body, version: chart.version });
+      chart = updated.chart;
+      heading.textContent = `Edit ${chart.title}`;
+      ctx.setTitle(`Edit ${chart.title}`);
+      const problems = savedProblems(chart);
+      showProblems(problems);
+      mount(status, h('span', { class: problems.length === 0 ? 'saved' : 'muted' }, savedText(problems.length)));
+    } catch (err) {
+      mount(status);
+      const conflict = err instanceof ApiFailure && err.status === 409;
+      mount(
+        alertBox,
+        notice('error', conflict ? 'Someone else saved this chart since you opened it. Copy your code, reload the page to get their version, and apply your change again.' : `The chart was not saved. ${explainRunError(err)}`),
+      );
+      const problems = problemsOfError(err);
+      if (problems.length > 0) showProblems(problems);
+    } finally {
+      saving = false;
+      saveButton.disabled = false;
+    }
+  }
+
+  function savedText(problems: number): string {
+    const when = new Date().toLocaleTimeString();
+    return problems === 0 ? `Saved at ${when}.` : `Saved at ${when} as a draft with ${problems} problem${problems === 1 ? '' : 's'}: the chart will not render until they are fixed.`;
+  }
+
+  // ---------------------------------------------------------------- reference panel
+  const columnsBox = h('div', {});
+  const columnsCache = new Map<string, DatasetDetail>();
+
+  async function datasetDetail(id: string): Promise<DatasetDetail> {
+    const hit = columnsCache.get(id);
+    if (hit !== undefined) return hit;
+    const answer = await api<DatasetDetail>('GET', `/api/projects/${projectId}/datasets/${id}`);
+    columnsCache.set(id, answer);
+    return answer;
+  }
+
+  let columnsTicket = 0;
+  async function showColumns(): Promise<void> {
+    const ticket = ++columnsTicket;
+    const id = datasetSelect.value;
+    if (id === '' || !datasets.some((d) => d.id === id)) {
+      editor.setColumns([]);
+      mount(columnsBox, h('h3', {}, 'Columns'), h('p', { class: 'muted' }, 'Choose a dataset to see its columns.'));
+      return;
+    }
+    mount(columnsBox, h('h3', {}, 'Columns'), h('p', { class: 'muted' }, 'Loading columns…'));
+    try {
+      const detail = await datasetDetail(id);
+      if (ticket !== columnsTicket) return;
+      const columns = detail.current?.schema?.columns ?? [];
+      editor.setColumns(columns);
+      if (pristineStarter !== null && editor.code() === pristineStarter && columns.length > 0) {
+        const next = starterFor(columns);
+        editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: next } });
+        pristineStarter = next;
+      }
+      mount(
+        columnsBox,
+        h('h3', {}, `Columns of ${detail.dataset.name}`),
+        detail.current === null
+          ? h('p', { class: 'muted' }, 'This dataset has no data yet.')
+          : [
+              h('p', { class: 'muted' }, `${detail.current.rowCount.toLocaleString()} rows. Use a name as 'name' in px options, d.name in row functions, data.name for the array.`),
+              h(
+                'table',
+                { class: 'columns-table' },
+                h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Column'), h('th', { scope: 'col' }, 'Type'))),
+                h('tbody', {}, columns.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, c.type)))),
+              ),
+              h('p', {}, h('a', { href: `#/projects/${projectId}/datasets/${id}` }, `Open the ${detail.dataset.name} dataset`)),
+            ],
+      );
+    } catch (err) {
+      if (ticket !== columnsTicket) return;
+      editor.setColumns([]);
+      mount(columnsBox, h('h3', {}, 'Columns'), notice('error', `The columns could not be loaded: ${describeError(err)}`));
+    }
+  }
+
+  const reference = h(
+    'section',
+    { class: 'reference', 'aria-labelledby': 'reference-heading' },
+    h('h2', { id: 'reference-heading' }, 'Reference'),
+    h('p', { class: 'muted' }, 'Assign the figure to fig. Press Ctrl+Space for suggestions (columns, px, globals); Ctrl+Enter runs. F8 goes to the next problem. In the editor, Tab indents: press Escape, then Tab, to move on.'),
+    h('h3', {}, 'Globals'),
+    h('dl', { class: 'ref-list' }, GLOBALS.map((g) => [h('dt', {}, h('code', {}, g.name), ' — ', g.detail), h('dd', {}, h('code', {}, g.example))])),
+    h('h3', {}, 'px'),
+    h('p', { class: 'muted' }, `Every builder takes (table, options) and returns { data, layout }. Common options: ${PX_COMMON_OPTIONS}. Column options take a name, an array or a row function d => …`),
+    h('dl', { class: 'ref-list' }, PX.map((p) => [h('dt', {}, h('code', {}, `px.${p.name}`), ' ', h('span', { class: 'muted' }, p.detail)), h('dd', {}, h('code', {}, p.example))])),
+    columnsBox,
+  );
+
+  // ---------------------------------------------------------------- layout
+  const fields = h(
+    'div',
+    { class: 'chart-fields' },
+    h('div', { class: 'field' }, h('label', { for: 'chart-title' }, 'Title'), titleInput),
+    h('div', { class: 'field' }, h('label', { for: 'chart-dataset' }, 'Dataset'), datasetSelect),
+    h('div', { class: 'field' }, h('label', { for: 'chart-lang' }, 'Language'), langSelect),
+  );
+  const codePane = h(
+    'div',
+    { class: 'code-pane' },
+    editor.element,
+    canEdit ? h('div', { class: 'row editor-actions' }, runButton, saveButton, status) : h('p', { class: 'muted' }, 'You can view this chart; only editors and owners can change or run its code.'),
+    alertBox,
+    problemsRegion,
+  );
+  mount(ctx.main, back, heading, fields, h('div', { class: 'chart-editor' }, codePane, h('div', { class: 'side-pane' }, previewRegion, reference)));
+
+  datasetSelect.addEventListener('change', () => void showColumns());
+  langSelect.addEventListener('change', () => editor.setLang(langSelect.value === 'ts' ? 'ts' : 'js'));
+  // A page leaves by a hash change: free the editor and Plotly's listeners.
+  window.addEventListener(
+    'hashchange',
+    () => {
+      editor.destroy();
+      if (typeof Plotly !== 'undefined') Plotly.purge(plot);
+    },
+    { once: true },
+  );
+
+  showProblems(savedProblems(chart));
+  const columnsLoaded = showColumns();
+  if (chart !== null) {
+    const saved = chart;
+    if (saved.datasetId === null) clearPlot('The chart has no dataset yet: choose one, run, and save.');
+    else if ((saved.diagnostics ?? []).length > 0) clearPlot('The saved code has problems (listed under Problems); fix them and run.');
+    else await execute(() => api<RunAnswer>('POST', `${base}/charts/${saved.id}/render`), 'Rendering the saved chart');
+    if (ctx.query.get('saved') === '1') mount(status, h('span', { class: 'saved' }, savedText(savedProblems(saved).length)));
+  }
+  await columnsLoaded;
+}
