@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime';
 import { Client } from './helpers/api.ts';
 import { startSandboxService } from './helpers/service.ts';
@@ -195,6 +195,17 @@ async function onFailure(page: Page, who: string, problems: readonly string[]): 
   await page.screenshot({ path: join(RESULTS, `web-ui-failure-${who}.png`), fullPage: true }).catch(() => undefined);
 }
 
+/** A fresh browser context and page that record CSP violations, console errors and unexpected HTTP errors. */
+async function openPage(browser: Browser, problems: string[], expectedHttpErrors: string[]): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  await context.exposeFunction('__plotboxCsp', (what: string) => void problems.push(`CSP violation: ${what}`));
+  await context.addInitScript({ content: CSP_RECORDER });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  watch(page, problems, expectedHttpErrors);
+  return { context, page };
+}
+
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
@@ -243,12 +254,7 @@ test('web UI in chromium: sign in, dashboard, chart editor, dataset upload, memb
   try {
     // ---------------------------------------------------------------- admin
     {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-      await context.exposeFunction('__plotboxCsp', (what: string) => void problems.push(`CSP violation: ${what}`));
-      await context.addInitScript({ content: CSP_RECORDER });
-      const page = await context.newPage();
-      page.setDefaultTimeout(30_000);
-      watch(page, problems, expectedHttpErrors);
+      const { context, page } = await openPage(browser, problems, expectedHttpErrors);
       current = { page, who: 'admin' };
 
       await page.goto(`${url}/`);
@@ -381,12 +387,7 @@ test('web UI in chromium: sign in, dashboard, chart editor, dataset upload, memb
 
     // ---------------------------------------------------------------- viewer
     {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-      await context.exposeFunction('__plotboxCsp', (what: string) => void problems.push(`CSP violation: ${what}`));
-      await context.addInitScript({ content: CSP_RECORDER });
-      const page = await context.newPage();
-      page.setDefaultTimeout(30_000);
-      watch(page, problems, expectedHttpErrors);
+      const { context, page } = await openPage(browser, problems, expectedHttpErrors);
       current = { page, who: 'viewer' };
       await page.goto(`${url}/`);
       await signIn(page, VIEWER.email, VIEWER.password);
