@@ -131,13 +131,7 @@ export async function executeRun(pool: IsolatePool, options: ExecuteOptions): Pr
     return fail(classifyIsolateError(err, { deadlineHit, limits, phase }));
   } finally {
     clearTimeout(timer);
-    // Nothing runs in the isolate any more (its script returned or was stopped), so tearing its heap
-    // down can wait until the result is on its way: disposal takes milliseconds for a big dataset.
-    const done = entry;
-    if (done && !done.isolate.isDisposed) {
-      if (deadlineHit) done.isolate.dispose();
-      else setImmediate(() => done.isolate.isDisposed || done.isolate.dispose());
-    }
+    if (entry && !entry.isolate.isDisposed) entry.isolate.dispose();
   }
 
   function fail(error: RunError): RunResult {
