@@ -15,9 +15,23 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+/**
+ * Suites that load the whole machine (1,000 sandbox runs under wall-clock limits; Chromium with the
+ * full stack) run after the rest, one at a time, so they neither starve nor are starved.
+ */
+const ALONE = new Set(['test/sandbox-soak.test.ts', 'test/web-ui.test.ts']);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const child = spawn(process.execPath, ['--no-node-snapshot', '--test', `--test-concurrency=${concurrency}`, ...files], {
-  cwd: root,
-  stdio: 'inherit',
-});
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+function run(batch: readonly string[], parallel: string): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', '--test', `--test-concurrency=${parallel}`, ...batch], { cwd: root, stdio: 'inherit' });
+    child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const shared = files.filter((f) => !ALONE.has(f));
+const alone = files.filter((f) => ALONE.has(f));
+const codes: number[] = [];
+if (shared.length > 0) codes.push(await run(shared, concurrency));
+for (const f of alone) codes.push(await run([f], '1'));
+process.exit(codes.some((c) => c !== 0) ? 1 : 0);

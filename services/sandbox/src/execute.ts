@@ -49,22 +49,16 @@ export function isolateMemoryMb(limits: Limits, dataset: Pick<HeldDataset, 'byte
 export async function executeRun(pool: IsolatePool, options: ExecuteOptions): Promise<RunResult> {
   const { limits, dataset } = options;
   const started = performance.now();
-  const deadline = started + limits.timeMs;
+  // The time limit starts once the run has its isolate: making one when the pool is empty is the
+  // sandbox's cost, not the analyst's (under load it can take longer than a small limit).
+  let deadline = Number.POSITIVE_INFINITY;
   let entry: WarmIsolate | undefined;
   let deadlineHit = false;
   let phase: 'boot' | 'code' | 'output' = 'boot';
   let dataMs = 0;
   let codeMs = 0;
+  let timer: NodeJS.Timeout | undefined;
   const remaining = (): number => Math.max(1, Math.floor(deadline - performance.now()));
-
-  const timer = setTimeout(
-    () => {
-      deadlineHit = true;
-      options.onForcedDispose?.();
-      if (entry && !entry.isolate.isDisposed) entry.isolate.dispose();
-    },
-    limits.timeMs + (options.graceMs ?? 250),
-  );
   try {
     if (dataset.rowCount > limits.rows) {
       return fail({
@@ -75,6 +69,15 @@ export async function executeRun(pool: IsolatePool, options: ExecuteOptions): Pr
     }
     entry = await pool.take(isolateMemoryMb(limits, dataset));
     const { isolate, context, boot } = entry;
+    deadline = performance.now() + limits.timeMs;
+    timer = setTimeout(
+      () => {
+        deadlineHit = true;
+        options.onForcedDispose?.();
+        if (entry && !entry.isolate.isDisposed) entry.isolate.dispose();
+      },
+      limits.timeMs + (options.graceMs ?? 250),
+    );
 
     const t0 = performance.now();
     const serializer = (await boot.apply(undefined, [dataset.payload.copyInto(), new ivm.ExternalCopy({ maxBytes: limits.outputBytes }).copyInto()], {
@@ -130,7 +133,7 @@ export async function executeRun(pool: IsolatePool, options: ExecuteOptions): Pr
   } catch (err) {
     return fail(classifyIsolateError(err, { deadlineHit, limits, phase }));
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     if (entry && !entry.isolate.isDisposed) entry.isolate.dispose();
   }
 
