@@ -1,4 +1,5 @@
 import { BlobError } from './blob-error.ts';
+import type { BlobListItem, ListPage } from './blob-store.ts';
 
 /** Longest key accepted, in characters (all ASCII, so also bytes). */
 export const MAX_KEY_LENGTH = 512;
@@ -65,4 +66,11 @@ function invalidKey(value: unknown, what = 'key'): BlobError {
   // Echo the key only when it is short and printable; never echo control characters or huge input.
   const shown = typeof value === 'string' && value.length <= 80 && /^[\x20-\x7e]*$/.test(value) ? ` ${JSON.stringify(value)}` : '';
   return new BlobError('BLOB_INVALID_KEY', `invalid blob ${what}${shown}: use /-separated segments of [A-Za-z0-9._-] not starting with '.', at most ${MAX_KEY_LENGTH} characters`);
+}
+
+/** The page of a listing gathered up to `limit + 1` keys in order: the extra one means "more". */
+export function toListPage(items: readonly BlobListItem[], limit: number): ListPage {
+  if (items.length <= limit) return { items: [...items] };
+  const page = items.slice(0, limit);
+  return { items: page, cursor: encodeCursor((page[page.length - 1] as BlobListItem).key) };
 }

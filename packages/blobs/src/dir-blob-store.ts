@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobError, isBlobError } from './blob-error.ts';
-import { assertBlobKey, assertBlobPrefix, decodeCursor, encodeCursor, isBlobKey, isKeySegment } from './blob-key.ts';
+import { assertBlobKey, assertBlobPrefix, decodeCursor, isBlobKey, isKeySegment, toListPage } from './blob-key.ts';
 import type { BlobHead, BlobHealth, BlobListItem, BlobSource, BlobStore, ListOptions, ListPage, PutOptions, PutResult } from './blob-store.ts';
 import {
   DEFAULT_MAX_BLOB_BYTES,
@@ -192,9 +192,7 @@ class DirBlobStore implements BlobStore {
     } catch (err) {
       throw this.#mapError(err, prefix);
     }
-    if (items.length <= limit) return { items };
-    const page = items.slice(0, limit);
-    return { items: page, cursor: encodeCursor((page[page.length - 1] as BlobListItem).key) };
+    return toListPage(items, limit);
   }
 
   async health(): Promise<BlobHealth> {

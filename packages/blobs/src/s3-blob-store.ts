@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
 import { BlobError, isBlobError } from './blob-error.ts';
-import { assertBlobKey, assertBlobPrefix, decodeCursor, encodeCursor, isBlobKey } from './blob-key.ts';
+import { assertBlobKey, assertBlobPrefix, decodeCursor, isBlobKey, toListPage } from './blob-key.ts';
 import type { BlobHead, BlobHealth, BlobListItem, BlobSource, BlobStore, ListOptions, ListPage, PutOptions, PutResult } from './blob-store.ts';
 import {
   DEFAULT_MAX_BLOB_BYTES,
@@ -266,9 +266,7 @@ class S3Store implements S3BlobStore {
     } catch (err) {
       throw this.#mapError(err, prefix);
     }
-    if (items.length <= limit) return { items };
-    const pageItems = items.slice(0, limit);
-    return { items: pageItems, cursor: encodeCursor((pageItems[pageItems.length - 1] as BlobListItem).key) };
+    return toListPage(items, limit);
   }
 
   async health(): Promise<BlobHealth> {

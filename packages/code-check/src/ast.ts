@@ -71,3 +71,13 @@ export function staticName(node: AstNode | undefined): string | undefined {
       return undefined;
   }
 }
+
+/** Node types that are functions (own parameters, body and `async`/generator flags). */
+export const FUNCTION_TYPES: ReadonlySet<string> = new Set([
+  'FunctionDeclaration',
+  'FunctionExpression',
+  'ArrowFunctionExpression',
+  'ObjectMethod',
+  'ClassMethod',
+  'ClassPrivateMethod',
+]);

@@ -4,7 +4,7 @@
  * `x['con' + 'structor']`, destructuring keys, `__proto__` keys) and every blocked construct
  * (async, `with`, `debugger`, `import()`, top-level `this`, HTML-like comments).
  */
-import { child, children, forEachChild, isNode, staticName, type AstNode } from './ast.ts';
+import { child, children, forEachChild, FUNCTION_TYPES, isNode, staticName, type AstNode } from './ast.ts';
 import { GLOBAL_NAMES, PROPERTY_NAMES, ruleMessage, type RuleId } from './rules.ts';
 
 /** One rule violation, positioned by source index and by 1-based line/column. */
@@ -18,15 +18,6 @@ export interface Finding {
 
 const MAX_FOLD_DEPTH = 24;
 const MAX_FOLD_STRINGS = 16;
-
-const FUNCTION_TYPES: ReadonlySet<string> = new Set([
-  'FunctionDeclaration',
-  'FunctionExpression',
-  'ArrowFunctionExpression',
-  'ObjectMethod',
-  'ClassMethod',
-  'ClassPrivateMethod',
-]);
 
 const CLASS_MEMBER_TYPES: ReadonlySet<string> = new Set([
   'ClassMethod',

@@ -5,7 +5,7 @@
  * `ts-unsupported` instead. The same approach and ASI fixes as Node's `stripTypeScriptTypes`
  * (swc's "strip-only" mode), implemented over Babel's AST and tokens.
  */
-import { child, children, forEachChild, type AstNode } from './ast.ts';
+import { child, children, forEachChild, FUNCTION_TYPES, type AstNode } from './ast.ts';
 import type { Finding } from './js-rules.ts';
 
 /** A Babel token (or comment: comments carry a string `type`). */
@@ -28,14 +28,6 @@ interface Token {
 
 const ERASED_TYPE_NODES: ReadonlySet<string> = new Set(['TSTypeAnnotation', 'TSTypeParameterDeclaration', 'TSTypeParameterInstantiation']);
 const ERASED_DECLARATIONS: ReadonlySet<string> = new Set(['TSInterfaceDeclaration', 'TSTypeAliasDeclaration', 'TSDeclareFunction']);
-const FUNCTION_TYPES: ReadonlySet<string> = new Set([
-  'FunctionDeclaration',
-  'FunctionExpression',
-  'ArrowFunctionExpression',
-  'ObjectMethod',
-  'ClassMethod',
-  'ClassPrivateMethod',
-]);
 const CLASS_TYPES: ReadonlySet<string> = new Set(['ClassDeclaration', 'ClassExpression']);
 const CLASS_FIELD_TYPES: ReadonlySet<string> = new Set(['ClassProperty', 'ClassPrivateProperty', 'ClassAccessorProperty']);
 const CLASS_METHOD_TYPES: ReadonlySet<string> = new Set(['ClassMethod', 'ClassPrivateMethod']);

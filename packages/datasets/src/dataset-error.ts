@@ -63,3 +63,13 @@ export class DatasetError extends Error {
 export function isDatasetError(value: unknown, code?: DatasetErrorCode): value is DatasetError {
   return value instanceof DatasetError && (code === undefined || value.code === code);
 }
+
+/** Upload bytes as text: strict UTF-8 (a bad byte is a `DATASET_PARSE` naming the format). */
+export function decodeUtf8(input: Uint8Array | string, format: 'CSV' | 'JSON'): string {
+  if (typeof input === 'string') return input;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(input);
+  } catch (error) {
+    throw new DatasetError('DATASET_PARSE', `the ${format} is not valid UTF-8`, { cause: error });
+  }
+}

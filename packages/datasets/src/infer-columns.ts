@@ -148,17 +148,25 @@ function stringsToDates(column: Column & { kind: 'string' }): Column | undefined
     if (t === undefined) return undefined;
     ms[i] = t;
   }
-  const { codes } = column;
-  const values = new Float64Array(codes.length);
+  const values = new Float64Array(column.codes.length);
+  const valid = decodeCodes(column.codes, ms, values);
+  return { name: column.name, kind: 'date', values, ...(valid === undefined ? {} : { valid }) };
+}
+
+/**
+ * `out[i] = table[codes[i]]` for a dictionary-encoded column re-typed through its dictionary; a
+ * negative code is a null. Returns the validity mask (1 = present), or `undefined` when no null.
+ */
+function decodeCodes(codes: ArrayLike<number>, table: ArrayLike<number>, out: Float64Array | Uint8Array): Uint8Array | undefined {
   let valid: Uint8Array | undefined;
   for (let i = 0; i < codes.length; i++) {
     const code = codes[i] as number;
     if (code < 0) {
       valid ??= new Uint8Array(codes.length).fill(1);
       valid[i] = 0;
-    } else values[i] = ms[code] as number;
+    } else out[i] = table[code] as number;
   }
-  return { name: column.name, kind: 'date', values, ...(valid === undefined ? {} : { valid }) };
+  return valid;
 }
 
 /** Convert one classified cell to the forced `kind`; undefined when it does not convert. */
@@ -362,13 +370,6 @@ function textToBool(column: Column & { kind: 'string' }): Column | undefined {
   const truth = dictionary.map((t) => (t.toLowerCase() === 'true' ? 1 : t.toLowerCase() === 'false' ? 0 : -1));
   if (truth.includes(-1)) return undefined;
   const values = new Uint8Array(codes.length);
-  let valid: Uint8Array | undefined;
-  for (let i = 0; i < codes.length; i++) {
-    const code = codes[i] as number;
-    if (code < 0) {
-      valid ??= new Uint8Array(codes.length).fill(1);
-      valid[i] = 0;
-    } else values[i] = truth[code] as number;
-  }
+  const valid = decodeCodes(codes, truth, values);
   return { name: column.name, kind: 'bool', values, ...(valid === undefined ? {} : { valid }) };
 }

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import type { Column } from '@plotbox/sandbox-protocol';
-import { DatasetError } from './dataset-error.ts';
+import { DatasetError, decodeUtf8 } from './dataset-error.ts';
 import { assertColumnCount, resolveLimits, type DatasetLimits } from './dataset-limits.ts';
 import { TextColumnBuilder, type InferOptions } from './infer-columns.ts';
 import { assertColumnNames } from './validate-columns.ts';
@@ -25,15 +25,7 @@ export interface ParseCsvOptions extends InferOptions {
  */
 export function parseCsv(input: Uint8Array | string, options: ParseCsvOptions = {}): Column[] {
   const limits = resolveLimits(options.limits);
-  let text: string;
-  if (typeof input === 'string') text = input;
-  else {
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
-    } catch (error) {
-      throw new DatasetError('DATASET_PARSE', 'the CSV is not valid UTF-8', { cause: error });
-    }
-  }
+  const text = decodeUtf8(input, 'CSV');
   const nullValues = new Set(options.nullValues ?? ['']);
   let builders: TextColumnBuilder[] | undefined;
   let rows = 0;

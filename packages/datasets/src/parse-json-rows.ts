@@ -1,6 +1,6 @@
 import type { Column } from '@plotbox/sandbox-protocol';
 import { columnsFromObject, columnsFromRows, type ColumnsFromValuesOptions } from './columns-from-values.ts';
-import { DatasetError } from './dataset-error.ts';
+import { DatasetError, decodeUtf8 } from './dataset-error.ts';
 
 /** Options of {@link parseJsonRows}. */
 export type ParseJsonOptions = ColumnsFromValuesOptions;
@@ -14,15 +14,7 @@ export type ParseJsonOptions = ColumnsFromValuesOptions;
  *   names the row and column), DATASET_TOO_LARGE.
  */
 export function parseJsonRows(input: string | Uint8Array, options: ParseJsonOptions = {}): Column[] {
-  let text: string;
-  if (typeof input === 'string') text = input;
-  else {
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
-    } catch (error) {
-      throw new DatasetError('DATASET_PARSE', 'the JSON is not valid UTF-8', { cause: error });
-    }
-  }
+  const text = decodeUtf8(input, 'JSON');
   if (text.trim() === '') throw new DatasetError('DATASET_EMPTY', 'the JSON is empty');
   let value: unknown;
   try {

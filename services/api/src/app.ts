@@ -104,30 +104,13 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  const loginLimiter = createRateLimiter({
-    counters: store.counters,
-    prefix: 'rl:login:',
-    limit: config.rateLimits.login.limit,
-    windowMs: config.rateLimits.login.windowMs,
-    key: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
-    now: deps.now,
-  });
-  const refreshLimiter = createRateLimiter({
-    counters: store.counters,
-    prefix: 'rl:refresh:',
-    limit: config.rateLimits.api.limit,
-    windowMs: config.rateLimits.api.windowMs,
-    key: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
-    now: deps.now,
-  });
-  const apiLimiter = createRateLimiter({
-    counters: store.counters,
-    prefix: 'rl:api:',
-    limit: config.rateLimits.api.limit,
-    windowMs: config.rateLimits.api.windowMs,
-    key: (_req, res) => `user:${(res.locals as { auth?: AuthState }).auth?.user.id ?? 'anonymous'}`,
-    now: deps.now,
-  });
+  // Counters live in the store, so every API replica shares them.
+  const limiter = (prefix: string, rule: { readonly limit: number; readonly windowMs: number }, key: Parameters<typeof createRateLimiter>[0]['key']): RequestHandler =>
+    createRateLimiter({ counters: store.counters, prefix, limit: rule.limit, windowMs: rule.windowMs, key, now: deps.now });
+  const byClientIp = (req: Request): string => ipKeyGenerator(req.ip ?? 'unknown');
+  const loginLimiter = limiter('rl:login:', config.rateLimits.login, byClientIp);
+  const refreshLimiter = limiter('rl:refresh:', config.rateLimits.api, byClientIp);
+  const apiLimiter = limiter('rl:api:', config.rateLimits.api, (_req, res) => `user:${(res.locals as { auth?: AuthState }).auth?.user.id ?? 'anonymous'}`);
 
   app.get('/api/health', (_req, res) => {
     res.json({ status: 'ok' });

@@ -151,7 +151,7 @@ async function cacheFigure(ctx: AppContext, key: RenderCacheKey, figureJson: str
  */
 export async function renderChart(
   ctx: AppContext,
-  input: { readonly projectId: string; readonly code: string; readonly lang: CodeLang; readonly datasetId: string | null; readonly requestId: string },
+  input: { readonly projectId: string; readonly code: string; readonly lang: CodeLang; readonly codeHash: string; readonly datasetId: string | null; readonly requestId: string },
 ): Promise<RenderResult> {
   const version = await currentVersion(ctx, input.projectId, input.datasetId);
   if (version instanceof ApiError) return { ok: false, error: version, datasetVersionId: null };
@@ -162,7 +162,7 @@ export async function renderChart(
     return { ok: false, error: new ApiError('SANDBOX_UNAVAILABLE'), datasetVersionId: version.id };
   }
   // Only figures of code that passed the check are cached, so a hit needs no parse of the code.
-  const key: RenderCacheKey = { codeHash: codeHashOf(input.lang, input.code), datasetVersionId: version.id, runtimeVersion };
+  const key: RenderCacheKey = { codeHash: input.codeHash, datasetVersionId: version.id, runtimeVersion };
   const hit = await cachedFigure(ctx, key);
   if (hit !== null) return { ok: true, figureJson: hit, cached: true, stats: null, datasetVersionId: version.id };
   const review = reviewCode(input.code, input.lang);

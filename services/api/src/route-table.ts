@@ -9,7 +9,7 @@
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { AccessContext, Action } from '@plotbox/access';
+import type { AccessContext, Action, Evaluator } from '@plotbox/access';
 import { can, decide, resolveAccess, systemContext, ACTION_SCOPE } from '@plotbox/access';
 import type { Chart, Dashboard, Dataset, DatasetVersion, Project } from '@plotbox/store';
 import { authenticate } from './authenticate.ts';
@@ -79,7 +79,6 @@ export type AnyRoute = RouteSpec<any, any, any>; // eslint-disable-line @typescr
 /** Declare a route with its input types inferred from its schemas. */
 export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(spec: RouteSpec<P, Q, B>): RouteSpec<P, Q, B> {
   if (!spec.path.startsWith('/api/')) throw new TypeError(`route path must start with /api/: ${spec.path}`);
-  if (spec.access !== 'authenticated') can(spec.access); // throws at boot for an unknown action
   const names = [...spec.path.matchAll(/:([A-Za-z]+)/gu)].map((m) => m[1] ?? '');
   if (spec.access !== 'authenticated' && ACTION_SCOPE[spec.access] !== 'system' && !names.includes('projectId')) {
     throw new TypeError(`a project or dashboard action needs :projectId in the path: ${spec.method.toUpperCase()} ${spec.path}`);
@@ -148,15 +147,15 @@ async function accessFor(ctx: AppContext, auth: AuthState, scope: Omit<ResolvedS
 }
 
 /**
- * Resolve and authorize a request for `spec`: throws 404/403 (and audits the denial) or returns
- * the scope. Exported for routes that check a second action inside their handler.
+ * Resolve and authorize a request: throws 404/403 (and audits the denial) or returns the scope.
+ * `rule` is `null` for `authenticated` routes (the handler filters what it shows).
  */
-export async function authorize(ctx: AppContext, req: Request, auth: AuthState, action: Action | 'authenticated', params: Record<string, unknown>): Promise<{ scope: ResolvedScope; asSystemAdmin: boolean }> {
+async function authorize(ctx: AppContext, req: Request, auth: AuthState, rule: Evaluator | null, params: Record<string, unknown>): Promise<{ scope: ResolvedScope; asSystemAdmin: boolean }> {
   const loaded = await loadScope(ctx, params);
   const access = await accessFor(ctx, auth, loaded);
   const scope: ResolvedScope = { ...loaded, access };
-  if (action === 'authenticated') return { scope, asSystemAdmin: false };
-  const decision = decide(access, can(action));
+  if (rule === null) return { scope, asSystemAdmin: false };
+  const decision = decide(access, rule);
   if (decision.allowed) return { scope, asSystemAdmin: decision.asSystemAdmin };
   await ctx.audit({
     action: 'permission_denied',
@@ -178,6 +177,8 @@ export function mountRouteTable(ctx: AppContext, table: readonly AnyRoute[], api
     const key = `${spec.method} ${spec.path}`;
     if (seen.has(key)) throw new TypeError(`route declared twice: ${key}`);
     seen.add(key);
+    // Built once here (throws at boot for an unknown action), not per request.
+    const rule = spec.access === 'authenticated' ? null : can(spec.access);
     router[spec.method](spec.path, authenticate(ctx, { apiKeys: spec.apiKeys ?? true }), apiLimit, async (req, res) => {
       const auth = authOf(res);
       // Authorize before validating query and body, so a stranger learns nothing from a 400 and
@@ -188,7 +189,7 @@ export function mountRouteTable(ctx: AppContext, table: readonly AnyRoute[], api
         if (!parsed.success) throw notFound();
         params = parsed.data;
       }
-      const { scope, asSystemAdmin } = await authorize(ctx, req, auth, spec.access, params as Record<string, unknown>);
+      const { scope, asSystemAdmin } = await authorize(ctx, req, auth, rule, params as Record<string, unknown>);
       const query = parseWith(spec.query ?? EMPTY, { ...(req.query as Record<string, unknown>) });
       const body: unknown = spec.bodyKind === 'upload' ? undefined : parseWith(spec.body ?? EMPTY, req.body ?? {});
       await spec.handler({ req, res, ctx, auth, params, query, body, scope, asSystemAdmin });

@@ -198,7 +198,7 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
       const project = scope.project as Project;
       const chart = scope.chart as Chart;
       const startedAt = performance.now();
-      const result = await renderChart(ctx, { projectId: project.id, code: chart.code, lang: chart.lang, datasetId: chart.datasetId, requestId: requestIdOf(req) });
+      const result = await renderChart(ctx, { projectId: project.id, code: chart.code, lang: chart.lang, codeHash: chart.codeHash, datasetId: chart.datasetId, requestId: requestIdOf(req) });
       await answerRun(call, 'chart_run', { type: 'chart', id: chart.id }, chart.codeHash, startedAt, result);
     },
   }),
