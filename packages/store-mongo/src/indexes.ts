@@ -22,6 +22,7 @@ export const COLLECTIONS = Object.freeze({
   audit: 'audit_events',
   rateWindows: 'rate_windows',
   loginFailures: 'login_failures',
+  settings: 'settings',
 });
 
 /** Unique index name → constraint name. `_id_` of `refresh_tokens` is the token hash. */
@@ -89,6 +90,8 @@ export const MONGO_INDEXES: Readonly<Record<string, readonly IndexDescription[]>
   // TTL indexes only tidy up: reads ignore expired counters whether or not the monitor ran.
   [COLLECTIONS.rateWindows]: [{ key: { resetAt: 1 }, name: 'rate_windows_ttl', expireAfterSeconds: 0 }],
   [COLLECTIONS.loginFailures]: [{ key: { expiresAt: 1 }, name: 'login_failures_ttl', expireAfterSeconds: 0 }],
+  // Expired records read as absent at once; the TTL monitor removes them later (null: never).
+  [COLLECTIONS.settings]: [{ key: { expiresAt: 1 }, name: 'settings_ttl', expireAfterSeconds: 0 }],
 };
 
 /** Create every index (idempotent: existing identical indexes are left alone). */

@@ -57,12 +57,15 @@ import {
   normalizeEmail,
   notFound,
   parseJson,
+  checkSettingKey,
+  checkSettingInput,
   principalKey,
   toPage,
   versionMismatch,
   SYSTEM_ROLES,
 } from '@plotbox/store';
 import type {
+  SettingRecord,
   ActorKind,
   ApiKey,
   AuditEvent,
@@ -248,6 +251,12 @@ interface AuditDoc {
   requestId: string | null;
   details: string;
 }
+interface SettingDoc {
+  _id: string;
+  value: string;
+  updatedAt: Date;
+  expiresAt: Date | null;
+}
 interface RateWindowDoc {
   _id: string;
   count: number;
@@ -344,6 +353,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
   const auditC = db.collection<AuditDoc>(COLLECTIONS.audit);
   const windowsC = db.collection<RateWindowDoc>(COLLECTIONS.rateWindows);
   const failuresC = db.collection<LoginFailureDoc>(COLLECTIONS.loginFailures);
+  const settingsC = db.collection<SettingDoc>(COLLECTIONS.settings);
 
   let closed = false;
   /** One store operation: refused after close, driver errors mapped. */
@@ -1285,6 +1295,56 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
       }),
   };
 
+  // ------------------------------------------------------------ settings
+  const toSetting = (d: SettingDoc): SettingRecord => ({ key: d._id, value: parseJson(d.value), updatedAt: d.updatedAt, expiresAt: d.expiresAt });
+  const liveSettingFilter = (key: string, t: Date): Filter<SettingDoc> => ({ _id: key, $or: [{ expiresAt: null }, { expiresAt: { $gt: t } }] });
+  const settings: Store['settings'] = {
+    get: (key) =>
+      op(async () => {
+        const d = await settingsC.findOne(liveSettingFilter(checkSettingKey(key), now()));
+        return d === null ? null : toSetting(d);
+      }),
+    put: (key, value, options) =>
+      op(async () => {
+        const k = checkSettingKey(key);
+        const v = checkSettingInput(value, options);
+        const doc: SettingDoc = { _id: k, value: v.value, updatedAt: now(), expiresAt: v.expiresAt === null ? null : new Date(v.expiresAt) };
+        await settingsC.replaceOne({ _id: k }, doc, { upsert: true });
+        return toSetting(doc);
+      }),
+    putIfAbsent: (key, value, options) =>
+      op(async () => {
+        const k = checkSettingKey(key);
+        const v = checkSettingInput(value, options);
+        for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
+          const t = now();
+          const doc: SettingDoc = { _id: k, value: v.value, updatedAt: t, expiresAt: v.expiresAt === null ? null : new Date(v.expiresAt) };
+          try {
+            await settingsC.insertOne(doc);
+            return { record: toSetting(doc), created: true };
+          } catch (error) {
+            if (!isDuplicateKey(error)) throw error;
+          }
+          // A record exists: take it over only if it has expired (one atomic conditional replace).
+          const replaced = await settingsC.findOneAndReplace({ _id: k, expiresAt: { $ne: null, $lte: t } }, doc);
+          if (replaced !== null) return { record: toSetting(doc), created: true };
+          const live = await settingsC.findOne(liveSettingFilter(k, t));
+          if (live !== null) return { record: toSetting(live), created: false };
+        }
+        throw contention();
+      }),
+    delete: (key) =>
+      op(async () => {
+        const r = await settingsC.deleteOne(liveSettingFilter(checkSettingKey(key), now()));
+        return r.deletedCount > 0;
+      }),
+    prune: () =>
+      op(async () => {
+        const r = await settingsC.deleteMany({ expiresAt: { $ne: null, $lte: now() } });
+        return r.deletedCount;
+      }),
+  };
+
   return {
     users,
     sessions,
@@ -1297,6 +1357,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     renderCache,
     audit,
     counters,
+    settings,
     ping: () =>
       op(async () => {
         await db.command({ ping: 1 });

@@ -234,6 +234,19 @@ CREATE TABLE login_failures (
 CREATE INDEX login_failures_expires ON login_failures (expires_at);
 `,
   },
+  {
+    version: 2,
+    name: 'settings: replica-wide named records',
+    sql: `
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  expires_at INTEGER
+) STRICT;
+CREATE INDEX settings_expires ON settings (expires_at) WHERE expires_at IS NOT NULL;
+`,
+  },
 ]);
 
 /**

@@ -52,6 +52,8 @@ import {
   normalizeEmail,
   notFound,
   parseJson,
+  checkSettingKey,
+  checkSettingInput,
   principalKey,
   toPage,
   versionMismatch,
@@ -60,6 +62,7 @@ import {
   assertDate,
 } from '@plotbox/store';
 import type {
+  SettingRecord,
   ApiKey,
   AuditEvent,
   Chart,
@@ -1165,6 +1168,40 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       ),
   };
 
+  // ------------------------------------------------------------ settings
+  const toSetting = (r: Row): SettingRecord => ({ key: str(r, 'key'), value: parseJson(str(r, 'value')), updatedAt: date(r, 'updated_at'), expiresAt: optDate(r, 'expires_at') });
+  const liveSetting = (key: string, t: number): Row | undefined => one('SELECT * FROM settings WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)', key, t);
+  const upsertSetting = (key: string, v: { readonly value: string; readonly expiresAt: number | null }, t: number): SettingRecord =>
+    toSetting(
+      q(
+        `INSERT INTO settings (key, value, updated_at, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, expires_at = excluded.expires_at
+         RETURNING *`,
+      ).get(key, v.value, t, v.expiresAt) as Row,
+    );
+  const settings: Store['settings'] = {
+    get: (key) =>
+      op(() => {
+        const r = liveSetting(checkSettingKey(key), nowMs());
+        return r === undefined ? null : toSetting(r);
+      }),
+    put: (key, value, options) => op(() => upsertSetting(checkSettingKey(key), checkSettingInput(value, options), nowMs())),
+    putIfAbsent: (key, value, options) =>
+      op(() => {
+        const k = checkSettingKey(key);
+        const v = checkSettingInput(value, options);
+        // One transaction: of two replicas racing, the second sees the first's record.
+        return tx(() => {
+          const t = nowMs();
+          const live = liveSetting(k, t);
+          if (live !== undefined) return { record: toSetting(live), created: false };
+          return { record: upsertSetting(k, v, t), created: true };
+        });
+      }),
+    delete: (key) => op(() => run('DELETE FROM settings WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)', checkSettingKey(key), nowMs()) > 0),
+    prune: () => op(() => run('DELETE FROM settings WHERE expires_at IS NOT NULL AND expires_at <= ?', nowMs())),
+  };
+
   return {
     appliedMigrations,
     users,
@@ -1178,6 +1215,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     renderCache,
     audit,
     counters,
+    settings,
     ping: () =>
       op(() => {
         one('SELECT 1 AS x');

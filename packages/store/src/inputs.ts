@@ -399,3 +399,23 @@ export function checkCounterKey(value: unknown, field = 'key'): string {
 export function checkWindowMs(value: unknown): number {
   return assertInt(value, 'windowMs', 1);
 }
+
+// ---------------------------------------------------------------- settings
+
+const SETTING_KEY = /^[A-Za-z0-9._:-]{1,200}$/u;
+/** The largest setting value, JSON bytes. */
+export const MAX_SETTING_BYTES = 64 * 1024;
+
+export function checkSettingKey(value: unknown): string {
+  const key = assertString(value, 'key', 200, 1);
+  if (!SETTING_KEY.test(key)) throw invalid('key', 'must match [A-Za-z0-9._:-]{1,200}');
+  return key;
+}
+
+/** A setting's value and expiry: the value serialized, the expiry as epoch ms or `null`. */
+export function checkSettingInput(value: unknown, options: unknown): { readonly value: string; readonly expiresAt: number | null } {
+  const o = options === undefined ? {} : assertObject(options, 'options');
+  assertKnownKeys(o, 'options', ['expiresAt']);
+  const expiresAt = o.expiresAt === undefined || o.expiresAt === null ? null : assertDate(o.expiresAt, 'expiresAt');
+  return { value: serializeJson(value, 'value', MAX_SETTING_BYTES), expiresAt };
+}
