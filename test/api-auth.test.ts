@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTotp } from '@plotbox/auth';
 import { createSetupToken } from '@plotbox/api';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ORIGIN, errorCode, startTestApi } from './helpers/api.ts';
 
 const MIN = 60_000;
@@ -404,4 +407,18 @@ test('one-time setup token: creates the first admin once; wrong, expired or reus
   api2.clock.advance(61 * MIN);
   assert.equal(await errorCode(await api2.client().req('POST', '/api/setup', { ...body, token: expired.token })), 'AUTH_SETUP_INVALID');
   assert.equal(ORIGIN, api.config.publicOrigin);
+});
+
+test('setup token: a link printed by one replica works on another sharing the store, once', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'plotbox-setup-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const { token, state } = createSetupToken(new Date(Date.parse('2026-03-01T10:00:00Z')), 60 * MIN);
+  const printer = await startTestApi(t, { setup: state, dataDir });
+  const other = await startTestApi(t, { dataDir });
+  const body = { token, email: 'root@example.com', displayName: 'Root', password: 'first admin passphrase' };
+  // The replica that did not print the link accepts it...
+  assert.equal((await other.client().req('POST', '/api/setup', body)).status, 201);
+  assert.equal(await printer.store.users.count({ systemRole: 'admin' }), 1);
+  // ...and it is used up for every replica.
+  assert.equal(await errorCode(await printer.client().req('POST', '/api/setup', { ...body, email: 'third@example.com' })), 'AUTH_SETUP_INVALID');
 });

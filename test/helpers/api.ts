@@ -12,7 +12,7 @@ import { parseConfig, type ApiConfig } from '@plotbox/config';
 import type { BlobStore } from '@plotbox/blobs';
 import type { Store, SystemRole, User } from '@plotbox/store';
 import { createSqliteStore } from '@plotbox/store-sqlite';
-import { createApp, createLogger, createSandboxClient, openBlobs, type SetupTokenState } from '@plotbox/api';
+import { createApp, createLogger, createSandboxClient, openBlobs, registerSetupToken, type SetupTokenState } from '@plotbox/api';
 
 let sharedPair: DevKeyPair | null = null;
 /** One RSA key pair per test process (generation costs ~100 ms). */
@@ -81,7 +81,8 @@ export async function startTestApi(t: TestContext, opts: { env?: Record<string, 
   const logger = createLogger('info', sink);
   const blobs = await openBlobs(config);
   const sandbox = createSandboxClient({ url: opts.sandboxUrl ?? 'http://127.0.0.1:9', token: opts.sandboxToken ?? null, timeoutMs: 30_000 });
-  const app = createApp({ config, store, blobs, sandbox, keySet, tokens, hasher, logger, now: clock.now, newId: randomUUID, setup: opts.setup ?? null });
+  const app = createApp({ config, store, blobs, sandbox, keySet, tokens, hasher, logger, now: clock.now, newId: randomUUID });
+  if (opts.setup !== undefined && opts.setup !== null) await registerSetupToken(store, opts.setup);
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((res) => server.once('listening', () => res()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -11,12 +11,6 @@ import type { BlobStore } from '@plotbox/blobs';
 import type { Audit } from './audit.ts';
 import type { SandboxPort } from './sandbox-port.ts';
 
-/** The one-time setup token (only its hash), when the store had no admin at start. */
-export interface SetupTokenState {
-  readonly tokenHash: string;
-  readonly expiresAt: Date;
-}
-
 /** Everything `createApp` needs, all built by the caller (main.ts or a test). */
 export interface AppDeps {
   readonly config: ApiConfig;
@@ -32,7 +26,6 @@ export interface AppDeps {
   /** The clock; tests move it. */
   readonly now: () => Date;
   readonly newId: () => string;
-  readonly setup?: SetupTokenState | null;
   /** The built web UI (`services/api/web/dist`); omitted: the API serves no UI. */
   readonly webDir?: string;
 }

@@ -12,9 +12,10 @@ import { ensureBootstrapAdmin } from './bootstrap.ts';
 import { loadKeySet } from './keys.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './open-store.ts';
+import { runHousekeeping } from './housekeeping.ts';
 import { seedDemo } from './seed-demo.ts';
 import { ensureWebBuilt } from './web-dist.ts';
-import { createSetupToken, setupLink } from './setup-token.ts';
+import { createSetupToken, registerSetupToken, setupLink } from './setup-token.ts';
 
 let config;
 try {
@@ -67,11 +68,12 @@ if (config.seedDemo) {
     logger.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'the demo project could not be seeded');
   }
 }
-let setup = null;
 let setupToken: string | null = null;
 if ((await store.users.count({ systemRole: 'admin' })) === 0) {
+  // In the store, so the printed link works on every replica (each replica that starts without an
+  // admin prints its own, all valid until used or expired).
   const t = createSetupToken(now(), config.setupTokenTtlMs);
-  setup = t.state;
+  await registerSetupToken(store, t.state);
   setupToken = t.token;
 }
 
@@ -80,7 +82,7 @@ const webDir = await ensureWebBuilt().catch((err: unknown) => {
   logger.warn({ reason: err instanceof Error ? err.message : 'unknown' }, 'the web UI could not be built; serving the API only');
   return undefined;
 });
-const app = createApp({ config, store, blobs, sandbox, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, setup, ...(webDir === undefined ? {} : { webDir }) });
+const app = createApp({ config, store, blobs, sandbox, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, ...(webDir === undefined ? {} : { webDir }) });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -93,18 +95,9 @@ const server = app.listen(config.port, config.host, () => {
   }
   process.send?.({ type: 'listening', port });
 });
-// Expired and surplus cached renders go, with the blobs of the large ones (SPEC §3.6).
-async function pruneRenderCache(): Promise<void> {
-  try {
-    const pruned = await store.renderCache.prune();
-    for (const key of pruned.blobKeys) await blobs.delete(key).catch(() => undefined);
-    if (pruned.removed > 0) logger.info({ removed: pruned.removed }, 'render cache pruned');
-  } catch (err) {
-    logger.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'render cache prune failed');
-  }
-}
-const pruneTimer = setInterval(() => void pruneRenderCache(), 10 * 60_000);
-pruneTimer.unref();
+// Expired records go (cached renders with their blobs, rate windows, used setup tokens).
+const housekeepingTimer = setInterval(() => void runHousekeeping({ store, blobs, logger }), 10 * 60_000);
+housekeepingTimer.unref();
 server.headersTimeout = 20_000;
 server.requestTimeout = 30_000;
 

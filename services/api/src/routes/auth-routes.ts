@@ -2,7 +2,6 @@
  * Sign-in and session routes: login (password + TOTP or recovery code in one request), refresh
  * (rotating), logout, and the one-time first-admin setup.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { checkPasswordPolicy, hashRecoveryCode, hashRefreshToken, isAuthError, isRefreshTokenFormat, newRefreshToken } from '@plotbox/auth';
 import { isStoreError, type User } from '@plotbox/store';
@@ -11,6 +10,7 @@ import { publicUser, reqMeta } from '../context.ts';
 import { ACCESS_COOKIE, REFRESH_COOKIE, clearAuthCookies, readCookies, setAuthCookies } from '../cookies.ts';
 import { ApiError } from '../errors.ts';
 import { loginBody, parseWith, setupBody } from '../schemas.ts';
+import { setupTokenKey } from '../setup-token.ts';
 
 /** Count a failed login/TOTP/password check against the account; audit a new lockout. */
 export async function recordAccountFailure(ctx: AppContext, req: Request, user: User): Promise<void> {
@@ -200,21 +200,18 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
 
   router.post('/api/setup', limiters.login, async (req, res) => {
     const body = parseWith(setupBody, req.body ?? {});
-    const setup = ctx.setup ?? null;
-    const now = ctx.now();
-    const presented = Buffer.from(hashRefreshToken(body.token));
-    const expected = Buffer.from(setup?.tokenHash ?? '');
-    const matches = setup !== null && presented.length === expected.length && timingSafeEqual(presented, expected);
-    if (!matches || setup === null || setup.expiresAt.getTime() <= now.getTime() || (await ctx.store.users.count({ systemRole: 'admin' })) > 0) {
+    // Looked up by the token's hash: the store holds no token, and any replica's link works here.
+    const key = setupTokenKey(hashRefreshToken(body.token));
+    const refuse = async (): Promise<never> => {
       await ctx.audit({ action: 'setup_failure', outcome: 'failure', actor: { kind: 'anonymous', userId: null }, ...reqMeta(req) });
       throw new ApiError('AUTH_SETUP_INVALID');
-    }
+    };
+    if ((await ctx.store.settings.get(key)) === null || (await ctx.store.users.count({ systemRole: 'admin' })) > 0) return refuse();
     const displayName = body.displayName ?? 'Administrator';
     const policy = checkPasswordPolicy(body.password, { email: body.email, displayName });
     if (!policy.ok) throw new ApiError('AUTH_PASSWORD_POLICY', { details: { reason: policy.reason } });
-    // Single use across replicas and concurrent requests: the first hit on this key wins.
-    const { count } = await ctx.store.counters.hit(`setup:used:${setup.tokenHash}`, Math.max(1000, setup.expiresAt.getTime() - now.getTime()) + 86_400_000);
-    if (count !== 1) throw new ApiError('AUTH_SETUP_INVALID');
+    // Single use across replicas and concurrent requests: the one delete that removes the record wins.
+    if (!(await ctx.store.settings.delete(key))) return refuse();
     const user = await ctx.store.users.create({ email: body.email, displayName, passwordHash: await ctx.hasher.hash(policy.normalized), systemRole: 'admin' });
     await ctx.audit({ action: 'admin_bootstrap', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: user.id }, ...reqMeta(req), details: { via: 'setup_link' } });
     res.status(201).json({ user: publicUser(user) });
