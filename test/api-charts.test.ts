@@ -5,6 +5,9 @@
 // another dashboard or project are 404.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildDataset, generateSales } from '@plotbox/datasets';
 import { startTestApi, type Client, type TestApi } from './helpers/api.ts';
 import { startSandboxService, type SandboxService } from './helpers/service.ts';
@@ -23,13 +26,15 @@ const LINE = "fig = px.line(df, { x: 'date', y: 'units', agg: 'sum' });";
 interface Who {
   client: Client;
   id: string;
+  email: string;
+  password: string;
 }
 
 async function signedIn(api: TestApi, role: 'admin' | 'user' | 'viewer' = 'user'): Promise<Who> {
   const u = await api.createUser({ role });
   const client = api.client();
   assert.equal((await client.login(u.email, u.password)).status, 200);
-  return { client, id: u.user.id };
+  return { client, id: u.user.id, email: u.email, password: u.password };
 }
 
 /** A dataset with one version, made through the store and the blob store (not the dataset routes). */
@@ -310,4 +315,31 @@ test('runs: a large figure is cached as a blob; an unreachable sandbox is a 503 
   const res = await o.client.req('POST', `/api/projects/${project.id}/dashboards/${dashboard.id}/charts/${c.chart.id}/render`, {});
   assert.equal(res.headers.get('retry-after'), '1');
   assert.equal((await json<ErrorBody>(res, 503)).error.code, 'SANDBOX_UNAVAILABLE');
+});
+
+test('cached renders need no sandbox: an API replica started while the sandbox is down serves what another replica cached', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'plotbox-cache-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const own = await startSandboxService();
+  t.after(() => own.stop());
+  const api = await startTestApi(t, { dataDir, sandboxUrl: own.url, sandboxToken: own.token });
+  const owner = await signedIn(api);
+  const { project } = await json<{ project: { id: string } }>(await owner.client.req('POST', '/api/projects', { name: 'Sales' }), 201);
+  const { dashboard } = await json<{ dashboard: { id: string } }>(await owner.client.req('POST', `/api/projects/${project.id}/dashboards`, { name: 'Overview' }), 201);
+  const dataset = await addDataset(api, project.id, 'sales', owner.id);
+  const base = `/api/projects/${project.id}/dashboards/${dashboard.id}`;
+  const { chart } = await json<ChartBody>(await owner.client.req('POST', `${base}/charts`, { title: 'Units', code: BAR, datasetId: dataset.id }), 201);
+  const first = await json<RenderBody>(await owner.client.req('POST', `${base}/charts/${chart.id}/render`, {}), 200);
+  assert.equal(first.cached, false);
+
+  // The sandbox stops; a second replica (a fresh process's state: nothing in memory) starts on the same store.
+  assert.equal(await own.stop(), 0);
+  const replica = await startTestApi(t, { dataDir, sandboxUrl: own.url, sandboxToken: own.token });
+  const viewer = replica.client();
+  assert.equal((await viewer.login(owner.email, owner.password)).status, 200);
+  const cached = await json<RenderBody>(await viewer.req('POST', `${base}/charts/${chart.id}/render`), 200);
+  assert.equal(cached.cached, true);
+  assert.deepEqual(cached.figure, first.figure);
+  // What needs the sandbox still says so.
+  assert.equal((await json<ErrorBody>(await viewer.req('POST', `${base}/preview`, { code: BAR, datasetId: dataset.id }), 503)).error.code, 'SANDBOX_UNAVAILABLE');
 });

@@ -9,6 +9,7 @@ import type { KeySet, PasswordHasher, SessionPolicy, Totp, TokenService } from '
 import type { ApiKey, AuditActor, Session, Store, User } from '@plotbox/store';
 import type { BlobStore } from '@plotbox/blobs';
 import type { Audit } from './audit.ts';
+import type { SandboxInfoSource } from './sandbox-info.ts';
 import type { SandboxPort } from './sandbox-port.ts';
 
 /** Everything `createApp` needs, all built by the caller (main.ts or a test). */
@@ -32,6 +33,8 @@ export interface AppDeps {
 
 export interface AppContext extends AppDeps {
   readonly audit: Audit;
+  /** The sandbox's runtime version and limits, known even while it is down (render cache key, code check). */
+  readonly sandboxInfo: SandboxInfoSource;
   readonly sessionPolicy: SessionPolicy;
   readonly totp: Totp;
 }

@@ -41,9 +41,12 @@ export interface CodeReview {
   readonly diagnostics: DiagnosticView[];
 }
 
-/** Check code as the sandbox will (same package, same default limits). Never throws on any code. */
-export function reviewCode(code: string, lang: CodeLang): CodeReview {
-  const result = checkCode(code, { lang, maxBytes: DEFAULT_LIMITS.codeBytes });
+/**
+ * Check code as the sandbox will (same package; the sandbox's own code-size limit when the API
+ * knows it, else the default). Never throws on any code.
+ */
+export function reviewCode(code: string, lang: CodeLang, maxBytes: number = DEFAULT_LIMITS.codeBytes): CodeReview {
+  const result = checkCode(code, { lang, maxBytes });
   return { codeHash: codeHashOf(lang, code), failure: result.ok ? null : result.code, diagnostics: result.ok ? [] : diagnosticViews(result.diagnostics) };
 }
 
@@ -59,7 +62,7 @@ export function checkFailureError(review: CodeReview): ApiError {
 
 /** A run's outcome as the routes answer and audit it. */
 export type RenderResult =
-  | { readonly ok: true; readonly figureJson: string; readonly cached: boolean; readonly stats: RunStats | null; readonly datasetVersionId: string }
+  | { readonly ok: true; readonly figureJson: string; readonly cached: boolean; readonly stats: RunStats | null; readonly datasetVersionId: string; readonly runtimeVersion: string | null }
   | { readonly ok: false; readonly error: ApiError; readonly datasetVersionId: string | null };
 
 /**
@@ -105,7 +108,8 @@ async function runInSandbox(ctx: AppContext, input: { code: string; lang: CodeLa
     requestId: input.requestId,
   });
   if (!result.ok) return { ok: false, error: runErrorToApiError(ctx, result.error, input.requestId), datasetVersionId: version.id };
-  return { ok: true, figureJson: result.figureJson, cached: false, stats: result.stats, datasetVersionId: version.id };
+  if (result.runtimeVersion !== null) await ctx.sandboxInfo.observe(result.runtimeVersion);
+  return { ok: true, figureJson: result.figureJson, cached: false, stats: result.stats, datasetVersionId: version.id, runtimeVersion: result.runtimeVersion };
 }
 
 /** Where a large cached figure lives: one blob per cache key, so replacing an entry overwrites it. */
@@ -155,20 +159,20 @@ export async function renderChart(
 ): Promise<RenderResult> {
   const version = await currentVersion(ctx, input.projectId, input.datasetId);
   if (version instanceof ApiError) return { ok: false, error: version, datasetVersionId: null };
-  let runtimeVersion: string;
-  try {
-    runtimeVersion = await ctx.sandbox.runtimeVersion();
-  } catch {
-    return { ok: false, error: new ApiError('SANDBOX_UNAVAILABLE'), datasetVersionId: version.id };
-  }
+  // The runtime version the cache is keyed by: known without the sandbox (remembered, or from the
+  // store), so a cached figure is served while the sandbox is down or restarting.
+  const info = await ctx.sandboxInfo.current();
   // Only figures of code that passed the check are cached, so a hit needs no parse of the code.
-  const key: RenderCacheKey = { codeHash: input.codeHash, datasetVersionId: version.id, runtimeVersion };
-  const hit = await cachedFigure(ctx, key);
-  if (hit !== null) return { ok: true, figureJson: hit, cached: true, stats: null, datasetVersionId: version.id };
-  const review = reviewCode(input.code, input.lang);
+  if (info !== null) {
+    const hit = await cachedFigure(ctx, { codeHash: input.codeHash, datasetVersionId: version.id, runtimeVersion: info.runtimeVersion });
+    if (hit !== null) return { ok: true, figureJson: hit, cached: true, stats: null, datasetVersionId: version.id, runtimeVersion: info.runtimeVersion };
+  }
+  const review = reviewCode(input.code, input.lang, info?.limits.codeBytes);
   if (review.failure !== null) return { ok: false, error: checkFailureError(review), datasetVersionId: null };
   const result = await runInSandbox(ctx, { code: input.code, lang: input.lang, version, projectId: input.projectId, requestId: input.requestId });
-  if (result.ok) await cacheFigure(ctx, key, result.figureJson, input.requestId);
+  // Cached under the runtime that made the figure (a sandbox rolled meanwhile has a new one).
+  const madeBy = result.ok ? (result.runtimeVersion ?? info?.runtimeVersion ?? null) : null;
+  if (result.ok && madeBy !== null) await cacheFigure(ctx, { codeHash: input.codeHash, datasetVersionId: version.id, runtimeVersion: madeBy }, result.figureJson, input.requestId);
   return result;
 }
 
@@ -177,7 +181,7 @@ export async function previewCode(
   ctx: AppContext,
   input: { readonly projectId: string; readonly code: string; readonly lang: CodeLang; readonly datasetId: string; readonly requestId: string },
 ): Promise<RenderResult> {
-  const review = reviewCode(input.code, input.lang);
+  const review = reviewCode(input.code, input.lang, (await ctx.sandboxInfo.current())?.limits.codeBytes);
   if (review.failure !== null) return { ok: false, error: checkFailureError(review), datasetVersionId: null };
   const version = await currentVersion(ctx, input.projectId, input.datasetId);
   if (version instanceof ApiError) return { ok: false, error: version, datasetVersionId: null };

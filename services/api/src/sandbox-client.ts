@@ -3,8 +3,27 @@
  * `/v1/info`, `/readyz`), implementing {@link SandboxPort}. Bearer token in a header, never in a
  * URL; every failure of the transport becomes a typed `SANDBOX_UNAVAILABLE` result.
  */
-import { isSandboxErrorCode, type RunError, type RunResult, type RunStats } from '@plotbox/sandbox-protocol';
-import type { SandboxPort } from './sandbox-port.ts';
+import { isSandboxErrorCode, type Limits, type RunError, type RunResult, type RunStats } from '@plotbox/sandbox-protocol';
+import type { SandboxInfo, SandboxPort, SandboxRunResult } from './sandbox-port.ts';
+
+const RUNTIME_VERSION = /^[A-Za-z0-9._:-]{1,128}$/u;
+const LIMIT_NAMES = ['timeMs', 'memoryMb', 'outputBytes', 'codeBytes', 'rows'] as const;
+
+/** `/v1/info`'s body as {@link SandboxInfo}, or `null` when it is not one. */
+export function parseSandboxInfo(value: unknown): SandboxInfo | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as { runtimeVersion?: unknown; limits?: unknown };
+  if (typeof v.runtimeVersion !== 'string' || !RUNTIME_VERSION.test(v.runtimeVersion)) return null;
+  if (typeof v.limits !== 'object' || v.limits === null) return null;
+  const raw = v.limits as Record<string, unknown>;
+  const limits: Record<string, number> = {};
+  for (const name of LIMIT_NAMES) {
+    const n = raw[name];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return null;
+    limits[name] = n;
+  }
+  return { runtimeVersion: v.runtimeVersion, limits: limits as unknown as Limits };
+}
 
 export interface SandboxClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8081`. */
@@ -42,13 +61,12 @@ export function createSandboxClient(options: SandboxClientOptions): SandboxPort 
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('the sandbox URL must be http(s)');
   const timeoutMs = options.timeoutMs ?? 60_000;
   const auth: Record<string, string> = options.token === null ? {} : { authorization: `Bearer ${options.token}` };
-  let runtimeVersion: string | undefined;
 
   async function call(path: string, init: RequestInit): Promise<Response> {
     return fetch(new URL(path, base), { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }, signal: AbortSignal.timeout(timeoutMs) });
   }
 
-  async function runOnce(body: string): Promise<RunResult | 'missing'> {
+  async function runOnce(body: string): Promise<SandboxRunResult | 'missing'> {
     let res: Response;
     try {
       res = await call('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -56,7 +74,12 @@ export function createSandboxClient(options: SandboxClientOptions): SandboxPort 
       return { ok: false, error: UNAVAILABLE };
     }
     const text = await res.text().catch(() => '');
-    if (res.status === 200) return splitRunBody(text);
+    if (res.status === 200) {
+      const result = splitRunBody(text);
+      if (!result.ok) return result;
+      const version = res.headers.get('x-plotbox-runtime-version');
+      return { ...result, runtimeVersion: version !== null && RUNTIME_VERSION.test(version) ? version : null };
+    }
     let error: RunError | undefined;
     try {
       const e = (JSON.parse(text) as { error?: RunError }).error;
@@ -95,13 +118,14 @@ export function createSandboxClient(options: SandboxClientOptions): SandboxPort 
       const second = await runOnce(body);
       return second === 'missing' ? { ok: false, error: UNAVAILABLE } : second;
     },
-    async runtimeVersion() {
-      if (runtimeVersion !== undefined) return runtimeVersion;
-      const res = await call('/v1/info', { method: 'GET' });
-      const info = (await res.json()) as { runtimeVersion?: unknown };
-      if (res.status !== 200 || typeof info.runtimeVersion !== 'string') throw new Error('the sandbox did not report its runtime version');
-      runtimeVersion = info.runtimeVersion;
-      return runtimeVersion;
+    async info() {
+      const res = await fetch(new URL('/v1/info', base), { headers: auth, signal: AbortSignal.timeout(Math.min(timeoutMs, 5000)) });
+      const info = res.status === 200 ? parseSandboxInfo(await res.json().catch(() => null)) : null;
+      if (info === null) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new Error('the sandbox did not report its runtime version and limits');
+      }
+      return info;
     },
     async ready() {
       try {

@@ -5,6 +5,17 @@
  */
 import type { CodeLang, Limits, RunResult } from '@plotbox/sandbox-protocol';
 
+/** A run's result; a figure carries the runtime version that made it (`null`: the sandbox did not say). */
+export type SandboxRunResult = (Extract<RunResult, { ok: true }> & { readonly runtimeVersion: string | null }) | Extract<RunResult, { ok: false }>;
+
+/** What the sandbox says of itself. */
+export interface SandboxInfo {
+  /** Identifies the runtime charts run with (a hash of its bundle). */
+  readonly runtimeVersion: string;
+  /** The limits a run gets unless it asks for others. */
+  readonly limits: Limits;
+}
+
 export interface SandboxPort {
   /**
    * Run chart code on a dataset the sandbox is given by content hash. When the sandbox does not
@@ -21,13 +32,13 @@ export interface SandboxPort {
     readonly project: string;
     readonly limits?: Partial<Limits>;
     readonly requestId?: string;
-  }): Promise<RunResult>;
+  }): Promise<SandboxRunResult>;
   /**
-   * Identifies the runtime the sandbox runs charts with (a hash of its bundle), part of the render
-   * cache key (SPEC §3.6) so a new runtime never serves figures made by an old one. Cached after
-   * the first success; throws when the sandbox cannot be reached.
+   * The sandbox's runtime version (part of the render cache key, SPEC §3.6, so a new runtime never
+   * serves figures made by an old one) and default limits. Asks the sandbox every time (callers
+   * memoize: see `sandbox-info.ts`); throws when the sandbox cannot be reached or answers nonsense.
    */
-  runtimeVersion(): Promise<string>;
+  info(): Promise<SandboxInfo>;
   /** Is the sandbox ready (for `GET /api/ready`)? Never throws. */
   ready(): Promise<boolean>;
 }
