@@ -13,6 +13,7 @@ import type { AppContext, AppDeps, AuthState } from './context.ts';
 import { requestIdOf } from './context.ts';
 import { ApiError, errorBody, isApiError } from './errors.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { createSandboxInfoSource } from './sandbox-info.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
 import { API_ROUTES } from './routes/index.ts';
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Express {
   const ctx: AppContext = {
     ...deps,
     audit: createAudit(store, logger),
+    sandboxInfo: createSandboxInfoSource({ sandbox: deps.sandbox, store, logger, now: deps.now }),
     sessionPolicy: createSessionPolicy({ idleTtlMs: config.session.idleMs, absoluteTtlMs: config.session.absoluteMs }),
     totp: createTotp({ issuer: 'Plotbox', now: () => deps.now().getTime() }),
   };

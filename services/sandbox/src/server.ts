@@ -182,7 +182,8 @@ export function createSandboxServer(deps: SandboxServerDeps): SandboxServer {
     metrics.observeRun(result.ok ? 'ok' : result.error.code, (performance.now() - started) / 1000);
     if (result.ok) {
       // The figure is passed through as the JSON text the worker produced and checked.
-      send(res, 200, `{"figure":${result.figureJson},"stats":${JSON.stringify(result.stats)}}`);
+      // The runtime that made the figure travels with it: the API keys its render cache by it.
+      send(res, 200, `{"figure":${result.figureJson},"stats":${JSON.stringify(result.stats)}}`, { 'x-plotbox-runtime-version': runner.runtimeVersion });
     } else {
       if (result.error.code === 'SANDBOX_CRASHED') logger.warn({ event: 'worker_crashed' }, 'a sandbox worker died during a run');
       sendError(res, result.error);
@@ -223,7 +224,7 @@ export function createSandboxServer(deps: SandboxServerDeps): SandboxServer {
       res.end(metrics.render(runner.stats(), cache));
       return;
     }
-    if (req.method === 'GET' && path === '/v1/info') return send(res, 200, JSON.stringify({ runtimeVersion: runner.runtimeVersion }));
+    if (req.method === 'GET' && path === '/v1/info') return send(res, 200, JSON.stringify({ runtimeVersion: runner.runtimeVersion, limits: config.defaultLimits }));
     if (req.method === 'POST' && path === '/v1/runs') return handleRun(req, res);
     if (req.method === 'POST' && path === '/v1/check') {
       const body = await readJson(req, CheckBody);
