@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset, generateSales } from '@plotbox/datasets';
 import { startTestApi, type Client, type TestApi } from './helpers/api.ts';
+import { sample } from './helpers/metrics.ts';
 import { startSandboxService, type SandboxService } from './helpers/service.ts';
+
+const METRICS_TOKEN = 'm'.repeat(40);
 
 let sandbox: SandboxService;
 before(async () => {
@@ -322,7 +325,7 @@ test('cached renders need no sandbox: an API replica started while the sandbox i
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const own = await startSandboxService();
   t.after(() => own.stop());
-  const api = await startTestApi(t, { dataDir, sandboxUrl: own.url, sandboxToken: own.token });
+  const api = await startTestApi(t, { dataDir, sandboxUrl: own.url, sandboxToken: own.token, env: { PLOTBOX_METRICS_TOKEN: METRICS_TOKEN } });
   const owner = await signedIn(api);
   const { project } = await json<{ project: { id: string } }>(await owner.client.req('POST', '/api/projects', { name: 'Sales' }), 201);
   const { dashboard } = await json<{ dashboard: { id: string } }>(await owner.client.req('POST', `/api/projects/${project.id}/dashboards`, { name: 'Overview' }), 201);
@@ -331,6 +334,12 @@ test('cached renders need no sandbox: an API replica started while the sandbox i
   const { chart } = await json<ChartBody>(await owner.client.req('POST', `${base}/charts`, { title: 'Units', code: BAR, datasetId: dataset.id }), 201);
   const first = await json<RenderBody>(await owner.client.req('POST', `${base}/charts/${chart.id}/render`, {}), 200);
   assert.equal(first.cached, false);
+
+  await json<RenderBody>(await owner.client.req('POST', `${base}/charts/${chart.id}/render`, {}), 200);
+  const metrics = await (await owner.client.req('GET', '/metrics', undefined, { authorization: `Bearer ${METRICS_TOKEN}` })).text();
+  assert.equal(sample(metrics, 'plotbox_api_render_cache_total', { result: 'miss' }), 1);
+  assert.equal(sample(metrics, 'plotbox_api_render_cache_total', { result: 'hit' }), 1);
+  assert.equal(sample(metrics, 'plotbox_api_sandbox_calls_total', { outcome: 'ok' }), 1);
 
   // The sandbox stops; a second replica (a fresh process's state: nothing in memory) starts on the same store.
   assert.equal(await own.stop(), 0);

@@ -102,3 +102,15 @@ test('malformed values are refused with the variable named', () => {
   assert.throws(() => parseConfig({ PLOTBOX_SESSION_IDLE_MIN: '120', PLOTBOX_SESSION_ABSOLUTE_HOURS: '1' }, noFile), /absolute/);
   assert.throws(() => parseConfig({ PLOTBOX_JWT_KEYS: keysJson, PLOTBOX_JWT_ACTIVE_KID: 'other' }, noFile), /ACTIVE_KID/);
 });
+
+test('metrics token: off by default, from a file, at least 32 characters, never described', () => {
+  assert.equal(parseConfig({}, noFile).metricsToken, null);
+  const token = 'm'.repeat(48);
+  const c = parseConfig({ PLOTBOX_METRICS_TOKEN_FILE: '/run/metrics' }, (p) => {
+    if (p !== '/run/metrics') throw new Error('ENOENT');
+    return `${token}\n`;
+  });
+  assert.equal(c.metricsToken, token);
+  assert.ok(!JSON.stringify(describeConfig(c)).includes(token));
+  assert.throws(() => parseConfig({ PLOTBOX_METRICS_TOKEN: 'short' }, noFile), /at least 32/);
+});

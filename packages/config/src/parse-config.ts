@@ -75,6 +75,8 @@ export interface ApiConfig {
     readonly secretKey: string;
   } | null;
   readonly sandbox: { readonly url: string; readonly token: string | null };
+  /** Bearer token for `GET /metrics` (Prometheus); `null`: the endpoint is off. */
+  readonly metricsToken: string | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -115,6 +117,8 @@ export const KNOWN_PLOTBOX_VARIABLES = Object.freeze([
   'PLOTBOX_ADMIN_NAME',
   'PLOTBOX_ADMIN_PASSWORD',
   'PLOTBOX_ADMIN_PASSWORD_FILE',
+  'PLOTBOX_METRICS_TOKEN',
+  'PLOTBOX_METRICS_TOKEN_FILE',
 ]);
 
 const KNOWN = new Set<string>(KNOWN_PLOTBOX_VARIABLES);
@@ -282,6 +286,9 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
   if (sandboxToken !== null && sandboxToken.length < 32) throw new ConfigError('SANDBOX_TOKEN must be at least 32 characters');
   if (production && sandboxToken === null) throw new ConfigError('SANDBOX_TOKEN or SANDBOX_TOKEN_FILE is required in production');
 
+  const metricsToken = secret('PLOTBOX_METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 32) throw new ConfigError('PLOTBOX_METRICS_TOKEN must be at least 32 characters');
+
   const origin = publicUrl.origin;
   const config: ApiConfig = {
     env: envName as PlotboxEnv,
@@ -316,6 +323,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
     mongo,
     s3,
     sandbox: { url: sandboxUrl, token: sandboxToken },
+    metricsToken,
   };
   return deepFreeze(config);
 }
@@ -397,5 +405,6 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     store: config.mongo === null ? 'sqlite' : { mongo: redactConnectionString(config.mongo.uri), db: config.mongo.dbName },
     blobs: config.s3 === null ? 'directory' : { s3: redactConnectionString(config.s3.endpoint), bucket: config.s3.bucket },
     sandbox: { url: redactConnectionString(config.sandbox.url), token: config.sandbox.token === null ? 'unset' : 'set' },
+    metrics: config.metricsToken === null ? 'off' : 'on (token set)',
   };
 }

@@ -12,6 +12,7 @@ import { createAudit } from './audit.ts';
 import type { AppContext, AppDeps, AuthState } from './context.ts';
 import { requestIdOf } from './context.ts';
 import { ApiError, errorBody, isApiError } from './errors.ts';
+import { createApiMetrics, metricsEndpoint, metricsMiddleware } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createSandboxInfoSource } from './sandbox-info.ts';
 import { authRoutes } from './routes/auth-routes.ts';
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const ctx: AppContext = {
     ...deps,
+    metrics: deps.metrics ?? createApiMetrics(),
     audit: createAudit(store, logger),
     sandboxInfo: createSandboxInfoSource({ sandbox: deps.sandbox, store, logger, now: deps.now }),
     sessionPolicy: createSessionPolicy({ idleTtlMs: config.session.idleMs, absoluteTtlMs: config.session.absoluteMs }),
@@ -45,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('json escape', true);
 
+  app.use(metricsMiddleware(ctx.metrics));
   app.use(
     pinoHttp({
       logger,
@@ -132,6 +135,8 @@ export function createApp(deps: AppDeps): Express {
     const checks = { store: storeOk ? 'ok' : 'unavailable', blobs: blobsOk ? 'ok' : 'unavailable', sandbox: sandboxOk ? 'ok' : 'unavailable' };
     res.status(storeOk && blobsOk && sandboxOk ? 200 : 503).json({ status: storeOk && blobsOk && sandboxOk ? 'ready' : 'not_ready', checks });
   });
+  // Prometheus scrapes with its own bearer token; never a user session, never rate limited.
+  app.get('/metrics', metricsEndpoint(ctx.metrics, config.metricsToken));
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(deps.keySet.toJwks());

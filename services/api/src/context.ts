@@ -9,6 +9,7 @@ import type { KeySet, PasswordHasher, SessionPolicy, Totp, TokenService } from '
 import type { ApiKey, AuditActor, Session, Store, User } from '@plotbox/store';
 import type { BlobStore } from '@plotbox/blobs';
 import type { Audit } from './audit.ts';
+import type { ApiMetrics } from './metrics.ts';
 import type { SandboxInfoSource } from './sandbox-info.ts';
 import type { SandboxPort } from './sandbox-port.ts';
 
@@ -29,9 +30,12 @@ export interface AppDeps {
   readonly newId: () => string;
   /** The built web UI (`services/api/web/dist`); omitted: the API serves no UI. */
   readonly webDir?: string;
+  /** Prometheus metrics (main.ts adds process metrics); omitted: the app makes its own. */
+  readonly metrics?: ApiMetrics;
 }
 
 export interface AppContext extends AppDeps {
+  readonly metrics: ApiMetrics;
   readonly audit: Audit;
   /** The sandbox's runtime version and limits, known even while it is down (render cache key, code check). */
   readonly sandboxInfo: SandboxInfoSource;

@@ -13,6 +13,7 @@ import { loadKeySet } from './keys.ts';
 import { createLogger } from './logger.ts';
 import { openStore } from './open-store.ts';
 import { runHousekeeping } from './housekeeping.ts';
+import { createApiMetrics } from './metrics.ts';
 import { seedDemo } from './seed-demo.ts';
 import { ensureWebBuilt } from './web-dist.ts';
 import { createSetupToken, registerSetupToken, setupLink } from './setup-token.ts';
@@ -82,7 +83,7 @@ const webDir = await ensureWebBuilt().catch((err: unknown) => {
   logger.warn({ reason: err instanceof Error ? err.message : 'unknown' }, 'the web UI could not be built; serving the API only');
   return undefined;
 });
-const app = createApp({ config, store, blobs, sandbox, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, ...(webDir === undefined ? {} : { webDir }) });
+const app = createApp({ config, store, blobs, sandbox, keySet: keys.keySet, tokens, hasher, logger, now, newId: randomUUID, metrics: createApiMetrics({ processMetrics: true }), ...(webDir === undefined ? {} : { webDir }) });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -99,6 +99,7 @@ async function currentVersion(ctx: AppContext, projectId: string, datasetId: str
 /** Run code on a dataset version in the sandbox; the Arrow bytes are read only if the sandbox lacks them. */
 async function runInSandbox(ctx: AppContext, input: { code: string; lang: CodeLang; version: DatasetVersion; projectId: string; requestId: string }): Promise<RenderResult> {
   const { version } = input;
+  const started = performance.now();
   const result = await ctx.sandbox.run({
     code: input.code,
     lang: input.lang,
@@ -107,6 +108,7 @@ async function runInSandbox(ctx: AppContext, input: { code: string; lang: CodeLa
     project: input.projectId,
     requestId: input.requestId,
   });
+  ctx.metrics.sandboxCall(result.ok ? 'ok' : result.error.code, (performance.now() - started) / 1000);
   if (!result.ok) return { ok: false, error: runErrorToApiError(ctx, result.error, input.requestId), datasetVersionId: version.id };
   if (result.runtimeVersion !== null) await ctx.sandboxInfo.observe(result.runtimeVersion);
   return { ok: true, figureJson: result.figureJson, cached: false, stats: result.stats, datasetVersionId: version.id, runtimeVersion: result.runtimeVersion };
@@ -165,8 +167,12 @@ export async function renderChart(
   // Only figures of code that passed the check are cached, so a hit needs no parse of the code.
   if (info !== null) {
     const hit = await cachedFigure(ctx, { codeHash: input.codeHash, datasetVersionId: version.id, runtimeVersion: info.runtimeVersion });
-    if (hit !== null) return { ok: true, figureJson: hit, cached: true, stats: null, datasetVersionId: version.id, runtimeVersion: info.runtimeVersion };
+    if (hit !== null) {
+      ctx.metrics.renderCache('hit');
+      return { ok: true, figureJson: hit, cached: true, stats: null, datasetVersionId: version.id, runtimeVersion: info.runtimeVersion };
+    }
   }
+  ctx.metrics.renderCache('miss');
   const review = reviewCode(input.code, input.lang, info?.limits.codeBytes);
   if (review.failure !== null) return { ok: false, error: checkFailureError(review), datasetVersionId: null };
   const result = await runInSandbox(ctx, { code: input.code, lang: input.lang, version, projectId: input.projectId, requestId: input.requestId });

@@ -82,6 +82,7 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
     const body = parseWith(loginBody, req.body ?? {});
     const meta = reqMeta(req);
     const fail = async (reason: string, user: User | null): Promise<never> => {
+      ctx.metrics.loginFailure(reason);
       await ctx.audit({
         action: 'login_failure',
         outcome: 'failure',
