@@ -17,9 +17,10 @@ if (files.length === 0) {
 }
 /**
  * Suites that load the whole machine (1,000 sandbox runs under wall-clock limits; Chromium with the
- * full stack) run after the rest, one at a time, so they neither starve nor are starved.
+ * full stack; building and running the container image) run after the rest, one at a time, so
+ * they neither starve nor are starved.
  */
-const ALONE = new Set(['test/sandbox-soak.test.ts', 'test/web-ui.test.ts']);
+const ALONE = new Set(['test/sandbox-soak.test.ts', 'test/web-ui.test.ts', 'test/web-session.test.ts', 'test/deploy-containers.test.ts']);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 
 function run(batch: readonly string[], parallel: string): Promise<number> {

@@ -122,7 +122,8 @@ test('refresh rotates on every use; a reused refresh token revokes the session a
   const r2 = c.cookie('plotbox_refresh');
   assert.notEqual(r2, r1);
   assert.notEqual(c.cookie('plotbox_access'), a1);
-  // an attacker replays the old refresh token
+  // an attacker replays the old refresh token, later than any concurrent tab could
+  api.clock.advance(21_000);
   const thief = api.client();
   thief.jar.set('plotbox_refresh', { value: r1 ?? '', path: '/api/auth/refresh' });
   const stolen = await thief.req('POST', '/api/auth/refresh', {});
@@ -134,6 +135,51 @@ test('refresh rotates on every use; a reused refresh token revokes the session a
   c2.jar.set('plotbox_refresh', { value: r2 ?? '', path: '/api/auth/refresh' });
   assert.equal((await c2.req('POST', '/api/auth/refresh', {})).status, 401);
   assert.equal((await api.store.audit.query({ action: 'refresh_reuse' }, { limit: 5 })).items.length, 1);
+});
+
+test('concurrent refreshes with one token (several tabs) keep the session; each gets an access token, only one a refresh token', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser();
+  const c = api.client();
+  await c.login(u.email, u.password);
+  api.clock.advance(60_000);
+  // Three tabs share the cookie jar and refresh at once with the same refresh token.
+  const tabs = [0, 1, 2].map(() => {
+    const tab = api.client();
+    for (const [k, v] of c.jar) tab.jar.set(k, { ...v });
+    return tab;
+  });
+  const answers = await Promise.all(tabs.map((tab) => tab.req('POST', '/api/auth/refresh', {})));
+  assert.deepEqual(answers.map((r) => r.status), [200, 200, 200]);
+  const withRefresh = tabs.filter((tab) => tab.lastSetCookie.some((sc) => sc.startsWith('plotbox_refresh=') && !sc.startsWith('plotbox_refresh=;')));
+  assert.equal(withRefresh.length, 1, 'exactly one rotation');
+  for (const tab of tabs) {
+    assert.ok(tab.lastSetCookie.some((sc) => sc.startsWith('plotbox_access=')), 'every tab gets an access token');
+    assert.ok(!tab.lastSetCookie.some((sc) => /^plotbox_refresh=;|Max-Age=0/u.test(sc)), 'no tab is signed out');
+    assert.equal((await tab.req('GET', '/api/me')).status, 200);
+  }
+  // The session lives on through the successor; no reuse was recorded.
+  const winner = withRefresh[0]!;
+  api.clock.advance(30_000);
+  assert.equal((await winner.req('POST', '/api/auth/refresh', {})).status, 200);
+  assert.equal((await api.store.audit.query({ action: 'refresh_reuse' }, { limit: 5 })).items.length, 0);
+  const concurrent = (await api.store.audit.query({ action: 'refresh' }, { limit: 10 })).items.filter((e) => (e.details as { concurrent?: boolean }).concurrent === true);
+  assert.equal(concurrent.length, 2);
+  // A loser replaying its (already used) token after the grace is a replay: the session ends.
+  const loser = tabs.find((tab) => tab !== winner)!;
+  assert.equal(await errorCode(await loser.req('POST', '/api/auth/refresh', {})), 'AUTH_INVALID_REFRESH');
+  assert.equal(await errorCode(await winner.req('GET', '/api/me')), 'AUTH_SESSION_ENDED');
+});
+
+test('/api/me tells the web UI when its access token expires', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser();
+  const c = api.client();
+  const login = (await (await c.login(u.email, u.password)).json()) as { session: { accessExpiresAt: string } };
+  const me = (await (await c.req('GET', '/api/me')).json()) as { auth: { kind: string; accessExpiresAt: string; absoluteExpiresAt: string } };
+  assert.equal(me.auth.kind, 'session');
+  assert.equal(me.auth.accessExpiresAt, login.session.accessExpiresAt);
+  assert.ok(Date.parse(me.auth.absoluteExpiresAt) > Date.parse(me.auth.accessExpiresAt));
 });
 
 test('logout and password change revoke sessions on the next request', async (t) => {

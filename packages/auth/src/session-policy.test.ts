@@ -57,3 +57,17 @@ test('bad options throw AUTH_CONFIG at construction', () => {
     assert.throws(() => createSessionPolicy(options), (e: unknown) => isAuthError(e, 'AUTH_CONFIG'), JSON.stringify(options));
   }
 });
+
+test('concurrent refresh grace: a token presented again within the grace is a second tab, later a replay', () => {
+  const p = createSessionPolicy();
+  assert.equal(p.reuseGraceMs, 20_000);
+  const used = Date.parse('2026-03-01T10:00:00Z');
+  assert.equal(p.isConcurrentRefresh(used, used + 50), true);
+  assert.equal(p.isConcurrentRefresh(used, used + 20_000), true);
+  assert.equal(p.isConcurrentRefresh(used, used + 20_001), false);
+  assert.equal(p.isConcurrentRefresh(used, used - 1000), true, 'replica clock skew');
+  assert.equal(p.isConcurrentRefresh(Number.NaN, used), false);
+  const off = createSessionPolicy({ reuseGraceMs: 0 });
+  assert.equal(off.isConcurrentRefresh(used, used + 1), false);
+  for (const reuseGraceMs of [-1, 1.5, 120_001]) assert.throws(() => createSessionPolicy({ reuseGraceMs }), /reuseGraceMs/);
+});

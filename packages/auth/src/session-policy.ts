@@ -11,6 +11,13 @@ export interface SessionPolicyOptions {
   readonly absoluteTtlMs?: number;
   /** Lifetime of one refresh token. Default: `idleTtlMs` (an older one is idle anyway). */
   readonly refreshTtlMs?: number;
+  /**
+   * A refresh token presented again within this long of its rotation is a concurrent refresh
+   * (two tabs, a retried request), not a replay: answered with a new access token but no new
+   * refresh token, and the session lives on. Later than this it is reuse, and the session ends.
+   * Default 20 s; 0 turns the grace off.
+   */
+  readonly reuseGraceMs?: number;
 }
 
 /** The timestamps of a session the policy needs, ms since the epoch. */
@@ -36,6 +43,9 @@ export interface SessionPolicy {
   readonly idleTtlMs: number;
   readonly absoluteTtlMs: number;
   readonly refreshTtlMs: number;
+  readonly reuseGraceMs: number;
+  /** Was a refresh token used at `usedAt` presented again at `now` soon enough to be a concurrent refresh? */
+  isConcurrentRefresh(usedAt: number, now: number): boolean;
   /** Is the session still live at `now`? Revocation wins, then absolute, then idle. */
   evaluateSession(session: SessionTimes, now: number): SessionEvaluation;
   /** The absolute end of a session that began at `createdAt`. */
@@ -49,6 +59,9 @@ export interface SessionPolicy {
 
 export const DEFAULT_IDLE_TTL_MS = 60 * 60 * 1000;
 export const DEFAULT_ABSOLUTE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+export const DEFAULT_REUSE_GRACE_MS = 20 * 1000;
+/** The longest reuse grace accepted: more would let a stolen, already-used token buy access for long. */
+export const MAX_REUSE_GRACE_MS = 2 * 60 * 1000;
 
 function positiveMs(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
@@ -68,11 +81,20 @@ export function createSessionPolicy(options: SessionPolicyOptions = {}): Session
   const refreshTtlMs = positiveMs('refreshTtlMs', options.refreshTtlMs ?? idleTtlMs);
   if (idleTtlMs > absoluteTtlMs) throw new AuthError('AUTH_CONFIG', 'idleTtlMs must not exceed absoluteTtlMs');
   if (refreshTtlMs > absoluteTtlMs) throw new AuthError('AUTH_CONFIG', 'refreshTtlMs must not exceed absoluteTtlMs');
+  const reuseGraceMs = options.reuseGraceMs ?? DEFAULT_REUSE_GRACE_MS;
+  if (!Number.isSafeInteger(reuseGraceMs) || reuseGraceMs < 0 || reuseGraceMs > MAX_REUSE_GRACE_MS) {
+    throw new AuthError('AUTH_CONFIG', `reuseGraceMs must be 0..${MAX_REUSE_GRACE_MS} ms`);
+  }
 
   return Object.freeze({
     idleTtlMs,
     absoluteTtlMs,
     refreshTtlMs,
+    reuseGraceMs,
+    isConcurrentRefresh(usedAt: number, now: number): boolean {
+      // A clock behind `usedAt` (replica skew) still counts as concurrent, within the same bound.
+      return Number.isFinite(usedAt) && Number.isFinite(now) && Math.abs(now - usedAt) <= reuseGraceMs;
+    },
     evaluateSession(session: SessionTimes, now: number): SessionEvaluation {
       const { createdAt, lastSeenAt, revokedAt } = session;
       if (revokedAt !== undefined && revokedAt !== null) return { ok: false, reason: 'revoked' };

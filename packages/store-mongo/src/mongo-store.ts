@@ -586,7 +586,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
           if (token === null) return { status: 'not_found' } as const;
           if (token.usedAt !== null) {
             const s = await sessionsC.findOne({ _id: token.sessionId }, { projection: { userId: 1 } });
-            return { status: 'reused', sessionId: token.sessionId, familyId: token.familyId, userId: s?.userId ?? '' } as const;
+            return { status: 'reused', sessionId: token.sessionId, familyId: token.familyId, userId: s?.userId ?? '', usedAt: token.usedAt } as const;
           }
           return { status: 'expired', sessionId: token.sessionId } as const;
         };

@@ -479,7 +479,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           if (!won) {
             if (token.usedAt !== null) {
               const s = getSession(token.sessionId);
-              return { status: 'reused', sessionId: token.sessionId, familyId: token.familyId, userId: s?.userId ?? '' } as const;
+              return { status: 'reused', sessionId: token.sessionId, familyId: token.familyId, userId: s?.userId ?? '', usedAt: token.usedAt } as const;
             }
             return { status: 'expired', sessionId: token.sessionId } as const;
           }

@@ -277,8 +277,11 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
       assert.equal(r1.token.sessionId, s.id);
       assert.equal(r1.session.lastSeenAt.getTime(), clock.now().getTime());
       assert.equal((await store.sessions.findRefreshToken('h0'))?.usedAt?.getTime(), clock.now().getTime());
+      const usedAt = clock.now();
+      clock.advance(5000);
       const reuse = await store.sessions.rotateRefresh('h0', { tokenHash: 'h2', expiresAt: abs });
-      assert.deepEqual(reuse, { status: 'reused', sessionId: s.id, familyId: t0.familyId, userId: u.id });
+      // When it was used tells the caller whether this is a concurrent tab (seconds) or a replay.
+      assert.deepEqual(reuse, { status: 'reused', sessionId: s.id, familyId: t0.familyId, userId: u.id, usedAt });
       assert.equal(await store.sessions.findRefreshToken('h2'), null);
       assert.deepEqual(await store.sessions.rotateRefresh('nope', { tokenHash: 'h3', expiresAt: abs }), { status: 'not_found' });
       // A rotation onto an existing hash fails as a whole: the old token stays usable.

@@ -177,7 +177,7 @@ export interface RotateRefreshInput {
  */
 export type RotateRefreshResult =
   | { readonly status: 'rotated'; readonly token: RefreshToken; readonly session: Session }
-  | { readonly status: 'reused'; readonly sessionId: string; readonly familyId: string; readonly userId: string }
+  | { readonly status: 'reused'; readonly sessionId: string; readonly familyId: string; readonly userId: string; readonly usedAt: Date }
   | { readonly status: 'not_found' }
   | { readonly status: 'expired'; readonly sessionId: string }
   | { readonly status: 'session_ended'; readonly sessionId: string };

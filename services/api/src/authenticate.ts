@@ -71,7 +71,7 @@ export async function resolveAuth(ctx: AppContext, req: Request, res: Response):
     await ctx.store.sessions.touch(session.id, new Date(now.getTime() + ctx.config.session.idleMs));
     live = { ...session, lastSeenAt: now };
   }
-  return { kind: 'session', user, session: live, restricted: isRestricted(ctx, user.systemRole, user.totp?.enabled === true) };
+  return { kind: 'session', user, session: live, restricted: isRestricted(ctx, user.systemRole, user.totp?.enabled === true), accessExpiresAt: claims.exp * 1000 };
 }
 
 function isRestricted(ctx: AppContext, role: string, totpEnabled: boolean): boolean {

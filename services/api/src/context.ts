@@ -45,7 +45,7 @@ export interface AppContext extends AppDeps {
 
 /** How a request authenticated. */
 export type AuthState =
-  | { readonly kind: 'session'; readonly user: User; readonly session: Session; readonly restricted: boolean }
+  | { readonly kind: 'session'; readonly user: User; readonly session: Session; readonly restricted: boolean; /** When the access token presented expires, ms. */ readonly accessExpiresAt: number }
   | { readonly kind: 'api_key'; readonly user: User; readonly apiKey: ApiKey; readonly restricted: boolean };
 
 /** The auth state set by `authenticate`; throws if a route forgot it (a programming error). */

@@ -35,6 +35,14 @@ export function setAuthCookies(
   res.append('Set-Cookie', stringifySetCookie({ name: REFRESH_COOKIE, value: opts.refresh, httpOnly: true, sameSite: 'lax', secure: s, path: REFRESH_PATH, maxAge: Math.max(1, Math.floor(opts.refreshMaxAgeSec)) }));
 }
 
+/**
+ * Set only the access cookie: the answer to a concurrent refresh, whose caller already holds the
+ * new refresh cookie set by the refresh it raced with (cookies are shared by every tab).
+ */
+export function setAccessCookie(req: Request, res: Response, opts: { readonly secureCookies: boolean; readonly access: string; readonly accessMaxAgeSec: number }): void {
+  res.append('Set-Cookie', stringifySetCookie({ name: ACCESS_COOKIE, value: opts.access, httpOnly: true, sameSite: 'lax', secure: secure(req, opts.secureCookies), path: '/', maxAge: Math.max(1, Math.floor(opts.accessMaxAgeSec)) }));
+}
+
 /** Expire both cookies (logout, ended session, refresh-token reuse). */
 export function clearAuthCookies(req: Request, res: Response, secureCookies: boolean): void {
   const s = secure(req, secureCookies);

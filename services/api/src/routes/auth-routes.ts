@@ -4,10 +4,10 @@
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { checkPasswordPolicy, hashRecoveryCode, hashRefreshToken, isAuthError, isRefreshTokenFormat, newRefreshToken } from '@plotbox/auth';
-import { isStoreError, type User } from '@plotbox/store';
+import { isSessionLive, isStoreError, type User } from '@plotbox/store';
 import type { AppContext } from '../context.ts';
 import { publicUser, reqMeta } from '../context.ts';
-import { ACCESS_COOKIE, REFRESH_COOKIE, clearAuthCookies, readCookies, setAuthCookies } from '../cookies.ts';
+import { ACCESS_COOKIE, REFRESH_COOKIE, clearAuthCookies, readCookies, setAccessCookie, setAuthCookies } from '../cookies.ts';
 import { ApiError } from '../errors.ts';
 import { loginBody, parseWith, setupBody } from '../schemas.ts';
 import { setupTokenKey } from '../setup-token.ts';
@@ -28,6 +28,14 @@ export async function recordAccountFailure(ctx: AppContext, req: Request, user: 
 export async function isLocked(ctx: AppContext, user: User): Promise<boolean> {
   const state = await ctx.store.counters.getLoginFailures(`account:${user.id}`);
   return state?.lockedUntil != null && state.lockedUntil.getTime() > ctx.now().getTime();
+}
+
+/**
+ * What a client learns of its session: the access token's expiry as an instant and, because a
+ * browser's clock may be off, as seconds from now (what the web UI schedules its refresh by).
+ */
+export function sessionView(id: string, accessExpiresAt: number, absoluteExpiresAt: Date, now: number): Record<string, unknown> {
+  return { id, accessExpiresAt: new Date(accessExpiresAt).toISOString(), accessExpiresInSec: Math.max(0, Math.floor((accessExpiresAt - now) / 1000)), absoluteExpiresAt: absoluteExpiresAt.toISOString() };
 }
 
 /** Start a session for `user`: session record, first refresh token, both cookies. */
@@ -52,7 +60,7 @@ async function startSession(ctx: AppContext, req: Request, res: Response, user: 
     refresh: refresh.token,
     refreshMaxAgeSec: (refreshExpiresAt - now) / 1000,
   });
-  return { id: session.id, accessExpiresAt: new Date(access.expiresAt).toISOString(), absoluteExpiresAt: session.absoluteExpiresAt.toISOString() };
+  return sessionView(session.id, access.expiresAt, session.absoluteExpiresAt, now);
 }
 
 /** The claims of a genuine access token, even an expired one (for logout), or `null`. */
@@ -164,6 +172,20 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
     const next = newRefreshToken();
     const refreshExpiresAt = ctx.sessionPolicy.refreshExpiresAt(session.createdAt.getTime(), now);
     const result = await ctx.store.sessions.rotateRefresh(oldHash, { tokenHash: next.hash, expiresAt: new Date(refreshExpiresAt), idleExpiresAt: new Date(now + ctx.config.session.idleMs) });
+    if (result.status === 'reused' && ctx.sessionPolicy.isConcurrentRefresh(result.usedAt.getTime(), now)) {
+      // Two tabs (or a retried request) refreshed with the same token at once: the other one
+      // rotated it moments ago. Not a replay: a new access token, no new refresh token (the
+      // browser already holds the successor), and the session lives on.
+      const live = await ctx.store.sessions.findById(result.sessionId);
+      const owner = live === null ? null : await ctx.store.users.findById(live.userId);
+      if (live !== null && owner !== null && !owner.disabled && !live.mfaPending && isSessionLive(live, ctx.now())) {
+        const access = ctx.tokens.issueAccessToken({ sub: owner.id, sid: live.id });
+        setAccessCookie(req, res, { secureCookies: ctx.config.secureCookies, access: access.token, accessMaxAgeSec: (access.expiresAt - now) / 1000 });
+        await ctx.audit({ action: 'refresh', outcome: 'success', actor: { kind: 'user', userId: owner.id }, target: { type: 'session', id: live.id }, ...meta, details: { concurrent: true } });
+        res.json({ session: sessionView(live.id, access.expiresAt, live.absoluteExpiresAt, now) });
+        return;
+      }
+    }
     if (result.status === 'reused') {
       await ctx.store.sessions.revoke(result.sessionId, 'refresh_reuse');
       await ctx.audit({ action: 'refresh_reuse', outcome: 'denied', actor: { kind: 'anonymous', userId: null }, target: { type: 'session', id: result.sessionId }, ...meta, details: { userId: result.userId } });
@@ -184,7 +206,7 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
       refreshMaxAgeSec: (refreshExpiresAt - now) / 1000,
     });
     await ctx.audit({ action: 'refresh', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'session', id: result.session.id }, ...meta });
-    res.json({ session: { id: result.session.id, accessExpiresAt: new Date(access.expiresAt).toISOString(), absoluteExpiresAt: result.session.absoluteExpiresAt.toISOString() } });
+    res.json({ session: sessionView(result.session.id, access.expiresAt, result.session.absoluteExpiresAt, now) });
   });
 
   router.post('/api/auth/logout', async (req, res) => {

@@ -11,7 +11,7 @@ import { actorOf, authOf, publicUser, reqMeta } from '../context.ts';
 import { clearAuthCookies } from '../cookies.ts';
 import { ApiError } from '../errors.ts';
 import { apiKeyCreateBody, emptyBody, idParam, parseWith, passwordChangeBody, totpConfirmBody, totpDisableBody } from '../schemas.ts';
-import { isLocked, recordAccountFailure } from './auth-routes.ts';
+import { isLocked, recordAccountFailure, sessionView } from './auth-routes.ts';
 
 function apiKeyView(k: ApiKey): Record<string, unknown> {
   return {
@@ -34,7 +34,11 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
     const auth = authOf(res);
     res.json({
       user: publicUser(auth.user),
-      auth: auth.kind === 'session' ? { kind: 'session', sessionId: auth.session.id } : { kind: 'api_key', apiKeyId: auth.apiKey.id },
+      // The web UI schedules its refresh from accessExpiresAt (SPEC §4: shortly before expiry).
+      auth:
+        auth.kind === 'session'
+          ? { kind: 'session', sessionId: auth.session.id, ...sessionView(auth.session.id, auth.accessExpiresAt, auth.session.absoluteExpiresAt, ctx.now().getTime()) }
+          : { kind: 'api_key', apiKeyId: auth.apiKey.id },
       mfaEnrolmentRequired: auth.restricted,
     });
   });

@@ -3,6 +3,8 @@
  * writes (the CSRF rule), JSON in and out, one refresh-and-retry when the access token expired,
  * and every failure as an {@link ApiFailure} carrying the API's typed error.
  */
+import { forgetSession, mayHaveSession, noteSession, refreshSession } from './session.ts';
+
 export interface ApiErrorBody {
   readonly code: string;
   readonly message: string;
@@ -64,30 +66,57 @@ async function failure(res: Response): Promise<ApiFailure> {
   return new ApiFailure(res.status, error);
 }
 
-/** Request JSON; refreshes once on an expired access token. Resolves `undefined` for 204. */
+/** The token is expired or gone (its cookie expired with it, e.g. after sleep): worth one refresh. */
+function needsRefresh(path: string, f: ApiFailure): boolean {
+  if (path.startsWith('/api/auth/') || f.status !== 401) return false;
+  // No cookie at all is worth a refresh only if this browser was signed in (not on a first visit).
+  return f.error.code === 'AUTH_TOKEN_EXPIRED' || (f.error.code === 'AUTH_REQUIRED' && mayHaveSession());
+}
+
+/** Request JSON; refreshes once (for every tab at once) when the access token expired. Resolves `undefined` for 204. */
 export async function api<T = unknown>(method: string, path: string, body?: unknown, init: { contentType?: string; raw?: BodyInit } = {}): Promise<T> {
   let res = await send(method, path, body, init);
   if (res.status === 401) {
     const f = await failure(res);
-    if (f.error.code === 'AUTH_TOKEN_EXPIRED') {
-      const r = await send('POST', '/api/auth/refresh');
-      if (r.ok) res = await send(method, path, body, init);
-      else {
-        onSignedOut();
-        throw await failure(r);
-      }
-    } else {
+    if (!needsRefresh(path, f)) {
       if (!path.startsWith('/api/auth/')) onSignedOut();
       throw f;
     }
+    if (!(await refreshSession())) {
+      onSignedOut();
+      throw f;
+    }
+    res = await send(method, path, body, init);
+    // Adopting another tab's refresh did not help (its token was not ours after all): refresh for real, once.
+    if (res.status === 401 && (await refreshSession({ force: true }))) res = await send(method, path, body, init);
+    if (res.status === 401) onSignedOut();
   }
   if (!res.ok) throw await failure(res);
   if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  const parsed = (await res.json()) as T;
+  // Sign-in and /api/me say when the access token expires: the keeper refreshes shortly before.
+  if (path === '/api/auth/login') noteSession((parsed as { session?: { accessExpiresInSec?: unknown } }).session);
+  else if (path === '/api/me') noteSession((parsed as { auth?: { accessExpiresInSec?: unknown } }).auth);
+  else if (path === '/api/auth/logout') forgetSession(true);
+  return parsed;
 }
 
 /** Upload raw bytes with progress (fetch has no upload progress; XMLHttpRequest does). */
-export function upload<T>(path: string, file: Blob, contentType: string, onProgress: (fraction: number) => void): Promise<T> {
+export async function upload<T>(path: string, file: Blob, contentType: string, onProgress: (fraction: number) => void): Promise<T> {
+  try {
+    return await uploadOnce<T>(path, file, contentType, onProgress);
+  } catch (err) {
+    // An expired token costs one refresh and the upload again (a Blob can be sent twice).
+    if (!(err instanceof ApiFailure) || !needsRefresh(path, err)) throw err;
+    if (!(await refreshSession())) {
+      onSignedOut();
+      throw err;
+    }
+    return uploadOnce<T>(path, file, contentType, onProgress);
+  }
+}
+
+function uploadOnce<T>(path: string, file: Blob, contentType: string, onProgress: (fraction: number) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', path);

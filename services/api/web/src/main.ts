@@ -6,6 +6,7 @@ import { api, ApiFailure, setSignedOutHandler, type Me } from './api.ts';
 import { h, mount } from './dom.ts';
 import { currentLocation, match, type PageContext, type Route } from './router.ts';
 import { renderSignIn } from './pages/sign-in.ts';
+import { setSessionEndedHandler } from './session.ts';
 import { ROUTES } from './routes.ts';
 
 const main = document.getElementById('main') as HTMLElement;
@@ -95,6 +96,13 @@ async function route(): Promise<void> {
   if (ticket === rendering) main.focus({ preventScroll: true });
 }
 
+setSessionEndedHandler(() => {
+  // Signed out in another tab: this one follows.
+  if (me === null) return;
+  me = null;
+  drawTop();
+  navigate('/login');
+});
 setSignedOutHandler(() => {
   if (me === null) return;
   me = null;
