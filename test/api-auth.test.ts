@@ -355,6 +355,11 @@ test('API keys: shown once, hashed, named, expiring, revocable; current permissi
   assert.equal(me.status, 200);
   assert.equal(((await me.json()) as { auth: { kind: string } }).auth.kind, 'api_key');
   assert.equal((await k.req('GET', '/api/audit', undefined, bearer)).status, 200, 'admin key acts as admin');
+  // What a key does is audited under the key (id and name), not only its user.
+  const made = await k.req('POST', '/api/projects', { name: 'Made by CI' }, bearer);
+  assert.equal(made.status, 201);
+  const [create] = (await api.store.audit.query({ action: 'project_create' }, { limit: 5 })).items;
+  assert.deepEqual(create?.actor, { kind: 'api_key', userId: u.user.id, apiKey: { id: apiKey.id, name: 'ci' } });
   // account management refused (403) and audited; no CSRF header needed for keys
   for (const [m, p, b] of [
     ['POST', '/api/me/api-keys', { name: 'x' }],

@@ -82,6 +82,22 @@ test('JWKS publishes public keys only; health is minimal; ready checks the store
   assert.deepEqual(await ready.json(), { status: 'not_ready', checks: { store: 'ok', blobs: 'ok', sandbox: 'unavailable' } });
 });
 
+test('audit request ids cannot be forged: the event is filed under the server id, the client id is a bounded detail', async (t) => {
+  const api = await startTestApi(t);
+  const c = api.client();
+  const res = await c.req('POST', '/api/auth/login', { email: 'ghost@example.com', password: 'not the password' }, { 'x-request-id': 'forged-id-of-another-event' });
+  assert.equal(res.status, 401);
+  const serverId = res.headers.get('x-request-id') ?? '';
+  assert.match(serverId, /^[0-9a-f-]{36}$/);
+  const [event] = (await api.store.audit.query({ action: 'login_failure' }, { limit: 5 })).items;
+  assert.equal(event?.requestId, serverId);
+  assert.equal(event?.details.clientRequestId, 'forged-id-of-another-event');
+  // An unacceptable client id is dropped, not stored.
+  await c.req('POST', '/api/auth/login', { email: 'ghost@example.com', password: 'not the password' }, { 'x-request-id': `x${'y'.repeat(100)}` });
+  const events = (await api.store.audit.query({ action: 'login_failure' }, { limit: 5 })).items;
+  assert.equal(events.filter((e) => 'clientRequestId' in e.details).length, 1);
+});
+
 test('security headers: strict CSP, no X-Powered-By, request ids, no-store, JSON 404', async (t) => {
   const api = await startTestApi(t);
   const res = await fetch(`${api.url}/api/health`, { headers: { 'x-request-id': 'trace-123' } });
@@ -93,7 +109,8 @@ test('security headers: strict CSP, no X-Powered-By, request ids, no-store, JSON
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
   assert.equal(res.headers.get('x-powered-by'), null);
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
-  assert.equal(res.headers.get('x-request-id'), 'trace-123');
+  // Request ids are the server's own; the client's is not echoed as ours.
+  assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   assert.equal(res.headers.get('cache-control'), 'no-store');
   const hostileId = await fetch(`${api.url}/api/health`, { headers: { 'x-request-id': 'a b<script>' } });
   assert.match(hostileId.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);

@@ -121,7 +121,7 @@ test('duplicate-key errors map to STORE_CONFLICT naming the constraint, never th
   assert.equal(mapMongoError(bug), bug, 'programming errors are not disguised');
 });
 
-test('indexes: every unique constraint has a unique index; TTL only on counters', async () => {
+test('indexes: every unique constraint has a unique index; TTL only on counters and settings', async () => {
   const created: Record<string, unknown[]> = {};
   const db = { collection: (name: string) => ({ createIndexes: (specs: unknown[]) => ((created[name] = specs), Promise.resolve([])) }) } as unknown as Db;
   await ensureIndexes(db);
@@ -130,7 +130,7 @@ test('indexes: every unique constraint has a unique index; TTL only on counters'
   const named = Object.keys(UNIQUE_INDEX_CONSTRAINTS).filter((k) => !k.endsWith('._id_'));
   assert.deepEqual([...unique].sort(), [...named].sort());
   const ttl = Object.entries(MONGO_INDEXES).filter(([, list]) => list.some((i) => i.expireAfterSeconds !== undefined)).map(([c]) => c);
-  assert.deepEqual(ttl.sort(), ['login_failures', 'rate_windows']);
+  assert.deepEqual(ttl.sort(), ['login_failures', 'rate_windows', 'settings']);
 });
 
 test('options are checked eagerly', async () => {

@@ -243,7 +243,7 @@ interface RenderCacheDoc {
 interface AuditDoc {
   _id: string;
   at: Date;
-  actor: { kind: ActorKind; userId: string | null };
+  actor: { kind: ActorKind; userId: string | null; apiKey?: { id: string; name: string } };
   ip: string | null;
   action: string;
   target: { type: string; id: string | null } | null;
@@ -1177,7 +1177,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
   const toEvent = (d: AuditDoc): AuditEvent => ({
     id: d._id,
     at: d.at,
-    actor: { kind: d.actor.kind, userId: d.actor.userId },
+    actor: d.actor.apiKey === undefined ? { kind: d.actor.kind, userId: d.actor.userId } : { kind: d.actor.kind, userId: d.actor.userId, apiKey: { id: d.actor.apiKey.id, name: d.actor.apiKey.name } },
     ip: d.ip,
     action: d.action,
     target: d.target === null ? null : { type: d.target.type, id: d.target.id },
@@ -1192,7 +1192,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
         const doc: AuditDoc = {
           _id: newId(),
           at: now(),
-          actor: { kind: c.actorKind, userId: c.actorUserId },
+          actor: c.actorApiKey === null ? { kind: c.actorKind, userId: c.actorUserId } : { kind: c.actorKind, userId: c.actorUserId, apiKey: c.actorApiKey },
           ip: c.ip,
           action: c.action,
           target: c.target,

@@ -247,6 +247,14 @@ CREATE TABLE settings (
 CREATE INDEX settings_expires ON settings (expires_at) WHERE expires_at IS NOT NULL;
 `,
   },
+  {
+    version: 3,
+    name: 'audit: the API key an actor used',
+    sql: `
+ALTER TABLE audit_events ADD COLUMN actor_api_key_id TEXT;
+ALTER TABLE audit_events ADD COLUMN actor_api_key_name TEXT;
+`,
+  },
 ]);
 
 /**

@@ -1059,12 +1059,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   };
 
   // ------------------------------------------------------------ audit
+  const auditActor = (kind: ActorKind, userId: string | null, keyId: string | null, keyName: string | null): AuditEvent['actor'] =>
+    keyId === null ? { kind, userId } : { kind, userId, apiKey: { id: keyId, name: keyName ?? '' } };
   const toEvent = (r: Row): AuditEvent => {
     const targetType = optStr(r, 'target_type');
     return {
       id: str(r, 'id'),
       at: date(r, 'at'),
-      actor: { kind: str(r, 'actor_kind') as ActorKind, userId: optStr(r, 'actor_user_id') },
+      actor: auditActor(str(r, 'actor_kind') as ActorKind, optStr(r, 'actor_user_id'), optStr(r, 'actor_api_key_id'), optStr(r, 'actor_api_key_name')),
       ip: optStr(r, 'ip'),
       action: str(r, 'action'),
       target: targetType === null ? null : { type: targetType, id: optStr(r, 'target_id') },
@@ -1079,9 +1081,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         const c = checkNewAuditEvent(input);
         const id = newId();
         const r = one(
-          `INSERT INTO audit_events (id, at, actor_kind, actor_user_id, ip, action, target_type, target_id, outcome, request_id, details)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-          id, nowMs(), c.actorKind, c.actorUserId, c.ip, c.action, c.target?.type ?? null, c.target?.id ?? null, c.outcome, c.requestId, c.details,
+          `INSERT INTO audit_events (id, at, actor_kind, actor_user_id, actor_api_key_id, actor_api_key_name, ip, action, target_type, target_id, outcome, request_id, details)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          id, nowMs(), c.actorKind, c.actorUserId, c.actorApiKey?.id ?? null, c.actorApiKey?.name ?? null, c.ip, c.action, c.target?.type ?? null, c.target?.id ?? null, c.outcome, c.requestId, c.details,
         );
         return toEvent(r as Row);
       }),

@@ -634,6 +634,7 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
       assert.equal(e2.target, null);
       assert.equal(e2.ip, null);
       assert.deepEqual(e2.details, {});
+      assert.deepEqual(e2.actor, { kind: 'user', userId: u.id }, 'no apiKey field unless a key acted');
       clock.advance(MIN);
       const e3 = await store.audit.append({ actor: { kind: 'api_key', userId: u.id }, action: 'dataset_upload', target: { type: 'dataset', id: 'd1' }, outcome: 'denied', requestId: 'r3' });
       const all = await store.audit.query({}, { limit: 10 });
@@ -652,6 +653,12 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
       await assertStoreError(store.audit.append({ actor: { kind: 'user', userId: u.id }, action: 'Bad Action!', outcome: 'success' }), 'STORE_INVALID');
       await assertStoreError(store.audit.append({ actor: { kind: 'user', userId: u.id }, action: 'x', outcome: 'success', details: { big: 'x'.repeat(10_000) } }), 'STORE_INVALID');
       await assertStoreError(store.audit.append({ actor: { kind: 'root' as never, userId: null }, action: 'x', outcome: 'success' }), 'STORE_INVALID');
+      // An API key's request names the key in the actor, and reads back the same.
+      const keyed = await store.audit.append({ actor: { kind: 'api_key', userId: u.id, apiKey: { id: 'key-1', name: 'CI deploy' } }, action: 'api_key_probe', outcome: 'success' });
+      assert.deepEqual(keyed.actor, { kind: 'api_key', userId: u.id, apiKey: { id: 'key-1', name: 'CI deploy' } });
+      assert.deepEqual((await store.audit.query({ action: 'api_key_probe' }, { limit: 5 })).items[0]?.actor, keyed.actor);
+      await assertStoreError(store.audit.append({ actor: { kind: 'api_key', userId: u.id, apiKey: { id: 'k', name: '' } }, action: 'x', outcome: 'success' }), 'STORE_INVALID');
+      await assertStoreError(store.audit.append({ actor: { kind: 'api_key', userId: u.id, apiKey: { id: 'k', name: 'n', extra: 1 } as never }, action: 'x', outcome: 'success' }), 'STORE_INVALID');
     });
 
     // ------------------------------------------------------------ pagination

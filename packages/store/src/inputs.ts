@@ -358,7 +358,13 @@ export function checkNewAuditEvent(input: unknown) {
   const v = assertObject(input, 'event');
   assertKnownKeys(v, 'event', ['actor', 'ip', 'action', 'target', 'outcome', 'requestId', 'details']);
   const actor = assertObject(v.actor, 'actor');
-  assertKnownKeys(actor, 'actor', ['kind', 'userId']);
+  assertKnownKeys(actor, 'actor', ['kind', 'userId', 'apiKey']);
+  let apiKey: { id: string; name: string } | null = null;
+  if (actor.apiKey !== undefined && actor.apiKey !== null) {
+    const k = assertObject(actor.apiKey, 'actor.apiKey');
+    assertKnownKeys(k, 'actor.apiKey', ['id', 'name']);
+    apiKey = { id: assertId(k.id, 'actor.apiKey.id'), name: assertString(k.name, 'actor.apiKey.name', FIELD_LIMITS.name, 1) };
+  }
   let target: { type: string; id: string | null } | null = null;
   if (v.target !== undefined && v.target !== null) {
     const t = assertObject(v.target, 'target');
@@ -368,6 +374,7 @@ export function checkNewAuditEvent(input: unknown) {
   return {
     actorKind: assertOneOf<ActorKind>(actor.kind, 'actor.kind', ACTOR_KINDS),
     actorUserId: actor.userId === null || actor.userId === undefined ? null : assertId(actor.userId, 'actor.userId'),
+    actorApiKey: apiKey,
     ip: assertOptionalString(v.ip, 'ip', FIELD_LIMITS.ip),
     action: checkAction(v.action),
     target,

@@ -110,6 +110,22 @@ export interface UserRepository {
    * once). Does not change `version`.
    */
   useRecoveryCode(id: string, codeHash: string): Promise<boolean>;
+  /**
+   * People finder: users whose email, or a word of whose display name, starts with `prefix`
+   * (case-insensitive for ASCII; `%`, `_` and `\\` match themselves), ordered by display name
+   * then id, at most `limit` (1..{@link MAX_SEARCH_LIMIT}); `enabledOnly` leaves out disabled users.
+   */
+  search(query: UserSearch): Promise<readonly User[]>;
+}
+
+/** The largest result of a prefix search (users, groups): a finder, not a directory. */
+export const MAX_SEARCH_LIMIT = 50;
+
+export interface UserSearch {
+  /** 1..100 characters. */
+  readonly prefix: string;
+  readonly limit: number;
+  readonly enabledOnly?: boolean;
 }
 
 // ---------------------------------------------------------------- sessions and refresh tokens
@@ -270,6 +286,8 @@ export interface GroupRepository {
   list(page: PageRequest): Promise<Page<Group>>;
   /** Every group `userId` belongs to (bounded by how many groups exist; for access evaluation). */
   listForUser(userId: string): Promise<readonly Group[]>;
+  /** Groups whose name, or a word of it, starts with `prefix` (as {@link UserRepository.search}), ordered by name. */
+  search(query: { readonly prefix: string; readonly limit: number }): Promise<readonly Group[]>;
   /** @throws `STORE_NOT_FOUND`, `STORE_CONFLICT` `groups.name`. */
   rename(id: string, name: string): Promise<Group>;
   /** Idempotent. @throws `STORE_NOT_FOUND` `group` or `user`. */
@@ -567,6 +585,8 @@ export interface AuditActor {
   readonly kind: ActorKind;
   /** The acting user (also for `api_key`), `null` for `system`/`anonymous`. */
   readonly userId: string | null;
+  /** For `api_key`: which key acted (its id and its name when it acted). */
+  readonly apiKey?: { readonly id: string; readonly name: string };
 }
 
 export interface AuditTarget {
@@ -609,6 +629,13 @@ export interface AuditFilter {
   readonly since?: Date;
   /** Exclusive. */
   readonly until?: Date;
+  /**
+   * Leave out events whose details say `cached: true`: dashboard views served from the render
+   * cache, recorded (SPEC §5) but routine.
+   */
+  readonly excludeCached?: boolean;
+  /** `(at, id)` descending, newest first. A cursor works only with the order that made it. */
+  readonly newestFirst?: boolean;
 }
 
 /** The audit log: append and query only. There is deliberately no update or delete. */

@@ -51,11 +51,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger,
+      // Request ids are ours: a client's X-Request-Id is kept apart (logs and audit details,
+      // bounded and checked) and never becomes the id an audit event is filed under.
       genReqId: (req, res) => {
         const header = req.headers['x-request-id'];
-        const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : deps.newId();
+        if (typeof header === 'string' && REQUEST_ID.test(header)) (res.locals as { clientRequestId?: string }).clientRequestId = header;
+        const id = deps.newId();
         res.setHeader('X-Request-Id', id);
         return id;
+      },
+      customProps: (_req, res) => {
+        const client = (res.locals as { clientRequestId?: string } | undefined)?.clientRequestId;
+        return client === undefined ? {} : { clientRequestId: client };
       },
       serializers: {
         req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0], remoteAddress: req.remoteAddress }),

@@ -13,6 +13,8 @@ export interface AuditInput {
   readonly target?: AuditTarget | null;
   readonly ip: string | null;
   readonly requestId: string | null;
+  /** The id the client sent, if any: recorded in the details, never as the event's request id. */
+  readonly clientRequestId?: string | null;
   readonly details?: { readonly [key: string]: JsonValue };
 }
 
@@ -29,7 +31,7 @@ export function createAudit(store: Store, logger: Logger): Audit {
         target: event.target ?? null,
         outcome: event.outcome,
         requestId: event.requestId,
-        details: event.details ?? {},
+        details: event.clientRequestId === undefined || event.clientRequestId === null ? (event.details ?? {}) : { ...event.details, clientRequestId: event.clientRequestId },
       });
     } catch (err) {
       logger.error({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code }, action: event.action }, 'audit append failed');

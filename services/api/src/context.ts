@@ -57,7 +57,8 @@ export function authOf(res: Response): AuthState {
 
 /** The audit actor of an authenticated request. */
 export function actorOf(auth: AuthState): AuditActor {
-  return { kind: auth.kind === 'api_key' ? 'api_key' : 'user', userId: auth.user.id };
+  // A key's request names the key (SPEC §5: who acted), not only the user it belongs to.
+  return auth.kind === 'api_key' ? { kind: 'api_key', userId: auth.user.id, apiKey: { id: auth.apiKey.id, name: auth.apiKey.name } } : { kind: 'user', userId: auth.user.id };
 }
 
 /** Client IP per Express's `trust proxy` (set to the configured hop count). */
@@ -71,9 +72,15 @@ export function requestIdOf(req: Request): string {
   return typeof id === 'string' ? id : String(id ?? '');
 }
 
-/** `{ ip, requestId }` for audit events. */
-export function reqMeta(req: Request): { readonly ip: string | null; readonly requestId: string } {
-  return { ip: clientIp(req), requestId: requestIdOf(req) };
+/** The `X-Request-Id` a client sent (checked: `[A-Za-z0-9._:-]{1,64}`), kept apart from ours. */
+export function clientRequestIdOf(req: Request): string | null {
+  const id = (req.res?.locals as { clientRequestId?: unknown } | undefined)?.clientRequestId;
+  return typeof id === 'string' ? id : null;
+}
+
+/** `{ ip, requestId, clientRequestId }` for audit events. */
+export function reqMeta(req: Request): { readonly ip: string | null; readonly requestId: string; readonly clientRequestId: string | null } {
+  return { ip: clientIp(req), requestId: requestIdOf(req), clientRequestId: clientRequestIdOf(req) };
 }
 
 /** The public view of a user: no hash, no TOTP secret, no recovery codes. */
