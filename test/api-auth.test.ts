@@ -312,9 +312,14 @@ test('TOTP: enrol, confirm (recovery codes once), login needs a code, replay ref
   assert.equal((await api.client().login(u.email, u.password, { totpCode: totp.generate(enrol.secret) })).status, 401, 'locked by TOTP failures');
   api.clock.advance(16 * MIN);
   assert.equal((await d.req('POST', '/api/auth/refresh', {})).status, 200);
-  assert.equal(await errorCode(await d.req('POST', '/api/me/2fa/disable', { password: 'wrong wrong wrong' })), 'AUTH_PASSWORD_INCORRECT');
-  assert.equal((await d.req('POST', '/api/me/2fa/disable', { password: u.password, code: '123456' })).status, 400, 'exactly one');
-  assert.equal((await d.req('POST', '/api/me/2fa/disable', { password: u.password })).status, 204);
+  // Turning 2FA off takes both factors.
+  assert.equal(await errorCode(await d.req('POST', '/api/me/2fa/disable', { password: 'wrong wrong wrong', code: totp.generate(enrol.secret) })), 'AUTH_PASSWORD_INCORRECT');
+  assert.equal(await errorCode(await d.req('POST', '/api/me/2fa/disable', { password: u.password })), 'AUTH_TOTP_INVALID', 'the password alone is not enough');
+  assert.equal((await d.req('POST', '/api/me/2fa/disable', { code: totp.generate(enrol.secret) })).status, 400, 'nor a code alone');
+  assert.equal((await d.req('POST', '/api/me/2fa/disable', { password: u.password, code: '123456', recoveryCode: 'abc' })).status, 400, 'a code or a recovery code, not both');
+  assert.equal(await errorCode(await d.req('POST', '/api/me/2fa/disable', { password: u.password, recoveryCode: rc })), 'AUTH_TOTP_INVALID', 'a used recovery code');
+  api.clock.advance(30_000);
+  assert.equal((await d.req('POST', '/api/me/2fa/disable', { password: u.password, code: totp.generate(enrol.secret) })).status, 204);
   assert.equal((await api.client().login(u.email, u.password)).status, 200, 'no code needed any more');
   const actions = (await api.store.audit.query({}, { limit: 500 })).items.map((e) => e.action);
   for (const a of ['totp_enrol_start', 'totp_enable', 'totp_disable', 'recovery_code_used']) assert.ok(actions.includes(a), a);

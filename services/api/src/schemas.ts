@@ -21,9 +21,13 @@ export const loginBody = z.strictObject({
 });
 export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
 export const totpConfirmBody = z.strictObject({ code: totpCode });
+/**
+ * Turning 2FA off takes both factors: the password and a current code or an unused recovery code
+ * (an enrolment never confirmed has no second factor yet: the password alone cancels it).
+ */
 export const totpDisableBody = z
-  .strictObject({ password: password.optional(), code: totpCode.optional() })
-  .refine((b) => (b.password === undefined) !== (b.code === undefined), 'give exactly one of password or code');
+  .strictObject({ password, code: totpCode.optional(), recoveryCode: z.string().min(1).max(64).optional() })
+  .refine((b) => b.code === undefined || b.recoveryCode === undefined, 'give a code or a recovery code, not both');
 export const apiKeyCreateBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   expiresInDays: z.number().int().min(1).max(3650).nullable().optional(),

@@ -3,7 +3,7 @@
  * but `GET /api/me` refuses API keys (SPEC §4: keys cannot manage keys, passwords, 2FA or sessions).
  */
 import { Router, type RequestHandler } from 'express';
-import { checkPasswordPolicy, generateRecoveryCodes, newApiKey } from '@plotbox/auth';
+import { checkPasswordPolicy, generateRecoveryCodes, hashRecoveryCode, newApiKey } from '@plotbox/auth';
 import { isSessionLive, isStoreError, type ApiKey } from '@plotbox/store';
 import { authenticate } from '../authenticate.ts';
 import type { AppContext } from '../context.ts';
@@ -134,20 +134,32 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
     const body = parseWith(totpDisableBody, req.body ?? {});
     const { user } = auth;
     if (user.totp === null) throw new ApiError('AUTH_TOTP_STATE', { message: 'Two-factor authentication is not on.' });
-    if (body.password !== undefined) {
-      const locked = await isLocked(ctx, user);
-      if (!(await ctx.hasher.verify(user.passwordHash, body.password)) || locked) {
-        if (!locked) await recordAccountFailure(ctx, req, user);
-        await ctx.audit({ action: 'totp_disable', outcome: 'failure', actor: actorOf(auth), target: { type: 'user', id: user.id }, ...reqMeta(req) });
-        throw new ApiError('AUTH_PASSWORD_INCORRECT');
-      }
-    } else {
-      const r = ctx.totp.verify(user.totp.secret, body.code, user.totp.lastUsedStep);
-      const fresh = r.ok && (!user.totp.enabled || (await ctx.store.users.useTotpStep(user.id, r.step)));
-      if (!fresh) {
-        await recordAccountFailure(ctx, req, user);
-        await ctx.audit({ action: 'totp_disable', outcome: 'failure', actor: actorOf(auth), target: { type: 'user', id: user.id }, ...reqMeta(req) });
-        throw new ApiError(r.ok || r.reason === 'replay' ? 'AUTH_TOTP_REPLAY' : 'AUTH_TOTP_INVALID');
+    const failed = async (reason: string, error: ApiError): Promise<never> => {
+      await ctx.audit({ action: 'totp_disable', outcome: 'failure', actor: actorOf(auth), target: { type: 'user', id: user.id }, ...reqMeta(req), details: { reason } });
+      throw error;
+    };
+    // First factor: the password (a locked account is refused like a wrong password).
+    const locked = await isLocked(ctx, user);
+    if (locked || !(await ctx.hasher.verify(user.passwordHash, body.password))) {
+      if (!locked) await recordAccountFailure(ctx, req, user);
+      return failed(locked ? 'locked' : 'wrong_password', new ApiError('AUTH_PASSWORD_INCORRECT'));
+    }
+    // Second factor, when one exists: a current code (not replayed) or an unused recovery code.
+    if (user.totp.enabled) {
+      if (body.code !== undefined) {
+        const r = ctx.totp.verify(user.totp.secret, body.code, user.totp.lastUsedStep);
+        if (!r.ok || !(await ctx.store.users.useTotpStep(user.id, r.step))) {
+          await recordAccountFailure(ctx, req, user);
+          return failed('totp_invalid', new ApiError(r.ok || r.reason === 'replay' ? 'AUTH_TOTP_REPLAY' : 'AUTH_TOTP_INVALID'));
+        }
+      } else if (body.recoveryCode !== undefined) {
+        const hash = hashRecoveryCode(body.recoveryCode);
+        if (hash === null || !(await ctx.store.users.useRecoveryCode(user.id, hash))) {
+          await recordAccountFailure(ctx, req, user);
+          return failed('recovery_code_invalid', new ApiError('AUTH_TOTP_INVALID', { message: 'The recovery code is not valid.' }));
+        }
+      } else {
+        return failed('second_factor_missing', new ApiError('AUTH_TOTP_INVALID', { message: 'Give a current code from your authenticator app, or a recovery code, with your password.' }));
       }
     }
     const latest = (await ctx.store.users.findById(user.id)) ?? user;
