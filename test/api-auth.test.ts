@@ -48,6 +48,18 @@ test('Secure cookies when the public URL is https, or behind a trusted TLS proxy
   const c = api.client();
   assert.equal((await c.req('POST', '/api/auth/login', { email, password }, { origin: 'https://plotbox.example.com' })).status, 200);
   assert.ok(c.lastSetCookie.every((s) => /; Secure/.test(s)));
+  // Over https the names carry the browser-enforced prefixes (the refresh cookie keeps its path, so `__Secure-`).
+  const access = c.lastSetCookie.find((s) => s.startsWith('__Host-plotbox_access='));
+  const refresh = c.lastSetCookie.find((s) => s.startsWith('__Secure-plotbox_refresh='));
+  assert.match(access ?? '', /; Path=\/(;|$)/);
+  assert.doesNotMatch(access ?? '', /Domain=/i);
+  assert.match(refresh ?? '', /; Path=\/api\/auth\/refresh/);
+  assert.equal(c.lastSetCookie.length, 2);
+  const me = await c.req('GET', '/api/me');
+  assert.equal(me.status, 200, 'the prefixed access cookie authenticates');
+  const refreshed = await c.req('POST', '/api/auth/refresh', {}, { origin: 'https://plotbox.example.com' });
+  assert.equal(refreshed.status, 200, 'the prefixed refresh cookie refreshes');
+  assert.equal(await errorCode(await api.client().req('GET', '/api/me', undefined, { cookie: `plotbox_access=${c.cookie('__Host-plotbox_access') ?? ''}` })), 'AUTH_REQUIRED', 'the unprefixed name is not read over https');
   const proxied = await startTestApi(t, { env: { PLOTBOX_TRUST_PROXY_HOPS: '1' } });
   const u2 = await proxied.createUser();
   const c2 = proxied.client();
@@ -257,6 +269,28 @@ test('access token expiry says AUTH_TOKEN_EXPIRED; refresh gets a new one', asyn
   const sid = (JSON.parse(Buffer.from((c.cookie('plotbox_access') ?? '').split('.')[1] ?? '', 'base64url').toString()) as { sid: string }).sid;
   await c.req('POST', '/api/auth/logout', {}, { cookie: `plotbox_access=${c.cookie('plotbox_access') ?? ''}` });
   assert.notEqual((await api.store.sessions.findById(sid))?.revokedAt, null);
+});
+
+test('sign out everywhere: every session ends, or every other one with keepCurrent; audited', async (t) => {
+  const api = await startTestApi(t);
+  const u = await api.createUser();
+  const [a, b, c] = [api.client(), api.client(), api.client()];
+  for (const x of [a, b, c]) assert.equal((await x.login(u.email, u.password)).status, 200);
+  const others = await (await a.req('POST', '/api/me/sessions/revoke-all', { keepCurrent: true })).json();
+  assert.deepEqual(others, { revoked: 2 });
+  assert.equal((await a.req('GET', '/api/me')).status, 200, 'kept');
+  assert.equal(await errorCode(await b.req('GET', '/api/me')), 'AUTH_SESSION_ENDED');
+  assert.equal((await c.req('POST', '/api/auth/refresh', {})).status, 401, 'refresh tokens end with their sessions');
+  const d = api.client();
+  await d.login(u.email, u.password);
+  const all = await a.req('POST', '/api/me/sessions/revoke-all', {});
+  assert.deepEqual(await all.json(), { revoked: 2 });
+  assert.ok(a.lastSetCookie.some((sc) => /^plotbox_access=;/u.test(sc)), 'this browser is signed out too');
+  assert.equal(await errorCode(await d.req('GET', '/api/me')), 'AUTH_SESSION_ENDED');
+  assert.equal((await a.req('POST', '/api/me/sessions/revoke-all', { keepCurrent: 'yes' })).status, 401);
+  const events = (await api.store.audit.query({ action: 'session_revoke_all' }, { limit: 5 })).items;
+  assert.equal(events.length, 2);
+  assert.deepEqual(events.map((e) => e.details.revoked).sort(), [2, 2]);
 });
 
 test('sessions: list own live sessions, revoke one; other users get 404', async (t) => {

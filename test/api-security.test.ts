@@ -154,6 +154,7 @@ test('operator objects and wrong types in every field of every body are a typed 
     ['POST', '/api/me/2fa/disable', { password, code: '123456' }],
     ['POST', '/api/me/2fa/disable', { password, recoveryCode: 'aaaa-bbbb' }],
     ['POST', '/api/me/api-keys', { name: 'n', expiresInDays: 3 }],
+    ['POST', '/api/me/sessions/revoke-all', { keepCurrent: true }],
     ['POST', '/api/users', { email: 'b@example.com', displayName: 'B', password: 'a fine passphrase', systemRole: 'user' }],
     ['PATCH', `/api/users/${randomUUID()}`, { disabled: true, systemRole: 'user' }],
   ];

@@ -9,7 +9,7 @@ import { isAuthError, parseApiKey, verifyApiKey } from '@plotbox/auth';
 import { isSessionLive } from '@plotbox/store';
 import type { AppContext, AuthState } from './context.ts';
 import { actorOf, reqMeta } from './context.ts';
-import { ACCESS_COOKIE, clearAuthCookies, readCookies } from './cookies.ts';
+import { clearAuthCookies, cookieNames, readCookies } from './cookies.ts';
 import { ApiError } from './errors.ts';
 
 export interface GuardOptions {
@@ -45,7 +45,7 @@ export async function resolveAuth(ctx: AppContext, req: Request, res: Response):
     return { kind: 'api_key', user, apiKey: key, restricted: isRestricted(ctx, user.systemRole, user.totp?.enabled === true) };
   }
 
-  const token = readCookies(req)[ACCESS_COOKIE];
+  const token = readCookies(req)[cookieNames(ctx.config.secureCookies).access];
   if (token === undefined || token === '') throw new ApiError('AUTH_REQUIRED');
   let claims;
   try {

@@ -1,13 +1,26 @@
 /**
  * The two auth cookies. Tokens travel only here: `HttpOnly`, `SameSite=Lax`, `Secure` over TLS
  * (or behind a trusted TLS proxy); the refresh cookie is scoped to the refresh route.
+ *
+ * Served over https (an https public URL), the names carry the browser-enforced prefixes: the
+ * access cookie is `__Host-` (Secure, Path=/, no Domain: no subdomain or plain-http page can set
+ * or shadow it); the refresh cookie is `__Secure-`, because `__Host-` demands Path=/ and the
+ * refresh token must only ever be sent to the refresh route.
  */
 import type { Request, Response } from 'express';
 import { parseCookie, stringifySetCookie } from 'cookie';
 
-export const ACCESS_COOKIE = 'plotbox_access';
-export const REFRESH_COOKIE = 'plotbox_refresh';
 export const REFRESH_PATH = '/api/auth/refresh';
+
+/** The cookie names for a deployment: prefixed when its public URL is https. */
+export interface CookieNames {
+  readonly access: string;
+  readonly refresh: string;
+}
+
+export function cookieNames(secureCookies: boolean): CookieNames {
+  return secureCookies ? { access: '__Host-plotbox_access', refresh: '__Secure-plotbox_refresh' } : { access: 'plotbox_access', refresh: 'plotbox_refresh' };
+}
 
 /** Read cookies without trusting a parser middleware; a malformed header yields `{}`. */
 export function readCookies(req: Request): Record<string, string | undefined> {
@@ -24,15 +37,20 @@ function secure(req: Request, secureCookies: boolean): boolean {
   return secureCookies || req.secure;
 }
 
+function cookie(name: string, value: string, s: boolean, path: string, maxAgeSec: number): string {
+  return stringifySetCookie({ name, value, httpOnly: true, sameSite: 'lax', secure: s, path, maxAge: maxAgeSec });
+}
+
 /** Set both cookies after login or refresh. `Max-Age` follows each token's own expiry. */
 export function setAuthCookies(
   req: Request,
   res: Response,
   opts: { readonly secureCookies: boolean; readonly access: string; readonly accessMaxAgeSec: number; readonly refresh: string; readonly refreshMaxAgeSec: number },
 ): void {
+  const names = cookieNames(opts.secureCookies);
   const s = secure(req, opts.secureCookies);
-  res.append('Set-Cookie', stringifySetCookie({ name: ACCESS_COOKIE, value: opts.access, httpOnly: true, sameSite: 'lax', secure: s, path: '/', maxAge: Math.max(1, Math.floor(opts.accessMaxAgeSec)) }));
-  res.append('Set-Cookie', stringifySetCookie({ name: REFRESH_COOKIE, value: opts.refresh, httpOnly: true, sameSite: 'lax', secure: s, path: REFRESH_PATH, maxAge: Math.max(1, Math.floor(opts.refreshMaxAgeSec)) }));
+  res.append('Set-Cookie', cookie(names.access, opts.access, s, '/', Math.max(1, Math.floor(opts.accessMaxAgeSec))));
+  res.append('Set-Cookie', cookie(names.refresh, opts.refresh, s, REFRESH_PATH, Math.max(1, Math.floor(opts.refreshMaxAgeSec))));
 }
 
 /**
@@ -40,12 +58,13 @@ export function setAuthCookies(
  * new refresh cookie set by the refresh it raced with (cookies are shared by every tab).
  */
 export function setAccessCookie(req: Request, res: Response, opts: { readonly secureCookies: boolean; readonly access: string; readonly accessMaxAgeSec: number }): void {
-  res.append('Set-Cookie', stringifySetCookie({ name: ACCESS_COOKIE, value: opts.access, httpOnly: true, sameSite: 'lax', secure: secure(req, opts.secureCookies), path: '/', maxAge: Math.max(1, Math.floor(opts.accessMaxAgeSec)) }));
+  res.append('Set-Cookie', cookie(cookieNames(opts.secureCookies).access, opts.access, secure(req, opts.secureCookies), '/', Math.max(1, Math.floor(opts.accessMaxAgeSec))));
 }
 
 /** Expire both cookies (logout, ended session, refresh-token reuse). */
 export function clearAuthCookies(req: Request, res: Response, secureCookies: boolean): void {
+  const names = cookieNames(secureCookies);
   const s = secure(req, secureCookies);
-  res.append('Set-Cookie', stringifySetCookie({ name: ACCESS_COOKIE, value: '', httpOnly: true, sameSite: 'lax', secure: s, path: '/', maxAge: 0 }));
-  res.append('Set-Cookie', stringifySetCookie({ name: REFRESH_COOKIE, value: '', httpOnly: true, sameSite: 'lax', secure: s, path: REFRESH_PATH, maxAge: 0 }));
+  res.append('Set-Cookie', cookie(names.access, '', s, '/', 0));
+  res.append('Set-Cookie', cookie(names.refresh, '', s, REFRESH_PATH, 0));
 }

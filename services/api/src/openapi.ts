@@ -12,9 +12,9 @@
  */
 import { z } from 'zod';
 import { ACTION_SCOPE, can } from '@plotbox/access';
-import { ACCESS_COOKIE, REFRESH_COOKIE } from './cookies.ts';
+import { cookieNames } from './cookies.ts';
 import type { AnyRoute, RouteMethod } from './route-table.ts';
-import { apiKeyCreateBody, emptyBody, loginBody, passwordChangeBody, setupBody, totpConfirmBody, totpDisableBody } from './schemas.ts';
+import { apiKeyCreateBody, emptyBody, loginBody, passwordChangeBody, revokeAllBody, setupBody, totpConfirmBody, totpDisableBody } from './schemas.ts';
 
 type Json = Record<string, unknown>;
 
@@ -59,6 +59,7 @@ export const HAND_MOUNTED_ROUTES: readonly HandMountedRoute[] = Object.freeze([
   { method: 'post', path: '/api/me/password', tag: 'me', summary: 'Change my password (ends my other sessions)', access: 'self', body: passwordChangeBody, status: 200, errors: [400, 401, 403, 422] },
   { method: 'get', path: '/api/me/sessions', tag: 'me', summary: 'My live sessions', access: 'self', status: 200, errors: [401, 403] },
   { method: 'delete', path: '/api/me/sessions/:id', tag: 'me', summary: 'End one of my sessions', access: 'self', params: idParams, status: 204, errors: [400, 401, 403, 404] },
+  { method: 'post', path: '/api/me/sessions/revoke-all', tag: 'me', summary: 'Sign out everywhere: end all my sessions (this one too unless `keepCurrent`)', access: 'self', body: revokeAllBody, status: 200, errors: [400, 401, 403] },
   { method: 'post', path: '/api/me/2fa/enrol', tag: 'me', summary: 'Start TOTP enrolment: a new secret and its otpauth URI', access: 'self', body: emptyBody, status: 200, errors: [400, 401, 403, 409] },
   { method: 'post', path: '/api/me/2fa/confirm', tag: 'me', summary: 'Confirm TOTP enrolment with a code; returns the recovery codes once', access: 'self', body: totpConfirmBody, status: 200, errors: [400, 401, 403, 409] },
   { method: 'post', path: '/api/me/2fa/disable', tag: 'me', summary: 'Turn TOTP off (with my password or a code)', access: 'self', body: totpDisableBody, status: 204, errors: [400, 401, 403, 409] },
@@ -254,8 +255,8 @@ export function buildOpenApi(table: readonly AnyRoute[], options: OpenApiOptions
     components: {
       schemas: components,
       securitySchemes: {
-        cookieAuth: { type: 'apiKey', in: 'cookie', name: ACCESS_COOKIE, description: 'The access-token cookie set by /api/auth/login' },
-        refreshCookie: { type: 'apiKey', in: 'cookie', name: REFRESH_COOKIE, description: 'The refresh-token cookie (path /api/auth/refresh)' },
+        cookieAuth: { type: 'apiKey', in: 'cookie', name: cookieNames(false).access, description: 'The access-token cookie set by /api/auth/login (`__Host-plotbox_access` when served over https)' },
+        refreshCookie: { type: 'apiKey', in: 'cookie', name: cookieNames(false).refresh, description: 'The refresh-token cookie, path /api/auth/refresh (`__Secure-plotbox_refresh` when served over https)' },
         apiKey: { type: 'http', scheme: 'bearer', description: '`Authorization: Bearer pbx_...`, an API key acting with its user’s current permissions' },
       },
     },

@@ -21,6 +21,7 @@ export const loginBody = z.strictObject({
 });
 export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
 export const totpConfirmBody = z.strictObject({ code: totpCode });
+export const revokeAllBody = z.strictObject({ keepCurrent: z.boolean().optional() });
 /**
  * Turning 2FA off takes both factors: the password and a current code or an unused recovery code
  * (an enrolment never confirmed has no second factor yet: the password alone cancels it).

@@ -7,7 +7,7 @@ import { checkPasswordPolicy, hashRecoveryCode, hashRefreshToken, isAuthError, i
 import { isSessionLive, isStoreError, type User } from '@plotbox/store';
 import type { AppContext } from '../context.ts';
 import { publicUser, reqMeta } from '../context.ts';
-import { ACCESS_COOKIE, REFRESH_COOKIE, clearAuthCookies, readCookies, setAccessCookie, setAuthCookies } from '../cookies.ts';
+import { clearAuthCookies, cookieNames, readCookies, setAccessCookie, setAuthCookies } from '../cookies.ts';
 import { ApiError } from '../errors.ts';
 import { loginBody, parseWith, setupBody } from '../schemas.ts';
 import { setupTokenKey } from '../setup-token.ts';
@@ -161,7 +161,7 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
       clearAuthCookies(req, res, ctx.config.secureCookies);
       throw new ApiError('AUTH_INVALID_REFRESH');
     };
-    const token = readCookies(req)[REFRESH_COOKIE];
+    const token = readCookies(req)[cookieNames(ctx.config.secureCookies).refresh];
     if (!isRefreshTokenFormat(token)) return refuse();
     const oldHash = hashRefreshToken(token as string);
     const existing = await ctx.store.sessions.findRefreshToken(oldHash);
@@ -210,7 +210,7 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
   });
 
   router.post('/api/auth/logout', async (req, res) => {
-    const claims = claimsForLogout(ctx, readCookies(req)[ACCESS_COOKIE]);
+    const claims = claimsForLogout(ctx, readCookies(req)[cookieNames(ctx.config.secureCookies).access]);
     if (claims !== null) {
       const session = await ctx.store.sessions.findById(claims.sid);
       if (session !== null && session.userId === claims.sub && (await ctx.store.sessions.revoke(session.id, 'logout'))) {

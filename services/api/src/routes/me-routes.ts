@@ -10,7 +10,7 @@ import type { AppContext } from '../context.ts';
 import { actorOf, authOf, publicUser, reqMeta } from '../context.ts';
 import { clearAuthCookies } from '../cookies.ts';
 import { ApiError } from '../errors.ts';
-import { apiKeyCreateBody, emptyBody, idParam, parseWith, passwordChangeBody, totpConfirmBody, totpDisableBody } from '../schemas.ts';
+import { apiKeyCreateBody, emptyBody, idParam, parseWith, passwordChangeBody, revokeAllBody, totpConfirmBody, totpDisableBody } from '../schemas.ts';
 import { isLocked, recordAccountFailure, sessionView } from './auth-routes.ts';
 
 function apiKeyView(k: ApiKey): Record<string, unknown> {
@@ -101,6 +101,18 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
     }
     if (auth.kind === 'session' && auth.session.id === id) clearAuthCookies(req, res, ctx.config.secureCookies);
     res.status(204).end();
+  });
+
+  // Sign out everywhere: every session of mine ends (this one too, unless asked to keep it).
+  router.post('/api/me/sessions/revoke-all', ...account, async (req, res) => {
+    const auth = authOf(res);
+    const body = parseWith(revokeAllBody, req.body ?? {});
+    if (auth.kind !== 'session') throw new ApiError('ACCESS_API_KEY_FORBIDDEN');
+    const keep = body.keepCurrent === true ? auth.session.id : undefined;
+    const revoked = await ctx.store.sessions.revokeAllForUser(auth.user.id, 'user_revoked_all', keep === undefined ? {} : { exceptSessionId: keep });
+    await ctx.audit({ action: 'session_revoke_all', outcome: 'success', actor: actorOf(auth), target: { type: 'user', id: auth.user.id }, ...reqMeta(req), details: { revoked, keptCurrent: keep !== undefined } });
+    if (keep === undefined) clearAuthCookies(req, res, ctx.config.secureCookies);
+    res.json({ revoked });
   });
 
   router.post('/api/me/2fa/enrol', ...account, async (req, res) => {
