@@ -255,3 +255,29 @@ test('logs are structured JSON with request ids and carry no tokens, cookies, pa
   const lines = api.logs.map((l) => JSON.parse(l) as { req?: { id?: string }; msg?: string });
   assert.ok(lines.some((l) => typeof l.req?.id === 'string' && l.req.id.length > 0));
 });
+
+test('failed authentication is limited per client address: guessed keys and forged tokens get 429, even a right key then', async (t) => {
+  const api = await startTestApi(t, { env: { PLOTBOX_AUTH_FAILURE_LIMIT: '5', PLOTBOX_AUTH_FAILURE_WINDOW_SEC: '120', PLOTBOX_TRUST_PROXY_HOPS: '1' } });
+  const { c } = await loggedIn(api, 'user');
+  const made = (await (await c.req('POST', '/api/me/api-keys', { name: 'real' })).json()) as { key: string };
+  const from = (ip: string, bearer: string): Promise<Response> => api.client().req('GET', '/api/me', undefined, { authorization: `Bearer ${bearer}`, 'x-forwarded-for': ip });
+  const guess = (i: number): string => `pbx_${'abcdefghij'}_${String(i).padStart(43, 'A')}`;
+  for (let i = 0; i < 5; i++) assert.equal(await errorCode(await from('203.0.113.7', guess(i))), 'AUTH_INVALID_TOKEN', `guess ${i}`);
+  const sixth = await from('203.0.113.7', guess(6));
+  assert.equal(sixth.status, 429);
+  assert.ok(Number(sixth.headers.get('retry-after')) > 0);
+  assert.equal((await from('203.0.113.7', made.key)).status, 429, 'a right key learns nothing while the address is refused');
+  // Forged cookies count the same; other addresses are not affected.
+  assert.equal((await api.client().req('GET', '/api/me', undefined, { cookie: 'plotbox_access=not.a.jwt', 'x-forwarded-for': '203.0.113.7' })).status, 429);
+  assert.equal((await from('198.51.100.9', made.key)).status, 200);
+  assert.equal(await errorCode(await from('198.51.100.9', guess(99))), 'AUTH_INVALID_TOKEN');
+  // No credential at all is not a failure (a signed-out browser asking /api/me).
+  for (let i = 0; i < 10; i++) assert.equal((await api.client().req('GET', '/api/me', undefined, { 'x-forwarded-for': '192.0.2.1' })).status, 401);
+  assert.equal((await from('192.0.2.1', made.key)).status, 200);
+  // The window ends.
+  api.clock.advance(121_000);
+  assert.equal((await from('203.0.113.7', made.key)).status, 200);
+  const throttled = (await api.store.audit.query({ action: 'auth_failure_throttle' }, { limit: 5 })).items;
+  assert.equal(throttled.length, 1);
+  assert.equal(throttled[0]?.ip, '203.0.113.7');
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, describeConfig, parseConfig, redactConnectionString } from './parse-config.ts';
+import { ConfigError, KNOWN_PLOTBOX_VARIABLES, PRODUCTION_BOUNDS, describeConfig, parseConfig, redactConnectionString } from './parse-config.ts';
 
 const noFile = (): string => {
   throw new Error('no file');
@@ -48,8 +48,8 @@ test('production: requires keys, https public URL, sandbox token; refuses weak s
   assert.throws(() => parseConfig({ ...prod, PLOTBOX_PUBLIC_URL: 'http://plotbox.example.com' }, noFile), /https/);
   assert.throws(() => parseConfig({ ...prod, PLOTBOX_ACCESS_TOKEN_TTL_SEC: '5' }, noFile), /TTL/);
   assert.throws(() => parseConfig({ ...prod, PLOTBOX_SESSION_IDLE_MIN: '1' }, noFile), /IDLE/);
-  assert.throws(() => parseConfig({ ...prod, PLOTBOX_ARGON2_MEMORY_KIB: '4096' }, noFile), /Argon2/);
-  assert.throws(() => parseConfig({ ...prod, PLOTBOX_ARGON2_TIME_COST: '1' }, noFile), /Argon2/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_ARGON2_MEMORY_KIB: '4096' }, noFile), /PLOTBOX_ARGON2_MEMORY_KIB/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_ARGON2_TIME_COST: '1' }, noFile), /PLOTBOX_ARGON2_TIME_COST/);
   const { SANDBOX_TOKEN: _t, ...noSandbox } = prod;
   assert.throws(() => parseConfig(noSandbox, noFile), /SANDBOX_TOKEN/);
   // the same weak values are fine in dev
@@ -113,4 +113,67 @@ test('metrics token: off by default, from a file, at least 32 characters, never 
   assert.equal(c.metricsToken, token);
   assert.ok(!JSON.stringify(describeConfig(c)).includes(token));
   assert.throws(() => parseConfig({ PLOTBOX_METRICS_TOKEN: 'short' }, noFile), /at least 32/);
+});
+
+test('dataset limits, ingest and storage settings: defaults, ranges, production floors', () => {
+  const c = parseConfig({}, noFile);
+  assert.deepEqual(c.datasetLimits, { maxRows: 1_000_000, maxColumns: 1000, maxFieldChars: 65_536, maxDecodedBytes: 256 * 1024 * 1024, maxStoredBytes: 256 * 1024 * 1024 });
+  assert.deepEqual(c.ingest, { workers: 1, queue: 4, memoryMb: 512, timeoutMs: 120_000, stagingDir: null, graceMs: 3_600_000 });
+  assert.equal(c.minFreeDiskBytes, 256 * 1024 * 1024);
+  const set = parseConfig(
+    {
+      PLOTBOX_DATASET_MAX_ROWS: '5000',
+      PLOTBOX_DATASET_MAX_COLUMNS: '20',
+      PLOTBOX_DATASET_MAX_FIELD_CHARS: '100',
+      PLOTBOX_DATASET_MAX_DECODED_MB: '8',
+      PLOTBOX_DATASET_MAX_STORED_MB: '4',
+      PLOTBOX_INGEST_WORKERS: '2',
+      PLOTBOX_INGEST_QUEUE: '0',
+      PLOTBOX_INGEST_MEMORY_MB: '128',
+      PLOTBOX_INGEST_TIMEOUT_SEC: '5',
+      PLOTBOX_STAGING_DIR: '/var/tmp/pb',
+      PLOTBOX_UPLOAD_GRACE_MIN: '0',
+      PLOTBOX_MIN_FREE_DISK_MB: '0',
+    },
+    noFile,
+  );
+  assert.deepEqual(set.datasetLimits, { maxRows: 5000, maxColumns: 20, maxFieldChars: 100, maxDecodedBytes: 8 * 1024 * 1024, maxStoredBytes: 4 * 1024 * 1024 });
+  assert.deepEqual(set.ingest, { workers: 2, queue: 0, memoryMb: 128, timeoutMs: 5000, stagingDir: '/var/tmp/pb', graceMs: 0 });
+  assert.equal(set.minFreeDiskBytes, 0);
+  assert.throws(() => parseConfig({ PLOTBOX_INGEST_WORKERS: '0' }, noFile), /PLOTBOX_INGEST_WORKERS/);
+  assert.throws(() => parseConfig({ PLOTBOX_INGEST_MEMORY_MB: '8' }, noFile), /PLOTBOX_INGEST_MEMORY_MB/);
+  assert.throws(() => parseConfig({ PLOTBOX_DATASET_MAX_ROWS: 'lots' }, noFile), /PLOTBOX_DATASET_MAX_ROWS/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_MIN_FREE_DISK_MB: '0' }, noFile), /PLOTBOX_MIN_FREE_DISK_MB/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_UPLOAD_GRACE_MIN: '1' }, noFile), /PLOTBOX_UPLOAD_GRACE_MIN/);
+  assert.equal(parseConfig(prod, noFile).ingest.graceMs, 3_600_000);
+  assert.ok(Object.isFrozen(c.ingest) && Object.isFrozen(c.datasetLimits));
+  assert.deepEqual(describeConfig(c).ingest, c.ingest);
+});
+
+test('production refuses every weak security setting, naming it; the defaults pass; dev accepts them', () => {
+  // The settings found accepted from outside (issue: production accepts weak settings).
+  const weak: Record<string, string>[] = [
+    { PLOTBOX_LOGIN_RATE_LIMIT: '100', PLOTBOX_LOGIN_RATE_WINDOW_SEC: '1' },
+    { PLOTBOX_LOCKOUT_MAX_FAILURES: '20', PLOTBOX_LOCKOUT_MIN: '1' },
+    { PLOTBOX_LOCKOUT_MIN: '1' },
+    { PLOTBOX_SESSION_IDLE_MIN: String(7 * 24 * 60) },
+    { PLOTBOX_SESSION_ABSOLUTE_HOURS: String(365 * 24) },
+    { PLOTBOX_API_RATE_LIMIT: '1000000' },
+    { PLOTBOX_API_RATE_LIMIT: '5000', PLOTBOX_API_RATE_WINDOW_SEC: '10' },
+    { PLOTBOX_LOGIN_RATE_LIMIT: '30', PLOTBOX_LOGIN_RATE_WINDOW_SEC: '59' },
+    { PLOTBOX_AUTH_FAILURE_LIMIT: '1000' },
+    { PLOTBOX_AUTH_FAILURE_WINDOW_SEC: '5' },
+    { PLOTBOX_SETUP_TOKEN_TTL_MIN: String(7 * 24 * 60) },
+    { PLOTBOX_TRUST_PROXY_HOPS: '5' },
+    { PLOTBOX_ACCESS_TOKEN_TTL_SEC: '86400' },
+  ];
+  for (const env of weak) {
+    const name = Object.keys(env).at(-1) ?? '';
+    assert.throws(() => parseConfig({ ...prod, ...env }, noFile), (err: unknown) => err instanceof ConfigError && err.message.includes('production') && Object.keys(env).some((k) => err.message.includes(k)), JSON.stringify(env));
+    assert.doesNotThrow(() => parseConfig({ ...env }, noFile), `dev accepts ${name}`);
+  }
+  const c = parseConfig(prod, noFile);
+  assert.deepEqual(c.rateLimits.authFailures, { limit: 30, windowMs: 300_000 });
+  // Every bound is a real range, and the production defaults sit inside it.
+  for (const [name, { min, max }] of Object.entries(PRODUCTION_BOUNDS)) assert.ok(min <= max && KNOWN_PLOTBOX_VARIABLES.includes(name), name);
 });

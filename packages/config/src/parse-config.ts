@@ -56,7 +56,8 @@ export interface ApiConfig {
     readonly keys: JwtKeysConfig;
   };
   readonly session: { readonly idleMs: number; readonly absoluteMs: number };
-  readonly rateLimits: { readonly login: RateLimitConfig; readonly api: RateLimitConfig };
+  /** `authFailures`: invalid tokens and API keys per client address before it is refused for a while. */
+  readonly rateLimits: { readonly login: RateLimitConfig; readonly api: RateLimitConfig; readonly authFailures: RateLimitConfig };
   readonly lockout: { readonly maxFailures: number; readonly lockMs: number };
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
   readonly require2faForAdmins: boolean;
@@ -77,6 +78,29 @@ export interface ApiConfig {
   readonly sandbox: { readonly url: string; readonly token: string | null };
   /** Bearer token for `GET /metrics` (Prometheus); `null`: the endpoint is off. */
   readonly metricsToken: string | null;
+  /** One set of dataset limits for every upload format (`PLOTBOX_DATASET_*`). */
+  readonly datasetLimits: {
+    readonly maxRows: number;
+    readonly maxColumns: number;
+    readonly maxFieldChars: number;
+    readonly maxDecodedBytes: number;
+    readonly maxStoredBytes: number;
+  };
+  /** Dataset ingest: worker processes, their queue, memory and time, staging of uploads. */
+  readonly ingest: {
+    readonly workers: number;
+    /** Uploads that may wait for a worker beyond those running; more are refused with 503. */
+    readonly queue: number;
+    /** V8 heap of each ingest worker process, MiB. */
+    readonly memoryMb: number;
+    readonly timeoutMs: number;
+    /** Where uploads are staged; `null`: `<dataDir>/staging`, or the OS temp dir with S3 blobs (resolved in main). */
+    readonly stagingDir: string | null;
+    /** How old leftovers of interrupted uploads must be before the sweeps remove them. */
+    readonly graceMs: number;
+  };
+  /** Free space the data, blob and staging directories must keep, bytes; below it `/api/ready` fails. */
+  readonly minFreeDiskBytes: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -118,22 +142,60 @@ export const KNOWN_PLOTBOX_VARIABLES = Object.freeze([
   'PLOTBOX_ADMIN_PASSWORD',
   'PLOTBOX_ADMIN_PASSWORD_FILE',
   'PLOTBOX_METRICS_TOKEN',
+  'PLOTBOX_AUTH_FAILURE_LIMIT',
+  'PLOTBOX_AUTH_FAILURE_WINDOW_SEC',
   'PLOTBOX_METRICS_TOKEN_FILE',
+  'PLOTBOX_DATASET_MAX_ROWS',
+  'PLOTBOX_DATASET_MAX_COLUMNS',
+  'PLOTBOX_DATASET_MAX_FIELD_CHARS',
+  'PLOTBOX_DATASET_MAX_DECODED_MB',
+  'PLOTBOX_DATASET_MAX_STORED_MB',
+  'PLOTBOX_INGEST_WORKERS',
+  'PLOTBOX_INGEST_QUEUE',
+  'PLOTBOX_INGEST_MEMORY_MB',
+  'PLOTBOX_INGEST_TIMEOUT_SEC',
+  'PLOTBOX_STAGING_DIR',
+  'PLOTBOX_UPLOAD_GRACE_MIN',
+  'PLOTBOX_MIN_FREE_DISK_MB',
 ]);
 
 const KNOWN = new Set<string>(KNOWN_PLOTBOX_VARIABLES);
 const KID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 
-/** Production floors: anything weaker refuses to start with `PLOTBOX_ENV=production`. */
+/** Production floors of the storage settings (security settings: {@link PRODUCTION_BOUNDS}). */
 export const PRODUCTION_FLOORS = Object.freeze({
-  accessTtlSec: { min: 60, max: 3600 },
-  idleMin: 5,
-  absoluteHours: 1,
-  argon2MemoryKib: 19_456,
-  argon2TimeCost: 2,
-  loginRateLimitMax: 100,
-  lockoutMaxFailuresMax: 20,
+  /** Below this much free disk the API cannot even report it is full in time. */
+  minFreeDiskMb: 64,
+  /** Another replica's upload may take this long: younger leftovers are not swept. */
+  uploadGraceMin: 10,
 });
+
+/**
+ * Production bounds of every security setting (SPEC §7: with `PLOTBOX_ENV=production` a setting
+ * outside its bounds stops the API, naming the variable). Rates are bounded as a limit and a
+ * window, and the window's rate once more below (a limit of 100 per 1 s is refused even though
+ * 100 alone might pass elsewhere).
+ */
+export const PRODUCTION_BOUNDS = Object.freeze({
+  PLOTBOX_ACCESS_TOKEN_TTL_SEC: { min: 60, max: 3600 },
+  PLOTBOX_SESSION_IDLE_MIN: { min: 5, max: 720 },
+  PLOTBOX_SESSION_ABSOLUTE_HOURS: { min: 1, max: 2160 },
+  PLOTBOX_LOGIN_RATE_LIMIT: { min: 1, max: 30 },
+  PLOTBOX_LOGIN_RATE_WINDOW_SEC: { min: 60, max: 3600 },
+  PLOTBOX_API_RATE_LIMIT: { min: 10, max: 10_000 },
+  PLOTBOX_API_RATE_WINDOW_SEC: { min: 10, max: 3600 },
+  PLOTBOX_AUTH_FAILURE_LIMIT: { min: 1, max: 100 },
+  PLOTBOX_AUTH_FAILURE_WINDOW_SEC: { min: 60, max: 3600 },
+  PLOTBOX_LOCKOUT_MAX_FAILURES: { min: 3, max: 10 },
+  PLOTBOX_LOCKOUT_MIN: { min: 5, max: 1440 },
+  PLOTBOX_ARGON2_MEMORY_KIB: { min: 19_456, max: 4 * 1024 * 1024 },
+  PLOTBOX_ARGON2_TIME_COST: { min: 2, max: 64 },
+  PLOTBOX_SETUP_TOKEN_TTL_MIN: { min: 1, max: 1440 },
+  PLOTBOX_TRUST_PROXY_HOPS: { min: 0, max: 3 },
+} satisfies Record<string, { readonly min: number; readonly max: number }>);
+
+/** Production ceilings on rates (per second), whatever the limit and window. */
+export const PRODUCTION_RATE_CEILINGS = Object.freeze({ loginPerSec: 0.5, apiPerSec: 50 });
 
 /**
  * Parse the API's environment into a frozen {@link ApiConfig}.
@@ -228,17 +290,36 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
   const timeCost = int('PLOTBOX_ARGON2_TIME_COST', 2, 1, 64);
   const parallelism = int('PLOTBOX_ARGON2_PARALLELISM', 1, 1, 64);
 
+  const authFailureLimit = int('PLOTBOX_AUTH_FAILURE_LIMIT', 30, 1, 100_000);
+  const authFailureWindowSec = int('PLOTBOX_AUTH_FAILURE_WINDOW_SEC', 300, 1, 86_400);
+  const setupTokenTtlMin = int('PLOTBOX_SETUP_TOKEN_TTL_MIN', 60, 1, 7 * 24 * 60);
+  const trustProxyHops = int('PLOTBOX_TRUST_PROXY_HOPS', 0, 0, 10);
+
   if (production) {
-    const f = PRODUCTION_FLOORS;
-    if (accessTtlSec < f.accessTtlSec.min || accessTtlSec > f.accessTtlSec.max) {
-      throw new ConfigError(`PLOTBOX_ACCESS_TOKEN_TTL_SEC must be between ${f.accessTtlSec.min} and ${f.accessTtlSec.max} in production`);
+    const values: Record<keyof typeof PRODUCTION_BOUNDS, number> = {
+      PLOTBOX_ACCESS_TOKEN_TTL_SEC: accessTtlSec,
+      PLOTBOX_SESSION_IDLE_MIN: idleMin,
+      PLOTBOX_SESSION_ABSOLUTE_HOURS: absoluteHours,
+      PLOTBOX_LOGIN_RATE_LIMIT: loginLimit,
+      PLOTBOX_LOGIN_RATE_WINDOW_SEC: loginWindowSec,
+      PLOTBOX_API_RATE_LIMIT: apiLimit,
+      PLOTBOX_API_RATE_WINDOW_SEC: apiWindowSec,
+      PLOTBOX_AUTH_FAILURE_LIMIT: authFailureLimit,
+      PLOTBOX_AUTH_FAILURE_WINDOW_SEC: authFailureWindowSec,
+      PLOTBOX_LOCKOUT_MAX_FAILURES: maxFailures,
+      PLOTBOX_LOCKOUT_MIN: lockMin,
+      PLOTBOX_ARGON2_MEMORY_KIB: memoryCost,
+      PLOTBOX_ARGON2_TIME_COST: timeCost,
+      PLOTBOX_SETUP_TOKEN_TTL_MIN: setupTokenTtlMin,
+      PLOTBOX_TRUST_PROXY_HOPS: trustProxyHops,
+    };
+    for (const [name, { min, max }] of Object.entries(PRODUCTION_BOUNDS)) {
+      const v = values[name as keyof typeof PRODUCTION_BOUNDS];
+      if (v < min || v > max) throw new ConfigError(`${name} must be between ${min} and ${max} in production (it is ${v})`);
     }
-    if (idleMin < f.idleMin) throw new ConfigError(`PLOTBOX_SESSION_IDLE_MIN must be at least ${f.idleMin} in production`);
-    if (memoryCost < f.argon2MemoryKib || timeCost < f.argon2TimeCost) {
-      throw new ConfigError(`Argon2 parameters below m=${f.argon2MemoryKib} KiB, t=${f.argon2TimeCost} are refused in production`);
-    }
-    if (loginLimit > f.loginRateLimitMax) throw new ConfigError(`PLOTBOX_LOGIN_RATE_LIMIT above ${f.loginRateLimitMax} is refused in production`);
-    if (maxFailures > f.lockoutMaxFailuresMax) throw new ConfigError(`PLOTBOX_LOCKOUT_MAX_FAILURES above ${f.lockoutMaxFailuresMax} is refused in production`);
+    const c = PRODUCTION_RATE_CEILINGS;
+    if (loginLimit / loginWindowSec > c.loginPerSec) throw new ConfigError(`PLOTBOX_LOGIN_RATE_LIMIT per PLOTBOX_LOGIN_RATE_WINDOW_SEC must not allow more than ${c.loginPerSec} logins per second in production`);
+    if (apiLimit / apiWindowSec > c.apiPerSec) throw new ConfigError(`PLOTBOX_API_RATE_LIMIT per PLOTBOX_API_RATE_WINDOW_SEC must not allow more than ${c.apiPerSec} requests per second in production`);
   }
 
   const keys = parseJwtKeys(secret('PLOTBOX_JWT_KEYS'), str('PLOTBOX_JWT_ACTIVE_KID'), production, dataDir);
@@ -289,6 +370,31 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
   const metricsToken = secret('PLOTBOX_METRICS_TOKEN') ?? null;
   if (metricsToken !== null && metricsToken.length < 32) throw new ConfigError('PLOTBOX_METRICS_TOKEN must be at least 32 characters');
 
+  const MIB = 1024 * 1024;
+  const datasetLimits = {
+    maxRows: int('PLOTBOX_DATASET_MAX_ROWS', 1_000_000, 1, 10_000_000),
+    maxColumns: int('PLOTBOX_DATASET_MAX_COLUMNS', 1000, 1, 10_000),
+    maxFieldChars: int('PLOTBOX_DATASET_MAX_FIELD_CHARS', 65_536, 16, 16 * MIB),
+    maxDecodedBytes: int('PLOTBOX_DATASET_MAX_DECODED_MB', 256, 1, 16_384) * MIB,
+    maxStoredBytes: int('PLOTBOX_DATASET_MAX_STORED_MB', 256, 1, 4096) * MIB,
+  };
+  const stagingDir = str('PLOTBOX_STAGING_DIR') ?? null;
+  if (stagingDir !== null && stagingDir.includes('\0')) throw new ConfigError('PLOTBOX_STAGING_DIR is not a path');
+  const ingest = {
+    workers: int('PLOTBOX_INGEST_WORKERS', 1, 1, 64),
+    queue: int('PLOTBOX_INGEST_QUEUE', 4, 0, 1000),
+    memoryMb: int('PLOTBOX_INGEST_MEMORY_MB', 512, 64, 65_536),
+    timeoutMs: int('PLOTBOX_INGEST_TIMEOUT_SEC', 120, 1, 3600) * 1000,
+    stagingDir,
+    graceMs: int('PLOTBOX_UPLOAD_GRACE_MIN', 60, 0, 7 * 24 * 60) * 60_000,
+  };
+  const minFreeDiskBytes = int('PLOTBOX_MIN_FREE_DISK_MB', 256, 0, 10_000_000) * MIB;
+  if (production) {
+    const f = PRODUCTION_FLOORS;
+    if (minFreeDiskBytes < f.minFreeDiskMb * MIB) throw new ConfigError(`PLOTBOX_MIN_FREE_DISK_MB below ${f.minFreeDiskMb} is refused in production`);
+    if (ingest.graceMs < f.uploadGraceMin * 60_000) throw new ConfigError(`PLOTBOX_UPLOAD_GRACE_MIN below ${f.uploadGraceMin} is refused in production (replicas may still be writing newer leftovers)`);
+  }
+
   const origin = publicUrl.origin;
   const config: ApiConfig = {
     env: envName as PlotboxEnv,
@@ -298,7 +404,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
     publicUrl: publicUrl.href.replace(/\/$/u, ''),
     publicOrigin: origin,
     secureCookies: publicUrl.protocol === 'https:',
-    trustProxyHops: int('PLOTBOX_TRUST_PROXY_HOPS', 0, 0, 10),
+    trustProxyHops,
     logLevel: logLevel as ApiConfig['logLevel'],
     maxBodyBytes: int('PLOTBOX_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxUploadBytes: int('PLOTBOX_MAX_UPLOAD_MB', 100, 1, 4096) * 1024 * 1024,
@@ -312,18 +418,22 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
     rateLimits: {
       login: { limit: loginLimit, windowMs: loginWindowSec * 1000 },
       api: { limit: apiLimit, windowMs: apiWindowSec * 1000 },
+      authFailures: { limit: authFailureLimit, windowMs: authFailureWindowSec * 1000 },
     },
     lockout: { maxFailures, lockMs: lockMin * 60_000 },
     argon2: { memoryCost, timeCost, parallelism },
     require2faForAdmins: bool('PLOTBOX_REQUIRE_2FA_FOR_ADMINS', false),
     seedDemo: bool('PLOTBOX_SEED_DEMO', !production),
-    setupTokenTtlMs: int('PLOTBOX_SETUP_TOKEN_TTL_MIN', 60, 1, 7 * 24 * 60) * 60_000,
+    setupTokenTtlMs: setupTokenTtlMin * 60_000,
     bootstrapAdmin:
       adminEmail !== undefined && adminPassword !== undefined ? { email: adminEmail, password: adminPassword, displayName: str('PLOTBOX_ADMIN_NAME') ?? 'Administrator' } : null,
     mongo,
     s3,
     sandbox: { url: sandboxUrl, token: sandboxToken },
     metricsToken,
+    datasetLimits,
+    ingest,
+    minFreeDiskBytes,
   };
   return deepFreeze(config);
 }
@@ -406,5 +516,8 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     blobs: config.s3 === null ? 'directory' : { s3: redactConnectionString(config.s3.endpoint), bucket: config.s3.bucket },
     sandbox: { url: redactConnectionString(config.sandbox.url), token: config.sandbox.token === null ? 'unset' : 'set' },
     metrics: config.metricsToken === null ? 'off' : 'on (token set)',
+    datasetLimits: config.datasetLimits,
+    ingest: config.ingest,
+    minFreeDiskBytes: config.minFreeDiskBytes,
   };
 }

@@ -5,12 +5,13 @@
  * refused, tokens live only in cookies.
  */
 import type { Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { isAuthError, parseApiKey, verifyApiKey } from '@plotbox/auth';
 import { isSessionLive } from '@plotbox/store';
 import type { AppContext, AuthState } from './context.ts';
 import { actorOf, reqMeta } from './context.ts';
 import { clearAuthCookies, cookieNames, readCookies } from './cookies.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, isApiError } from './errors.ts';
 
 export interface GuardOptions {
   /** May an API key call this route? (No for key, password, 2FA and session management.) */
@@ -25,8 +26,50 @@ export interface GuardOptions {
 const TOUCH_EVERY_MS = 30_000;
 const API_KEY_MARK_EVERY_MS = 60_000;
 
+/**
+ * Failed authentication is limited per client address (SPEC §4 rate limits; the per-principal
+ * limiter runs only after authentication, so it never sees a guessed key): after
+ * `rateLimits.authFailures.limit` invalid tokens or API keys within the window, the address gets
+ * `429` for the rest of it, for every credential it presents, valid or not, so guessing learns
+ * nothing. Expired tokens and ended sessions are ordinary and not counted. The counts live in the
+ * store (the lockout records, keyed by address), shared by every replica.
+ */
+function failureKey(req: Request): string {
+  return `authfail:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+}
+
+async function refuseIfThrottled(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  const state = await ctx.store.counters.getLoginFailures(failureKey(req));
+  const until = state?.lockedUntil?.getTime() ?? 0;
+  const now = ctx.now().getTime();
+  if (until > now) {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil((until - now) / 1000))));
+    throw new ApiError('RATE_LIMITED', { message: 'Too many failed sign-in attempts from this address. Try again later.' });
+  }
+}
+
+async function countFailure(ctx: AppContext, req: Request): Promise<void> {
+  const { limit, windowMs } = ctx.config.rateLimits.authFailures;
+  const { outcome } = await ctx.store.counters.recordLoginFailure(failureKey(req), { maxFailures: limit, lockMs: windowMs, forgetAfterMs: windowMs });
+  if (outcome === 'locked_now') {
+    await ctx.audit({ action: 'auth_failure_throttle', outcome: 'denied', actor: { kind: 'anonymous', userId: null }, ...reqMeta(req), details: { failures: limit, windowSec: windowMs / 1000 } });
+  }
+}
+
 /** Resolve the request's credentials to an {@link AuthState}, or throw a 401 {@link ApiError}. */
 export async function resolveAuth(ctx: AppContext, req: Request, res: Response): Promise<AuthState> {
+  const presents = req.headers.authorization !== undefined || readCookies(req)[cookieNames(ctx.config.secureCookies).access] !== undefined;
+  if (!presents) return resolveCredentials(ctx, req, res);
+  await refuseIfThrottled(ctx, req, res);
+  try {
+    return await resolveCredentials(ctx, req, res);
+  } catch (err) {
+    if (isApiError(err) && err.code === 'AUTH_INVALID_TOKEN') await countFailure(ctx, req);
+    throw err;
+  }
+}
+
+async function resolveCredentials(ctx: AppContext, req: Request, res: Response): Promise<AuthState> {
   const now = ctx.now();
   const authz = req.headers.authorization;
   if (authz !== undefined) {

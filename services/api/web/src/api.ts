@@ -70,7 +70,8 @@ async function failure(res: Response): Promise<ApiFailure> {
 function needsRefresh(path: string, f: ApiFailure): boolean {
   if (path.startsWith('/api/auth/') || f.status !== 401) return false;
   // No cookie at all is worth a refresh only if this browser was signed in (not on a first visit).
-  return f.error.code === 'AUTH_TOKEN_EXPIRED' || (f.error.code === 'AUTH_REQUIRED' && mayHaveSession());
+  // An invalid token (its signing key was retired) is worth one too: the refresh token is opaque.
+  return f.error.code === 'AUTH_TOKEN_EXPIRED' || ((f.error.code === 'AUTH_REQUIRED' || f.error.code === 'AUTH_INVALID_TOKEN') && mayHaveSession());
 }
 
 /** Request JSON; refreshes once (for every tab at once) when the access token expired. Resolves `undefined` for 204. */
