@@ -281,3 +281,34 @@ test('failed authentication is limited per client address: guessed keys and forg
   assert.equal(throttled.length, 1);
   assert.equal(throttled[0]?.ip, '203.0.113.7');
 });
+
+test('CSP violations are reported to us: logged with bounded fields, counted; capped, typed and rate limited', async (t) => {
+  const api = await startTestApi(t, { env: { PLOTBOX_METRICS_TOKEN: 'm'.repeat(40), PLOTBOX_TRUST_PROXY_HOPS: '1' } });
+  const page = await fetch(`${api.url}/`);
+  assert.match(page.headers.get('content-security-policy') ?? '', /report-uri \/api\/csp-report;report-to csp/u);
+  assert.equal(page.headers.get('reporting-endpoints'), 'csp="/api/csp-report"');
+  const send = (type: string, body: string, ip = '203.0.113.50'): Promise<Response> => fetch(`${api.url}/api/csp-report`, { method: 'POST', headers: { 'content-type': type, 'x-forwarded-for': ip }, body });
+  // The legacy report-uri format, from a browser: no CSRF header, no JSON type, still accepted.
+  const legacy = { 'csp-report': { 'document-uri': `${api.url}/#/dash?token=secret-in-query`, 'violated-directive': 'script-src-elem', 'effective-directive': 'script-src-elem', 'blocked-uri': 'https://evil.example/x.js?k=v', 'source-file': `${api.url}/app.js`, 'line-number': 12 } };
+  assert.equal((await send('application/csp-report', JSON.stringify(legacy))).status, 204);
+  // The Reporting API format, a batch.
+  const batch = [{ type: 'csp-violation', url: `${api.url}/`, body: { documentURL: `${api.url}/`, effectiveDirective: 'style-src-attr', blockedURL: 'inline', lineNumber: 3 } }, { type: 'deprecation', body: {} }];
+  assert.equal((await send('application/reports+json', JSON.stringify(batch))).status, 204);
+  const logged = api.logs.join('').split('\n').filter((l) => l.includes('content security policy violation'));
+  assert.equal(logged.length, 2);
+  assert.ok(!logged.some((l) => l.includes('secret-in-query') || l.includes('k=v')), 'no query strings in logs');
+  assert.ok(logged[0]?.includes('"blocked":"https://evil.example/x.js"'));
+  const metrics = await (await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${'m'.repeat(40)}` } })).text();
+  assert.match(metrics, /plotbox_api_csp_violations_total\{directive="script-src-elem"\} 1/u);
+  assert.match(metrics, /plotbox_api_csp_violations_total\{directive="style-src-attr"\} 1/u);
+  // Garbage is ignored, oversized is 413, other types 415.
+  assert.equal((await send('application/csp-report', '{"csp-report": {"violated-directive": "<script>"}}')).status, 204);
+  assert.equal((await send('application/csp-report', 'not json')).status, 204);
+  assert.equal((await send('application/csp-report', JSON.stringify({ 'csp-report': { x: 'y'.repeat(20_000) } }))).status, 413);
+  assert.equal(await errorCode(await send('text/plain', '{}')), 'VALIDATION_UNSUPPORTED_MEDIA_TYPE');
+  // Rate limited per address (60 a minute).
+  let last = 0;
+  for (let i = 0; i < 61; i++) last = (await send('application/csp-report', '{}', '198.51.100.77')).status;
+  assert.equal(last, 429);
+  assert.equal((await send('application/csp-report', '{}', '198.51.100.78')).status, 204);
+});

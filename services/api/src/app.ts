@@ -12,6 +12,7 @@ import { createAudit } from './audit.ts';
 import type { AppContext, AppDeps, AuthState } from './context.ts';
 import { requestIdOf } from './context.ts';
 import { ApiError, errorBody, isApiError } from './errors.ts';
+import { CSP_REPORT_PATH, cspReportRoute } from './csp-report.ts';
 import { createApiMetrics, metricsEndpoint, metricsMiddleware } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createSandboxInfoSource } from './sandbox-info.ts';
@@ -20,7 +21,7 @@ import { meRoutes } from './routes/me-routes.ts';
 import { API_ROUTES } from './routes/index.ts';
 import { buildOpenApi } from './openapi.ts';
 import { mountRouteTable, type AnyRoute } from './route-table.ts';
-import { SETUP_HTML, SETUP_JS } from './web/setup-page.ts';
+import { setupPageRoutes } from './web/setup-page.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** sha256 of `style=""`, which plotly.js's colorbars set. */
@@ -91,6 +92,9 @@ export function createApp(deps: AppDeps): Express {
           baseUri: ["'none'"],
           formAction: ["'self'"],
           frameAncestors: ["'none'"],
+          // Violations are reported to us (logged and counted), by both reporting mechanisms.
+          reportUri: [CSP_REPORT_PATH],
+          reportTo: ['csp'],
           ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
         },
       },
@@ -99,8 +103,11 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use((req, res, next) => {
     if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Reporting-Endpoints', `csp="${CSP_REPORT_PATH}"`);
     next();
   });
+  // Browsers send these without our CSRF header and not as JSON: before that rule, on their own terms.
+  app.post(CSP_REPORT_PATH, ...cspReportRoute(ctx));
   app.locals.routeTable = API_ROUTES;
   // Built now, from the table being mounted: a schema that cannot be described fails at boot.
   app.locals.openApi = buildOpenApi(API_ROUTES);
@@ -127,20 +134,33 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/api/ready', async (_req, res) => {
-    const [storeOk, blobsOk, sandboxOk] = await Promise.all([
+  app.get('/api/ready', async (req, res) => {
+    const [storeOk, blobs, sandboxOk, storage] = await Promise.all([
       store.ping().then(
         () => true,
         () => false,
       ),
       deps.blobs.health().then(
-        (h) => h.ok,
-        () => false,
+        (h) => (h.ok ? 'ok' : h.code === 'BLOB_STORAGE_FULL' ? 'full' : 'unavailable'),
+        () => 'unavailable',
       ),
       deps.sandbox.ready(),
+      deps.storage.check().catch(() => ({ probe: { ok: false, reason: 'unavailable' as const } })),
     ]);
-    const checks = { store: storeOk ? 'ok' : 'unavailable', blobs: blobsOk ? 'ok' : 'unavailable', sandbox: sandboxOk ? 'ok' : 'unavailable' };
-    res.status(storeOk && blobsOk && sandboxOk ? 200 : 503).json({ status: storeOk && blobsOk && sandboxOk ? 'ready' : 'not_ready', checks });
+    // Storage: every place the API writes must be writable and keep PLOTBOX_MIN_FREE_DISK_MB free.
+    const failing = Object.entries(storage).filter(([, c]) => !c.ok);
+    const storageState = failing.length === 0 ? 'ok' : (failing.find(([, c]) => c.reason === 'full')?.[1].reason ?? failing[0]?.[1].reason ?? 'unavailable');
+    const checks = { store: storeOk ? 'ok' : 'unavailable', blobs, sandbox: sandboxOk ? 'ok' : 'unavailable', storage: storageState };
+    const ready = storeOk && blobs === 'ok' && sandboxOk && failing.length === 0;
+    const reasons = [
+      ...(storeOk ? [] : ['the metadata store cannot be reached']),
+      ...(blobs === 'ok' ? [] : [blobs === 'full' ? 'the blob store is full' : 'the blob store cannot be used']),
+      ...(sandboxOk ? [] : ['the sandbox is not ready']),
+      ...failing.map(([where, c]) => `${where}: ${c.reason === 'low_space' ? 'free space is below PLOTBOX_MIN_FREE_DISK_MB' : c.reason === 'full' ? 'the disk is full' : c.reason === 'not_writable' ? 'cannot be written' : 'unavailable'}`),
+    ];
+    // Free bytes go to the log only: the probe is public.
+    if (failing.length > 0) (req as Request & { log?: { warn: (o: object, m: string) => void } }).log?.warn({ storage }, 'not ready: storage');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks, ...(ready ? {} : { reasons }) });
   });
   // Prometheus scrapes with its own bearer token; never a user session, never rate limited.
   app.get('/metrics', metricsEndpoint(ctx.metrics, config.metricsToken));
@@ -148,12 +168,7 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(deps.keySet.toJwks());
   });
-  app.get('/setup', (_req, res) => {
-    res.type('html').send(SETUP_HTML);
-  });
-  app.get('/setup.js', (_req, res) => {
-    res.type('text/javascript').send(SETUP_JS);
-  });
+  app.use(setupPageRoutes(store));
 
   if (deps.webDir !== undefined) {
     // The UI: index.html, app.js, app.css and plotly.js from the API's own origin (CSP 'self').
@@ -247,6 +262,7 @@ function errorHandler(ctx: AppContext): ErrorRequestHandler {
     else if (type === 'entity.parse.failed') apiErr = new ApiError('VALIDATION_MALFORMED_JSON');
     else if (type === 'encoding.unsupported' || type === 'charset.unsupported') apiErr = new ApiError('VALIDATION_UNSUPPORTED_MEDIA_TYPE');
     else if (typeof type === 'string' && type.startsWith('request.')) apiErr = new ApiError('VALIDATION_FAILED', { message: 'The request body could not be read.' });
+    else if (isStoreError(err, 'STORE_UNAVAILABLE') && err.reason === 'storage_full') apiErr = new ApiError('STORAGE_FULL');
     else if (isStoreError(err, 'STORE_UNAVAILABLE')) apiErr = new ApiError('API_UNAVAILABLE');
     else if (isStoreError(err, 'STORE_CONFLICT') && String(err.reason ?? '').includes('email')) apiErr = new ApiError('USER_EMAIL_TAKEN');
     else if (isStoreError(err, 'STORE_INVALID')) apiErr = new ApiError('VALIDATION_FAILED');

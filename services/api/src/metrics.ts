@@ -18,6 +18,7 @@ export interface ApiMetrics {
   renderCache(result: 'hit' | 'miss'): void;
   sandboxCall(outcome: string, seconds: number): void;
   loginFailure(reason: string): void;
+  cspViolation(directive: string): void;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -31,6 +32,7 @@ export function createApiMetrics(options: { readonly processMetrics?: boolean } 
   const cache = new Counter({ name: 'plotbox_api_render_cache_total', help: 'Saved-chart renders by cache result', labelNames: ['result'] as const, registers: [registry] });
   const sandboxCalls = new Counter({ name: 'plotbox_api_sandbox_calls_total', help: 'Runs sent to the sandbox, by outcome (ok or the error code)', labelNames: ['outcome'] as const, registers: [registry] });
   const sandboxLatency = new Histogram({ name: 'plotbox_api_sandbox_call_duration_seconds', help: 'Time of a sandbox run as the API saw it', buckets: LATENCY_BUCKETS, registers: [registry] });
+  const csp = new Counter({ name: 'plotbox_api_csp_violations_total', help: 'Content-Security-Policy violations browsers reported, by directive', labelNames: ['directive'] as const, registers: [registry] });
   const loginFailures = new Counter({ name: 'plotbox_api_login_failures_total', help: 'Failed sign-ins, by reason', labelNames: ['reason'] as const, registers: [registry] });
   for (const result of ['hit', 'miss'] as const) cache.inc({ result }, 0);
   return {
@@ -47,6 +49,7 @@ export function createApiMetrics(options: { readonly processMetrics?: boolean } 
       sandboxCalls.inc({ outcome: /^[A-Z_]{1,64}$|^ok$/u.test(outcome) ? outcome : 'other' });
       sandboxLatency.observe(seconds);
     },
+    cspViolation: (directive) => csp.inc({ directive: /^[a-z-]{1,40}$/u.test(directive) ? directive : 'other' }),
     loginFailure: (reason) => loginFailures.inc({ reason: /^[a-z_]{1,40}$/u.test(reason) ? reason : 'other' }),
   };
 }

@@ -50,6 +50,7 @@ const idParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/u
 export const HAND_MOUNTED_ROUTES: readonly HandMountedRoute[] = Object.freeze([
   { method: 'get', path: '/api/health', tag: 'service', summary: 'Liveness: `{ "status": "ok" }`', access: 'public', status: 200, errors: [] },
   { method: 'get', path: '/api/ready', tag: 'service', summary: 'Readiness of the store, the blob store and the sandbox (503 when one is down)', access: 'public', status: 200, errors: [503] },
+  { method: 'post', path: '/api/csp-report', tag: 'service', summary: 'Browsers report Content-Security-Policy violations here (application/csp-report or application/reports+json; 16 KiB; rate limited per address)', access: 'public', status: 204, errors: [413, 415, 429] },
   { method: 'get', path: '/.well-known/jwks.json', tag: 'service', summary: 'Public keys of the access-token key set (every active kid)', access: 'public', status: 200, errors: [] },
   { method: 'post', path: '/api/setup', tag: 'auth', summary: 'Create the first system admin with the one-time setup token', access: 'setup-token', body: setupBody, status: 201, errors: [400, 403, 422] },
   { method: 'post', path: '/api/auth/login', tag: 'auth', summary: 'Sign in (with a TOTP or recovery code when 2FA is on); sets the token cookies', access: 'public', body: loginBody, status: 200, errors: [400, 401, 403] },
