@@ -13,7 +13,7 @@ import { ACTION_SCOPE, ROLE_ACTIONS, SYSTEM_ROLE_ACTIONS, can, decide, isSystemA
 import { API_ROUTES, HAND_MOUNTED_ROUTES, openApiPath, type AnyRoute } from '@plotbox/api';
 import { buildDataset, parseCsv, type BuiltDataset } from '@plotbox/datasets';
 import type { Chart, Dashboard, Dataset, DatasetVersion, Group, Project, User } from '@plotbox/store';
-import { startTestApi, type Client, type TestApi } from './helpers/api.ts';
+import { errorCode, startTestApi, type Client, type TestApi } from './helpers/api.ts';
 
 // ---------------------------------------------------------------- personas
 
@@ -341,4 +341,46 @@ test('GET /api/openapi.json: signed-in callers get the document of exactly the m
   const expected = [...API_ROUTES, ...HAND_MOUNTED_ROUTES].map((r) => `${r.method.toUpperCase()} ${openApiPath(r.path)}`);
   assert.deepEqual(described.sort(), expected.sort());
   for (const r of API_ROUTES) assert.equal(doc.paths[openApiPath(r.path)]?.[r.method]?.['x-plotbox-access'], r.access);
+});
+
+test('SPEC §3 decision 8: code under a dashboard-only grant may use only the datasets the dashboard already uses', async (t) => {
+  const api = await startTestApi(t);
+  const { store } = api;
+  const owner = await api.createUser();
+  const project = await store.projects.create({ name: 'Decision 8', createdBy: owner.user.id });
+  const datasetA = await store.datasets.create({ projectId: project.id, name: 'a' });
+  const datasetB = await store.datasets.create({ projectId: project.id, name: 'b' });
+  const shared = await store.dashboards.create({ projectId: project.id, name: 'Shared' });
+  const other = await store.dashboards.create({ projectId: project.id, name: 'Internal' });
+  const hash = createHash('sha256').update('x').digest('hex');
+  const chartA = await store.charts.create({ dashboardId: shared.id, title: 'On A', code: 'fig = {data: []};', lang: 'js', datasetId: datasetA.id, codeHash: hash });
+  await store.charts.create({ dashboardId: other.id, title: 'On B', code: 'fig = {data: []};', lang: 'js', datasetId: datasetB.id, codeHash: hash });
+  // Two ways to hold editor rights on one dashboard only: a grant alone, or a project viewer raised there.
+  const grantOnly = await api.createUser();
+  const viewerRaised = await api.createUser();
+  const editor = await api.createUser();
+  await store.dashboards.setGrant(shared.id, { kind: 'user', id: grantOnly.user.id }, 'editor');
+  await store.projects.setGrant(project.id, { kind: 'user', id: viewerRaised.user.id }, 'viewer');
+  await store.dashboards.setGrant(shared.id, { kind: 'user', id: viewerRaised.user.id }, 'editor');
+  await store.projects.setGrant(project.id, { kind: 'user', id: editor.user.id }, 'editor');
+  const base = `/api/projects/${project.id}/dashboards/${shared.id}`;
+  // The datasets have no version: a preview that passes the dataset check ends there (409); a refused one is a 400.
+  const code = 'fig = px.bar(df, { x: "region", y: "units" });';
+  for (const who of [grantOnly, viewerRaised]) {
+    const c = api.client();
+    assert.equal((await c.login(who.email, who.password)).status, 200);
+    assert.equal(await errorCode(await c.req('POST', `${base}/preview`, { code, datasetId: datasetA.id })), 'CHART_DATASET_NO_VERSION', 'the dashboard’s own dataset');
+    const refused = await c.req('POST', `${base}/preview`, { code, datasetId: datasetB.id });
+    assert.equal(refused.status, 400, 'another dataset of the project');
+    assert.equal(((await refused.json()) as { error: { message: string } }).error.message, 'No such dataset in this project.', 'refused like a dataset that does not exist');
+    assert.equal((await c.req('POST', `${base}/charts`, { title: 'New', code, datasetId: datasetB.id })).status, 400);
+    assert.equal((await c.req('POST', `${base}/charts`, { title: 'New', code, datasetId: datasetA.id })).status, 201);
+    assert.equal((await c.req('PATCH', `${base}/charts/${chartA.id}`, { datasetId: datasetB.id })).status, 400);
+    assert.equal((await c.req('PATCH', `${base}/charts/${chartA.id}`, { code: `${code}\n` })).status, 200, 'editing code on its own dataset');
+    // The dataset list and rows stay closed, as before.
+    assert.equal((await c.req('GET', `/api/projects/${project.id}/datasets`)).status, who === grantOnly ? 404 : 200);
+  }
+  const e = api.client();
+  assert.equal((await e.login(editor.email, editor.password)).status, 200);
+  assert.equal(await errorCode(await e.req('POST', `${base}/preview`, { code, datasetId: datasetB.id })), 'CHART_DATASET_NO_VERSION', 'a project editor reaches every dataset');
 });

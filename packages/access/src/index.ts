@@ -24,6 +24,8 @@ export type { Action, ActionScope, ResourceAction, SystemAction } from './action
 export { applySystemRole, effectiveDashboardRole, effectiveProjectRole, grantedRole } from './effective-role.ts';
 export type { DashboardRoleInput, ProjectRoleInput } from './effective-role.ts';
 export { resolveAccess, systemContext } from './access-context.ts';
+export { datasetReach, mayUseDataset } from './dataset-reach.ts';
+export type { DatasetReach } from './dataset-reach.ts';
 export type { AccessContext, ResolveAccessInput } from './access-context.ts';
 export { NOT_FOUND_REASON, all, any, can, canSeeTarget, decide } from './evaluator.ts';
 export type { Decision, Evaluator } from './evaluator.ts';

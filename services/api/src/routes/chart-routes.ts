@@ -7,9 +7,9 @@
  */
 import type { Response } from 'express';
 import { z } from 'zod';
+import { datasetReach, mayUseDataset, type Action } from '@plotbox/access';
 import { DEFAULT_LIMITS, type CodeLang } from '@plotbox/sandbox-protocol';
 import { isStoreError, type Chart, type Dashboard, type Project } from '@plotbox/store';
-import type { AppContext } from '../context.ts';
 import { actorOf, reqMeta, requestIdOf } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { checkFailureError, codeHashOf, previewCode, renderBody, renderChart, reviewCode, type RenderResult } from '../render.ts';
@@ -38,10 +38,23 @@ export function chartView(c: Chart): Record<string, unknown> {
 }
 
 /** A dataset id from a request must name a dataset of this project (else 400, like an unknown principal). */
-async function assertProjectDataset(ctx: AppContext, projectId: string, id: string | null | undefined): Promise<void> {
+/**
+ * The dataset a request names must be one of the project's and, when the right to run code comes
+ * only from a dashboard grant, one the dashboard's charts already use (SPEC §3 decision 8). Both
+ * refusals read the same, so such a grant reveals nothing of the project's other datasets.
+ */
+async function assertUsableDataset(call: RouteCall<unknown, unknown, unknown>, action: Action, id: string | null | undefined): Promise<void> {
   if (id === null || id === undefined) return;
+  const { ctx, scope } = call;
+  const project = scope.project as Project;
+  const refuse = (): ApiError => new ApiError('VALIDATION_FAILED', { message: 'No such dataset in this project.', details: { issues: [{ path: 'datasetId', message: 'no such dataset in this project' }] } });
   const dataset = await ctx.store.datasets.findById(id);
-  if (dataset === null || dataset.projectId !== projectId) throw new ApiError('VALIDATION_FAILED', { message: 'No such dataset in this project.', details: { issues: [{ path: 'datasetId', message: 'no such dataset in this project' }] } });
+  if (dataset === null || dataset.projectId !== project.id) throw refuse();
+  const reach = datasetReach(scope.access, action);
+  if (reach === 'project') return;
+  const charts = await ctx.store.charts.listByDashboard((scope.dashboard as Dashboard).id, { limit: MAX_CHARTS_PER_DASHBOARD });
+  const used = new Set(charts.items.flatMap((c) => (c.datasetId === null ? [] : [c.datasetId])));
+  if (!mayUseDataset(reach, id, used)) throw refuse();
 }
 
 /** The store refuses a dataset of another project too (a race with a dataset delete ends here). */
@@ -106,9 +119,8 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
     status: 201,
     async handler(call) {
       const { ctx, scope, body, res } = call;
-      const project = scope.project as Project;
       const dashboard = scope.dashboard as Dashboard;
-      await assertProjectDataset(ctx, project.id, body.datasetId);
+      await assertUsableDataset(call, 'chart.create', body.datasetId);
       const chartLang: CodeLang = body.lang ?? 'js';
       const review = reviewCode(body.code, chartLang);
       if (review.failure === 'CODE_TOO_LARGE') throw checkFailureError(review);
@@ -144,9 +156,8 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
     status: 200,
     async handler(call) {
       const { ctx, scope, body, res } = call;
-      const project = scope.project as Project;
       const chart = scope.chart as Chart;
-      await assertProjectDataset(ctx, project.id, body.datasetId);
+      await assertUsableDataset(call, 'chart.edit', body.datasetId);
       const codeChanged = body.code !== undefined || body.lang !== undefined;
       const review = codeChanged ? reviewCode(body.code ?? chart.code, body.lang ?? chart.lang) : null;
       if (review?.failure === 'CODE_TOO_LARGE') throw checkFailureError(review);
@@ -215,7 +226,7 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
       const { ctx, scope, body, req } = call;
       const project = scope.project as Project;
       const dashboard = scope.dashboard as Dashboard;
-      await assertProjectDataset(ctx, project.id, body.datasetId);
+      await assertUsableDataset(call, 'chart.preview', body.datasetId);
       const previewLang: CodeLang = body.lang ?? 'js';
       const startedAt = performance.now();
       const result = await previewCode(ctx, { projectId: project.id, code: body.code, lang: previewLang, datasetId: body.datasetId, requestId: requestIdOf(req) });
