@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTotp } from '@plotbox/auth';
-import { createSetupToken } from '@plotbox/api';
+import { createLogger, createSetupToken, loadSecretBox, resealStoredSecrets } from '@plotbox/api';
+import { parseConfig } from '@plotbox/config';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -318,6 +320,10 @@ test('TOTP: enrol, confirm (recovery codes once), login needs a code, replay ref
   await c.login(u.email, u.password);
   const enrol = (await (await c.req('POST', '/api/me/2fa/enrol', {})).json()) as { secret: string; otpauthUri: string };
   assert.match(enrol.otpauthUri, /^otpauth:\/\/totp\/Plotbox:/);
+  // Stored sealed (AES-256-GCM under the secrets key), never in clear.
+  const sealed = (await api.store.users.findById(u.user.id))?.totp?.secret ?? '';
+  assert.match(sealed, /^pbs1\./u);
+  assert.ok(!sealed.includes(enrol.secret));
   const totp = createTotp({ issuer: 'Plotbox', now: () => api.clock.now().getTime() });
   assert.equal(await errorCode(await c.req('POST', '/api/me/2fa/confirm', { code: '000000' === totp.generate(enrol.secret) ? '111111' : '000000' })), 'AUTH_TOTP_INVALID');
   const confirm = await c.req('POST', '/api/me/2fa/confirm', { code: totp.generate(enrol.secret) });
@@ -357,6 +363,46 @@ test('TOTP: enrol, confirm (recovery codes once), login needs a code, replay ref
   assert.equal((await api.client().login(u.email, u.password)).status, 200, 'no code needed any more');
   const actions = (await api.store.audit.query({}, { limit: 500 })).items.map((e) => e.action);
   for (const a of ['totp_enrol_start', 'totp_enable', 'totp_disable', 'recovery_code_used']) assert.ok(actions.includes(a), a);
+});
+
+test('TOTP secrets: sealed under the secrets key; rotation reseals them; legacy clear ones get sealed; a retired key fails closed', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'plotbox-secrets-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const k1 = { id: 'k1', key: randomBytes(32).toString('base64url') };
+  const k2 = { id: 'k2', key: randomBytes(32).toString('base64url') };
+  const ring = (active: string, ...keys: { id: string; key: string }[]): Record<string, string> => ({ PLOTBOX_SECRETS_KEY: JSON.stringify({ activeKeyId: active, keys }) });
+  const first = await startTestApi(t, { dataDir, env: ring('k1', k1) });
+  const u = await first.createUser();
+  const legacy = await first.createUser();
+  const c = first.client();
+  await c.login(u.email, u.password);
+  const { secret } = (await (await c.req('POST', '/api/me/2fa/enrol', {})).json()) as { secret: string };
+  const totp = createTotp({ issuer: 'Plotbox', now: () => first.clock.now().getTime() });
+  assert.equal((await c.req('POST', '/api/me/2fa/confirm', { code: totp.generate(secret) })).status, 200);
+  assert.match((await first.store.users.findById(u.user.id))?.totp?.secret ?? '', /^pbs1\.k1\./u);
+  // A secret stored in clear before sealing existed.
+  const legacySecret = 'JBSWY3DPEHPK3PXP';
+  await first.store.users.update(legacy.user.id, legacy.user.version, { totp: { secret: legacySecret, enabled: true, lastUsedStep: null } });
+
+  // Rotation, step 1: k2 joins the ring as the active key; the startup reseal moves everything to it.
+  const logger = createLogger('silent');
+  const box12 = loadSecretBox(parseConfig(ring('k2', k1, k2), () => '').secretsKey).box;
+  assert.deepEqual(await resealStoredSecrets({ store: first.store, box: box12, logger }), { resealed: 2, unreadable: 0 });
+  assert.deepEqual(await resealStoredSecrets({ store: first.store, box: box12, logger }), { resealed: 0, unreadable: 0 }, 'idempotent');
+  for (const id of [u.user.id, legacy.user.id]) assert.match((await first.store.users.findById(id))?.totp?.secret ?? '', /^pbs1\.k2\./u);
+  // Step 2: k1 retired; sign-in with a code still works on an API that knows only k2.
+  const second = await startTestApi(t, { dataDir, env: ring('k2', k2) });
+  second.clock.advance(60_000);
+  const t2 = createTotp({ issuer: 'Plotbox', now: () => second.clock.now().getTime() });
+  assert.equal((await second.client().login(u.email, u.password, { totpCode: t2.generate(secret) })).status, 200);
+  assert.equal((await second.client().login(legacy.email, legacy.password, { totpCode: t2.generate(legacySecret) })).status, 200);
+  // An API holding only the retired key cannot open them: sign-in with a code fails closed, no 5xx.
+  const stale = await startTestApi(t, { dataDir, env: ring('k1', k1) });
+  stale.clock.advance(120_000);
+  const t3 = createTotp({ issuer: 'Plotbox', now: () => stale.clock.now().getTime() });
+  assert.equal(await errorCode(await stale.client().login(u.email, u.password, { totpCode: t3.generate(secret) })), 'AUTH_INVALID_CREDENTIALS');
+  assert.ok(stale.logs.join('').includes('cannot be opened'));
+  assert.ok(!stale.logs.join('').includes(secret), 'never the secret in logs');
 });
 
 test('admins can be required to enrol in 2FA before doing anything else', async (t) => {

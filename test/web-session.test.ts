@@ -96,7 +96,7 @@ test('web UI sessions: refreshed ahead of expiry, after sleep, and once for seve
     let step = 0;
     while (Date.now() < activeUntil) {
       await page.keyboard.press('Shift');
-      await page.evaluate((hash) => void (location.hash = hash), step % 2 === 0 ? '#/account' : '#/');
+      await page.evaluate(`location.hash = ${JSON.stringify(step % 2 === 0 ? '#/account' : '#/')}`);
       await assertSignedIn(page, step % 2 === 0 ? 'Account' : 'Projects', `active step ${step}`);
       step += 1;
       await sleep(1000);
@@ -127,7 +127,7 @@ test('web UI sessions: refreshed ahead of expiry, after sleep, and once for seve
     }
     await sleep((TTL_SEC + 2) * 1000);
     const beforeTabs = auth.refreshes();
-    await Promise.all(tabs.map((tab) => tab.evaluate(() => void (location.hash = '#/'))));
+    await Promise.all(tabs.map((tab) => tab.evaluate("location.hash = '#/'")));
     for (const [i, tab] of tabs.entries()) await assertSignedIn(tab, 'Projects', `tab ${i} after a shared expiry`);
     console.log(`# three tabs after a shared expiry: ${auth.refreshes() - beforeTabs} refresh request(s)`);
     assert.ok(auth.refreshes() - beforeTabs <= 2, 'the tabs shared a refresh (Web Locks) instead of each presenting the same token');
@@ -143,7 +143,7 @@ test('web UI sessions: refreshed ahead of expiry, after sleep, and once for seve
   await bare.context.addInitScript({ content: "Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined });" });
   const bareAuth = recordAuth(bare.context);
   await bare.page.goto(`${url}/`);
-  assert.equal(await bare.page.evaluate(() => 'locks' in navigator && navigator.locks !== undefined), false, 'Web Locks are gone in this context');
+  assert.equal(await bare.page.evaluate('navigator.locks !== undefined'), false, 'Web Locks are gone in this context');
   await signIn(bare.page, ADMIN.email, ADMIN.password);
   const bareTabs = [bare.page, await bare.context.newPage(), await bare.context.newPage()];
   for (const tab of bareTabs.slice(1)) {
@@ -152,7 +152,7 @@ test('web UI sessions: refreshed ahead of expiry, after sleep, and once for seve
   }
   await sleep((TTL_SEC + 2) * 1000);
   const beforeBare = bareAuth.refreshes();
-  await Promise.all(bareTabs.map((tab) => tab.evaluate(() => void (location.hash = '#/'))));
+  await Promise.all(bareTabs.map((tab) => tab.evaluate("location.hash = '#/'")));
   for (const [i, tab] of bareTabs.entries()) await assertSignedIn(tab, 'Projects', `tab ${i} without locks`);
   console.log(`# three tabs without Web Locks: ${bareAuth.refreshes() - beforeBare} refresh request(s)`);
   assert.equal(await reuseEvents(url), 0, 'concurrent refreshes are not mistaken for reuse');

@@ -14,6 +14,8 @@ export const AUTH_ERROR_CODES = [
   'AUTH_KEY_CONFIG',
   /** Any other option given to a factory of this package is invalid (thrown at construction). */
   'AUTH_CONFIG',
+  /** A sealed secret cannot be opened: its key is not in the key ring, or it was altered or moved to another record. */
+  'AUTH_SECRET_UNREADABLE',
 ] as const;
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];

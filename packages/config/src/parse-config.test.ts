@@ -15,6 +15,7 @@ const prod = {
   PLOTBOX_PUBLIC_URL: 'https://plotbox.example.com',
   PLOTBOX_JWT_KEYS: keysJson,
   SANDBOX_TOKEN: 'x'.repeat(40),
+  PLOTBOX_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64url'),
 };
 
 test('dev defaults: loopback 8080, dev keys in the data dir, SPEC §4 lifetimes and limits, frozen', () => {
@@ -176,4 +177,22 @@ test('production refuses every weak security setting, naming it; the defaults pa
   assert.deepEqual(c.rateLimits.authFailures, { limit: 30, windowMs: 300_000 });
   // Every bound is a real range, and the production defaults sit inside it.
   for (const [name, { min, max }] of Object.entries(PRODUCTION_BOUNDS)) assert.ok(min <= max && KNOWN_PLOTBOX_VARIABLES.includes(name), name);
+});
+
+test('secrets key: required in production; one key in base64url, base64 or hex, or a ring with an active key', () => {
+  const { PLOTBOX_SECRETS_KEY: _k, ...noKey } = prod;
+  assert.throws(() => parseConfig(noKey, noFile), /PLOTBOX_SECRETS_KEY/);
+  assert.deepEqual(parseConfig({}, noFile).secretsKey, { source: 'dev', dir: '.data/keys' });
+  const raw = Buffer.alloc(32, 9);
+  for (const text of [raw.toString('base64url'), raw.toString('base64'), raw.toString('hex'), `${raw.toString('hex')}\n`]) {
+    assert.deepEqual(parseConfig({ PLOTBOX_SECRETS_KEY: text }, noFile).secretsKey, { source: 'configured', keys: [{ id: null, key: raw.toString('base64url') }], activeId: null });
+  }
+  const ring = { activeKeyId: 'k2', keys: [{ id: 'k1', key: Buffer.alloc(32, 1).toString('hex') }, { id: 'k2', key: Buffer.alloc(32, 2).toString('base64url') }] };
+  const c = parseConfig({ PLOTBOX_SECRETS_KEY: JSON.stringify(ring) }, noFile);
+  assert.equal(c.secretsKey.source === 'configured' ? c.secretsKey.activeId : null, 'k2');
+  const described = JSON.stringify(describeConfig(c));
+  assert.ok(!described.includes(Buffer.alloc(32, 2).toString('base64url')) && described.includes('k2'), 'ids, never key material');
+  for (const bad of ['short', Buffer.alloc(16).toString('hex'), JSON.stringify({ keys: [] }), JSON.stringify({ activeKeyId: 'k9', keys: ring.keys }), JSON.stringify({ keys: [ring.keys[0], ring.keys[0]] }), JSON.stringify({ activeKeyId: 'a', keys: [{ id: 'a b', key: ring.keys[1]?.key }] })]) {
+    assert.throws(() => parseConfig({ PLOTBOX_SECRETS_KEY: bad }, noFile), (err: unknown) => err instanceof ConfigError && !err.message.includes(Buffer.alloc(32, 1).toString('hex')), bad);
+  }
 });

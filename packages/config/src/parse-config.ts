@@ -25,6 +25,11 @@ export type JwtKeysConfig =
   | { readonly source: 'configured'; readonly keys: readonly JwtKeyConfig[]; readonly activeKid: string }
   | { readonly source: 'dev'; readonly dir: string };
 
+/** The key ring sealing secrets kept in the store (TOTP secrets): configured, or generated in dev. */
+export type SecretsKeyConfig =
+  | { readonly source: 'configured'; readonly keys: readonly { readonly id: string | null; readonly key: string }[]; readonly activeId: string | null }
+  | { readonly source: 'dev'; readonly dir: string };
+
 export interface RateLimitConfig {
   readonly limit: number;
   readonly windowMs: number;
@@ -76,6 +81,8 @@ export interface ApiConfig {
     readonly secretKey: string;
   } | null;
   readonly sandbox: { readonly url: string; readonly token: string | null };
+  /** Seals secrets the store keeps (AES-256-GCM); key material as base64url, 32 bytes each. */
+  readonly secretsKey: SecretsKeyConfig;
   /** Bearer token for `GET /metrics` (Prometheus); `null`: the endpoint is off. */
   readonly metricsToken: string | null;
   /** One set of dataset limits for every upload format (`PLOTBOX_DATASET_*`). */
@@ -142,6 +149,8 @@ export const KNOWN_PLOTBOX_VARIABLES = Object.freeze([
   'PLOTBOX_ADMIN_PASSWORD',
   'PLOTBOX_ADMIN_PASSWORD_FILE',
   'PLOTBOX_METRICS_TOKEN',
+  'PLOTBOX_SECRETS_KEY',
+  'PLOTBOX_SECRETS_KEY_FILE',
   'PLOTBOX_AUTH_FAILURE_LIMIT',
   'PLOTBOX_AUTH_FAILURE_WINDOW_SEC',
   'PLOTBOX_METRICS_TOKEN_FILE',
@@ -323,6 +332,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
   }
 
   const keys = parseJwtKeys(secret('PLOTBOX_JWT_KEYS'), str('PLOTBOX_JWT_ACTIVE_KID'), production, dataDir);
+  const secretsKey = parseSecretsKey(secret('PLOTBOX_SECRETS_KEY'), production, dataDir);
 
   const adminEmail = str('PLOTBOX_ADMIN_EMAIL');
   const adminPassword = secret('PLOTBOX_ADMIN_PASSWORD');
@@ -431,6 +441,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
     s3,
     sandbox: { url: sandboxUrl, token: sandboxToken },
     metricsToken,
+    secretsKey,
     datasetLimits,
     ingest,
     minFreeDiskBytes,
@@ -471,6 +482,55 @@ function parseJwtKeys(raw: string | undefined, activeKidRaw: string | undefined,
   if (activeKid === undefined) throw new ConfigError('PLOTBOX_JWT_ACTIVE_KID is required when the key set does not name one signing key');
   if (!withPrivate.some((k) => k.kid === activeKid)) throw new ConfigError('PLOTBOX_JWT_ACTIVE_KID must name a key with a private key');
   return { source: 'configured', keys, activeKid };
+}
+
+const SECRET_KEY_ID = /^[A-Za-z0-9_-]{1,32}$/u;
+
+/** 32 bytes written as base64url, base64 or hex, as base64url; `null` otherwise. */
+function key32(text: unknown): string | null {
+  if (typeof text !== 'string') return null;
+  const t = text.trim();
+  let bytes: Buffer | null = null;
+  if (/^[0-9a-fA-F]{64}$/u.test(t)) bytes = Buffer.from(t, 'hex');
+  else if (/^[A-Za-z0-9_-]{43}$/u.test(t)) bytes = Buffer.from(t, 'base64url');
+  else if (/^[A-Za-z0-9+/]{43}=$/u.test(t)) bytes = Buffer.from(t, 'base64');
+  return bytes !== null && bytes.length === 32 ? bytes.toString('base64url') : null;
+}
+
+/**
+ * `PLOTBOX_SECRETS_KEY(_FILE)`: one 32-byte key (base64url, base64 or hex; its id derived from it
+ * by the API), or a key ring `{"activeKeyId": "k2", "keys": [{"id": "k1", "key": "..."}, ...]}`
+ * for rotation. Required in production; in dev a key is generated into `<dataDir>/keys`.
+ */
+function parseSecretsKey(raw: string | undefined, production: boolean, dataDir: string): SecretsKeyConfig {
+  if (raw === undefined) {
+    if (production) throw new ConfigError('PLOTBOX_SECRETS_KEY or PLOTBOX_SECRETS_KEY_FILE is required in production');
+    return { source: 'dev', dir: `${dataDir.replace(/\/+$/u, '')}/keys` };
+  }
+  const single = key32(raw);
+  // One bare key: its id is derived from it by the API (`null` here).
+  if (single !== null) return { source: 'configured', keys: [{ id: null, key: single }], activeId: null };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('PLOTBOX_SECRETS_KEY must be a 32-byte key (base64url, base64 or hex) or a key ring {"activeKeyId","keys":[{"id","key"}]}');
+  }
+  const ring = parsed as { activeKeyId?: unknown; keys?: unknown };
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(ring.keys) || ring.keys.length === 0 || ring.keys.length > 16) {
+    throw new ConfigError('PLOTBOX_SECRETS_KEY must hold 1 to 16 keys');
+  }
+  const keys = ring.keys.map((k: unknown, i: number) => {
+    const { id, key } = (typeof k === 'object' && k !== null ? k : {}) as { id?: unknown; key?: unknown };
+    if (typeof id !== 'string' || !SECRET_KEY_ID.test(id)) throw new ConfigError(`PLOTBOX_SECRETS_KEY key ${i} has no valid "id"`);
+    const material = key32(key);
+    if (material === null) throw new ConfigError(`PLOTBOX_SECRETS_KEY key ${id} is not 32 bytes (base64url, base64 or hex)`);
+    return { id, key: material };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError('PLOTBOX_SECRETS_KEY key ids must be unique');
+  const activeId: string | undefined = typeof ring.activeKeyId === 'string' ? ring.activeKeyId : keys.length === 1 ? keys[0]?.id : undefined;
+  if (activeId === undefined || !keys.some((k) => k.id === activeId)) throw new ConfigError('PLOTBOX_SECRETS_KEY "activeKeyId" must name one of its keys');
+  return { source: 'configured', keys, activeId };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -516,6 +576,7 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     blobs: config.s3 === null ? 'directory' : { s3: redactConnectionString(config.s3.endpoint), bucket: config.s3.bucket },
     sandbox: { url: redactConnectionString(config.sandbox.url), token: config.sandbox.token === null ? 'unset' : 'set' },
     metrics: config.metricsToken === null ? 'off' : 'on (token set)',
+    secretsKey: config.secretsKey.source === 'dev' ? 'dev (data dir)' : { keyIds: config.secretsKey.keys.map((k) => k.id ?? '(derived)'), active: config.secretsKey.activeId ?? '(derived)' },
     datasetLimits: config.datasetLimits,
     ingest: config.ingest,
     minFreeDiskBytes: config.minFreeDiskBytes,

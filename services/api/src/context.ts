@@ -5,13 +5,15 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '@plotbox/config';
-import type { KeySet, PasswordHasher, SessionPolicy, Totp, TokenService } from '@plotbox/auth';
+import type { KeySet, PasswordHasher, SecretBox, SessionPolicy, Totp, TokenService } from '@plotbox/auth';
 import type { ApiKey, AuditActor, Session, Store, User } from '@plotbox/store';
 import type { BlobStore } from '@plotbox/blobs';
 import type { Audit } from './audit.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { SandboxInfoSource } from './sandbox-info.ts';
 import type { SandboxPort } from './sandbox-port.ts';
+import type { IngestDeps } from './ingest/open-ingest.ts';
+import type { StorageProbe } from './ingest/storage.ts';
 
 /** Everything `createApp` needs, all built by the caller (main.ts or a test). */
 export interface AppDeps {
@@ -21,9 +23,15 @@ export interface AppDeps {
   readonly blobs: BlobStore;
   /** The sandbox service that runs Code Mode. */
   readonly sandbox: SandboxPort;
+  /** Dataset uploads: the ingest worker pool and the staging directory (`ingest/open-ingest.ts`). */
+  readonly ingest: IngestDeps;
+  /** The storage checks `/api/ready` reports (writable, free space). */
+  readonly storage: StorageProbe;
   readonly keySet: KeySet;
   readonly tokens: TokenService;
   readonly hasher: PasswordHasher;
+  /** Seals secrets kept in the store (TOTP secrets). */
+  readonly secrets: SecretBox;
   readonly logger: Logger;
   /** The clock; tests move it. */
   readonly now: () => Date;

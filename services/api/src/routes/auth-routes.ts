@@ -3,13 +3,14 @@
  * (rotating), logout, and the one-time first-admin setup.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { checkPasswordPolicy, hashRecoveryCode, hashRefreshToken, isAuthError, isRefreshTokenFormat, newRefreshToken } from '@plotbox/auth';
+import { checkPasswordPolicy, hashRecoveryCode, hashRefreshToken, isAuthError, isRefreshTokenFormat, newRefreshToken, type TotpVerifyResult } from '@plotbox/auth';
 import { isSessionLive, isStoreError, type User } from '@plotbox/store';
 import type { AppContext } from '../context.ts';
 import { publicUser, reqMeta } from '../context.ts';
 import { clearAuthCookies, cookieNames, readCookies, setAccessCookie, setAuthCookies } from '../cookies.ts';
 import { ApiError } from '../errors.ts';
 import { loginBody, parseWith, setupBody } from '../schemas.ts';
+import { openTotpSecret } from '../secrets.ts';
 import { setupTokenKey } from '../setup-token.ts';
 
 /** Count a failed login/TOTP/password check against the account; audit a new lockout. */
@@ -23,6 +24,9 @@ export async function recordAccountFailure(ctx: AppContext, req: Request, user: 
     await ctx.audit({ action: 'lockout', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: user.id }, ...reqMeta(req), details: { lockMinutes: ctx.config.lockout.lockMs / 60_000 } });
   }
 }
+
+/** The verify result of a TOTP secret that cannot be opened: a wrong code, as far as anyone outside can tell. */
+export const UNREADABLE: TotpVerifyResult = Object.freeze({ ok: false, reason: 'invalid' });
 
 /** Is the account locked now? */
 export async function isLocked(ctx: AppContext, user: User): Promise<boolean> {
@@ -124,7 +128,10 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
     }
     if (user.totp?.enabled === true) {
       if (body.totpCode !== undefined) {
-        const r = ctx.totp.verify(user.totp.secret, body.totpCode, user.totp.lastUsedStep);
+        // A secret that cannot be opened (its key retired) fails like a wrong code; the log says why.
+        const secret = openTotpSecret(ctx.secrets, user);
+        if (secret === null) ctx.logger.warn({ userId: user.id }, 'the TOTP secret of this user cannot be opened with the configured keys');
+        const r = secret === null ? UNREADABLE : ctx.totp.verify(secret, body.totpCode, user.totp.lastUsedStep);
         if (!r.ok || !(await ctx.store.users.useTotpStep(user.id, r.step))) {
           await recordAccountFailure(ctx, req, user);
           return fail(r.ok || r.reason === 'replay' ? 'totp_replay' : 'totp_invalid', user);

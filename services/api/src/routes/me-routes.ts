@@ -11,7 +11,8 @@ import { actorOf, authOf, publicUser, reqMeta } from '../context.ts';
 import { clearAuthCookies } from '../cookies.ts';
 import { ApiError } from '../errors.ts';
 import { apiKeyCreateBody, emptyBody, idParam, parseWith, passwordChangeBody, revokeAllBody, totpConfirmBody, totpDisableBody } from '../schemas.ts';
-import { isLocked, recordAccountFailure, sessionView } from './auth-routes.ts';
+import { openTotpSecret, sealTotpSecret } from '../secrets.ts';
+import { UNREADABLE, isLocked, recordAccountFailure, sessionView } from './auth-routes.ts';
 
 function apiKeyView(k: ApiKey): Record<string, unknown> {
   return {
@@ -120,7 +121,8 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
     const auth = authOf(res);
     if (auth.user.totp?.enabled === true) throw new ApiError('AUTH_TOTP_STATE', { message: 'Two-factor authentication is already on; disable it first.' });
     const secret = ctx.totp.generateSecret();
-    await ctx.store.users.update(auth.user.id, auth.user.version, { totp: { secret, enabled: false, lastUsedStep: null } });
+    // Sealed before it is stored: the store (and its backups) never holds it in clear.
+    await ctx.store.users.update(auth.user.id, auth.user.version, { totp: { secret: sealTotpSecret(ctx.secrets, auth.user.id, secret), enabled: false, lastUsedStep: null } });
     await ctx.audit({ action: 'totp_enrol_start', outcome: 'success', actor: actorOf(auth), target: { type: 'user', id: auth.user.id }, ...reqMeta(req) });
     res.json({ secret, otpauthUri: ctx.totp.provisioningUri(secret, auth.user.email) });
   });
@@ -130,8 +132,9 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
     const { code } = parseWith(totpConfirmBody, req.body ?? {});
     const totp = auth.user.totp;
     if (totp === null || totp.enabled) throw new ApiError('AUTH_TOTP_STATE', { message: 'Start enrolment first (POST /api/me/2fa/enrol).' });
-    const r = ctx.totp.verify(totp.secret, code, null);
-    if (!r.ok) {
+    const secret = openTotpSecret(ctx.secrets, auth.user);
+    const r = secret === null ? null : ctx.totp.verify(secret, code, null);
+    if (r === null || !r.ok) {
       await ctx.audit({ action: 'totp_enable', outcome: 'failure', actor: actorOf(auth), target: { type: 'user', id: auth.user.id }, ...reqMeta(req) });
       throw new ApiError('AUTH_TOTP_INVALID');
     }
@@ -159,7 +162,8 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
     // Second factor, when one exists: a current code (not replayed) or an unused recovery code.
     if (user.totp.enabled) {
       if (body.code !== undefined) {
-        const r = ctx.totp.verify(user.totp.secret, body.code, user.totp.lastUsedStep);
+        const secret = openTotpSecret(ctx.secrets, user);
+        const r = secret === null ? UNREADABLE : ctx.totp.verify(secret, body.code, user.totp.lastUsedStep);
         if (!r.ok || !(await ctx.store.users.useTotpStep(user.id, r.step))) {
           await recordAccountFailure(ctx, req, user);
           return failed('totp_invalid', new ApiError(r.ok || r.reason === 'replay' ? 'AUTH_TOTP_REPLAY' : 'AUTH_TOTP_INVALID'));
