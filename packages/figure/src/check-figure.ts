@@ -7,6 +7,7 @@
 import type { SandboxErrorCode } from '@plotbox/sandbox-protocol';
 import { childSchema, isArrayContainer, isLeaf, LAYOUT_SCHEMA, traceSchema } from './plotly-schema.ts';
 import type { SchemaLeaf, SchemaObject } from './plotly-schema.ts';
+import { templateProblem } from './template-safety.ts';
 import { unsafeMarkup, unsafeUrlScheme } from './url-safety.ts';
 
 export interface FigureCheckOptions {
@@ -227,6 +228,9 @@ function check(figure: unknown, limits: Required<FigureCheckOptions>): FigureChe
   const walker = new Walker(limits);
   try {
     walker.run(figure);
+    // Only once the walk proved the figure plain, bounded JSON: what plotly will fill templates with.
+    const template = templateProblem(figure as PlotlyFigure);
+    if (template !== undefined) return { ok: false, error: { code: 'FIGURE_INVALID', message: `${template.path}: ${template.message}`, path: template.path } };
     return { ok: true, figure: figure as PlotlyFigure };
   } catch (e) {
     if (e instanceof Rejection) {

@@ -6,4 +6,6 @@
 export { checkFigure, createFigureChecker, DEFAULT_FIGURE_CHECK_OPTIONS } from './check-figure.ts';
 export type { FigureCheckOptions, FigureCheckResult, FigureChecker, FigureError, PlotlyFigure, PlotlyLayout, PlotlyTrace } from './check-figure.ts';
 export { FIGURE_KEYS, PLOTLY_VERSION, TRACE_TYPES } from './plotly-schema.ts';
-export { unsafeMarkup, unsafeUrlScheme } from './url-safety.ts';
+export { decodeCharacterReferences, unsafeMarkup, unsafeUrlScheme } from './url-safety.ts';
+export { TEMPLATE_KEYS, templateProblem } from './template-safety.ts';
+export type { TemplateProblem } from './template-safety.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { unsafeMarkup, unsafeUrlScheme } from './url-safety.ts';
+import { decodeCharacterReferences, unsafeMarkup, unsafeUrlScheme } from './url-safety.ts';
 
 test('unsafeUrlScheme finds the three schemes, however they are dressed up', () => {
   const cases: [string, string][] = [
@@ -83,7 +83,6 @@ test('unsafeMarkup accepts the text plotly renders', () => {
     '<b>Source data:</b> census',
     'Revenue<br>per region<sup>2</sup>',
     '<a href="https://example.com/report?a=1&b=2" target="_blank">report</a>',
-    '<a href="mailto:team@example.com">mail us</a>',
     '<span style="color:red">red</span>',
     '%{x}: %{y:.2f}<extra>data: %{customdata}</extra>',
     'x < 5 and y > 3',
@@ -114,4 +113,19 @@ test('unsafeMarkup and unsafeUrlScheme take linear time on hostile strings', () 
     const ms = performance.now() - t0;
     assert.ok(ms < 500, `${JSON.stringify(s.slice(0, 20))}… took ${ms.toFixed(0)} ms`);
   }
+});
+
+test('links in chart text may only point to http(s) addresses (viewers follow them)', () => {
+  for (const s of ['<a href="https://example.com/x">x</a>', "<a href='http://example.com'>x</a>", '<a href=https://example.com>x</a>', '<a target="_blank" href="HTTPS://EXAMPLE.COM">x</a>']) assert.equal(unsafeMarkup(s), undefined, s);
+  for (const s of ['<a href="mailto:team@example.com">mail us</a>', '<a href="/relative">x</a>', '<a href="#top">x</a>', '<a href="ftp://example.com">x</a>', '<a href="//evil.example">x</a>', '<a href="">x</a>', '<A HREF="tel:123">x</A>']) {
+    assert.match(unsafeMarkup(s) ?? '', /not an http\(s\) address/u, s);
+  }
+});
+
+test('markup written with character references is markup: &lt;img …&gt; and friends', () => {
+  for (const s of ['&lt;img src=x onerror=alert(1)&gt;', '&#60;script&#62;alert(1)&#60;/script&#62;', '&#x3c;iframe src=https://evil.example&#x3e;', '&lt;a href=&quot;javascript:alert(1)&quot;&gt;x&lt;/a&gt;']) {
+    assert.match(unsafeMarkup(s) ?? '', /character references/u, s);
+  }
+  assert.equal(unsafeMarkup('AT&amp;T &lt; 5 &gt; 3 &copy;'), undefined, 'ordinary entities are fine');
+  assert.equal(decodeCharacterReferences('&lt;b&gt; &amp; &#65;&#x42; &unknown; &'), '<b> & AB &unknown; &');
 });

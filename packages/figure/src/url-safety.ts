@@ -35,8 +35,18 @@ function isIgnorable(c: number): boolean {
   );
 }
 
-/** Named character references that decode to something relevant to a scheme (`:` or an ignorable). */
+/**
+ * Named character references that decode to something relevant here: markup (`<`, `>`, quotes,
+ * `&`), a scheme's `:`, or an ignorable.
+ */
 const NAMED_REFERENCES: ReadonlyMap<string, number> = new Map([
+  ['lt', 0x3c],
+  ['gt', 0x3e],
+  ['amp', 0x26],
+  ['quot', 0x22],
+  ['apos', 0x27],
+  ['sol', 0x2f],
+  ['equals', 0x3d],
   ['colon', 0x3a],
   ['tab', 0x09],
   ['newline', 0x0a],
@@ -130,6 +140,28 @@ export function unsafeUrlScheme(s: string, start = 0, end = s.length): string | 
   return undefined;
 }
 
+/**
+ * `s` with its character references decoded (`&lt;img` → `<img`, `&#x6A;` → `j`), the way a
+ * browser would read it; references this module does not know are left as they are.
+ */
+export function decodeCharacterReferences(s: string): string {
+  let amp = s.indexOf('&');
+  if (amp === -1) return s;
+  let out = '';
+  let from = 0;
+  while (amp !== -1) {
+    const ref = decodeReference(s, amp, s.length);
+    if (ref === undefined) {
+      amp = s.indexOf('&', amp + 1);
+      continue;
+    }
+    out += s.slice(from, amp) + String.fromCodePoint(ref.cp);
+    from = ref.next;
+    amp = s.indexOf('&', from);
+  }
+  return out + s.slice(from);
+}
+
 /** Tags that can run script, load content or restyle the page; plotly renders none of them. */
 const UNSAFE_TAGS: ReadonlySet<string> = new Set([
   'applet', 'audio', 'base', 'button', 'embed', 'form', 'frame', 'frameset', 'iframe', 'image', 'img',
@@ -151,6 +183,31 @@ function isTagNameChar(c: number): boolean {
  * Strings without `<` are never markup and return at once.
  */
 export function unsafeMarkup(s: string): string | undefined {
+  const plain = markupProblem(s);
+  if (plain !== undefined || !s.includes('&')) return plain;
+  // Markup written with character references (`&lt;img src=x onerror=...&gt;`) is markup too.
+  const decoded = markupProblem(decodeCharacterReferences(s));
+  return decoded === undefined ? undefined : `${decoded} (written with character references)`;
+}
+
+/** A link's target must be an http(s) address: links in charts are followed by viewers. */
+const HREF = /\bhref\s*=\s*["'`]?/iu;
+
+function linkProblem(attributes: string): string | undefined {
+  const m = HREF.exec(attributes);
+  if (m === null) return undefined;
+  let i = m.index + m[0].length;
+  while (i < attributes.length && isIgnorable(attributes.charCodeAt(i))) i++;
+  const scheme = unsafeUrlScheme(attributes, i, attributes.length);
+  if (scheme !== undefined) return `contains a ${scheme}: URL in markup`;
+  // Ignorable characters anywhere in the scheme are skipped, as a browser would (`ht\ttp:`).
+  const decoded = decodeCharacterReferences(attributes.slice(i, i + 40));
+  let head = '';
+  for (let j = 0; j < decoded.length && head.length < 8; j++) if (!isIgnorable(decoded.charCodeAt(j))) head += decoded.charAt(j).toLowerCase();
+  return head.startsWith('http://') || head.startsWith('https://') ? undefined : 'contains a link that is not an http(s) address';
+}
+
+function markupProblem(s: string): string | undefined {
   let lt = s.indexOf('<');
   if (lt === -1) return undefined;
   // Tags: every `<` or `</` followed by a name. The tag's attributes run to the next `<` (not
@@ -164,7 +221,12 @@ export function unsafeMarkup(s: string): string | undefined {
     if (i > nameStart) {
       const name = s.slice(nameStart, Math.min(i, nameStart + 16)).toLowerCase();
       if (UNSAFE_TAGS.has(name)) return `contains a <${name}> tag`;
-      if (EVENT_HANDLER.test(s.slice(i, next === -1 ? s.length : next))) return 'contains an event handler attribute (on...=)';
+      const attributes = s.slice(i, next === -1 ? s.length : next);
+      if (EVENT_HANDLER.test(attributes)) return 'contains an event handler attribute (on...=)';
+      if (name === 'a') {
+        const link = linkProblem(attributes);
+        if (link !== undefined) return link;
+      }
     }
     lt = next;
   }
