@@ -58,6 +58,7 @@ test('production: requires keys, https public URL, sandbox token; refuses weak s
 });
 
 test('*_FILE secrets are read through the injected reader; both forms together are refused', () => {
+  // secretlint-disable-next-line -- a made-up connection string: the test checks it is parsed and redacted
   const files: Record<string, string> = { '/run/keys.json': `${keysJson}\n`, '/run/pw': 'correct horse battery staple\n', '/run/mongo': 'mongodb://u:p4ss@db1:27017,db2/plotbox?tls=true\n' };
   const read = (p: string): string => {
     const v = files[p];
@@ -76,11 +77,13 @@ test('*_FILE secrets are read through the injected reader; both forms together a
 
 test('error messages and describeConfig never contain secret values; connection strings show hosts only', () => {
   const secretPw = 'Sup3r-Secret-Admin-Passw0rd';
+  // secretlint-disable-next-line -- a made-up connection string: the test checks it is parsed and redacted
   const c = parseConfig({ ...prod, PLOTBOX_ADMIN_EMAIL: 'a@example.com', PLOTBOX_ADMIN_PASSWORD: secretPw, MONGODB_URI: 'mongodb://root:hunter2hunter2@mongo.internal:27017/pb?authSource=admin' }, noFile);
   const described = JSON.stringify(describeConfig(c));
   for (const s of [secretPw, 'hunter2hunter2', 'root:', 'PRIVATE KEY', 'x'.repeat(40)]) assert.ok(!described.includes(s), s);
   assert.ok(described.includes('mongodb://mongo.internal:27017'));
   assert.equal(redactConnectionString('mongodb+srv://u:p@cluster0.example.net/db?x=1'), 'mongodb+srv://cluster0.example.net');
+  // secretlint-disable-next-line -- a made-up connection string: the test checks it is parsed and redacted
   for (const bad of [{ MONGODB_URI: 'postgres://u:hunter2hunter2@h' }, { PLOTBOX_JWT_KEYS: '{"keys":[{"kid":"a","publicKeyPem":"hunter2hunter2"}]}' }]) {
     try {
       parseConfig(bad, noFile);
@@ -195,4 +198,79 @@ test('secrets key: required in production; one key in base64url, base64 or hex, 
   for (const bad of ['short', Buffer.alloc(16).toString('hex'), JSON.stringify({ keys: [] }), JSON.stringify({ activeKeyId: 'k9', keys: ring.keys }), JSON.stringify({ keys: [ring.keys[0], ring.keys[0]] }), JSON.stringify({ activeKeyId: 'a', keys: [{ id: 'a b', key: ring.keys[1]?.key }] })]) {
     assert.throws(() => parseConfig({ PLOTBOX_SECRETS_KEY: bad }, noFile), (err: unknown) => err instanceof ConfigError && !err.message.includes(Buffer.alloc(32, 1).toString('hex')), bad);
   }
+});
+
+test('IP allowlist: IPv4 and IPv6 ranges and addresses, normalised; IPv4-mapped ranges as IPv4; junk refused', () => {
+  assert.equal(parseConfig({}, noFile).allowCidrs, null);
+  const c = parseConfig({ PLOTBOX_ALLOW_CIDRS: ' 10.1.2.3/8, 192.0.2.7 ,2001:db8::1/32,::1, ::ffff:198.51.100.0/120,10.0.0.0/8' }, noFile);
+  assert.deepEqual(c.allowCidrs, ['10.0.0.0/8', '192.0.2.7/32', '2001:db8::/32', '::1/128', '198.51.100.0/24']);
+  for (const bad of ['', ',', '10.0.0.0/33', 'example.com', '10.0.0.0/8;rm', '::/129', '1.2.3']) {
+    assert.throws(() => parseConfig({ PLOTBOX_ALLOW_CIDRS: bad === '' ? ' ' : bad }, noFile), (err: unknown) => err instanceof ConfigError && err.message.startsWith('PLOTBOX_ALLOW_CIDRS'), bad);
+  }
+});
+
+test('password expiry and the inactivity sweep: off by default, days; production bounds allow 0 (off)', () => {
+  const d = parseConfig({}, noFile);
+  assert.equal(d.passwordMaxAgeMs, null);
+  assert.equal(d.disableInactiveMs, null);
+  const c = parseConfig({ PLOTBOX_PASSWORD_MAX_AGE_DAYS: '90', PLOTBOX_DISABLE_INACTIVE_DAYS: '1' }, noFile);
+  assert.equal(c.passwordMaxAgeMs, 90 * 86_400_000);
+  assert.equal(c.disableInactiveMs, 86_400_000);
+  assert.doesNotThrow(() => parseConfig({ ...prod, PLOTBOX_PASSWORD_MAX_AGE_DAYS: '0', PLOTBOX_DISABLE_INACTIVE_DAYS: '0' }, noFile));
+  assert.doesNotThrow(() => parseConfig({ ...prod, PLOTBOX_PASSWORD_MAX_AGE_DAYS: '365', PLOTBOX_DISABLE_INACTIVE_DAYS: '90' }, noFile));
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_PASSWORD_MAX_AGE_DAYS: '1' }, noFile), /PLOTBOX_PASSWORD_MAX_AGE_DAYS must be between 30 and 3650 \(or 0: off\) in production/);
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_DISABLE_INACTIVE_DAYS: '2' }, noFile), /PLOTBOX_DISABLE_INACTIVE_DAYS/);
+  assert.throws(() => parseConfig({ PLOTBOX_PASSWORD_MAX_AGE_DAYS: '-1' }, noFile), /PLOTBOX_PASSWORD_MAX_AGE_DAYS must be a whole number/);
+});
+
+test('single sign-on: off by default; issuer, client, scopes, group map, admin groups; secrets never described', () => {
+  assert.equal(parseConfig({}, noFile).oidc, null);
+  const base = { PLOTBOX_OIDC_ISSUER: 'https://sso.example.com/realms/acme', PLOTBOX_OIDC_CLIENT_ID: 'plotbox' };
+  const c = parseConfig(
+    {
+      ...prod,
+      ...base,
+      PLOTBOX_OIDC_CLIENT_SECRET_FILE: '/run/secrets/oidc',
+      PLOTBOX_OIDC_SCOPES: 'openid email profile groups',
+      PLOTBOX_OIDC_GROUP_MAP: '{"/analysts": "Analysts", "/ops": ["Ops", "Analysts"]}',
+      PLOTBOX_OIDC_ADMIN_GROUPS: '/plotbox-admins, /root',
+      PLOTBOX_OIDC_NAME: 'Acme SSO',
+      PLOTBOX_LOCAL_LOGIN: 'false',
+    },
+    (path) => (path === '/run/secrets/oidc' ? 's3cr3t-client-value\n' : noFile()),
+  );
+  assert.ok(c.oidc !== null);
+  assert.equal(c.oidc.issuer, 'https://sso.example.com/realms/acme');
+  assert.equal(c.oidc.clientSecret, 's3cr3t-client-value');
+  assert.deepEqual(c.oidc.scopes, ['openid', 'email', 'profile', 'groups']);
+  assert.deepEqual(c.oidc.groupMap, { '/analysts': ['Analysts'], '/ops': ['Ops', 'Analysts'] });
+  assert.deepEqual(c.oidc.adminGroups, ['/plotbox-admins', '/root']);
+  assert.equal(c.oidc.redirectUri, 'https://plotbox.example.com/api/auth/oidc/callback');
+  assert.equal(c.oidc.allowHttp, false);
+  assert.equal(c.oidc.linkByEmail, false, 'linking by email is opt-in');
+  assert.equal(c.oidc.autoCreate, true);
+  assert.equal(c.oidc.defaultRole, 'user');
+  assert.equal(c.localLogin, false);
+  assert.doesNotMatch(JSON.stringify(describeConfig(c)), /s3cr3t/);
+  assert.equal(parseConfig({ ...base }, noFile).oidc?.displayName, 'sso.example.com');
+  assert.equal(parseConfig({ ...base }, noFile).oidc?.allowHttp, true, 'dev may use a plain-http provider');
+
+  const refused: [Record<string, string>, RegExp][] = [
+    [{ PLOTBOX_OIDC_CLIENT_ID: 'x' }, /needs PLOTBOX_OIDC_ISSUER/],
+    [{ PLOTBOX_OIDC_CLIENT_SECRET: 'x' }, /PLOTBOX_OIDC_CLIENT_SECRET needs PLOTBOX_OIDC_ISSUER/],
+    [{ PLOTBOX_OIDC_ISSUER: 'https://sso.example.com' }, /PLOTBOX_OIDC_CLIENT_ID is required/],
+    [{ ...base, PLOTBOX_OIDC_ISSUER: 'ftp://sso.example.com' }, /must be an https URL/],
+    [{ ...base, PLOTBOX_OIDC_ISSUER: 'https://sso.example.com/?x=1' }, /query/],
+    [{ ...base, PLOTBOX_OIDC_SCOPES: 'email profile' }, /must include openid/],
+    [{ ...base, PLOTBOX_OIDC_GROUP_MAP: '["a"]' }, /must be a JSON object/],
+    [{ ...base, PLOTBOX_OIDC_GROUP_MAP: '{"a": ""}' }, /GROUP_MAP: the entry for "a"/],
+    [{ ...base, PLOTBOX_OIDC_GROUP_MAP: '{"a": [1]}' }, /GROUP_MAP/],
+    [{ ...base, PLOTBOX_OIDC_GROUP_MAP: '{' }, /must be JSON/],
+    [{ ...base, PLOTBOX_OIDC_DEFAULT_ROLE: 'admin' }, /user or viewer/],
+    [{ ...base, PLOTBOX_OIDC_LINK_BY_EMAIL: 'perhaps' }, /PLOTBOX_OIDC_LINK_BY_EMAIL must be true or false/],
+    [{ PLOTBOX_LOCAL_LOGIN: 'false' }, /needs single sign-on/],
+    [{ ...prod, ...base, PLOTBOX_OIDC_ISSUER: 'http://sso.example.com' }, /https in production/],
+    [{ ...base, PLOTBOX_OIDC_CLIENT_SECRET: 'a', PLOTBOX_OIDC_CLIENT_SECRET_FILE: '/x' }, /not both/],
+  ];
+  for (const [env, message] of refused) assert.throws(() => parseConfig(env, noFile), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
 });
