@@ -1,0 +1,36 @@
+#!/bin/sh
+# The image's command dispatcher (installed as /usr/local/bin/plotbox). tini runs it as PID 1's
+# child; `exec` makes Node that child, so tini's forwarded SIGTERM reaches Node's own graceful
+# shutdown and tini reaps whatever the sandbox's workers leave behind.
+#   api                  the dashboard API (default)
+#   sandbox              the sandbox service
+#   cli <command> ...    the operator CLI: cli init --email you@example.com --password-stdin
+set -eu
+
+usage() {
+  echo 'usage: plotbox api | sandbox | cli <init|audit> [options]  (cli --help for the CLI)' >&2
+}
+
+cmd="${1:-api}"
+[ "$#" -eq 0 ] || shift
+case "$cmd" in
+  api | sandbox)
+    if [ "$#" -ne 0 ]; then
+      echo "plotbox: $cmd takes no arguments (configure it through the environment)" >&2
+      exit 64
+    fi
+    exec node --no-node-snapshot "/app/services/$cmd/src/main.ts"
+    ;;
+  cli)
+    exec node --no-node-snapshot --no-warnings /app/services/api/src/cli.ts "$@"
+    ;;
+  -h | --help | help)
+    usage
+    exit 0
+    ;;
+  *)
+    echo "plotbox: unknown command: $cmd" >&2
+    usage
+    exit 64
+    ;;
+esac
