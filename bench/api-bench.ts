@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createKeySet, createPasswordHasher, createTokenService, generateDevKeyPair } from '@plotbox/auth';
 import { parseConfig } from '@plotbox/config';
 import { createSqliteStore } from '@plotbox/store-sqlite';
-import { createApp, createLogger, createSandboxClient, openBlobs } from '@plotbox/api';
+import { createApp, createLogger, createSandboxClient, loadSecretBox, openBlobs, openIngest } from '@plotbox/api';
 import { fmt, pct, printTable } from './data.ts';
 
 export interface ApiBenchOptions {
@@ -44,7 +44,9 @@ export async function apiBench(opts: ApiBenchOptions): Promise<void> {
   const blobs = await openBlobs(config);
   // This section measures authentication only; no route here reaches the sandbox.
   const sandbox = createSandboxClient({ url: config.sandbox.url, token: config.sandbox.token });
-  const app = createApp({ config, store, blobs, sandbox, keySet, tokens, hasher, logger: createLogger('silent'), now: () => new Date(), newId: randomUUID });
+  // No uploads here: the ingest pool starts no worker until one arrives.
+  const { ingest, storage } = openIngest(config, blobs);
+  const app = createApp({ config, store, blobs, sandbox, ingest, storage, keySet, tokens, hasher, secrets: loadSecretBox(config.secretsKey).box, logger: createLogger('silent'), now: () => new Date(), newId: randomUUID });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

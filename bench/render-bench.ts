@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, createLogger, createSandboxClient, openBlobs } from '@plotbox/api';
+import { createApp, createLogger, createSandboxClient, loadSecretBox, openBlobs, openIngest } from '@plotbox/api';
 import { createKeySet, createPasswordHasher, createTokenService, generateDevKeyPair } from '@plotbox/auth';
 import { parseConfig } from '@plotbox/config';
 import { encodeArrowIPC } from '@plotbox/datasets';
@@ -34,14 +34,20 @@ export async function renderBench(opts: RenderBenchOptions): Promise<void> {
   const pair = generateDevKeyPair();
   const keySet = createKeySet({ keys: [pair], activeKid: pair.kid });
   const hasher = createPasswordHasher(config.argon2);
+  const blobs = await openBlobs(config);
+  // The ingest pool starts a worker only if an upload arrives (the datasets here are put directly).
+  const { ingest, storage } = openIngest(config, blobs);
   const app = createApp({
     config,
     store,
-    blobs: await openBlobs(config),
+    blobs,
+    ingest,
+    storage,
     sandbox: createSandboxClient({ url: svc.url, token }),
     keySet,
     tokens: createTokenService({ keySet, issuer: config.jwt.issuer, audience: config.jwt.audience }),
     hasher,
+    secrets: loadSecretBox(config.secretsKey).box,
     logger: createLogger('silent'),
     now: () => new Date(),
     newId: randomUUID,

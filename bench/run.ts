@@ -1,6 +1,6 @@
 // `npm run bench`: Plotbox's benchmarks, each printed as a table beside the Depictio-style
 // baseline measured in the same run. Never fails on slowness; it reports.
-//   node --no-node-snapshot bench/run.ts [runner] [service] [api] [render] [--sizes 1k,100k,1m] [--quick]
+//   node --no-node-snapshot bench/run.ts [runner] [service] [api] [render] [ingest] [--sizes 1k,100k,1m] [--quick]
 import { parseArgs } from 'node:util';
 import { runnerBench } from './runner-bench.ts';
 import { loadSales, type SizeTag } from './data.ts';
@@ -12,7 +12,7 @@ const { values, positionals } = parseArgs({
     quick: { type: 'boolean', default: false },
   },
 });
-const sections = positionals.length > 0 ? positionals : ['runner', 'service', 'api', 'render'];
+const sections = positionals.length > 0 ? positionals : ['runner', 'service', 'api', 'render', 'ingest'];
 const sizes = values.sizes.split(',') as SizeTag[];
 
 const registry: Record<string, () => Promise<void>> = {
@@ -24,6 +24,10 @@ const registry: Record<string, () => Promise<void>> = {
   render: async () => {
     const { renderBench } = await import('./render-bench.ts');
     await renderBench({ quick: values.quick, load: loadSales });
+  },
+  ingest: async () => {
+    const { ingestBench } = await import('./ingest-bench.ts');
+    await ingestBench({ quick: values.quick });
   },
   service: async () => {
     const { serviceBench } = await import('./service-bench.ts');

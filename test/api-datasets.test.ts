@@ -92,7 +92,7 @@ test('datasets: CSV, JSON and Arrow uploads with inferred types; versions, make-
   const pid = await project(owner.client);
   const base = `/api/projects/${pid}/datasets`;
 
-  // CSV: types inferred per column; the canonical Arrow bytes are stored under their sha256.
+  // CSV: types inferred per column; the canonical Arrow bytes are stored as the version's own blob.
   const csv = await json<DatasetBody>(await upload(owner.client, `${base}?name=sales`, CSV, 'text/csv; charset=utf-8'), 201);
   assert.equal(csv.dataset.name, 'sales');
   assert.equal(csv.dataset.currentVersionId, csv.version.id);
@@ -109,7 +109,8 @@ test('datasets: CSV, JSON and Arrow uploads with inferred types; versions, make-
   const expected = buildDataset(parseCsv(CSV));
   assert.equal(csv.version.sha256, expected.dataset.sha256, 'the sha256 is that of the canonical Arrow bytes');
   assert.equal(csv.version.bytes, expected.bytes.byteLength);
-  const key = `datasets/${pid}/${csv.dataset.id}/${csv.version.sha256}.arrow`;
+  const key = (await api.store.datasets.findVersion(csv.version.id))?.blobKey ?? '';
+  assert.ok(key.startsWith(`datasets/${pid}/`), key);
   assert.equal((await api.blobs.head(key))?.sha256, csv.version.sha256);
   assert.deepEqual(await api.blobs.getBytes(key, 1 << 20), expected.bytes);
 
@@ -198,7 +199,7 @@ test('datasets: CSV, JSON and Arrow uploads with inferred types; versions, make-
   assert.equal(await api.store.datasets.findVersion(v2.version.id), null);
   assert.equal(await api.blobs.head(key), null);
   assert.equal(blobFiles(api).length, before - 2);
-  assert.notEqual(await api.blobs.head(`datasets/${pid}/${ar.dataset.id}/${ar.version.sha256}.arrow`), null);
+  assert.notEqual(await api.blobs.head((await api.store.datasets.findVersion(ar.version.id))?.blobKey ?? ''), null);
   assert.equal((await api.store.audit.query({ action: 'dataset_delete' }, { limit: 5 })).items.length, 1);
   assert.equal((await owner.client.req('DELETE', ds)).status, 404);
 });

@@ -10,6 +10,8 @@ export const BLOB_ERROR_CODES = [
   'BLOB_INTEGRITY',
   /** The backing directory or S3 endpoint cannot be used right now. */
   'BLOB_UNAVAILABLE',
+  /** The storage is full (ENOSPC, EDQUOT, or the S3 endpoint says so): nothing was stored. */
+  'BLOB_STORAGE_FULL',
 ] as const;
 
 export type BlobErrorCode = (typeof BLOB_ERROR_CODES)[number];

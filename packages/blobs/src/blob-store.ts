@@ -53,8 +53,13 @@ export interface ListPage {
 
 /** Result of {@link BlobStore.health}; never throws. */
 export type BlobHealth =
-  | { readonly ok: true; readonly kind: BlobStoreKind }
-  | { readonly ok: false; readonly kind: BlobStoreKind; readonly code: 'BLOB_UNAVAILABLE'; readonly message: string };
+  | {
+      readonly ok: true;
+      readonly kind: BlobStoreKind;
+      /** Bytes free for this store's files (directory store only: the filesystem's available space). */
+      readonly freeBytes?: number;
+    }
+  | { readonly ok: false; readonly kind: BlobStoreKind; readonly code: 'BLOB_UNAVAILABLE' | 'BLOB_STORAGE_FULL'; readonly message: string };
 
 export type BlobStoreKind = 'dir' | 's3';
 
@@ -85,6 +90,13 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Keys starting with `prefix`, in pages. */
   list(prefix: string, opts?: ListOptions): Promise<ListPage>;
-  /** Can the store be used right now? For readiness probes. */
+  /** Can the store be used right now (a write is tried)? For readiness probes. */
   health(): Promise<BlobHealth>;
+  /**
+   * Removes what interrupted puts left behind (the directory store's temp files, S3 staging
+   * objects and incomplete multipart uploads) last modified before `olderThan`; returns how many.
+   * A put in progress keeps its temp data fresh, so a cutoff older than the longest put leaves
+   * other writers alone. Never touches a blob.
+   */
+  sweepTemp(olderThan: Date): Promise<number>;
 }

@@ -44,6 +44,17 @@ export async function runBlobStoreConformance(t: TestContext, fixture: BlobStore
     const health = await store.health();
     assert.equal(health.ok, true);
     assert.equal(health.kind, store.kind);
+    if (health.ok && health.freeBytes !== undefined) assert.ok(Number.isSafeInteger(health.freeBytes) && health.freeBytes >= 0);
+  });
+
+  await t.test('sweepTemp never touches a blob and checks its argument', async () => {
+    const key = `${ns()}/kept`;
+    await store.put(key, new TextEncoder().encode('kept'));
+    const removed = await store.sweepTemp(new Date(Date.now() + 60_000));
+    assert.ok(Number.isSafeInteger(removed) && removed >= 0);
+    assert.equal(new TextDecoder().decode(await store.getBytes(key, 100)), 'kept');
+    await assert.rejects(store.sweepTemp(new Date(Number.NaN)), TypeError);
+    await noLeftovers();
   });
 
   await t.test('round trip: empty blob, from a buffer and from an empty stream', async () => {

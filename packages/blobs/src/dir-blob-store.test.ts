@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, mkdirSync, existsSync, readFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -106,7 +107,9 @@ test('health fails without leaking the path when the root is not writable', asyn
   const root = tempRoot(t);
   const dir = join(root, 'blobs');
   const store = createDirBlobStore({ dir });
-  assert.deepEqual(await store.health(), { ok: true, kind: 'dir' });
+  const healthy = await store.health();
+  assert.equal(healthy.ok, true);
+  assert.ok(healthy.ok && typeof healthy.freeBytes === 'number' && healthy.freeBytes > 0);
   rmSync(dir, { recursive: true });
   const health = await store.health();
   assert.equal(health.ok, false);
@@ -125,4 +128,64 @@ test('list orders keys by bytes across folders, as S3 does', async (t) => {
     cursor = page.cursor;
   } while (cursor !== undefined);
   assert.deepEqual(keys, ['p/su', 'p/sub-y', 'p/sub/a/b', 'p/sub/x', 'p/sub0']);
+});
+
+test('sweepTemp removes stale temp files of interrupted puts, and nothing else', async (t) => {
+  const root = tempRoot(t);
+  const dir = join(root, 'blobs');
+  const store = createDirBlobStore({ dir });
+  await store.put('datasets/p1/v1.arrow', new TextEncoder().encode('data'));
+  const uuid = '0f8fad5b-d9cb-469f-a165-70867728950e';
+  const stale = join(dir, 'datasets', 'p1', `.v2.arrow.${uuid}.tmp`);
+  const fresh = join(dir, 'datasets', 'p1', `.v3.arrow.${uuid.replace('0f', '1f')}.tmp`);
+  const other = join(dir, 'datasets', 'p1', '.keep-me');
+  writeFileSync(stale, 'partial');
+  writeFileSync(fresh, 'partial');
+  writeFileSync(other, 'not ours');
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(stale, hourAgo, hourAgo);
+  assert.equal(await store.sweepTemp(new Date(Date.now() - 60_000)), 1);
+  assert.equal(existsSync(stale), false);
+  assert.equal(existsSync(fresh), true);
+  assert.equal(existsSync(other), true);
+  assert.equal(new TextDecoder().decode(await store.getBytes('datasets/p1/v1.arrow', 10)), 'data');
+  assert.equal(await store.sweepTemp(new Date(Date.now() + 60_000)), 1);
+  assert.equal(existsSync(fresh), false);
+});
+
+test('a full filesystem: puts fail with BLOB_STORAGE_FULL leaving nothing, health says full', async (t) => {
+  if (process.getuid?.() !== 0) {
+    console.log('# skipped: mounting a tiny tmpfs needs root');
+    t.skip('mounting a tiny tmpfs needs root');
+    return;
+  }
+  const mnt = mkdtempSync(join(tmpdir(), 'plotbox-tiny-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'ignore' });
+  } catch {
+    rmSync(mnt, { recursive: true, force: true });
+    console.log('# skipped: mount -t tmpfs is not allowed here');
+    t.skip('mount -t tmpfs is not allowed here');
+    return;
+  }
+  t.after(() => {
+    execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
+    rmSync(mnt, { recursive: true, force: true });
+  });
+  const store = createDirBlobStore({ dir: join(mnt, 'blobs') });
+  const before = await store.health();
+  assert.ok(before.ok && (before.freeBytes ?? 0) <= 1024 * 1024);
+  await assertCode(store.put('big', new Uint8Array(2 * 1024 * 1024).fill(7)), 'BLOB_STORAGE_FULL');
+  assert.deepEqual(dotFiles(join(mnt, 'blobs')), [], 'the temp file is gone');
+  assert.equal(await store.head('big'), null);
+  // Fill it up: health reports full.
+  writeFileSync(join(mnt, 'filler'), Buffer.alloc(1)); // may be the last byte
+  try {
+    writeFileSync(join(mnt, 'filler'), Buffer.alloc(2 * 1024 * 1024));
+  } catch {
+    // ENOSPC: the filesystem is now full
+  }
+  const full = await store.health();
+  assert.equal(full.ok, false);
+  assert.ok(!full.ok && full.code === 'BLOB_STORAGE_FULL' && !full.message.includes(mnt));
 });

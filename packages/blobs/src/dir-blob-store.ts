@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { accessSync, constants as fsConstants, mkdirSync, realpathSync, statSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, statfs, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -199,13 +199,58 @@ class DirBlobStore implements BlobStore {
     const probe = join(this.#root, `.health.${randomUUID()}.tmp`);
     try {
       const fh = await open(probe, OPEN_TEMP, 0o600);
-      await fh.close();
+      try {
+        // A byte, not just an inode: a full filesystem may still create empty files.
+        await writeAll(fh, Buffer.from('1'), 0);
+      } finally {
+        await fh.close();
+      }
       await unlink(probe);
-      return { ok: true, kind: 'dir' };
+      const fs = await statfs(this.#root);
+      return { ok: true, kind: 'dir', freeBytes: Number(fs.bavail) * Number(fs.bsize) };
     } catch (err) {
       await rm(probe, { force: true }).catch(() => undefined);
+      if (isFull(err)) return { ok: false, kind: 'dir', code: 'BLOB_STORAGE_FULL', message: `blob directory is full (${errno(err) ?? 'error'})` };
       return { ok: false, kind: 'dir', code: 'BLOB_UNAVAILABLE', message: `blob directory is not writable (${errno(err) ?? 'error'})` };
     }
+  }
+
+  async sweepTemp(olderThan: Date): Promise<number> {
+    if (!(olderThan instanceof Date) || !Number.isFinite(olderThan.getTime())) throw new TypeError('olderThan must be a valid Date');
+    const cutoff = olderThan.getTime();
+    let removed = 0;
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw err;
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (isKeySegment(entry.name)) await walk(path);
+          continue;
+        }
+        if (!entry.isFile() || !TEMP_NAME.test(entry.name)) continue;
+        try {
+          const st = await lstat(path);
+          if (st.isFile() && st.mtimeMs < cutoff) {
+            await unlink(path);
+            removed++;
+          }
+        } catch (err) {
+          if (!isMissing(err)) throw err; // finished or swept by someone else meanwhile
+        }
+      }
+    };
+    try {
+      await walk(this.#root);
+    } catch (err) {
+      throw this.#mapError(err, '');
+    }
+    return removed;
   }
 
   /** Opens a blob file for reading and checks its header. */
@@ -312,6 +357,7 @@ class DirBlobStore implements BlobStore {
     if (code === 'ENOENT' || code === 'ENOTDIR') return notFound(key);
     if (code === 'ELOOP') return symlinkRefused();
     if (code === 'EISDIR' || code === 'ENOTEMPTY') return conflict();
+    if (isFull(err)) return new BlobError('BLOB_STORAGE_FULL', `blob directory is full (${code ?? 'error'}): nothing was stored`, { cause: err });
     return new BlobError('BLOB_UNAVAILABLE', `blob directory failed (${code ?? 'error'})`, { cause: err });
   }
 }
@@ -368,6 +414,15 @@ function errno(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** Out of space or over quota. */
+function isFull(err: unknown): boolean {
+  const code = errno(err);
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** Names of the temp files puts and health probes write: `.<name>.<uuid>.tmp`, `.health.<uuid>.tmp`. */
+const TEMP_NAME = /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/u;
 
 function isMissing(err: unknown): boolean {
   const code = errno(err);

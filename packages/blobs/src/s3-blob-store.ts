@@ -286,6 +286,47 @@ class S3Store implements S3BlobStore {
     }
   }
 
+  async sweepTemp(olderThan: Date): Promise<number> {
+    if (!(olderThan instanceof Date) || !Number.isFinite(olderThan.getTime())) throw new TypeError('olderThan must be a valid Date');
+    let removed = 0;
+    try {
+      // Staging objects of puts without a known hash that never reached their copy.
+      let marker = '';
+      for (;;) {
+        const page = await this.#client.listObjectsQuery(this.#bucket, S3_UPLOAD_PREFIX, marker, { Delimiter: '', MaxKeys: 1000 });
+        let last = '';
+        for (const obj of page.objects) {
+          const name = obj.name ?? obj.key;
+          if (typeof name !== 'string') continue;
+          last = name;
+          if (name.startsWith(S3_UPLOAD_PREFIX) && (obj.lastModified ?? new Date(0)) < olderThan) {
+            await this.#client.removeObject(this.#bucket, name);
+            removed++;
+          }
+        }
+        if (page.isTruncated !== true || last === '') break;
+        marker = last;
+      }
+      // Multipart uploads a crashed put never completed or aborted (they hold parts, invisible to listings).
+      const stale: string[] = [];
+      try {
+        for await (const upload of this.#client.listIncompleteUploads(this.#bucket, '', true) as AsyncIterable<{ key?: string; initiated?: Date }>) {
+          if (typeof upload.key === 'string' && upload.initiated instanceof Date && upload.initiated < olderThan) stale.push(upload.key);
+        }
+      } catch (err) {
+        // Some S3 servers (s3rver) do not list multipart uploads; a lifecycle rule is then the only sweep.
+        if (s3Code(err) !== 'NotImplemented') throw err;
+      }
+      for (const key of new Set(stale)) {
+        await this.#client.removeIncompleteUpload(this.#bucket, key);
+        removed++;
+      }
+    } catch (err) {
+      throw this.#mapError(err, S3_UPLOAD_PREFIX);
+    }
+    return removed;
+  }
+
   async #startMultipart(key: string, expectedSha256: string | undefined, contentType: string): Promise<Multipart> {
     // With a known hash the metadata can be set now and the upload aimed at the key itself;
     // otherwise it goes to a private name and is copied into place once the hash is known.
@@ -312,11 +353,15 @@ class S3Store implements S3BlobStore {
     if (code === 'NoSuchBucket') return new BlobError('BLOB_UNAVAILABLE', `bucket ${this.#bucket} does not exist at S3 endpoint ${this.#endpoint}`, { cause: err });
     if (code !== undefined && NETWORK_CODES.has(code)) return new BlobError('BLOB_UNAVAILABLE', `S3 endpoint ${this.#endpoint} is unreachable`, { cause: err });
     if (code !== undefined && AUTH_CODES.has(code)) return new BlobError('BLOB_UNAVAILABLE', `S3 endpoint ${this.#endpoint} refused the credentials (${code})`, { cause: err });
+    if (code !== undefined && FULL_CODES.has(code)) return new BlobError('BLOB_STORAGE_FULL', `S3 endpoint ${this.#endpoint} is out of space (${code}): nothing was stored`, { cause: err });
     // Only a bare S3 error code (letters) is echoed; never a driver message.
     const shown = code !== undefined && /^[A-Za-z]{1,64}$/.test(code) ? ` (${code})` : '';
     return new BlobError('BLOB_UNAVAILABLE', `S3 endpoint ${this.#endpoint} failed${shown}`, { cause: err });
   }
 }
+
+/** S3/MinIO codes for a store that is out of space. */
+const FULL_CODES = new Set(['XMinioStorageFull', 'QuotaExceeded', 'XMinioBucketQuotaExceeded']);
 
 function s3Code(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;

@@ -8,32 +8,13 @@
  * metadata. Decoding accepts both stream and file format and most primitive types.
  */
 import { createHash } from 'node:crypto';
-import {
-  Bool,
-  Dictionary,
-  Field,
-  Float64,
-  Int32,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  TimeUnit,
-  Timestamp,
-  Type,
-  Utf8,
-  makeData,
-  tableFromIPC,
-  tableToIPC,
-  vectorFromArray,
-  type Data,
-  type DataType,
-} from 'apache-arrow';
+import { RecordBatchReader, Table, Type, type Data, type DataType, type Dictionary, type RecordBatch } from 'apache-arrow';
 import type { Column, ColumnarDataset } from '@plotbox/sandbox-protocol';
+import { encodeCanonical, storedSizeLowerBound } from './arrow-encode.ts';
 import { DatasetError } from './dataset-error.ts';
-import { resolveLimits, type DatasetLimits } from './dataset-limits.ts';
+import { DecodeBudget, resolveLimits, storedTooLarge, fieldTooLong, type DatasetLimits } from './dataset-limits.ts';
 import { verifyArrowIPC } from './ipc-verify.ts';
-import { assertColumnNames, assertValidColumns, canonicalizeColumn } from './validate-columns.ts';
+import { assertColumnNames, assertValidColumns, canonicalizeColumn, markUniqueDictionary } from './validate-columns.ts';
 
 const TWO_32 = 4294967296;
 
@@ -47,8 +28,8 @@ export interface EncodeOptions {
 }
 
 /**
- * Encode columns as Arrow IPC stream bytes, in canonical form (see `canonicalizeColumn`), so
- * equal content always gives equal bytes.
+ * Encode columns as Arrow IPC stream bytes, in canonical form (see `canonicalizeColumn` and
+ * `arrow-encode.ts`), so equal content always gives equal bytes.
  * @throws DatasetError DATASET_EMPTY, DATASET_SCHEMA or DATASET_TOO_LARGE for invalid columns.
  */
 export function encodeArrowIPC(columns: readonly Column[], options: EncodeOptions = {}): Uint8Array {
@@ -56,77 +37,7 @@ export function encodeArrowIPC(columns: readonly Column[], options: EncodeOption
   return encodeCanonical(columns.map(canonicalizeColumn));
 }
 
-/** Encode columns already validated and canonical. */
-export function encodeCanonical(columns: readonly Column[]): Uint8Array {
-  const rowCount = columns.length === 0 ? 0 : columnLength(columns[0] as Column);
-  const fields: Field[] = [];
-  const children: Data[] = [];
-  columns.forEach((column, i) => {
-    const data = toArrowData(column, i, rowCount);
-    fields.push(new Field(column.name, data.type, true));
-    children.push(data);
-  });
-  const schema = new Schema(fields);
-  const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: rowCount, nullCount: 0, children }));
-  return tableToIPC(new Table(schema, [batch]), 'stream');
-}
-
-function columnLength(column: Column): number {
-  return column.kind === 'string' ? column.codes.length : column.values.length;
-}
-
-function toArrowData(column: Column, index: number, n: number): Data {
-  switch (column.kind) {
-    case 'number':
-      return makeData({ type: new Float64(), length: n, ...nulls(column.valid), data: column.values });
-    case 'int':
-      return makeData({ type: new Int32(), length: n, ...nulls(column.valid), data: column.values });
-    case 'bool':
-      return makeData({ type: new Bool(), length: n, ...nulls(column.valid), data: packBits(column.values) });
-    case 'date': {
-      // Epoch ms (whole, |ms| ≤ 8.64e15 < 2^53) → int64 little-endian, without a BigInt per row.
-      const out = new BigInt64Array(n);
-      const words = new Int32Array(out.buffer);
-      const { values } = column;
-      for (let i = 0; i < n; i++) {
-        const ms = values[i] as number;
-        const hi = Math.floor(ms / TWO_32);
-        words[2 * i] = ms - hi * TWO_32;
-        words[2 * i + 1] = hi;
-      }
-      return makeData({ type: new Timestamp(TimeUnit.MILLISECOND, 'UTC'), length: n, ...nulls(column.valid), data: out });
-    }
-    case 'string': {
-      // Explicit dictionary id: apache-arrow's default is a process-wide counter, which would make the bytes depend on history.
-      const type = new Dictionary(new Utf8(), new Int32(), index, false);
-      let codes = column.codes;
-      let valid: Uint8Array | undefined;
-      if (codes.includes(-1)) {
-        valid = new Uint8Array(n);
-        codes = codes.slice();
-        for (let i = 0; i < n; i++) {
-          if ((codes[i] as number) < 0) codes[i] = 0; // indices under nulls must still be in range for strict readers
-          else valid[i] = 1;
-        }
-      }
-      const dictionary = vectorFromArray(column.dictionary as string[], new Utf8());
-      return makeData({ type, length: n, ...nulls(valid), data: codes, dictionary });
-    }
-  }
-}
-
-function nulls(valid: Uint8Array | undefined): { nullCount: number; nullBitmap?: Uint8Array } {
-  if (valid === undefined) return { nullCount: 0 };
-  let count = 0;
-  for (let i = 0; i < valid.length; i++) if (valid[i] === 0) count++;
-  return count === 0 ? { nullCount: 0 } : { nullCount: count, nullBitmap: packBits(valid) };
-}
-
-function packBits(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array((bytes.length + 7) >> 3);
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) out[i >> 3] = (out[i >> 3] as number) | (1 << (i & 7));
-  return out;
-}
+export { encodeCanonical };
 
 // ------------------------------------------------------------------------------------------
 // Decoding
@@ -138,6 +49,13 @@ export interface DecodeOptions {
   readonly maxRows?: number;
   /** Column cap (default 1,000). */
   readonly maxColumns?: number;
+  /**
+   * The full ingest limits, for untrusted input: with them, the decoded size (rows × the width
+   * of each column, before anything is allocated, then every dictionary string), the stored size
+   * (a lower bound from the shape) and the length of every string are checked too. Without them
+   * (stored versions, which passed these checks when they were uploaded) only rows and columns are.
+   */
+  readonly limits?: Partial<DatasetLimits>;
   /** When given, the bytes must hash to it (DATASET_HASH_MISMATCH otherwise): a stored version checks its address. */
   readonly expectSha256?: string;
 }
@@ -146,25 +64,32 @@ export interface DecodeOptions {
  * Decode Arrow IPC bytes (stream or file format) into a ColumnarDataset whose `sha256` is the
  * hash of `bytes` exactly (for bytes made by {@link encodeArrowIPC}, the dataset's address).
  *
- * Numeric columns of the native width are zero-copy views into `bytes` (do not modify `bytes`
- * afterwards); dictionary strings are decoded once per dictionary entry, never per row.
+ * Numeric columns of the native width are zero-copy views into `bytes` when there is one record
+ * batch (do not modify `bytes` afterwards); dictionary strings are decoded once per dictionary
+ * entry, never per row, including dictionaries sent as deltas.
  * Type mapping: Int8/16/32 and Uint8/16 → int; Int64, Uint32, Uint64, Float16/32/64 and Decimal
  * → number (64-bit integers and decimals beyond 2^53 lose precision); Date and Timestamp (any
  * unit, time zone ignored: values are UTC instants) → date; Bool → bool; Utf8, LargeUtf8 and
- * dictionaries of them → string; Null → an all-null string column. Anything else is
- * DATASET_SCHEMA naming the column and the type.
+ * dictionaries of them → string; Null → an all-null string column. Anything else (nested types,
+ * binary, time of day, intervals, dictionaries of non-strings) is DATASET_SCHEMA naming the
+ * column and the type, refused from the schema before any batch is read. Every column must have
+ * exactly as many values as the batches have rows.
  * @throws DatasetError DATASET_PARSE for broken bytes (never a crash or a hang), DATASET_SCHEMA,
  *   DATASET_TOO_LARGE, DATASET_HASH_MISMATCH.
  */
 export function decodeArrowIPC(bytes: Uint8Array, options: DecodeOptions = {}): ColumnarDataset {
   if (!(bytes instanceof Uint8Array)) throw new DatasetError('DATASET_PARSE', 'Arrow IPC input must be bytes');
-  const limits = resolveLimits({ ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }), ...(options.maxColumns === undefined ? {} : { maxColumns: options.maxColumns }) });
+  const limits = resolveLimits({
+    ...options.limits,
+    ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
+    ...(options.maxColumns === undefined ? {} : { maxColumns: options.maxColumns }),
+  });
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (options.expectSha256 !== undefined && options.expectSha256.toLowerCase() !== sha256) {
     throw new DatasetError('DATASET_HASH_MISMATCH', 'dataset bytes do not match their sha256');
   }
   try {
-    return decodeVerified(bytes, limits, sha256);
+    return decodeVerified(bytes, limits, sha256, options.limits !== undefined);
   } catch (error) {
     // Defence in depth: whatever slipped past the checks is still a parse error, not a crash.
     if (error instanceof DatasetError) throw error;
@@ -172,23 +97,93 @@ export function decodeArrowIPC(bytes: Uint8Array, options: DecodeOptions = {}): 
   }
 }
 
-function decodeVerified(bytes: Uint8Array, limits: DatasetLimits, sha256: string): ColumnarDataset {
+/** The column kind an Arrow type decodes to, or `undefined` when it is not supported. */
+function kindOfType(type: DataType): Column['kind'] | undefined {
+  const t = type as DataType & { bitWidth?: number; isSigned?: boolean };
+  switch (type.typeId) {
+    case Type.Int:
+      return (t.bitWidth as number) < 32 || ((t.bitWidth as number) === 32 && t.isSigned === true) ? 'int' : 'number';
+    case Type.Float:
+    case Type.Decimal:
+      return 'number';
+    case Type.Date:
+    case Type.Timestamp:
+      return 'date';
+    case Type.Bool:
+      return 'bool';
+    case Type.Utf8:
+    case Type.LargeUtf8:
+    case Type.Null:
+      return 'string';
+    case Type.Dictionary: {
+      const value = (type as Dictionary).dictionary;
+      return value.typeId === Type.Utf8 || value.typeId === Type.LargeUtf8 ? 'string' : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function unsupportedType(name: string, type: DataType): DatasetError {
+  return new DatasetError('DATASET_SCHEMA', `column "${name}" has Arrow type ${String(type)}, which is not supported (use numbers, strings, booleans, dates or timestamps)`, { column: name });
+}
+
+/** Bytes per row a column of `kind` takes decoded: its values plus a validity byte. */
+function decodedWidth(kind: Column['kind']): number {
+  return (kind === 'number' || kind === 'date' ? 8 : kind === 'bool' ? 1 : 4) + 1;
+}
+
+/** What the decoder charges and checks while building string columns (untrusted input only). */
+interface StringGuard {
+  readonly budget: DecodeBudget;
+  readonly maxFieldChars: number;
+}
+
+function decodeVerified(bytes: Uint8Array, limits: DatasetLimits, sha256: string, untrusted: boolean): ColumnarDataset {
   // Typed-array views need aligned offsets; a Buffer from Node's pool may not be.
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
-  const { stream, rows } = verifyArrowIPC(aligned, limits);
+  const { stream, rows, hasValues } = verifyArrowIPC(aligned, limits);
+  let reader: RecordBatchReader;
+  try {
+    reader = RecordBatchReader.from(stream);
+    // Synchronous for bytes in memory; typed as possibly async for stream sources.
+    void reader.open();
+  } catch (error) {
+    throw new DatasetError('DATASET_PARSE', 'not valid Arrow IPC', { cause: error });
+  }
+  // The schema first: every type must map to a column kind, and the shape must fit the budgets,
+  // before any record batch is read (a batch of 1M rows of Null columns costs nothing to send).
+  const fields = reader.schema.fields;
+  assertColumnNames(fields.map((f) => f.name));
+  const kinds = fields.map((f) => {
+    const kind = kindOfType(f.type);
+    if (kind === undefined) throw unsupportedType(f.name, f.type);
+    return kind;
+  });
+  let guard: StringGuard | undefined;
+  if (untrusted) {
+    const budget = new DecodeBudget(limits);
+    budget.charge(rows * kinds.reduce((sum, k) => sum + decodedWidth(k), 0), `${rows} rows of ${kinds.length} columns`);
+    // A column without a single value is stored as an all-null column (no bytes per row); the
+    // batches' field nodes say which columns have values (nested types are refused above, so
+    // node i is column i).
+    const lowerBound = storedSizeLowerBound(kinds.filter((_kind, i) => fields[i]?.type.typeId !== Type.Null && hasValues[i] === true), rows);
+    if (lowerBound > limits.maxStoredBytes) throw storedTooLarge(limits, lowerBound, false);
+    guard = { budget, maxFieldChars: limits.maxFieldChars };
+  }
   let table: Table;
   try {
-    table = tableFromIPC(stream);
+    const batches: RecordBatch[] = [];
+    for (const batch of reader) batches.push(batch);
+    table = new Table(reader.schema, batches);
   } catch (error) {
     throw new DatasetError('DATASET_PARSE', 'not valid Arrow IPC', { cause: error });
   }
   if (table.numRows !== rows) throw new DatasetError('DATASET_PARSE', 'not valid Arrow IPC: batch lengths disagree');
-  const fields = table.schema.fields;
-  assertColumnNames(fields.map((f) => f.name));
   const columns = fields.map((field, i) => {
     const chunks = table.getChildAt(i)?.data ?? [];
     try {
-      return decodeColumn(field.name, field.type, chunks, rows);
+      return decodeColumn(field.name, field.type, chunks, rows, guard);
     } catch (error) {
       if (error instanceof DatasetError) throw error;
       throw new DatasetError('DATASET_PARSE', `column "${field.name}": not valid Arrow data`, { cause: error, column: field.name });
@@ -220,9 +215,15 @@ class ColumnReader {
   /** Expand a chunk's validity bits into `valid` at `at`; returns whether any null was seen. */
   validity(chunk: Chunk, valid: Uint8Array, at: number): boolean {
     const bitmap = chunk.nullBitmap;
-    if (bitmap === undefined || bitmap.length === 0 || chunk.nullCount === 0) {
+    if (chunk.nullCount === 0 || chunk.length === 0) {
       valid.fill(1, at, at + chunk.length);
       return false;
+    }
+    if (bitmap === undefined || bitmap.length === 0) {
+      // No bitmap: only an all-null chunk may omit it (its values are never read).
+      if (chunk.nullCount !== chunk.length) throw this.broken('nulls without a validity bitmap');
+      valid.fill(0, at, at + chunk.length);
+      return true;
     }
     if (bitmap.length < (chunk.offset + chunk.length + 7) >> 3) throw this.broken('validity bitmap shorter than its rows');
     let any = false;
@@ -245,7 +246,7 @@ function typeName(type: DataType): string {
   return String(type);
 }
 
-function decodeColumn(name: string, type: DataType, chunks: readonly Chunk[], rows: number): Column {
+function decodeColumn(name: string, type: DataType, chunks: readonly Chunk[], rows: number, guard: StringGuard | undefined): Column {
   const r = new ColumnReader(name);
   let total = 0;
   for (const chunk of chunks) {
@@ -288,11 +289,11 @@ function decodeColumn(name: string, type: DataType, chunks: readonly Chunk[], ro
       return decodeBool(r, chunks, rows);
     case Type.Utf8:
     case Type.LargeUtf8:
-      return decodeUtf8(r, chunks, rows);
+      return decodeUtf8(r, chunks, rows, guard);
     case Type.Dictionary: {
       const valueType = (type as Dictionary).dictionary;
       if (valueType.typeId !== Type.Utf8 && valueType.typeId !== Type.LargeUtf8) throw unsupported();
-      return decodeDictionary(r, chunks, rows);
+      return decodeDictionary(r, chunks, rows, guard);
     }
     case Type.Null:
       return { name, kind: 'string', dictionary: [], codes: new Int32Array(rows).fill(-1) };
@@ -353,7 +354,8 @@ function numeric<V extends { length: number }>(
   const valid = new Uint8Array(rows);
   let anyNull = false;
   const only = chunks.length === 1 ? chunks[0] : undefined;
-  if (only !== undefined && native !== undefined && only.values instanceof native) {
+  // Zero-copy only for a chunk that has its values (an all-null chunk may come without them).
+  if (only !== undefined && native !== undefined && only.values instanceof native && !allNull(only)) {
     const values = r.values<Float64Array | Int32Array>(only, stride);
     anyNull = r.validity(only, valid, 0);
     const view = values.subarray(only.offset, only.offset + only.length);
@@ -363,9 +365,17 @@ function numeric<V extends { length: number }>(
   let at = 0;
   for (const chunk of chunks) {
     const values = r.values<V>(chunk, stride);
-    if (r.validity(chunk, valid, at)) anyNull = true;
+    const nulls = r.validity(chunk, valid, at);
+    if (nulls) anyNull = true;
     const off = chunk.offset;
-    for (let i = 0; i < chunk.length; i++) out[at + i] = valid[at + i] === 0 ? 0 : read(values, off + i);
+    if (native !== undefined && values instanceof native && !allNull(chunk)) {
+      // Several batches of the native type (canonical versions): one copy per batch.
+      const typed = values as unknown as Float64Array;
+      (out as Float64Array).set(typed.subarray(off, off + chunk.length), at);
+      if (nulls) for (let i = 0; i < chunk.length; i++) if (valid[at + i] === 0) out[at + i] = 0;
+    } else {
+      for (let i = 0; i < chunk.length; i++) out[at + i] = valid[at + i] === 0 ? 0 : read(values, off + i);
+    }
     at += chunk.length;
   }
   return finishNumeric(r.name, kind, out, anyNull ? valid : undefined);
@@ -396,7 +406,7 @@ function decodeBool(r: ColumnReader, chunks: readonly Chunk[], rows: number): Co
 }
 
 /** Decode entries of a Utf8/LargeUtf8 chunk, calling `each(rowIndex, text | null)`. */
-function forEachUtf8(r: ColumnReader, chunk: Chunk, each: (i: number, text: string | null) => void): void {
+function forEachUtf8(r: ColumnReader, chunk: Chunk, guard: StringGuard | undefined, each: (i: number, text: string | null) => void): void {
   if (allNull(chunk)) {
     for (let i = 0; i < chunk.length; i++) each(i, null);
     return;
@@ -408,6 +418,8 @@ function forEachUtf8(r: ColumnReader, chunk: Chunk, each: (i: number, text: stri
   const valid = new Uint8Array(chunk.length);
   r.validity(chunk, valid, 0);
   const big = offsets instanceof BigInt64Array;
+  // A UTF-16 code unit takes at least one UTF-8 byte and at most three.
+  const maxBytes = guard === undefined ? Infinity : guard.maxFieldChars * 3;
   for (let i = 0; i < chunk.length; i++) {
     if (valid[i] === 0) {
       each(i, null);
@@ -417,24 +429,35 @@ function forEachUtf8(r: ColumnReader, chunk: Chunk, each: (i: number, text: stri
     const start = big ? Number(offsets[j]) : (offsets[j] as number);
     const end = big ? Number(offsets[j + 1]) : (offsets[j + 1] as number);
     if (!(start >= 0 && start <= end && end <= data.length)) throw r.broken(`string ${j} lies outside its buffer`);
-    each(i, text.toString('utf8', start, end));
+    if (guard !== undefined && end - start > guard.maxFieldChars) {
+      if (end - start > maxBytes) throw fieldTooLong(guard.budget.limits, `column "${r.name}"`, { column: r.name });
+    }
+    const s = text.toString('utf8', start, end);
+    if (guard !== undefined && s.length > guard.maxFieldChars) throw fieldTooLong(guard.budget.limits, `column "${r.name}"`, { column: r.name });
+    each(i, s);
   }
 }
 
-function decodeUtf8(r: ColumnReader, chunks: readonly Chunk[], rows: number): Column {
+/** Charge a new dictionary string to the budget (the string itself, and the dictionary's bookkeeping). */
+function chargeString(guard: StringGuard | undefined, r: ColumnReader, s: string): void {
+  guard?.budget.charge(2 * s.length + 48, `column "${r.name}"`);
+}
+
+function decodeUtf8(r: ColumnReader, chunks: readonly Chunk[], rows: number, guard: StringGuard | undefined): Column {
   const codes = new Int32Array(rows);
   const dictionary: string[] = [];
   const index = new Map<string, number>();
   let at = 0;
   for (const chunk of chunks) {
     const base = at;
-    forEachUtf8(r, chunk, (i, s) => {
+    forEachUtf8(r, chunk, guard, (i, s) => {
       if (s === null) {
         codes[base + i] = -1;
         return;
       }
       let code = index.get(s);
       if (code === undefined) {
+        chargeString(guard, r, s);
         code = dictionary.length;
         dictionary.push(s);
         index.set(s, code);
@@ -443,77 +466,119 @@ function decodeUtf8(r: ColumnReader, chunks: readonly Chunk[], rows: number): Co
     });
     at += chunk.length;
   }
-  return { name: r.name, kind: 'string', dictionary, codes };
+  return { name: r.name, kind: 'string', dictionary: markUniqueDictionary(dictionary), codes };
 }
 
-/** Strings of a dictionary vector (its own chunks), null entries as null. */
-function dictionaryStrings(r: ColumnReader, dictionary: { readonly data: readonly Chunk[] } | undefined): (string | null)[] {
-  if (dictionary === undefined) throw r.broken('dictionary missing');
-  const out: (string | null)[] = [];
-  for (const chunk of dictionary.data) forEachUtf8(r, chunk, (_i, s) => out.push(s));
-  return out;
-}
-
-function decodeDictionary(r: ColumnReader, chunks: readonly Chunk[], rows: number): Column {
-  // Chunks usually share one dictionary; deltas and replacements give others, merged by string.
+function decodeDictionary(r: ColumnReader, chunks: readonly Chunk[], rows: number, guard: StringGuard | undefined): Column {
+  // Chunks usually share one dictionary, sent whole or as an initial piece plus deltas (then each
+  // chunk's dictionary is a vector of the pieces so far, the pieces themselves shared); other
+  // writers send replacements. Every piece is decoded once, merged by string into one dictionary.
   const merged: string[] = [];
   const mergedIndex = new Map<string, number>();
+  const pieceMaps = new Map<Chunk, Int32Array>();
   const remaps = new Map<unknown, Int32Array>();
-  const remapFor = (chunk: Chunk): Int32Array => {
-    const dict = chunk.dictionary as { readonly data: readonly Chunk[] } | undefined;
-    let remap = remaps.get(dict);
-    if (remap === undefined) {
-      const strings = dictionaryStrings(r, dict);
-      remap = new Int32Array(strings.length);
-      strings.forEach((s, k) => {
+  const pieceMap = (piece: Chunk): Int32Array => {
+    let map = pieceMaps.get(piece);
+    if (map === undefined) {
+      const out = new Int32Array(piece.length);
+      let k = 0;
+      forEachUtf8(r, piece, guard, (_i, s) => {
         if (s === null) {
-          (remap as Int32Array)[k] = -1;
+          out[k++] = -1;
           return;
         }
         let code = mergedIndex.get(s);
         if (code === undefined) {
+          chargeString(guard, r, s);
           code = merged.length;
           merged.push(s);
           mergedIndex.set(s, code);
         }
-        (remap as Int32Array)[k] = code;
+        out[k++] = code;
       });
+      map = out;
+      pieceMaps.set(piece, map);
+    }
+    return map;
+  };
+  const remapFor = (chunk: Chunk): Int32Array => {
+    const dict = chunk.dictionary as { readonly data: readonly Chunk[] } | undefined;
+    let remap = remaps.get(dict);
+    if (remap === undefined) {
+      if (dict === undefined) throw r.broken('dictionary missing');
+      const pieces = dict.data.map(pieceMap);
+      remap = new Int32Array(pieces.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of pieces) {
+        remap.set(p, at);
+        at += p.length;
+      }
       remaps.set(dict, remap);
     }
     return remap;
   };
+  const isIdentity = (remap: Int32Array): boolean => {
+    for (let k = 0; k < remap.length; k++) if (remap[k] !== k) return false;
+    return true;
+  };
+  const noNulls = (chunk: Chunk): boolean => chunk.nullBitmap === undefined || chunk.nullBitmap.length === 0 || chunk.nullCount === 0;
   const only = chunks.length === 1 ? chunks[0] : undefined;
-  if (only !== undefined && only.values instanceof Int32Array && only.offset === 0 && (only.nullBitmap === undefined || only.nullBitmap.length === 0 || only.nullCount === 0)) {
-    // Fast path (what encodeArrowIPC writes without nulls): codes used as they are when the dictionary maps to itself.
+  if (only !== undefined && only.values instanceof Int32Array && only.offset === 0 && noNulls(only)) {
+    // Fast path (what encodeArrowIPC writes for one batch without nulls): codes used as they are when the dictionary maps to itself.
     const remap = remapFor(only);
     const values = r.values<Int32Array>(only);
     const size = remap.length;
-    const identity = remap.every((c, k) => c === k);
     const view = values.subarray(0, only.length);
     for (let i = 0; i < view.length; i++) {
       const c = view[i] as number;
       if (c < 0 || c >= size) throw r.broken(`row ${i} has dictionary index ${c}, outside its dictionary`);
     }
-    if (identity) return { name: r.name, kind: 'string', dictionary: merged, codes: view };
+    if (isIdentity(remap)) return { name: r.name, kind: 'string', dictionary: markUniqueDictionary(merged), codes: view };
   }
   const codes = new Int32Array(rows);
   const valid = new Uint8Array(rows);
   let at = 0;
+  const identities = new Map<Int32Array, boolean>();
   for (const chunk of chunks) {
     const remap = remapFor(chunk);
+    let identity = identities.get(remap);
+    if (identity === undefined) {
+      identity = isIdentity(remap);
+      identities.set(remap, identity);
+    }
     const values = r.values<ArrayLike<number | bigint>>(chunk);
-    r.validity(chunk, valid, at);
     const size = remap.length;
+    const off = chunk.offset;
+    if (noNulls(chunk) && values instanceof Int32Array) {
+      // Canonical batches: Int32 codes, no nulls; with a delta-built dictionary the remap is the identity.
+      const view = values.subarray(off, off + chunk.length);
+      let lo = 0;
+      let hi = -1;
+      for (let i = 0; i < view.length; i++) {
+        const c = view[i] as number;
+        if (c < lo) lo = c;
+        if (c > hi) hi = c;
+      }
+      if (lo < 0 || hi >= size) {
+        const bad = view.findIndex((c) => c < 0 || c >= size);
+        throw r.broken(`row ${at + bad} has dictionary index ${view[bad]}, outside its dictionary`);
+      }
+      if (identity) codes.set(view, at);
+      else for (let i = 0; i < view.length; i++) codes[at + i] = remap[view[i] as number] as number;
+      at += chunk.length;
+      continue;
+    }
+    r.validity(chunk, valid, at);
     for (let i = 0; i < chunk.length; i++) {
       if (valid[at + i] === 0) {
         codes[at + i] = -1;
         continue;
       }
-      const c = Number(values[chunk.offset + i]);
+      const c = Number(values[off + i]);
       if (!(c >= 0 && c < size)) throw r.broken(`row ${at + i} has dictionary index ${c}, outside its dictionary`);
       codes[at + i] = remap[c] as number;
     }
     at += chunk.length;
   }
-  return { name: r.name, kind: 'string', dictionary: merged, codes };
+  return { name: r.name, kind: 'string', dictionary: markUniqueDictionary(merged), codes };
 }

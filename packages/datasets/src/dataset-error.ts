@@ -2,7 +2,7 @@
 export const DATASET_ERROR_CODES = [
   /** The bytes or text could not be read as the claimed format (bad CSV quoting, invalid JSON, broken Arrow IPC). */
   'DATASET_PARSE',
-  /** A limit was exceeded: rows, columns, field length, name length. `limit` says which. */
+  /** A limit was exceeded: rows, columns, field length, name length, decoded or stored size. `limit` says which. */
   'DATASET_TOO_LARGE',
   /** Nothing to make a dataset from: empty input, no header, no columns. */
   'DATASET_EMPTY',
@@ -15,7 +15,7 @@ export const DATASET_ERROR_CODES = [
 export type DatasetErrorCode = (typeof DATASET_ERROR_CODES)[number];
 
 /** Names of the limits, as reported in {@link DatasetError.limit}. */
-export type DatasetLimitName = 'rows' | 'columns' | 'fieldChars' | 'nameChars';
+export type DatasetLimitName = 'rows' | 'columns' | 'fieldChars' | 'nameChars' | 'decodedBytes' | 'storedBytes';
 
 /** Is `value` one of {@link DATASET_ERROR_CODES}? */
 export function isDatasetErrorCode(value: unknown): value is DatasetErrorCode {
@@ -24,7 +24,7 @@ export function isDatasetErrorCode(value: unknown): value is DatasetErrorCode {
 
 /** Options of {@link DatasetError}. */
 export interface DatasetErrorOptions {
-  /** The underlying error (csv-parse, JSON.parse, apache-arrow), for logs only. */
+  /** The underlying error (papaparse, the JSON tokenizer, apache-arrow), for logs only. */
   readonly cause?: unknown;
   /** The column the problem is in, when there is one. */
   readonly column?: string;

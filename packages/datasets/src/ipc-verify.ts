@@ -18,6 +18,11 @@ export interface VerifiedStream {
   readonly stream: Uint8Array;
   /** Total rows over all record batches. */
   readonly rows: number;
+  /**
+   * Per field node position (the top-level columns, for a flat schema), whether any record batch
+   * says it has a non-null value: a column that does cannot be stored as an all-null column.
+   */
+  readonly hasValues: readonly boolean[];
 }
 
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
@@ -173,7 +178,7 @@ function checkField(field: Table, depth: number, budget: { fields: number }): vo
 }
 
 /** Check a RecordBatch table against its body; returns its row count. */
-function checkRecordBatch(batch: Table, bodyLength: number, maxLength: number, isDictionary: boolean): number {
+function checkRecordBatch(batch: Table, bodyLength: number, maxLength: number, isDictionary: boolean, hasValues?: boolean[]): number {
   const length = batch.i64(0);
   if (length < 0n) throw parseError('negative batch length');
   if (length > BigInt(maxLength)) {
@@ -186,6 +191,7 @@ function checkRecordBatch(batch: Table, bodyLength: number, maxLength: number, i
       const nodeLength = batch.fb.i64(nodes.start + 16 * i);
       const nullCount = batch.fb.i64(nodes.start + 16 * i + 8);
       if (nodeLength < 0n || nodeLength > 0x7fffffffn || nullCount < 0n || nullCount > nodeLength) throw parseError('bad field node');
+      if (hasValues !== undefined && nullCount < nodeLength) hasValues[i] = true;
     }
   }
   const buffers = batch.vector(2, 16);
@@ -203,6 +209,7 @@ function checkRecordBatch(batch: Table, bodyLength: number, maxLength: number, i
 
 interface WalkState {
   rows: number;
+  hasValues: boolean[];
   messages: number;
   /** Whether the schema is already known (file format: from the footer). */
   schema: boolean;
@@ -240,7 +247,7 @@ function checkMessage(bytes: Uint8Array, view: DataView, pos: number, end: numbe
     state.schema = true;
   } else if (!state.schema) throw parseError('the first message is not a schema');
   else if (headerType === HEADER_RECORD_BATCH) {
-    state.rows += checkRecordBatch(header, body, limits.maxRows, false);
+    state.rows += checkRecordBatch(header, body, limits.maxRows, false, state.hasValues);
     assertRowCount(state.rows, limits);
   } else if (headerType === HEADER_DICTIONARY_BATCH) {
     const data = header.table(1);
@@ -261,7 +268,7 @@ function checkMessage(bytes: Uint8Array, view: DataView, pos: number, end: numbe
 export function verifyArrowIPC(bytes: Uint8Array, limits: DatasetLimits): VerifiedStream {
   if (bytes.byteLength === 0) throw parseError('no bytes');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const state: WalkState = { rows: 0, messages: 0, schema: false };
+  const state: WalkState = { rows: 0, hasValues: [], messages: 0, schema: false };
   const size = bytes.byteLength;
   if (size >= 6 && MAGIC.every((b, i) => bytes[i] === b)) {
     // File format: magic, padding, messages, footer, int32 footer length, magic.
@@ -286,7 +293,7 @@ export function verifyArrowIPC(bytes: Uint8Array, limits: DatasetLimits): Verifi
         if (checkMessage(bytes, view, Number(offset), footerStart, limits, state) < 0 || state.messages !== before + 1) throw parseError('footer block points at no message');
       }
     }
-    return { stream: bytes, rows: state.rows };
+    return { stream: bytes, rows: state.rows, hasValues: state.hasValues };
   }
   let pos = 0;
   for (;;) {
@@ -299,5 +306,43 @@ export function verifyArrowIPC(bytes: Uint8Array, limits: DatasetLimits): Verifi
     pos = next;
   }
   if (state.messages === 0) throw parseError('no schema message');
-  return { stream: bytes.subarray(0, pos), rows: state.rows };
+  return { stream: bytes.subarray(0, pos), rows: state.rows, hasValues: state.hasValues };
+}
+
+/** What one framed message is, read from its metadata (checked as {@link verifyArrowIPC} does). */
+export interface MessageHeader {
+  /** 1 schema, 2 dictionary batch, 3 record batch. */
+  readonly headerType: number;
+  readonly bodyLength: number;
+  /** Record batches: their rows; otherwise 0. */
+  readonly rows: number;
+  /** Dictionary batches: whether they add to the dictionary (a delta) rather than start or replace it. */
+  readonly isDelta: boolean;
+}
+
+/** Message header types. */
+export const MESSAGE_TYPES = Object.freeze({ schema: HEADER_SCHEMA, dictionaryBatch: HEADER_DICTIONARY_BATCH, recordBatch: HEADER_RECORD_BATCH });
+
+/** Read the header of a message from its metadata flatbuffer; DATASET_PARSE when it is malformed. */
+export function readMessageHeader(metadata: Uint8Array): MessageHeader {
+  const fb = new Flatbuffer(metadata);
+  const message = fb.table(fb.indirect(0));
+  const headerType = message.u8(1, 0);
+  const bodyLength = message.i64(3);
+  if (bodyLength < 0n || bodyLength > BigInt(Number.MAX_SAFE_INTEGER)) throw parseError('bad body length');
+  let rows = 0;
+  if (headerType === HEADER_RECORD_BATCH) {
+    const header = message.table(2);
+    if (header === undefined) throw parseError('record batch without a header');
+    const length = header.i64(0);
+    if (length < 0n || length > 0x7fffffffn) throw parseError('bad batch length');
+    rows = Number(length);
+  }
+  let isDelta = false;
+  if (headerType === HEADER_DICTIONARY_BATCH) {
+    const header = message.table(2);
+    if (header === undefined) throw parseError('dictionary batch without a header');
+    isDelta = header.u8(2, 0) !== 0;
+  }
+  return { headerType, bodyLength: Number(bodyLength), rows, isDelta };
 }

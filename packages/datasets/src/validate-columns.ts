@@ -109,6 +109,7 @@ function columnLength(column: Column): number {
 
 /**
  * The canonical form of a (valid) column, which is what gets encoded and hashed:
+ * - a column whose every value is null is the all-null string column (empty dictionary);
  * - `valid` only when some value is null, and values under nulls are 0;
  * - bools are exactly 0/1, dates are whole milliseconds;
  * - a string dictionary holds each used string once, in order of first use (unused entries
@@ -117,6 +118,11 @@ function columnLength(column: Column): number {
  */
 export function canonicalizeColumn(column: Column): Column {
   if (column.kind === 'string') return canonicalizeStrings(column);
+  // A column of nothing but nulls has no kind to keep: it is the all-null string column CSV and
+  // JSON give, stored as an Arrow Null column (no bytes per row).
+  if (column.valid !== undefined && column.valid.length > 0 && !column.valid.includes(1) && column.valid.every((v) => v === 0)) {
+    return { name: column.name, kind: 'string', dictionary: [], codes: new Int32Array(column.valid.length).fill(-1) };
+  }
   const valid = column.valid !== undefined && column.valid.includes(0) ? column.valid : undefined;
   let values = column.values;
   const copy = (): void => {
@@ -150,6 +156,19 @@ export function canonicalizeColumn(column: Column): Column {
   return { name: column.name, kind: column.kind, values, ...(valid === undefined ? {} : { valid }) } as Column;
 }
 
+/**
+ * Dictionaries built here by string-keyed maps (the readers' encoders, the Arrow decoder), whose
+ * entries are distinct by construction: canonicalizing them skips the duplicate check (a `Set` of
+ * a million strings). Only arrays never handed out for writing are marked.
+ */
+const UNIQUE_DICTIONARIES = new WeakSet<readonly string[]>();
+
+/** Mark a dictionary built with distinct entries (see {@link UNIQUE_DICTIONARIES}). */
+export function markUniqueDictionary(dictionary: readonly string[]): readonly string[] {
+  UNIQUE_DICTIONARIES.add(dictionary);
+  return dictionary;
+}
+
 function canonicalizeStrings(column: StringColumn): StringColumn {
   const { dictionary, codes } = column;
   const size = dictionary.length;
@@ -164,7 +183,7 @@ function canonicalizeStrings(column: StringColumn): StringColumn {
     if (code !== next) identity = false;
     next++;
   }
-  if (identity && next === size && new Set(dictionary).size === size) return column;
+  if (identity && next === size && (UNIQUE_DICTIONARIES.has(dictionary) || new Set(dictionary).size === size)) return column;
   // Rebuild: first-use order, duplicates of a string merged into one code.
   const byString = new Map<string, number>();
   const out: string[] = [];

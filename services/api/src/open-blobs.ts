@@ -7,7 +7,9 @@ import { createBlobStoreFromConfig, type BlobStore } from '@plotbox/blobs';
 import type { ApiConfig } from '@plotbox/config';
 
 export async function openBlobs(config: ApiConfig): Promise<BlobStore> {
-  if (config.s3 === null) return createBlobStoreFromConfig({ kind: 'dir', dir: join(config.dataDir, 'blobs'), maxBytes: config.maxUploadBytes });
+  // A stored version may be larger than the upload it came from (a one-digit CSV number becomes 4 or 8 bytes).
+  const maxBytes = Math.max(config.maxUploadBytes, config.datasetLimits.maxStoredBytes);
+  if (config.s3 === null) return createBlobStoreFromConfig({ kind: 'dir', dir: join(config.dataDir, 'blobs'), maxBytes });
   const { endpoint, accessKey, secretKey, bucket, region } = config.s3;
-  return createBlobStoreFromConfig({ kind: 's3', endpoint, accessKey, secretKey, bucket, region, maxBytes: config.maxUploadBytes });
+  return createBlobStoreFromConfig({ kind: 's3', endpoint, accessKey, secretKey, bucket, region, maxBytes });
 }

@@ -4,7 +4,7 @@
  * Owned by a disabled demo user nobody can sign in as (a project always has a direct owner); a
  * system admin acts as owner of it like of every project.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { PasswordHasher } from '@plotbox/auth';
 import type { BlobStore } from '@plotbox/blobs';
 import { buildDataset, generateSales, SALES_SEED } from '@plotbox/datasets';
@@ -40,12 +40,16 @@ export async function seedDemo(deps: { readonly store: Store; readonly blobs: Bl
     disabled: true,
   });
   const project = await store.projects.create({ name: DEMO_PROJECT_NAME, description: 'Sample sales data and the eight example Code Mode charts.', createdBy: owner.id });
-  const dataset = await store.datasets.create({ projectId: project.id, name: 'sales' });
   const built = buildDataset(generateSales(options.rows ?? 20_000, SALES_SEED));
   const { sha256, rowCount, columns } = built.dataset;
-  const blobKey = `datasets/${project.id}/${dataset.id}/${sha256}.arrow`;
+  // As uploads do: the blob first, then the dataset together with its version.
+  const blobKey = `datasets/${project.id}/${sha256.slice(0, 16)}-${randomUUID()}.arrow`;
   await blobs.put(blobKey, built.bytes, { expectedSha256: sha256, contentType: 'application/vnd.apache.arrow.stream' });
-  await store.datasets.addVersion(dataset.id, { sha256, blobKey, bytes: built.bytes.byteLength, rowCount, schema: schemaOf(columns), profile: profileOf(columns, rowCount), createdBy: owner.id });
+  const { dataset } = await store.datasets.createWithVersion({
+    projectId: project.id,
+    name: 'sales',
+    version: { sha256, blobKey, bytes: built.bytes.byteLength, rowCount, schema: schemaOf(columns), profile: profileOf(columns, rowCount), createdBy: owner.id },
+  });
   const dashboard = await store.dashboards.create({ projectId: project.id, name: 'Sales overview' });
   const ids: string[] = [];
   for (const example of EXAMPLE_CHARTS) {

@@ -1,24 +1,33 @@
 /**
  * Datasets of a project (SPEC §3): list, read (with the current version's summary), rename,
- * delete; upload a new dataset or a new version as CSV, JSON rows or Arrow IPC (streamed under
- * `maxUploadBytes`, parsed, stored as canonical Arrow IPC addressed by sha256); list versions,
+ * delete; upload a new dataset or a new version as CSV, JSON rows or Arrow IPC; list versions,
  * read one with its schema and profile, preview its first rows, and make an older version current.
+ *
+ * An upload never runs on the event loop: the body is streamed to a staged file (under
+ * `maxUploadBytes`), an ingest worker process parses it with the dataset limits enforced while
+ * reading and writes the canonical Arrow IPC to a second staged file, the blob is stored from that
+ * file, and one store operation records the version (for a new dataset, together with the
+ * dataset, so its name is never taken by a dataset without data). Uploads are admitted up to the
+ * pool's capacity; beyond it they are refused before their body is read.
  *
  * Viewers see datasets' metadata only (names, versions, schema, profile: `dataset.view`); the rows
  * themselves (preview) need `dataset.download`, which editors and owners hold.
  */
-import type { Request } from 'express';
+import { createReadStream } from 'node:fs';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { isBlobError } from '@plotbox/blobs';
-import { buildDataset, decodeArrowIPC, isDatasetError, parseCsv, parseJsonRows, type BuiltDataset, type DatasetError } from '@plotbox/datasets';
-import type { Column } from '@plotbox/sandbox-protocol';
-import { isStoreError, type Dataset, type DatasetVersion, type JsonValue, type Project } from '@plotbox/store';
-import type { AppContext } from '../context.ts';
-import { profileOf, schemaOf } from '../dataset-shape.ts';
+import { isDatasetError, previewRows, readArrowPrefix, type DatasetError, type DatasetLimits } from '@plotbox/datasets';
+import { isStoreError, type Dataset, type DatasetVersion, type NewDatasetVersion, type Project } from '@plotbox/store';
 import { ApiError } from '../errors.ts';
+import { isIngestError, type IngestSlot } from '../ingest/ingest-pool.ts';
+import type { IngestFailure, IngestResult, UploadFormat } from '../ingest/ingest-protocol.ts';
+import { StagingError } from '../ingest/staging.ts';
+import { isStorageFull } from '../ingest/storage.ts';
 import { defineRoute, type AnyRoute, type RouteCall } from '../route-table.ts';
 import { auditWrite } from './project-routes.ts';
 import { ID, listQuery, pageOf } from './resource-schemas.ts';
+import { actorOf, reqMeta } from '../context.ts';
 
 // ------------------------------------------------------------------------------------ views
 
@@ -32,7 +41,7 @@ export function versionView(v: DatasetVersion, dataset: Dataset): Record<string,
   return { ...versionSummary(v), profile: v.profile, current: dataset.currentVersionId === v.id };
 }
 
-/** A dataset's metadata; `currentVersionId` is `null` only while its first upload is being stored. */
+/** A dataset's metadata; `currentVersionId` is `null` only for a dataset created without data (before uploads created datasets with their first version). */
 export function datasetView(d: Dataset): Record<string, unknown> {
   return { id: d.id, projectId: d.projectId, name: d.name, currentVersionId: d.currentVersionId, createdAt: d.createdAt.toISOString(), updatedAt: d.updatedAt.toISOString(), version: d.version };
 }
@@ -41,6 +50,10 @@ export function datasetView(d: Dataset): Record<string, unknown> {
 
 const DEFAULT_PREVIEW_ROWS = 20;
 const MAX_PREVIEW_ROWS = 200;
+/** A preview cell is cut to this many characters (with a trailing `…`). */
+export const PREVIEW_CELL_CHARS = 1000;
+/** A preview stops adding rows once its cells hold about this many characters. */
+export const PREVIEW_TOTAL_CHARS = 1024 * 1024;
 
 const name = z.string().trim().min(1).max(200);
 const projectParams = z.strictObject({ projectId: ID });
@@ -61,8 +74,6 @@ const previewQuery = z.strictObject({
 
 // ------------------------------------------------------------------------------------ upload
 
-/** The upload formats, by media type (parameters aside). */
-type UploadFormat = 'csv' | 'json' | 'arrow';
 const FORMATS: ReadonlyMap<string, UploadFormat> = new Map([
   ['text/csv', 'csv'],
   ['application/json', 'json'],
@@ -91,7 +102,7 @@ function uploadFormat(req: Request): UploadFormat {
 }
 
 const tooLarge = (cap: number): ApiError =>
-  new ApiError('VALIDATION_PAYLOAD_TOO_LARGE', { message: `The upload is larger than ${cap} bytes (PLOTBOX_MAX_UPLOAD_MB).` });
+  new ApiError('VALIDATION_PAYLOAD_TOO_LARGE', { message: `The upload is larger than ${cap} bytes (PLOTBOX_MAX_UPLOAD_MB).`, details: { limit: { name: 'uploadBytes', value: cap } } });
 
 /** Refuse at once when the declared length is over the cap (before reading a byte). */
 function checkDeclaredLength(req: Request, cap: number): void {
@@ -99,51 +110,10 @@ function checkDeclaredLength(req: Request, cap: number): void {
   if (length !== undefined && /^\d+$/u.test(length) && Number(length) > cap) throw tooLarge(cap);
 }
 
-/**
- * Read the request body, refusing with 413 as soon as more than `cap` bytes arrived. Reading
- * stops there (the stream is paused, not drained); upload answers close the connection (app.ts),
- * so the rest is never read.
- */
-function readBody(req: Request, cap: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    if (req.readableEnded) {
-      reject(new Error('upload body was already consumed'));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let settled = false;
-    const settle = (error: Error | null): void => {
-      if (settled) return;
-      settled = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-      if (error === null) resolve(Buffer.concat(chunks, total));
-      else reject(error);
-    };
-    const onData = (chunk: Buffer): void => {
-      total += chunk.length;
-      if (total > cap) {
-        req.pause();
-        settle(tooLarge(cap));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => settle(null);
-    const onError = (error: Error): void => settle(new ApiError('VALIDATION_FAILED', { message: 'The upload could not be read.', cause: error }));
-    const onClose = (): void => settle(new ApiError('VALIDATION_FAILED', { message: 'The upload ended before it was complete.' }));
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-    req.once('close', onClose);
-  });
-}
+const storageFull = (cause: unknown): ApiError => new ApiError('STORAGE_FULL', { cause });
 
-/** A parser's DatasetError as the API's typed error: the message and position, never the library's internals. */
-function datasetApiError(err: DatasetError): ApiError {
+/** A dataset failure (from the ingest worker, as data) as the API's typed error: the message and position, never the library's internals. */
+function datasetApiError(err: IngestFailure | DatasetError): ApiError {
   const said = err.message.replace(/\.$/u, '');
   const where = {
     ...(err.line === undefined ? {} : { line: err.line }),
@@ -157,67 +127,113 @@ function datasetApiError(err: DatasetError): ApiError {
   return new ApiError('DATASET_INVALID', { message: `The upload is not a valid dataset: ${said}.`, details: { reason, ...where } });
 }
 
-/** Parse the body as `format` and build the canonical Arrow IPC bytes. */
-function parseUpload(format: UploadFormat, body: Buffer): BuiltDataset {
+/** An admitted upload's place, or 503 (with Retry-After) before a byte of the body is read. */
+function admit(call: RouteCall<unknown, unknown, unknown>): IngestSlot {
+  const slot = call.ctx.ingest.pool.admit();
+  if (slot !== null) return slot;
+  call.res.setHeader('Retry-After', '5');
+  throw new ApiError('DATASET_INGEST_BUSY');
+}
+
+/** Stage the body, then parse it in an ingest worker into a canonical file; the staged files are the caller's to remove. */
+async function ingestUpload(call: RouteCall<unknown, unknown, unknown>, slot: IngestSlot, format: UploadFormat, staged: string[]): Promise<{ result: IngestResult; output: string }> {
+  const { ctx, req } = call;
+  const cap = ctx.config.maxUploadBytes;
+  let input: string;
   try {
-    let columns: readonly Column[];
-    if (format === 'csv') columns = parseCsv(body);
-    else if (format === 'json') columns = parseJsonRows(body);
-    else columns = decodeArrowIPC(body).columns;
-    // Arrow uploads are re-encoded too: the stored bytes (and so the sha256) depend only on content.
-    return buildDataset(columns);
+    input = (await ctx.ingest.staging.receive(req, cap)).path;
   } catch (err) {
-    if (isDatasetError(err)) throw datasetApiError(err);
+    if (!(err instanceof StagingError)) throw err;
+    if (err.reason === 'too_large') throw tooLarge(cap);
+    if (err.reason === 'aborted') throw new ApiError('VALIDATION_FAILED', { message: 'The upload ended before it was complete.', cause: err });
+    if (err.reason === 'storage_full') throw storageFull(err);
+    throw new ApiError('API_UNAVAILABLE', { cause: err });
+  }
+  staged.push(input);
+  const output = ctx.ingest.staging.path('out');
+  staged.push(output);
+  const limits: DatasetLimits = ctx.config.datasetLimits;
+  let outcome;
+  try {
+    outcome = await slot.run({ format, input, output, limits });
+  } catch (err) {
+    if (isIngestError(err, 'INGEST_MEMORY')) {
+      const mb = ctx.ingest.pool.options.memoryMb;
+      throw new ApiError('DATASET_TOO_LARGE', { message: `The dataset is too large: reading it needed more than the ${mb} MiB an ingest worker has (PLOTBOX_INGEST_MEMORY_MB).`, details: { limit: { name: 'ingestMemoryMb', value: mb } }, cause: err });
+    }
+    if (isIngestError(err, 'INGEST_TIMEOUT')) {
+      const seconds = Math.round(ctx.ingest.pool.options.timeoutMs / 1000);
+      throw new ApiError('DATASET_TOO_LARGE', { message: `The dataset is too large: reading it took longer than ${seconds} s (PLOTBOX_INGEST_TIMEOUT_SEC).`, details: { limit: { name: 'ingestSeconds', value: seconds } }, cause: err });
+    }
+    if (isIngestError(err, 'INGEST_CLOSED')) throw new ApiError('API_UNAVAILABLE', { cause: err });
+    if (isStorageFull(err) || isStorageFull((err as { cause?: unknown }).cause)) throw storageFull(err);
+    // The worker failed on this input without a dataset error: still the input's doing.
+    (req as Request & { log?: { error: (o: object, m: string) => void } }).log?.error({ err }, 'ingest worker failed');
+    throw new ApiError('DATASET_INVALID', { message: 'The upload is not a valid dataset: it could not be read.', details: { reason: 'parse' }, cause: err });
+  }
+  if (!outcome.ok) throw datasetApiError(outcome.failure);
+  return { result: outcome.result, output };
+}
+
+/** Store the canonical file as a blob under a key of its own (one blob per version). */
+async function putBlob(call: RouteCall<unknown, unknown, unknown>, project: Project, result: IngestResult, output: string): Promise<string> {
+  const { ctx } = call;
+  // A key per upload, not per content: a blob belongs to exactly one version, so deleting a
+  // version's blob never takes another's, and a concurrent sweep can never race a re-upload.
+  const key = `datasets/${project.id}/${result.sha256.slice(0, 16)}-${ctx.newId()}.arrow`;
+  try {
+    await ctx.blobs.put(key, createReadStream(output, { highWaterMark: 1024 * 1024 }), {
+      expectedSha256: result.sha256,
+      maxBytes: ctx.config.datasetLimits.maxStoredBytes,
+      contentType: 'application/vnd.apache.arrow.stream',
+    });
+  } catch (err) {
+    if (isStorageFull(err)) throw storageFull(err);
+    if (isBlobError(err, 'BLOB_TOO_LARGE')) {
+      const limit = ctx.config.datasetLimits.maxStoredBytes;
+      throw new ApiError('DATASET_TOO_LARGE', { message: `The dataset is too large: its stored Arrow form (${result.bytes} bytes) is larger than the storage limit.`, details: { limit: { name: 'storedBytes', value: limit } }, cause: err });
+    }
+    if (isBlobError(err, 'BLOB_UNAVAILABLE')) throw new ApiError('API_UNAVAILABLE', { cause: err });
     throw err;
   }
+  return key;
 }
 
 /**
- * Read, parse and store an upload as a new version of `dataset` (made current). `onFailure` runs
- * before the error is rethrown, after this function's own clean-up (the blob, if it put one).
+ * The whole upload: admit, stage, parse, store the blob, then `record` the version in the store.
+ * On any failure after the blob was stored, the blob is deleted again (a crash instead leaves it
+ * to the repair sweep). Staged files are removed whatever happens.
  */
-async function storeUpload(
+async function upload(
   call: RouteCall<unknown, unknown, unknown>,
   format: UploadFormat,
-  body: Buffer,
-  target: () => Promise<Dataset>,
-  onFailure: (dataset: Dataset | null) => Promise<void>,
+  record: (version: NewDatasetVersion) => Promise<{ readonly dataset: Dataset; readonly version: DatasetVersion }>,
 ): Promise<{ dataset: Dataset; version: DatasetVersion }> {
   const { ctx, auth, scope } = call;
   const project = scope.project as Project;
-  const built = parseUpload(format, body);
-  const { sha256, rowCount, columns } = built.dataset;
-  let dataset: Dataset | null = null;
-  let blobKey: string | null = null;
-  let putBlob = false;
+  const slot = admit(call);
+  const staged: string[] = [];
   try {
-    dataset = await target();
-    blobKey = `datasets/${project.id}/${dataset.id}/${sha256}.arrow`;
-    // The key is content-addressed: an identical earlier version already owns this blob, so a
-    // failure below must then leave it alone.
-    putBlob = (await ctx.blobs.head(blobKey)) === null;
-    // No cap of our own here: the canonical Arrow form may be larger than the text uploaded (a
-    // one-digit CSV number becomes 4 or 8 bytes); the blob store's own maximum decides.
-    await ctx.blobs.put(blobKey, built.bytes, { expectedSha256: sha256, contentType: 'application/vnd.apache.arrow.stream' });
-    return await ctx.store.datasets.addVersion(dataset.id, {
-      sha256,
-      blobKey,
-      bytes: built.bytes.byteLength,
-      rowCount,
-      schema: schemaOf(columns),
-      profile: profileOf(columns, rowCount),
-      createdBy: auth.user.id,
-    });
-  } catch (err) {
-    if (putBlob && blobKey !== null) await ctx.blobs.delete(blobKey).catch(() => undefined);
-    await onFailure(dataset).catch(() => undefined);
-    if (isBlobError(err, 'BLOB_TOO_LARGE')) {
-      throw new ApiError('DATASET_TOO_LARGE', { message: `The dataset in its stored Arrow form (${built.bytes.byteLength} bytes) is larger than the storage limit.`, details: { limit: { name: 'storedBytes', value: built.bytes.byteLength } }, cause: err });
+    const { result, output } = await ingestUpload(call, slot, format, staged);
+    const blobKey = await putBlob(call, project, result, output);
+    try {
+      return await record({ sha256: result.sha256, blobKey, bytes: result.bytes, rowCount: result.rowCount, schema: result.schema, profile: result.profile, createdBy: auth.user.id });
+    } catch (err) {
+      await ctx.blobs.delete(blobKey).catch(() => undefined);
+      if (isStoreError(err, 'STORE_CONFLICT')) throw new ApiError('DATASET_NAME_TAKEN');
+      if (isStoreError(err, 'STORE_NOT_FOUND')) throw new ApiError('API_NOT_FOUND', { message: 'The dataset was deleted meanwhile.' });
+      if (isStorageFull(err)) throw storageFull(err);
+      throw err;
     }
-    if (isBlobError(err, 'BLOB_UNAVAILABLE')) throw new ApiError('API_UNAVAILABLE', { cause: err });
-    if (isStoreError(err, 'STORE_CONFLICT')) throw new ApiError('DATASET_NAME_TAKEN');
-    if (isStoreError(err, 'STORE_NOT_FOUND')) throw new ApiError('API_NOT_FOUND', { message: 'The dataset was deleted meanwhile.' });
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'STORAGE_FULL') {
+      // Operators need to know at once; the audit log may itself be on the full disk (then the log line stays).
+      await ctx.audit({ action: 'dataset_upload', outcome: 'failure', actor: actorOf(auth), target: null, ...reqMeta(call.req), details: { projectId: project.id, format, reason: 'storage_full' } });
+    }
     throw err;
+  } finally {
+    slot.release();
+    for (const path of staged) await ctx.ingest.staging.remove(path);
   }
 }
 
@@ -236,28 +252,32 @@ async function auditUpload(call: RouteCall<unknown, unknown, unknown>, format: U
 
 // ------------------------------------------------------------------------------------ preview
 
-/** One cell as JSON: dates as ISO strings, non-finite numbers as null. */
-function cellAt(column: Column, i: number): JsonValue {
-  if (column.kind === 'string') {
-    const code = column.codes[i] ?? -1;
-    return code < 0 ? null : (column.dictionary[code] ?? null);
-  }
-  if (column.valid !== undefined && column.valid[i] === 0) return null;
-  const v = column.values[i] ?? 0;
-  if (column.kind === 'bool') return v !== 0;
-  if (!Number.isFinite(v)) return null;
-  return column.kind === 'date' ? new Date(v).toISOString() : v;
-}
-
-async function loadVersionColumns(ctx: AppContext, version: DatasetVersion): Promise<readonly Column[]> {
+/**
+ * The first `limit` rows of a stored version, reading only the leading record batches of its
+ * blob (versions are stored in batches of bounded size) and cutting long cells.
+ */
+async function previewVersion(call: RouteCall<unknown, unknown, unknown>, version: DatasetVersion, limit: number, res: Response): Promise<void> {
+  const { ctx } = call;
+  let stream;
   try {
-    const bytes = await ctx.blobs.getBytes(version.blobKey, version.bytes);
-    return decodeArrowIPC(bytes, { expectSha256: version.sha256 }).columns;
+    stream = await ctx.blobs.get(version.blobKey);
   } catch (err) {
     if (isBlobError(err, 'BLOB_UNAVAILABLE')) throw new ApiError('API_UNAVAILABLE', { cause: err });
-    // A missing or damaged blob behind existing metadata is the server's fault, not the caller's.
     throw new ApiError('API_INTERNAL', { message: 'The stored dataset version could not be read.', cause: err });
   }
+  let preview;
+  try {
+    const prefix = await readArrowPrefix(stream as AsyncIterable<Uint8Array>, limit, Math.max(version.bytes, 1) + 16);
+    preview = previewRows(prefix.bytes, { rows: limit, maxCellChars: PREVIEW_CELL_CHARS, maxTotalChars: PREVIEW_TOTAL_CHARS });
+  } catch (err) {
+    if (isBlobError(err, 'BLOB_UNAVAILABLE')) throw new ApiError('API_UNAVAILABLE', { cause: err });
+    // A damaged blob behind existing metadata is the server's fault, not the caller's.
+    if (isDatasetError(err) || isBlobError(err)) throw new ApiError('API_INTERNAL', { message: 'The stored dataset version could not be read.', cause: err });
+    throw err;
+  } finally {
+    stream.destroy();
+  }
+  res.json({ versionId: version.id, rowCount: version.rowCount, columns: preview.columns, rows: preview.rows, truncated: preview.truncated });
 }
 
 // ------------------------------------------------------------------------------------ routes
@@ -297,16 +317,7 @@ export const DATASET_ROUTES: readonly AnyRoute[] = [
       checkDeclaredLength(req, cap);
       // Refuse a taken name before reading the body; the store's constraint still decides races.
       if ((await ctx.store.datasets.findByName(project.id, query.name)) !== null) throw new ApiError('DATASET_NAME_TAKEN');
-      const body = await readBody(req, cap);
-      const { dataset, version } = await storeUpload(
-        call,
-        format,
-        body,
-        () => ctx.store.datasets.create({ projectId: project.id, name: query.name }),
-        async (created) => {
-          if (created !== null) await ctx.store.datasets.delete(created.id);
-        },
-      );
+      const { dataset, version } = await upload(call, format, (v) => ctx.store.datasets.createWithVersion({ projectId: project.id, name: query.name, version: v }));
       await auditUpload(call, format, dataset, version, true);
       res.status(201).json({ dataset: datasetView(dataset), version: versionView(version, dataset) });
     },
@@ -398,9 +409,8 @@ export const DATASET_ROUTES: readonly AnyRoute[] = [
       const format = uploadFormat(req);
       const cap = ctx.config.maxUploadBytes;
       checkDeclaredLength(req, cap);
-      const body = await readBody(req, cap);
       const existing = scope.dataset as Dataset;
-      const { dataset, version } = await storeUpload(call, format, body, () => Promise.resolve(existing), () => Promise.resolve());
+      const { dataset, version } = await upload(call, format, (v) => ctx.store.datasets.addVersion(existing.id, v));
       await auditUpload(call, format, dataset, version, false);
       res.status(201).json({ dataset: datasetView(dataset), version: versionView(version, dataset) });
     },
@@ -421,24 +431,14 @@ export const DATASET_ROUTES: readonly AnyRoute[] = [
     method: 'get',
     path: `${BASE}/:datasetId/versions/:versionId/preview`,
     tag: 'datasets',
-    summary: 'The first rows of a version as JSON objects (`?limit=`, default 20, at most 200); the rows themselves need dataset.download',
+    summary: 'The first rows of a version as JSON objects (`?limit=`, default 20, at most 200; cells over 1,000 characters cut, about 1 MiB at most: `truncated` says rows were left out); the rows themselves need dataset.download',
     // SPEC §3: viewers see datasets' metadata, not their rows.
     access: 'dataset.download',
     params: versionParams,
     query: previewQuery,
     status: 200,
-    async handler({ ctx, scope, query, res }) {
-      const version = scope.version as DatasetVersion;
-      const columns = await loadVersionColumns(ctx, version);
-      const n = Math.min(query.limit, version.rowCount);
-      const rows: Record<string, JsonValue>[] = [];
-      for (let i = 0; i < n; i++) {
-        // A null-prototype object: a column named `__proto__` is just a key.
-        const row = Object.create(null) as Record<string, JsonValue>;
-        for (const column of columns) row[column.name] = cellAt(column, i);
-        rows.push(row);
-      }
-      res.json({ versionId: version.id, rowCount: version.rowCount, columns: columns.map((c) => ({ name: c.name, type: c.kind })), rows });
+    async handler(call) {
+      await previewVersion(call, call.scope.version as DatasetVersion, call.query.limit, call.res);
     },
   }),
   defineRoute({
