@@ -299,7 +299,7 @@ function mountedRoutes(stack: readonly Layer[], prefix = ''): string[] {
 }
 
 /** Hand-mounted /api routes may only be sign-in, self-service, setup or probes; everything else belongs in the table. */
-const SELF_SERVICE = /^\/api\/(auth\/[a-z]+|me|me\/.+|setup|health|ready|csp-report)$/u;
+const SELF_SERVICE = /^\/api\/(auth\/[a-z]+|auth\/oidc\/[a-z]+|me|me\/.+|setup|health|ready|csp-report)$/u;
 
 test('every /api route mounted on the app is a table route or a listed sign-in/self-service route, and vice versa', async (t) => {
   const api = await startTestApi(t);

@@ -52,7 +52,7 @@ test('main.ts: health, JWKS, dev keys once (0600), setup link flow, restart reus
   assert.deepEqual(await (await fetch(`${api.url}/api/health`)).json(), { status: 'ok' });
   // No sandbox runs beside this API process: ready says so, naming only the missing part.
   const ready = (await (await fetch(`${api.url}/api/ready`)).json()) as { checks: Record<string, string> };
-  assert.deepEqual(ready.checks, { store: 'ok', blobs: 'ok', sandbox: 'unavailable' });
+  assert.deepEqual(ready.checks, { store: 'ok', blobs: 'ok', sandbox: 'unavailable', storage: 'ok' });
   const jwks = (await (await fetch(`${api.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
   assert.equal(jwks.keys.length, 1);
   assert.equal(statSync(join(dir, 'keys')).mode & 0o777, 0o700);

@@ -79,7 +79,7 @@ test('JWKS publishes public keys only; health is minimal; ready checks the store
   // This app's sandbox client points at a closed port: not ready, and it says which part is missing.
   const ready = await fetch(`${api.url}/api/ready`);
   assert.equal(ready.status, 503);
-  assert.deepEqual(await ready.json(), { status: 'not_ready', checks: { store: 'ok', blobs: 'ok', sandbox: 'unavailable' } });
+  assert.deepEqual(await ready.json(), { status: 'not_ready', checks: { store: 'ok', blobs: 'ok', sandbox: 'unavailable', storage: 'ok' }, reasons: ['the sandbox is not ready'] });
 });
 
 test('audit request ids cannot be forged: the event is filed under the server id, the client id is a bounded detail', async (t) => {

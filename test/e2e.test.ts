@@ -80,7 +80,7 @@ test('end to end: users, group, project, CSV dataset, eight charts, cached rende
     });
   });
   const url = `http://127.0.0.1:${port}`;
-  assert.deepEqual(await json(await fetch(`${url}/api/ready`), 200), { status: 'ready', checks: { store: 'ok', blobs: 'ok', sandbox: 'ok' } });
+  assert.deepEqual(await json(await fetch(`${url}/api/ready`), 200), { status: 'ready', checks: { store: 'ok', blobs: 'ok', sandbox: 'ok', storage: 'ok' } });
 
   // Admin: users and a group.
   const admin = new Client(url);

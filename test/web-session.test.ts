@@ -42,7 +42,7 @@ function recordAuth(context: BrowserContext): { refreshes: () => number; expired
 async function assertSignedIn(page: Page, heading: string | RegExp, where: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: heading }).waitFor({ timeout: 15_000 });
   assert.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 0, `${where}: the sign-in form is not shown`);
-  assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 1, `${where}: still signed in`);
+  assert.equal(await page.getByRole('button', { name: 'Sign out', exact: true }).count(), 1, `${where}: still signed in`);
 }
 
 /** `refresh_reuse` audit events so far (a fresh sign-in each time: tokens here live seconds). */
@@ -158,7 +158,7 @@ test('web UI sessions: refreshed ahead of expiry, after sleep, and once for seve
   assert.equal(await reuseEvents(url), 0, 'concurrent refreshes are not mistaken for reuse');
 
   // 5. Signing out in one tab signs out the others.
-  await bareTabs[0]!.getByRole('button', { name: 'Sign out' }).click();
+  await bareTabs[0]!.getByRole('button', { name: 'Sign out', exact: true }).click();
   await bareTabs[0]!.getByRole('button', { name: 'Sign in' }).waitFor();
   for (const tab of bareTabs.slice(1)) await tab.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
   await bareTabs[0]!.screenshot({ path: join(RESULTS, 'web-session-signed-out.png') });

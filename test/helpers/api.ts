@@ -12,7 +12,7 @@ import { parseConfig, type ApiConfig } from '@plotbox/config';
 import type { BlobStore } from '@plotbox/blobs';
 import type { Store, SystemRole, User } from '@plotbox/store';
 import { createSqliteStore } from '@plotbox/store-sqlite';
-import { createApp, createLogger, createSandboxClient, openBlobs, registerSetupToken, type SetupTokenState } from '@plotbox/api';
+import { createApp, createLogger, createSandboxClient, openBlobs, loadSecretBox, openIngest, registerSetupToken, type IngestDeps, type SetupTokenState } from '@plotbox/api';
 
 let sharedPair: DevKeyPair | null = null;
 /** One RSA key pair per test process (generation costs ~100 ms). */
@@ -34,6 +34,8 @@ export interface TestApi {
   readonly clock: TestClock;
   readonly store: Store;
   readonly blobs: BlobStore;
+  /** Dataset uploads: the ingest worker pool (processes start at the first upload) and staging. */
+  readonly ingest: IngestDeps;
   readonly config: ApiConfig;
   readonly keySet: KeySet;
   readonly tokens: TokenService;
@@ -71,6 +73,7 @@ export async function startTestApi(t: TestContext, opts: { env?: Record<string, 
   const keySet = createKeySet({ keys: [testKeyPair()], activeKid: testKeyPair().kid });
   const tokens = createTokenService({ keySet, issuer: config.jwt.issuer, audience: config.jwt.audience, accessTtlSec: config.jwt.accessTtlSec, now: () => at });
   const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1, allowWeak: true });
+  const secrets = loadSecretBox(config.secretsKey).box;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -81,7 +84,9 @@ export async function startTestApi(t: TestContext, opts: { env?: Record<string, 
   const logger = createLogger('info', sink);
   const blobs = await openBlobs(config);
   const sandbox = createSandboxClient({ url: opts.sandboxUrl ?? 'http://127.0.0.1:9', token: opts.sandboxToken ?? null, timeoutMs: 30_000 });
-  const app = createApp({ config, store, blobs, sandbox, keySet, tokens, hasher, logger, now: clock.now, newId: randomUUID });
+  const ingestParts = openIngest(config, blobs);
+  const { ingest, storage } = ingestParts;
+  const app = createApp({ config, store, blobs, sandbox, ingest, storage, keySet, tokens, hasher, secrets, logger, now: clock.now, newId: randomUUID });
   if (opts.setup !== undefined && opts.setup !== null) await registerSetupToken(store, opts.setup);
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((res) => server.once('listening', () => res()));
@@ -89,6 +94,7 @@ export async function startTestApi(t: TestContext, opts: { env?: Record<string, 
   t.after(async () => {
     server.closeAllConnections();
     await new Promise<void>((res) => server.close(() => res()));
+    await ingestParts.close();
     await store.close();
     if (opts.dataDir === undefined) rmSync(dir, { recursive: true, force: true });
   });
@@ -98,6 +104,7 @@ export async function startTestApi(t: TestContext, opts: { env?: Record<string, 
     clock,
     store,
     blobs,
+    ingest,
     config,
     keySet,
     tokens,

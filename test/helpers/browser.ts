@@ -115,7 +115,7 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
 }
 
 /**
@@ -123,6 +123,11 @@ export async function signIn(page: Page, email: string, password: string): Promi
  * URL; stopped with SIGTERM after the test. `env` adds to a minimal environment.
  */
 export async function startApiProcess(t: TestContext, env: Record<string, string>): Promise<string> {
+  return (await startApiProcessWithOutput(t, env)).url;
+}
+
+/** {@link startApiProcess}, also giving what the process printed so far (its last 8,000 characters). */
+export async function startApiProcessWithOutput(t: TestContext, env: Record<string, string>): Promise<{ url: string; output: () => string }> {
   const apiPort = await freePort();
   const api = fork(API_MAIN, [], {
     execArgv: ['--no-node-snapshot'],
@@ -149,5 +154,31 @@ export async function startApiProcess(t: TestContext, env: Record<string, string
       }
     });
   });
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, output: () => apiOut };
+}
+
+/** The two widths every page is looked at in: a laptop (1366×900) and a narrow window (800 px). */
+export const SCREEN_SIZES = [
+  { name: '1366', width: 1366, height: 900 },
+  { name: '800', width: 800, height: 900 },
+] as const;
+
+/**
+ * Screenshots of the page at both {@link SCREEN_SIZES} into `dir` (`<name>-1366.png`,
+ * `<name>-800.png`), full page; the viewport is restored afterwards. Returns whether the page
+ * scrolls sideways at each width (it should not: the layout must fit).
+ */
+export async function shoot(page: Page, dir: string, name: string): Promise<{ readonly overflowAt: readonly string[] }> {
+  const before = page.viewportSize();
+  const overflowAt: string[] = [];
+  for (const size of SCREEN_SIZES) {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    // Let responsive plots and the layout settle at the new width.
+    await page.waitForTimeout(400);
+    const wide = await page.evaluate<boolean>('document.documentElement.scrollWidth > document.documentElement.clientWidth + 1');
+    if (wide) overflowAt.push(size.name);
+    await page.screenshot({ path: `${dir}/${name}-${size.name}.png`, fullPage: true });
+  }
+  if (before !== null) await page.setViewportSize(before);
+  return { overflowAt };
 }

@@ -32,4 +32,5 @@ export type { RecoveryCodes } from './recovery-codes.ts';
 export { API_KEY_LENGTH, API_KEY_PREFIX, hashApiKeySecret, newApiKey, parseApiKey, verifyApiKey } from './api-key.ts';
 export type { NewApiKey } from './api-key.ts';
 export { createSecretBox, generateSecretKey, secretKeyId } from './secret-box.ts';
+export { NO_PASSWORD_HASH, hasLocalPassword } from './no-password.ts';
 export type { SecretBox, SecretBoxOptions, SecretKey } from './secret-box.ts';

@@ -122,7 +122,7 @@ test('metrics token: off by default, from a file, at least 32 characters, never 
 test('dataset limits, ingest and storage settings: defaults, ranges, production floors', () => {
   const c = parseConfig({}, noFile);
   assert.deepEqual(c.datasetLimits, { maxRows: 1_000_000, maxColumns: 1000, maxFieldChars: 65_536, maxDecodedBytes: 256 * 1024 * 1024, maxStoredBytes: 256 * 1024 * 1024 });
-  assert.deepEqual(c.ingest, { workers: 1, queue: 4, memoryMb: 512, timeoutMs: 120_000, stagingDir: null, graceMs: 3_600_000 });
+  assert.deepEqual(c.ingest, { workers: 1, queue: 2, memoryMb: 512, timeoutMs: 120_000, stagingDir: null, graceMs: 3_600_000 });
   assert.equal(c.minFreeDiskBytes, 256 * 1024 * 1024);
   const set = parseConfig(
     {

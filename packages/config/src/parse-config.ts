@@ -4,6 +4,8 @@
  * only for `*_FILE` secrets (Kubernetes secrets mounted as files).
  */
 
+import ipaddr from 'ipaddr.js';
+
 /** Thrown for any refused configuration. Messages name variables, never secret values. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID' as const;
@@ -18,6 +20,35 @@ export interface JwtKeyConfig {
   readonly kid: string;
   readonly publicKeyPem: string;
   readonly privateKeyPem?: string;
+}
+
+/** Single sign-on with an OpenID Connect provider (`PLOTBOX_OIDC_*`). */
+export interface OidcConfig {
+  /** The issuer identifier exactly as the provider publishes it (discovery must say the same). */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** `null`: a public client (PKCE only, no client authentication). */
+  readonly clientSecret: string | null;
+  /** Shown on the sign-in button: "Sign in with <displayName>". */
+  readonly displayName: string;
+  /** Always includes `openid`. */
+  readonly scopes: readonly string[];
+  /** The claim holding the user's groups: a claim name, or a dotted path into nested claims. */
+  readonly groupsClaim: string;
+  /** Provider group → Plotbox group names. Memberships of the mapped Plotbox groups follow the provider at every sign-in. */
+  readonly groupMap: Readonly<Record<string, readonly string[]>>;
+  /** Provider groups whose members are system admins; empty: sign-in never changes system roles. */
+  readonly adminGroups: readonly string[];
+  /** The system role of accounts created by a first sign-in (and of admins no longer in an admin group). */
+  readonly defaultRole: 'user' | 'viewer';
+  /** Link a first sign-in to an existing account with the same (verified) email, instead of refusing it. */
+  readonly linkByEmail: boolean;
+  /** Create accounts at a first sign-in; off: only linked accounts may sign in. */
+  readonly autoCreate: boolean;
+  /** `<public URL>/api/auth/oidc/callback`: register exactly this at the provider. */
+  readonly redirectUri: string;
+  /** Plain-http provider URLs (dev only; production requires https). */
+  readonly allowHttp: boolean;
 }
 
 /** Where the JWT keys come from: configured (files/env), or generated into the data dir (dev only). */
@@ -108,6 +139,20 @@ export interface ApiConfig {
   };
   /** Free space the data, blob and staging directories must keep, bytes; below it `/api/ready` fails. */
   readonly minFreeDiskBytes: number;
+  /**
+   * Client networks allowed to use the API and the UI (`PLOTBOX_ALLOW_CIDRS`), as normalised CIDRs
+   * (IPv4 ranges of IPv4-mapped IPv6 written as IPv4); `null`: everyone. Health, readiness and
+   * metrics stay reachable from anywhere.
+   */
+  readonly allowCidrs: readonly string[] | null;
+  /** Passwords older than this must be changed at the next sign-in; `null`: they never expire. */
+  readonly passwordMaxAgeMs: number | null;
+  /** Accounts unused this long are disabled by the inactivity sweep; `null`: never. */
+  readonly disableInactiveMs: number | null;
+  /** Password sign-in (`PLOTBOX_LOCAL_LOGIN`); off needs single sign-on. */
+  readonly localLogin: boolean;
+  /** `null`: no single sign-on. */
+  readonly oidc: OidcConfig | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -166,6 +211,22 @@ export const KNOWN_PLOTBOX_VARIABLES = Object.freeze([
   'PLOTBOX_STAGING_DIR',
   'PLOTBOX_UPLOAD_GRACE_MIN',
   'PLOTBOX_MIN_FREE_DISK_MB',
+  'PLOTBOX_ALLOW_CIDRS',
+  'PLOTBOX_PASSWORD_MAX_AGE_DAYS',
+  'PLOTBOX_DISABLE_INACTIVE_DAYS',
+  'PLOTBOX_LOCAL_LOGIN',
+  'PLOTBOX_OIDC_ISSUER',
+  'PLOTBOX_OIDC_CLIENT_ID',
+  'PLOTBOX_OIDC_CLIENT_SECRET',
+  'PLOTBOX_OIDC_CLIENT_SECRET_FILE',
+  'PLOTBOX_OIDC_NAME',
+  'PLOTBOX_OIDC_SCOPES',
+  'PLOTBOX_OIDC_GROUPS_CLAIM',
+  'PLOTBOX_OIDC_GROUP_MAP',
+  'PLOTBOX_OIDC_ADMIN_GROUPS',
+  'PLOTBOX_OIDC_DEFAULT_ROLE',
+  'PLOTBOX_OIDC_LINK_BY_EMAIL',
+  'PLOTBOX_OIDC_AUTO_CREATE',
 ]);
 
 const KNOWN = new Set<string>(KNOWN_PLOTBOX_VARIABLES);
@@ -201,7 +262,11 @@ export const PRODUCTION_BOUNDS = Object.freeze({
   PLOTBOX_ARGON2_TIME_COST: { min: 2, max: 64 },
   PLOTBOX_SETUP_TOKEN_TTL_MIN: { min: 1, max: 1440 },
   PLOTBOX_TRUST_PROXY_HOPS: { min: 0, max: 3 },
-} satisfies Record<string, { readonly min: number; readonly max: number }>);
+  // 0 turns these off and is always allowed (NIST SP 800-63B advises against forced password
+  // changes); when on, a password changed more often than monthly invites weaker passwords.
+  PLOTBOX_PASSWORD_MAX_AGE_DAYS: { min: 30, max: 3650, off: 0 },
+  PLOTBOX_DISABLE_INACTIVE_DAYS: { min: 7, max: 3650, off: 0 },
+} satisfies Record<string, { readonly min: number; readonly max: number; readonly off?: number }>);
 
 /** Production ceilings on rates (per second), whatever the limit and window. */
 export const PRODUCTION_RATE_CEILINGS = Object.freeze({ loginPerSec: 0.5, apiPerSec: 50 });
@@ -303,6 +368,8 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
   const authFailureWindowSec = int('PLOTBOX_AUTH_FAILURE_WINDOW_SEC', 300, 1, 86_400);
   const setupTokenTtlMin = int('PLOTBOX_SETUP_TOKEN_TTL_MIN', 60, 1, 7 * 24 * 60);
   const trustProxyHops = int('PLOTBOX_TRUST_PROXY_HOPS', 0, 0, 10);
+  const passwordMaxAgeDays = int('PLOTBOX_PASSWORD_MAX_AGE_DAYS', 0, 0, 36_500);
+  const disableInactiveDays = int('PLOTBOX_DISABLE_INACTIVE_DAYS', 0, 0, 36_500);
 
   if (production) {
     const values: Record<keyof typeof PRODUCTION_BOUNDS, number> = {
@@ -321,10 +388,15 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
       PLOTBOX_ARGON2_TIME_COST: timeCost,
       PLOTBOX_SETUP_TOKEN_TTL_MIN: setupTokenTtlMin,
       PLOTBOX_TRUST_PROXY_HOPS: trustProxyHops,
+      PLOTBOX_PASSWORD_MAX_AGE_DAYS: passwordMaxAgeDays,
+      PLOTBOX_DISABLE_INACTIVE_DAYS: disableInactiveDays,
     };
-    for (const [name, { min, max }] of Object.entries(PRODUCTION_BOUNDS)) {
+    for (const [name, bounds] of Object.entries(PRODUCTION_BOUNDS)) {
+      const { min, max } = bounds;
+      const off = 'off' in bounds ? bounds.off : undefined;
       const v = values[name as keyof typeof PRODUCTION_BOUNDS];
-      if (v < min || v > max) throw new ConfigError(`${name} must be between ${min} and ${max} in production (it is ${v})`);
+      if (v === off) continue;
+      if (v < min || v > max) throw new ConfigError(`${name} must be between ${min} and ${max}${off === undefined ? '' : ` (or ${off}: off)`} in production (it is ${v})`);
     }
     const c = PRODUCTION_RATE_CEILINGS;
     if (loginLimit / loginWindowSec > c.loginPerSec) throw new ConfigError(`PLOTBOX_LOGIN_RATE_LIMIT per PLOTBOX_LOGIN_RATE_WINDOW_SEC must not allow more than ${c.loginPerSec} logins per second in production`);
@@ -392,7 +464,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
   if (stagingDir !== null && stagingDir.includes('\0')) throw new ConfigError('PLOTBOX_STAGING_DIR is not a path');
   const ingest = {
     workers: int('PLOTBOX_INGEST_WORKERS', 1, 1, 64),
-    queue: int('PLOTBOX_INGEST_QUEUE', 4, 0, 1000),
+    queue: int('PLOTBOX_INGEST_QUEUE', 2, 0, 1000),
     memoryMb: int('PLOTBOX_INGEST_MEMORY_MB', 512, 64, 65_536),
     timeoutMs: int('PLOTBOX_INGEST_TIMEOUT_SEC', 120, 1, 3600) * 1000,
     stagingDir,
@@ -406,6 +478,10 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
   }
 
   const origin = publicUrl.origin;
+  const allowCidrs = parseAllowCidrs(str('PLOTBOX_ALLOW_CIDRS'));
+  const oidc = parseOidc(str, secret, bool, production, publicUrl.href.replace(/\/$/u, ''));
+  const localLogin = bool('PLOTBOX_LOCAL_LOGIN', true);
+  if (!localLogin && oidc === null) throw new ConfigError('PLOTBOX_LOCAL_LOGIN=false needs single sign-on (PLOTBOX_OIDC_ISSUER and PLOTBOX_OIDC_CLIENT_ID): nobody could sign in');
   const config: ApiConfig = {
     env: envName as PlotboxEnv,
     host,
@@ -445,6 +521,11 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
     datasetLimits,
     ingest,
     minFreeDiskBytes,
+    allowCidrs,
+    passwordMaxAgeMs: passwordMaxAgeDays === 0 ? null : passwordMaxAgeDays * 86_400_000,
+    disableInactiveMs: disableInactiveDays === 0 ? null : disableInactiveDays * 86_400_000,
+    localLogin,
+    oidc,
   };
   return deepFreeze(config);
 }
@@ -533,6 +614,122 @@ function parseSecretsKey(raw: string | undefined, production: boolean, dataDir: 
   return { source: 'configured', keys, activeId };
 }
 
+/**
+ * `PLOTBOX_ALLOW_CIDRS`: comma-separated IPv4/IPv6 ranges (`10.0.0.0/8`, `2001:db8::/32`) or single
+ * addresses. IPv4-mapped IPv6 ranges (`::ffff:10.0.0.0/104`) are rewritten as IPv4, because the API
+ * compares an IPv4-mapped client address as IPv4.
+ */
+function parseAllowCidrs(raw: string | undefined): readonly string[] | null {
+  if (raw === undefined) return null;
+  const items = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (items.length === 0) throw new ConfigError('PLOTBOX_ALLOW_CIDRS lists no range');
+  if (items.length > 256) throw new ConfigError('PLOTBOX_ALLOW_CIDRS lists more than 256 ranges');
+  const out = items.map((item) => {
+    let addr: ipaddr.IPv4 | ipaddr.IPv6;
+    let bits: number;
+    try {
+      if (item.includes('/')) [addr, bits] = ipaddr.parseCIDR(item);
+      else {
+        addr = ipaddr.parse(item);
+        bits = addr.kind() === 'ipv4' ? 32 : 128;
+      }
+      // ipaddr.js reads `1.2.3` and `0x0a.1.2.3` as IPv4 too; a typo must not become a range.
+      if (addr.kind() === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(item.split('/')[0] ?? '')) throw new Error('not dotted quad');
+    } catch {
+      throw new ConfigError(`PLOTBOX_ALLOW_CIDRS: ${JSON.stringify(item.slice(0, 60))} is not an IPv4 or IPv6 address or range`);
+    }
+    if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+      return `${(addr as ipaddr.IPv6).toIPv4Address().toString()}/${bits - 96}`;
+    }
+    // The network address: `10.1.2.3/8` means 10.0.0.0/8.
+    const network = addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`) : ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${bits}`);
+    return `${network.toString()}/${bits}`;
+  });
+  return [...new Set(out)];
+}
+
+const GROUP_NAME_MAX = 200;
+
+/** `PLOTBOX_OIDC_*`; `null` when `PLOTBOX_OIDC_ISSUER` is not set (and nothing else of it is). */
+function parseOidc(
+  str: (name: string) => string | undefined,
+  secret: (name: string) => string | undefined,
+  bool: (name: string, fallback: boolean) => boolean,
+  production: boolean,
+  publicUrl: string,
+): OidcConfig | null {
+  const issuerRaw = str('PLOTBOX_OIDC_ISSUER');
+  const clientId = str('PLOTBOX_OIDC_CLIENT_ID');
+  const clientSecret = secret('PLOTBOX_OIDC_CLIENT_SECRET') ?? null;
+  if (issuerRaw === undefined) {
+    const stray = ['PLOTBOX_OIDC_CLIENT_ID', 'PLOTBOX_OIDC_NAME', 'PLOTBOX_OIDC_SCOPES', 'PLOTBOX_OIDC_GROUPS_CLAIM', 'PLOTBOX_OIDC_GROUP_MAP', 'PLOTBOX_OIDC_ADMIN_GROUPS', 'PLOTBOX_OIDC_DEFAULT_ROLE', 'PLOTBOX_OIDC_LINK_BY_EMAIL', 'PLOTBOX_OIDC_AUTO_CREATE'].find((n) => str(n) !== undefined);
+    if (stray !== undefined || clientSecret !== null) throw new ConfigError(`${stray ?? 'PLOTBOX_OIDC_CLIENT_SECRET'} needs PLOTBOX_OIDC_ISSUER`);
+    return null;
+  }
+  let issuer: URL;
+  try {
+    issuer = new URL(issuerRaw);
+  } catch {
+    throw new ConfigError('PLOTBOX_OIDC_ISSUER is not a URL');
+  }
+  if (issuer.protocol !== 'https:' && issuer.protocol !== 'http:') throw new ConfigError('PLOTBOX_OIDC_ISSUER must be an https URL');
+  if (production && issuer.protocol !== 'https:') throw new ConfigError('PLOTBOX_OIDC_ISSUER must be https in production');
+  if (issuer.username !== '' || issuer.password !== '' || issuer.search !== '' || issuer.hash !== '') throw new ConfigError('PLOTBOX_OIDC_ISSUER must not carry credentials, a query or a fragment');
+  if (clientId === undefined) throw new ConfigError('PLOTBOX_OIDC_CLIENT_ID is required with PLOTBOX_OIDC_ISSUER');
+  if (!/^[\x21-\x7e]{1,255}$/u.test(clientId)) throw new ConfigError('PLOTBOX_OIDC_CLIENT_ID must be 1 to 255 visible ASCII characters');
+  if (clientSecret !== null && !/^[\x20-\x7e]{1,1024}$/u.test(clientSecret)) throw new ConfigError('PLOTBOX_OIDC_CLIENT_SECRET must be 1 to 1024 printable ASCII characters');
+
+  const scopes = (str('PLOTBOX_OIDC_SCOPES') ?? 'openid email profile').split(/\s+/u).filter((x) => x !== '');
+  if (!scopes.includes('openid')) throw new ConfigError('PLOTBOX_OIDC_SCOPES must include openid');
+  if (scopes.length > 32 || !scopes.every((x) => /^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/u.test(x))) throw new ConfigError('PLOTBOX_OIDC_SCOPES must be space-separated scope names');
+
+  const groupsClaim = str('PLOTBOX_OIDC_GROUPS_CLAIM') ?? 'groups';
+  if (!/^[\x21-\x7e]{1,200}$/u.test(groupsClaim)) throw new ConfigError('PLOTBOX_OIDC_GROUPS_CLAIM must be a claim name (or a dotted path)');
+
+  const groupMap: Record<string, readonly string[]> = {};
+  const mapRaw = str('PLOTBOX_OIDC_GROUP_MAP');
+  if (mapRaw !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(mapRaw);
+    } catch {
+      throw new ConfigError('PLOTBOX_OIDC_GROUP_MAP must be JSON: {"provider group": "Plotbox group" or ["Plotbox group", ...]}');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('PLOTBOX_OIDC_GROUP_MAP must be a JSON object');
+    const entries = Object.entries(parsed as Record<string, unknown>);
+    if (entries.length > 500) throw new ConfigError('PLOTBOX_OIDC_GROUP_MAP maps more than 500 groups');
+    for (const [from, to] of entries) {
+      const names = typeof to === 'string' ? [to] : Array.isArray(to) ? to : null;
+      if (from === '' || from.length > 1000 || names === null || names.length === 0 || names.length > 50 || !names.every((n): n is string => typeof n === 'string' && n.trim() !== '' && n.length <= GROUP_NAME_MAX)) {
+        throw new ConfigError(`PLOTBOX_OIDC_GROUP_MAP: the entry for ${JSON.stringify(from.slice(0, 60))} must name one or more Plotbox groups (1 to ${GROUP_NAME_MAX} characters)`);
+      }
+      groupMap[from] = [...new Set(names)];
+    }
+  }
+  const adminGroups = (str('PLOTBOX_OIDC_ADMIN_GROUPS') ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (adminGroups.length > 50 || adminGroups.some((g) => g.length > 1000)) throw new ConfigError('PLOTBOX_OIDC_ADMIN_GROUPS must be a comma-separated list of at most 50 provider groups');
+  const defaultRole = str('PLOTBOX_OIDC_DEFAULT_ROLE') ?? 'user';
+  if (defaultRole !== 'user' && defaultRole !== 'viewer') throw new ConfigError('PLOTBOX_OIDC_DEFAULT_ROLE must be user or viewer (admins come from PLOTBOX_OIDC_ADMIN_GROUPS)');
+  const displayName = str('PLOTBOX_OIDC_NAME') ?? issuer.hostname;
+  if (displayName.length > 60 || /\p{Cc}/u.test(displayName)) throw new ConfigError('PLOTBOX_OIDC_NAME must be at most 60 characters without control characters');
+  return {
+    // As given (minus a trailing slash only if the provider's identifier has none: the provider decides).
+    issuer: issuerRaw,
+    clientId,
+    clientSecret,
+    displayName,
+    scopes: [...new Set(scopes)],
+    groupsClaim,
+    groupMap,
+    adminGroups: [...new Set(adminGroups)],
+    defaultRole,
+    linkByEmail: bool('PLOTBOX_OIDC_LINK_BY_EMAIL', false),
+    autoCreate: bool('PLOTBOX_OIDC_AUTO_CREATE', true),
+    redirectUri: `${publicUrl}/api/auth/oidc/callback`,
+    allowHttp: !production,
+  };
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -580,5 +777,27 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     datasetLimits: config.datasetLimits,
     ingest: config.ingest,
     minFreeDiskBytes: config.minFreeDiskBytes,
+    allowCidrs: config.allowCidrs ?? 'everyone',
+    passwordMaxAgeDays: config.passwordMaxAgeMs === null ? 'never' : config.passwordMaxAgeMs / 86_400_000,
+    disableInactiveDays: config.disableInactiveMs === null ? 'never' : config.disableInactiveMs / 86_400_000,
+    localLogin: config.localLogin,
+    // Everything about single sign-on but the client secret, of which only its presence.
+    oidc:
+      config.oidc === null
+        ? 'off'
+        : {
+            issuer: config.oidc.issuer,
+            clientId: config.oidc.clientId,
+            clientSecret: config.oidc.clientSecret === null ? 'none (public client)' : 'set',
+            displayName: config.oidc.displayName,
+            scopes: config.oidc.scopes,
+            groupsClaim: config.oidc.groupsClaim,
+            groupMap: config.oidc.groupMap,
+            adminGroups: config.oidc.adminGroups,
+            defaultRole: config.oidc.defaultRole,
+            linkByEmail: config.oidc.linkByEmail,
+            autoCreate: config.oidc.autoCreate,
+            redirectUri: config.oidc.redirectUri,
+          },
   };
 }

@@ -28,6 +28,7 @@ export const COLLECTIONS = Object.freeze({
 /** Unique index name → constraint name. `_id_` of `refresh_tokens` is the token hash. */
 export const UNIQUE_INDEX_CONSTRAINTS: Readonly<Record<string, StoreConstraint>> = {
   users_email: 'users.email',
+  users_identity: 'users.identity',
   api_keys_prefix: 'api_keys.prefix',
   groups_name: 'groups.name',
   datasets_project_name: 'datasets.project_name',
@@ -42,6 +43,9 @@ export const MONGO_INDEXES: Readonly<Record<string, readonly IndexDescription[]>
     { key: { emailKey: 1 }, name: 'users_email', unique: true },
     { key: { createdAt: 1, _id: 1 }, name: 'users_created' },
     { key: { systemRole: 1 }, name: 'users_role' },
+    // Only documents that hold identities are indexed: many users have none.
+    { key: { identityKeys: 1 }, name: 'users_identity', unique: true, partialFilterExpression: { identityKeys: { $exists: true } } },
+    { key: { disabled: 1, lastActiveAt: 1, _id: 1 }, name: 'users_inactive' },
   ],
   [COLLECTIONS.sessions]: [{ key: { userId: 1, createdAt: 1, _id: 1 }, name: 'sessions_user' }],
   [COLLECTIONS.refreshTokens]: [{ key: { sessionId: 1 }, name: 'refresh_tokens_session' }],

@@ -101,6 +101,7 @@ test('duplicate-key errors map to STORE_CONFLICT naming the constraint, never th
     new MongoServerError({ message: `E11000 duplicate key error collection: plotbox.${collection} index: ${index} dup key: { x: "secret@example.com" }`, code: 11000 });
   const cases: [string, string, string][] = [
     ['users', 'users_email', 'users.email'],
+    ['users', 'users_identity', 'users.identity'],
     ['api_keys', 'api_keys_prefix', 'api_keys.prefix'],
     ['groups', 'groups_name', 'groups.name'],
     ['datasets', 'datasets_project_name', 'datasets.project_name'],

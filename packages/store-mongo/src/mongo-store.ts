@@ -21,6 +21,7 @@ import {
   assertPage,
   assertPrincipal,
   checkAuditFilter,
+  checkSearch,
   checkChartPatch,
   checkCounterKey,
   checkDashboardPatch,
@@ -31,11 +32,15 @@ import {
   checkNewDashboard,
   checkNewDataset,
   checkNewDatasetVersion,
+  checkNewDatasetWithVersion,
   checkNewGroup,
   checkNewProject,
   checkNewRefreshToken,
   checkNewSession,
   checkNewUser,
+  checkIdentity,
+  MAX_PAGE_LIMIT,
+  assertBoolean,
   checkPrincipals,
   checkProjectPatch,
   checkReason,
@@ -119,6 +124,15 @@ interface UserDoc {
   createdAt: Date;
   updatedAt: Date;
   version: number;
+  /** Absent on documents written before it was kept: read as `updatedAt`. */
+  passwordChangedAt?: Date;
+  /** Absent on documents written before it was kept: read as `updatedAt`. */
+  lastActiveAt?: Date;
+  disabledReason?: string | null;
+  /** `checkIdentity(...).key` of each linked identity; absent (never empty) when there is none, for the unique index. */
+  identityKeys?: string[];
+  /** The linked identities, oldest first (the keys above are their index). */
+  identities?: { issuer: string; subject: string; createdAt: Date }[];
 }
 interface SessionDoc {
   _id: string;
@@ -132,6 +146,8 @@ interface SessionDoc {
   userAgent: string | null;
   ip: string | null;
   mfaPending: boolean;
+  /** Absent on documents written before it was kept: `false`. */
+  passwordChangeRequired?: boolean;
 }
 /** `_id` is the token hash. */
 interface RefreshTokenDoc {
@@ -292,6 +308,9 @@ export function mapMongoError(error: unknown): unknown {
       'primary_key';
     return conflict(constraint, error);
   }
+  if (error instanceof MongoServerError && (error.code === 14031 || error.codeName === 'OutOfDiskSpace')) {
+    return new StoreError('STORE_UNAVAILABLE', 'the database disk is full', { reason: 'storage_full', cause: error });
+  }
   if (error instanceof MongoError) return new StoreError('STORE_UNAVAILABLE', 'database error', { reason: 'database', cause: error });
   return error;
 }
@@ -301,6 +320,12 @@ function isDuplicateKey(error: unknown): boolean {
 }
 
 const CAS_ATTEMPTS = 20;
+/** Name ordering as people read it (case-insensitive), for prefix searches. */
+const CASE_INSENSITIVE = { locale: 'en', strength: 2 } as const;
+/** `text` as a literal inside a regular expression (prefix searches take user input). */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
+}
 function contention(): StoreError {
   return new StoreError('STORE_UNAVAILABLE', 'too much contention, try again', { reason: 'contention' });
 }
@@ -408,6 +433,14 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     version: d.version,
+    passwordChangedAt: d.passwordChangedAt ?? d.updatedAt,
+    lastActiveAt: d.lastActiveAt ?? d.updatedAt,
+    disabledReason: d.disabledReason ?? null,
+  });
+  /** Enabled and inactive since `before` (documents without `lastActiveAt` by their last update, as SQLite). */
+  const inactiveFilter = (before: Date): Filter<UserDoc> => ({
+    disabled: false,
+    $or: [{ lastActiveAt: { $lt: before } }, { lastActiveAt: { $exists: false }, updatedAt: { $lt: before } }],
   });
   const users: Store['users'] = {
     create: (input) =>
@@ -427,6 +460,11 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
           createdAt: t,
           updatedAt: t,
           version: 1,
+          passwordChangedAt: t,
+          lastActiveAt: t,
+          disabledReason: null,
+          // In the user's own document: created with it in one write, unique across users by index.
+          ...(c.identity === null ? {} : { identityKeys: [c.identity.key], identities: [{ issuer: c.identity.issuer, subject: c.identity.subject, createdAt: t }] }),
         };
         await usersC.insertOne(doc);
         return toUser(doc);
@@ -444,8 +482,10 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     list: (page) => op(() => paged(usersC, 'users', {}, 'createdAt', page, toUser, POS_CREATED)),
     count: (filter) =>
       op(async () => {
-        if (filter?.systemRole === undefined) return usersC.countDocuments({});
-        return usersC.countDocuments({ systemRole: assertOneOf<SystemRole>(filter.systemRole, 'systemRole', SYSTEM_ROLES) });
+        const f: Filter<UserDoc> = {};
+        if (filter?.systemRole !== undefined) f.systemRole = assertOneOf<SystemRole>(filter.systemRole, 'systemRole', SYSTEM_ROLES);
+        if (filter?.disabled !== undefined) f.disabled = assertBoolean(filter.disabled, 'disabled');
+        return usersC.countDocuments(f);
       }),
     update: (id, expectedVersion, patch) =>
       op(async () => {
@@ -459,8 +499,12 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
         }
         if (c.displayName !== undefined) set.displayName = c.displayName;
         if (c.passwordHash !== undefined) set.passwordHash = c.passwordHash;
+        if (c.passwordChangedAt !== undefined) set.passwordChangedAt = new Date(c.passwordChangedAt);
         if (c.systemRole !== undefined) set.systemRole = c.systemRole;
-        if (c.disabled !== undefined) set.disabled = c.disabled;
+        if (c.disabled !== undefined) {
+          set.disabled = c.disabled;
+          set.disabledReason = c.disabledReason ?? null;
+        }
         if (c.totp !== undefined) set.totp = c.totp === null ? null : { secret: c.totp.secret, enabled: c.totp.enabled, lastUsedStep: c.totp.lastUsedStep };
         if (c.recoveryCodeHashes !== undefined) set.recoveryCodeHashes = c.recoveryCodeHashes;
         const d = await usersC.findOneAndUpdate({ _id: uid, version: v }, { $set: set, $inc: { version: 1 } }, { returnDocument: 'after' });
@@ -485,6 +529,59 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
         const r = await usersC.updateOne({ _id: uid, recoveryCodeHashes: h }, { $pull: { recoveryCodeHashes: h } });
         return r.modifiedCount === 1;
       }),
+    search: (query) =>
+      op(async () => {
+        const q = checkSearch(query, ['prefix', 'limit', 'enabledOnly']);
+        const p = escapeRegExp(q.prefix);
+        const f: Filter<UserDoc> = {
+          $or: [{ emailKey: { $regex: `^${escapeRegExp(q.prefix.toLowerCase())}` } }, { displayName: { $regex: `(?:^|\\s)${p}`, $options: 'i' } }],
+          ...(q.enabledOnly ? { disabled: false } : {}),
+        };
+        return (await usersC.find(f).collation(CASE_INSENSITIVE).sort({ displayName: 1, _id: 1 }).limit(q.limit).toArray()).map(toUser);
+      }),
+    findByIdentity: (identity) =>
+      op(async () => {
+        const d = await usersC.findOne({ identityKeys: checkIdentity(identity).key });
+        return d === null ? null : toUser(d);
+      }),
+    addIdentity: (userId, identity) =>
+      op(async () => {
+        const uid = assertId(userId, 'userId');
+        const i = checkIdentity(identity);
+        const holder = await usersC.findOne({ identityKeys: i.key }, { projection: { _id: 1 } });
+        if (holder !== null) {
+          if (holder._id !== uid) throw conflict('users.identity');
+          return;
+        }
+        // Conditional on the key not being there yet, so a concurrent link of the same identity to
+        // the same user adds it once; another user's concurrent link fails on the unique index.
+        const r = await usersC.updateOne(
+          { _id: uid, identityKeys: { $ne: i.key } },
+          { $push: { identityKeys: i.key, identities: { issuer: i.issuer, subject: i.subject, createdAt: now() } } },
+        );
+        if (r.matchedCount === 0 && !(await existsIn(usersC, uid))) throw notFound('user');
+      }),
+    listIdentities: (userId) =>
+      op(async () => {
+        const d = await usersC.findOne({ _id: assertId(userId, 'userId') }, { projection: { identities: 1 } });
+        return (d?.identities ?? []).map((x) => ({ issuer: x.issuer, subject: x.subject }));
+      }),
+    markActive: (id) => op(async () => (await usersC.updateOne({ _id: assertId(id, 'id') }, { $set: { lastActiveAt: now() } })).matchedCount === 1),
+    listInactive: (before, limit) =>
+      op(async () => {
+        const b = new Date(assertDate(before, 'before'));
+        const n = assertInt(limit, 'limit', 1, MAX_PAGE_LIMIT);
+        const docs = await usersC.find(inactiveFilter(b)).sort({ lastActiveAt: 1, _id: 1 }).limit(n).toArray();
+        // Documents without lastActiveAt sort first in MongoDB; order them all by their effective time, as SQLite does.
+        return docs.map(toUser).sort((x, y) => x.lastActiveAt.getTime() - y.lastActiveAt.getTime() || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      }),
+    disableIfInactive: (id, before) =>
+      op(async () => {
+        const uid = assertId(id, 'id');
+        const b = new Date(assertDate(before, 'before'));
+        const r = await usersC.updateOne({ _id: uid, ...inactiveFilter(b) }, { $set: { disabled: true, disabledReason: 'inactive', updatedAt: now() }, $inc: { version: 1 } });
+        return r.modifiedCount === 1;
+      }),
   };
 
   // ------------------------------------------------------------ sessions
@@ -500,6 +597,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     userAgent: d.userAgent,
     ip: d.ip,
     mfaPending: d.mfaPending,
+    passwordChangeRequired: d.passwordChangeRequired ?? false,
   });
   const toToken = (d: RefreshTokenDoc): RefreshToken => ({
     tokenHash: d._id,
@@ -532,6 +630,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
           userAgent: c.userAgent,
           ip: c.ip,
           mfaPending: c.mfaPending,
+          passwordChangeRequired: c.passwordChangeRequired,
         };
         await sessionsC.insertOne(doc);
         return toSession(doc);
@@ -686,6 +785,12 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
       }),
     list: (page) => op(() => paged(groupsC, 'groups', {}, 'createdAt', page, toGroup, POS_CREATED)),
     listForUser: (userId) => op(async () => (await groupsC.find({ memberIds: assertId(userId, 'userId') }).sort({ createdAt: 1, _id: 1 }).toArray()).map(toGroup)),
+    search: (query) =>
+      op(async () => {
+        const q = checkSearch(query);
+        const docs = await groupsC.find({ name: { $regex: `(?:^|\\s)${escapeRegExp(q.prefix)}`, $options: 'i' } }).collation(CASE_INSENSITIVE).sort({ name: 1, _id: 1 }).limit(q.limit).toArray();
+        return docs.map(toGroup);
+      }),
     rename: (id, name) =>
       op(async () => {
         const gid = assertId(id, 'id');
@@ -1060,6 +1165,69 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
         if (await existsIn(datasetsC, did)) throw versionMismatch('dataset');
         throw notFound('dataset');
       }),
+    createWithVersion: (input) =>
+      op(async () => {
+        const c = checkNewDatasetWithVersion(input);
+        if (!(await existsIn(projectsC, c.projectId))) throw notFound('project');
+        const t = now();
+        const did = newId();
+        const v = c.version;
+        const vdoc: DatasetVersionDoc = {
+          _id: newId(),
+          datasetId: did,
+          projectId: c.projectId,
+          sha256: v.sha256,
+          blobKey: v.blobKey,
+          bytes: v.bytes,
+          rowCount: v.rowCount,
+          schema: v.schema,
+          profile: v.profile,
+          createdAt: t,
+          createdBy: v.createdBy,
+        };
+        // No multi-document transaction (it needs a replica set): the version first, invisible
+        // while its dataset does not exist, then the dataset already pointing at it. A crash in
+        // between leaves only an orphan version, which removeIncomplete deletes; never a name
+        // taken by a dataset without data.
+        await versionsC.insertOne(vdoc);
+        const doc: DatasetDoc = { _id: did, projectId: c.projectId, name: c.name, currentVersionId: vdoc._id, createdAt: t, updatedAt: t, version: 1 };
+        try {
+          await datasetsC.insertOne(doc);
+        } catch (error) {
+          await versionsC.deleteOne({ _id: vdoc._id }).catch(() => undefined);
+          throw error;
+        }
+        return { dataset: toDataset(doc), version: toVersion(vdoc) };
+      }),
+    versionBlobKeys: (projectId) =>
+      op(async () => {
+        const docs = await versionsC.find({ projectId: assertId(projectId, 'projectId') }, { projection: { blobKey: 1 } }).toArray();
+        return docs.map((d) => d.blobKey);
+      }),
+    removeIncomplete: (olderThan) =>
+      op(async () => {
+        const cutoff = new Date(assertDate(olderThan, 'olderThan'));
+        const orphans = await versionsC
+          .aggregate<{ _id: string; blobKey: string }>([
+            { $match: { createdAt: { $lt: cutoff } } },
+            { $lookup: { from: COLLECTIONS.datasets, localField: 'datasetId', foreignField: '_id', as: 'dataset' } },
+            { $match: { dataset: { $size: 0 } } },
+            { $project: { _id: 1, blobKey: 1 } },
+          ])
+          .toArray();
+        if (orphans.length > 0) await versionsC.deleteMany({ _id: { $in: orphans.map((o) => o._id) } });
+        let datasetsRemoved = 0;
+        const empty = await datasetsC.find({ currentVersionId: null, createdAt: { $lt: cutoff } }, { projection: { _id: 1 } }).toArray();
+        for (const d of empty) {
+          if ((await versionsC.countDocuments({ datasetId: d._id }, { limit: 1 })) > 0) continue;
+          // Only while it still has no current version: an addVersion racing this one wins.
+          if ((await datasetsC.deleteOne({ _id: d._id, currentVersionId: null })).deletedCount === 1) {
+            datasetsRemoved++;
+            await chartsC.updateMany({ datasetId: d._id }, { $set: { datasetId: null } });
+          }
+        }
+        return { datasets: datasetsRemoved, versions: orphans.length, blobKeys: orphans.map((o) => o.blobKey) };
+      }),
     addVersion: (datasetId, input) =>
       op(async () => {
         const did = assertId(datasetId, 'datasetId');
@@ -1204,7 +1372,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
         return toEvent(doc);
       }),
     query: (filter, page) =>
-      op(() => {
+      op(async () => {
         const f = checkAuditFilter(filter);
         const q: Filter<AuditDoc> = {};
         if (f.action !== null) q.action = f.action;
@@ -1217,7 +1385,18 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
             ...(f.until === null ? {} : { $lt: new Date(f.until) }),
           };
         }
-        return paged(auditC, 'audit', q, 'at', page, toEvent, (e) => ({ t: e.at.getTime(), id: e.id }));
+        if (f.excludeCached) q['details.cached'] = { $ne: true };
+        const pos = (e: AuditEvent): CursorPosition => ({ t: e.at.getTime(), id: e.id });
+        if (!f.newestFirst) return paged(auditC, 'audit', q, 'at', page, toEvent, pos);
+        const { limit, cursor } = assertPage(page);
+        let where: Filter<AuditDoc> = q;
+        if (cursor !== undefined) {
+          const c = decodeCursor('audit-desc', cursor);
+          const at = new Date(c.t);
+          where = { $and: [q, { $or: [{ at: { $lt: at } }, { at, _id: { $lt: c.id } }] }] };
+        }
+        const docs = await auditC.find(where).sort({ at: -1, _id: -1 }).limit(limit + 1).toArray();
+        return toPage(docs.map(toEvent), limit, 'audit-desc', pos);
       }),
   };
 

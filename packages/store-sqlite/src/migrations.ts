@@ -255,6 +255,34 @@ ALTER TABLE audit_events ADD COLUMN actor_api_key_id TEXT;
 ALTER TABLE audit_events ADD COLUMN actor_api_key_name TEXT;
 `,
   },
+  {
+    version: 4,
+    name: 'identity: password age, last activity, why disabled, external identities, password-change sessions',
+    sql: `
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER;
+ALTER TABLE users ADD COLUMN last_active_at INTEGER;
+ALTER TABLE users ADD COLUMN disabled_reason TEXT;
+-- Existing accounts: the password dates from the last update at the latest (never later, so no
+-- one is told it expired early); activity is the latest known sign of use.
+UPDATE users SET
+  password_changed_at = updated_at,
+  last_active_at = MAX(
+    updated_at,
+    COALESCE((SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = users.id), 0),
+    COALESCE((SELECT MAX(k.last_used_at) FROM api_keys k WHERE k.user_id = users.id), 0)
+  );
+CREATE INDEX users_inactive ON users (disabled, last_active_at, id);
+CREATE TABLE user_identities (
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (issuer, subject)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX user_identities_user ON user_identities (user_id, created_at);
+ALTER TABLE sessions ADD COLUMN password_change_required INTEGER NOT NULL DEFAULT 0 CHECK (password_change_required IN (0, 1));
+`,
+  },
 ]);
 
 /**

@@ -16,6 +16,8 @@ import {
   assertPrincipal,
   assertString,
   checkAuditFilter,
+  checkSearch,
+  likeLiteral,
   checkChartPatch,
   checkCounterKey,
   checkDashboardPatch,
@@ -26,6 +28,7 @@ import {
   checkNewDashboard,
   checkNewDataset,
   checkNewDatasetVersion,
+  checkNewDatasetWithVersion,
   checkNewGroup,
   checkNewProject,
   checkNewRefreshToken,
@@ -60,6 +63,9 @@ import {
   SYSTEM_ROLES,
   assertEmail,
   assertDate,
+  checkIdentity,
+  MAX_PAGE_LIMIT,
+  assertBoolean,
 } from '@plotbox/store';
 import type {
   SettingRecord,
@@ -147,6 +153,7 @@ function optDate(r: Row, k: string): Date | null {
 /** SQLite unique indexes (as SQLite names their columns) → the constraint names callers see. */
 const UNIQUE_CONSTRAINTS: Readonly<Record<string, StoreConstraint>> = {
   'users.email_key': 'users.email',
+  'user_identities.issuer, user_identities.subject': 'users.identity',
   'api_keys.prefix': 'api_keys.prefix',
   'user_groups.name': 'groups.name',
   'datasets.project_id, datasets.name': 'datasets.project_name',
@@ -168,6 +175,8 @@ function mapError(e: unknown): unknown {
     if (e.message.includes('FOREIGN KEY constraint failed')) return conflict('reference', e);
     const primary = e.errcode & 0xff;
     if (primary === 5 || primary === 6) return new StoreError('STORE_UNAVAILABLE', 'database is busy', { reason: 'busy', cause: e });
+    // SQLITE_FULL, or an I/O error that is the disk being full (SQLITE_IOERR_WRITE on ENOSPC).
+    if (primary === 13 || (primary === 10 && /full|space/iu.test(e.message))) return new StoreError('STORE_UNAVAILABLE', 'the database disk is full', { reason: 'storage_full', cause: e });
     return new StoreError('STORE_UNAVAILABLE', 'database error', { reason: 'database', cause: e });
   }
   if (e instanceof Error && (e as { code?: unknown }).code === 'ERR_INVALID_STATE') {
@@ -289,6 +298,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       createdAt: date(r, 'created_at'),
       updatedAt: date(r, 'updated_at'),
       version: num(r, 'version'),
+      // Rows migrated from before these columns were filled read their last update.
+      passwordChangedAt: optDate(r, 'password_changed_at') ?? date(r, 'updated_at'),
+      lastActiveAt: optDate(r, 'last_active_at') ?? date(r, 'updated_at'),
+      disabledReason: optStr(r, 'disabled_reason'),
     };
   };
   const getUser = (id: string): User | null => {
@@ -302,12 +315,15 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         const c = checkNewUser(input);
         const id = newId();
         const t = nowMs();
-        run(
-          `INSERT INTO users (id, email, email_key, display_name, password_hash, system_role, disabled, created_at, updated_at, version)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-          id, c.email, c.emailKey, c.displayName, c.passwordHash, c.systemRole, c.disabled ? 1 : 0, t, t,
-        );
-        return getUser(id) as User;
+        return tx(() => {
+          run(
+            `INSERT INTO users (id, email, email_key, display_name, password_hash, system_role, disabled, created_at, updated_at, version, password_changed_at, last_active_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+            id, c.email, c.emailKey, c.displayName, c.passwordHash, c.systemRole, c.disabled ? 1 : 0, t, t, t, t,
+          );
+          if (c.identity !== null) run('INSERT INTO user_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)', c.identity.issuer, c.identity.subject, id, t);
+          return getUser(id) as User;
+        });
       }),
     findById: (id) => op(() => getUser(assertId(id, 'id'))),
     findByEmail: (email) =>
@@ -318,9 +334,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     list: (page) => op(() => paged('users', `${USER} WHERE 1 = 1`, [], 'created_at', 'id', page, toUser, POS_CREATED)),
     count: (filter) =>
       op(() => {
-        if (filter?.systemRole === undefined) return num(one('SELECT COUNT(*) AS n FROM users') as Row, 'n');
-        const role = assertOneOf<SystemRole>(filter.systemRole, 'systemRole', SYSTEM_ROLES);
-        return num(one('SELECT COUNT(*) AS n FROM users WHERE system_role = ?', role) as Row, 'n');
+        const role = filter?.systemRole === undefined ? null : assertOneOf<SystemRole>(filter.systemRole, 'systemRole', SYSTEM_ROLES);
+        const disabled = filter?.disabled === undefined ? null : assertBoolean(filter.disabled, 'disabled') ? 1 : 0;
+        return num(one('SELECT COUNT(*) AS n FROM users WHERE (? IS NULL OR system_role = ?) AND (? IS NULL OR disabled = ?)', role, role, disabled, disabled) as Row, 'n');
       }),
     update: (id, expectedVersion, patch) =>
       op(() => {
@@ -343,8 +359,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           }
           if (c.displayName !== undefined) set('display_name', c.displayName);
           if (c.passwordHash !== undefined) set('password_hash', c.passwordHash);
+          if (c.passwordChangedAt !== undefined) set('password_changed_at', c.passwordChangedAt);
           if (c.systemRole !== undefined) set('system_role', c.systemRole);
-          if (c.disabled !== undefined) set('disabled', c.disabled ? 1 : 0);
+          if (c.disabled !== undefined) {
+            set('disabled', c.disabled ? 1 : 0);
+            set('disabled_reason', c.disabledReason ?? null);
+          }
           if (c.totp !== undefined) {
             set('totp_secret', c.totp?.secret ?? null);
             set('totp_enabled', c.totp?.enabled === true ? 1 : 0);
@@ -379,6 +399,60 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           return true;
         });
       }),
+    search: (query) =>
+      op(() => {
+        const q = checkSearch(query, ['prefix', 'limit', 'enabledOnly']);
+        const p = likeLiteral(q.prefix);
+        // A word of the name: at its start, or after a space.
+        return all(
+          `${USER} WHERE (email_key LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')${q.enabledOnly ? ' AND disabled = 0' : ''}
+           ORDER BY display_name COLLATE NOCASE, id LIMIT ?`,
+          `${p.toLowerCase()}%`, `${p}%`, `% ${p}%`, q.limit,
+        ).map(toUser);
+      }),
+    findByIdentity: (identity) =>
+      op(() => {
+        const i = checkIdentity(identity);
+        const r = one(`${USER} WHERE id = (SELECT user_id FROM user_identities WHERE issuer = ? AND subject = ?)`, i.issuer, i.subject);
+        return r === undefined ? null : toUser(r);
+      }),
+    addIdentity: (userId, identity) =>
+      op(() => {
+        const uid = assertId(userId, 'userId');
+        const i = checkIdentity(identity);
+        tx(() => {
+          if (!exists('users', uid)) throw notFound('user');
+          const held = one('SELECT user_id FROM user_identities WHERE issuer = ? AND subject = ?', i.issuer, i.subject);
+          if (held !== undefined) {
+            if (str(held, 'user_id') !== uid) throw conflict('users.identity');
+            return;
+          }
+          run('INSERT INTO user_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)', i.issuer, i.subject, uid, nowMs());
+        });
+      }),
+    listIdentities: (userId) =>
+      op(() =>
+        all('SELECT issuer, subject FROM user_identities WHERE user_id = ? ORDER BY created_at, issuer, subject', assertId(userId, 'userId')).map((r) => ({ issuer: str(r, 'issuer'), subject: str(r, 'subject') })),
+      ),
+    markActive: (id) => op(() => run('UPDATE users SET last_active_at = ? WHERE id = ?', nowMs(), assertId(id, 'id')) === 1),
+    listInactive: (before, limit) =>
+      op(() => {
+        const b = assertDate(before, 'before');
+        const n = assertInt(limit, 'limit', 1, MAX_PAGE_LIMIT);
+        return all(`${USER} WHERE disabled = 0 AND COALESCE(last_active_at, updated_at) < ? ORDER BY COALESCE(last_active_at, updated_at), id LIMIT ?`, b, n).map(toUser);
+      }),
+    disableIfInactive: (id, before) =>
+      op(() => {
+        const uid = assertId(id, 'id');
+        const b = assertDate(before, 'before');
+        return (
+          run(
+            `UPDATE users SET disabled = 1, disabled_reason = 'inactive', updated_at = ?, version = version + 1
+             WHERE id = ? AND disabled = 0 AND COALESCE(last_active_at, updated_at) < ?`,
+            nowMs(), uid, b,
+          ) === 1
+        );
+      }),
   };
 
   // ------------------------------------------------------------ sessions
@@ -394,6 +468,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     userAgent: optStr(r, 'user_agent'),
     ip: optStr(r, 'ip'),
     mfaPending: num(r, 'mfa_pending') === 1,
+    passwordChangeRequired: num(r, 'password_change_required') === 1,
   });
   const getSession = (id: string): Session | null => {
     const r = one('SELECT * FROM sessions WHERE id = ?', id);
@@ -422,9 +497,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           const id = newId();
           const t = nowMs();
           run(
-            `INSERT INTO sessions (id, user_id, created_at, last_seen_at, absolute_expires_at, idle_expires_at, user_agent, ip, mfa_pending)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            id, c.userId, t, t, c.absoluteExpiresAt, c.idleExpiresAt, c.userAgent, c.ip, c.mfaPending ? 1 : 0,
+            `INSERT INTO sessions (id, user_id, created_at, last_seen_at, absolute_expires_at, idle_expires_at, user_agent, ip, mfa_pending, password_change_required)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            id, c.userId, t, t, c.absoluteExpiresAt, c.idleExpiresAt, c.userAgent, c.ip, c.mfaPending ? 1 : 0, c.passwordChangeRequired ? 1 : 0,
           );
           return getSession(id) as Session;
         });
@@ -568,6 +643,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return r === undefined ? null : toGroup(r);
       }),
     list: (page) => op(() => paged('groups', 'SELECT * FROM user_groups WHERE 1 = 1', [], 'created_at', 'id', page, toGroup, POS_CREATED)),
+    search: (query) =>
+      op(() => {
+        const q = checkSearch(query);
+        const p = likeLiteral(q.prefix);
+        return all(`SELECT * FROM user_groups WHERE name LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' ORDER BY name COLLATE NOCASE, id LIMIT ?`, `${p}%`, `% ${p}%`, q.limit).map(toGroup);
+      }),
     listForUser: (userId) =>
       op(() =>
         all(
@@ -951,6 +1032,43 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           return getDataset(did) as Dataset;
         });
       }),
+    createWithVersion: (input) =>
+      op(() => {
+        const c = checkNewDatasetWithVersion(input);
+        // One transaction: the name is never taken by a dataset without its data.
+        return tx(() => {
+          if (!exists('projects', c.projectId)) throw notFound('project');
+          const did = newId();
+          const vid = newId();
+          const t = nowMs();
+          const v = c.version;
+          run('INSERT INTO datasets (id, project_id, name, current_version_id, created_at, updated_at, version) VALUES (?, ?, ?, NULL, ?, ?, 1)', did, c.projectId, c.name, t, t);
+          run(
+            `INSERT INTO dataset_versions (id, dataset_id, sha256, blob_key, bytes, row_count, schema_json, profile_json, created_at, created_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            vid, did, v.sha256, v.blobKey, v.bytes, v.rowCount, v.schema, v.profile, t, v.createdBy,
+          );
+          run('UPDATE datasets SET current_version_id = ? WHERE id = ?', vid, did);
+          return { dataset: getDataset(did) as Dataset, version: getVersion(vid) as DatasetVersion };
+        });
+      }),
+    versionBlobKeys: (projectId) =>
+      op(() =>
+        all('SELECT v.blob_key FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.project_id = ?', assertId(projectId, 'projectId')).map((r) => str(r, 'blob_key')),
+      ),
+    removeIncomplete: (olderThan) =>
+      op(() => {
+        const cutoff = assertDate(olderThan, 'olderThan');
+        return tx(() => {
+          // Foreign keys make orphan versions impossible here; the query stays for databases
+          // written with foreign keys off.
+          const orphans = all('SELECT id, blob_key FROM dataset_versions WHERE created_at < ? AND dataset_id NOT IN (SELECT id FROM datasets)', cutoff);
+          for (const r of orphans) run('DELETE FROM dataset_versions WHERE id = ?', str(r, 'id'));
+          const empty = all('SELECT id FROM datasets WHERE created_at < ? AND current_version_id IS NULL AND NOT EXISTS (SELECT 1 FROM dataset_versions v WHERE v.dataset_id = datasets.id)', cutoff);
+          for (const r of empty) run('DELETE FROM datasets WHERE id = ?', str(r, 'id'));
+          return { datasets: empty.length, versions: orphans.length, blobKeys: orphans.map((r) => str(r, 'blob_key')) };
+        });
+      }),
     addVersion: (datasetId, input) =>
       op(() => {
         const did = assertId(datasetId, 'datasetId');
@@ -1102,7 +1220,17 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         if (f.outcome !== null) add('outcome = ?', f.outcome);
         if (f.since !== null) add('at >= ?', f.since);
         if (f.until !== null) add('at < ?', f.until);
-        return paged('audit', `SELECT * FROM audit_events WHERE ${where.join(' AND ')}`, ps, 'at', 'id', page, toEvent, (e) => ({ t: e.at.getTime(), id: e.id }));
+        // json_extract reads a JSON true as 1.
+        if (f.excludeCached) where.push(`json_extract(details, '$.cached') IS NOT 1`);
+        const pos = (e: AuditEvent): CursorPosition => ({ t: e.at.getTime(), id: e.id });
+        if (!f.newestFirst) return paged('audit', `SELECT * FROM audit_events WHERE ${where.join(' AND ')}`, ps, 'at', 'id', page, toEvent, pos);
+        const { limit, cursor } = assertPage(page);
+        if (cursor !== undefined) {
+          const c = decodeCursor('audit-desc', cursor);
+          where.push('(at < ? OR (at = ? AND id < ?))');
+          ps.push(c.t, c.t, c.id);
+        }
+        return toPage(all(`SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`, ...ps, limit + 1).map(toEvent), limit, 'audit-desc', pos);
       }),
   };
 

@@ -126,6 +126,9 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
       await newUser(store);
       assert.equal(await store.users.count(), 2);
       assert.equal(await store.users.count({ systemRole: 'admin' }), 1);
+      assert.equal(await store.users.count({ systemRole: 'admin', disabled: false }), 1);
+      assert.equal(await store.users.count({ disabled: true }), 0);
+      await assertStoreError(store.users.count({ disabled: 'no' } as never), 'STORE_INVALID');
       clock.advance(1000);
       const v2 = await store.users.update(u.id, 1, { displayName: 'Alice B', disabled: true, systemRole: 'viewer' });
       assert.equal(v2.version, 2);
@@ -180,6 +183,88 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
       assert.equal((await store.users.update(u.id, 2, { totp: null })).totp, null);
     });
 
+    it('users: password age and activity dates; a disabled reason goes with disabling and clears on enabling', async (store, clock) => {
+      const t0 = clock.now().getTime();
+      const u = await newUser(store);
+      assert.equal(u.passwordChangedAt.getTime(), t0);
+      assert.equal(u.lastActiveAt.getTime(), t0);
+      assert.equal(u.disabledReason, null);
+      clock.advance(MIN);
+      const rehashed = await store.users.update(u.id, 1, { passwordHash: 'rehashed' });
+      assert.equal(rehashed.passwordChangedAt.getTime(), t0, 'a new hash alone is not a new password');
+      const changed = await store.users.update(u.id, 2, { passwordHash: 'new', passwordChangedAt: clock.now() });
+      assert.equal(changed.passwordChangedAt.getTime(), t0 + MIN);
+      clock.advance(MIN);
+      assert.equal(await store.users.markActive(u.id), true);
+      assert.equal(await store.users.markActive('missing'), false);
+      const active = await store.users.findById(u.id);
+      assert.equal(active?.lastActiveAt.getTime(), t0 + 2 * MIN);
+      assert.equal(active?.version, 3, 'activity does not bump the version');
+      const off = await store.users.update(u.id, 3, { disabled: true, disabledReason: 'inactive' });
+      assert.equal(off.disabledReason, 'inactive');
+      const on = await store.users.update(u.id, 4, { disabled: false });
+      assert.equal(on.disabledReason, null);
+      assert.equal((await store.users.update(u.id, 5, { disabled: true })).disabledReason, null, 'an admin disabling gives no reason');
+      await assertStoreError(store.users.update(u.id, 6, { disabledReason: 'inactive' }), 'STORE_INVALID');
+      await assertStoreError(store.users.update(u.id, 6, { disabled: false, disabledReason: 'inactive' }), 'STORE_INVALID');
+      await assertStoreError(store.users.update(u.id, 6, { disabled: true, disabledReason: 'Not A Reason' }), 'STORE_INVALID');
+      await assertStoreError(store.users.update(u.id, 6, { passwordChangedAt: 'yesterday' as never }), 'STORE_INVALID');
+    });
+
+    it('users: external identities link one account each, also when created together', async (store) => {
+      const idp = { issuer: 'https://idp.example.com/realms/x', subject: 'abc-123' };
+      const a = await newUser(store, { identity: idp });
+      assert.deepEqual(await store.users.findByIdentity(idp), a);
+      assert.deepEqual(await store.users.listIdentities(a.id), [idp]);
+      assert.equal(await store.users.findByIdentity({ issuer: idp.issuer, subject: 'other' }), null);
+      assert.equal(await store.users.findByIdentity({ issuer: 'https://other.example.com', subject: idp.subject }), null);
+      // The same identity cannot make a second account, and nothing is left of the attempt.
+      await assertStoreError(newUser(store, { email: 'second@example.com', identity: idp }), 'STORE_CONFLICT', 'users.identity');
+      assert.equal(await store.users.findByEmail('second@example.com'), null);
+      const b = await newUser(store);
+      await assertStoreError(store.users.addIdentity(b.id, idp), 'STORE_CONFLICT', 'users.identity');
+      await store.users.addIdentity(a.id, idp); // idempotent for its own user
+      const other = { issuer: 'https://idp.example.com/realms/x', subject: 'def-456' };
+      await store.users.addIdentity(b.id, other);
+      await Promise.all([store.users.addIdentity(b.id, { issuer: 'https://second.example.com', subject: 's' }), store.users.addIdentity(b.id, { issuer: 'https://second.example.com', subject: 's' })]);
+      assert.deepEqual(await store.users.listIdentities(b.id), [other, { issuer: 'https://second.example.com', subject: 's' }]);
+      assert.equal((await store.users.findByIdentity(other))?.id, b.id);
+      await assertStoreError(store.users.addIdentity('missing', { issuer: 'https://x.example.com', subject: 'y' }), 'STORE_NOT_FOUND', 'user');
+      await assertStoreError(store.users.findByIdentity({ issuer: { $ne: null }, subject: 'x' } as never), 'STORE_INVALID');
+      await assertStoreError(store.users.findByIdentity({ issuer: '', subject: 'x' }), 'STORE_INVALID');
+      await assertStoreError(store.users.addIdentity(a.id, { issuer: 'x', subject: 'y', extra: 1 } as never), 'STORE_INVALID');
+    });
+
+    it('users: the inactivity sweep lists the least recently active and disables each once', async (store, clock) => {
+      const old = await newUser(store);
+      clock.advance(MIN);
+      const older = await newUser(store);
+      clock.advance(MIN);
+      const recent = await newUser(store);
+      const gone = await newUser(store, { disabled: true });
+      clock.advance(MIN);
+      assert.equal(await store.users.markActive(old.id), true); // old is active again: now the most recent
+      clock.advance(10 * MIN);
+      const before = new Date(recent.createdAt.getTime() + 1);
+      const listed = await store.users.listInactive(before, 10);
+      assert.deepEqual(listed.map((u) => u.id), [older.id, recent.id], 'least recently active first; disabled and active ones left out');
+      assert.deepEqual((await store.users.listInactive(before, 1)).map((u) => u.id), [older.id]);
+      assert.deepEqual((await store.users.listInactive(recent.createdAt, 10)).map((u) => u.id), [older.id], 'strictly before');
+      const race = await Promise.all([store.users.disableIfInactive(older.id, before), store.users.disableIfInactive(older.id, before)]);
+      assert.deepEqual(race.sort(), [false, true], 'one winner');
+      const swept = await store.users.findById(older.id);
+      assert.equal(swept?.disabled, true);
+      assert.equal(swept?.disabledReason, 'inactive');
+      assert.equal(swept?.version, 2);
+      assert.equal(await store.users.disableIfInactive(gone.id, before), false, 'already disabled');
+      await store.users.markActive(recent.id);
+      assert.equal(await store.users.disableIfInactive(recent.id, before), false, 'active again since it was listed');
+      assert.equal(await store.users.disableIfInactive('missing', before), false);
+      assert.deepEqual(await store.users.listInactive(before, 10), []);
+      await assertStoreError(store.users.listInactive(before, 0), 'STORE_INVALID');
+      await assertStoreError(store.users.listInactive('now' as never, 10), 'STORE_INVALID');
+    });
+
     // ------------------------------------------------------------ operator injection
     it('values shaped like query operators never reach a query', async (store) => {
       const u = await newUser(store, { email: 'eve@example.com', displayName: '{"$ne": null}' });
@@ -229,6 +314,11 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
       const s1 = await store.sessions.create({ userId: u.id, absoluteExpiresAt: abs, idleExpiresAt: new Date(clock.now().getTime() + 60 * MIN), userAgent: 'UA', ip: '203.0.113.9', mfaPending: true });
       assert.equal(s1.userId, u.id);
       assert.equal(s1.mfaPending, true);
+      assert.equal(s1.passwordChangeRequired, false);
+      const restricted = await store.sessions.create({ userId: u.id, absoluteExpiresAt: abs, idleExpiresAt: abs, passwordChangeRequired: true });
+      assert.equal((await store.sessions.findById(restricted.id))?.passwordChangeRequired, true);
+      assert.equal(await store.sessions.revoke(restricted.id, 'test'), true);
+      await assertStoreError(store.sessions.create({ userId: u.id, absoluteExpiresAt: abs, idleExpiresAt: abs, passwordChangeRequired: 'yes' as never }), 'STORE_INVALID');
       assert.equal(s1.revokedAt, null);
       assert.equal(s1.userAgent, 'UA');
       assert.deepEqual(await store.sessions.findById(s1.id), s1);
@@ -244,7 +334,7 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
       const s2 = await store.sessions.create({ userId: u.id, absoluteExpiresAt: abs, idleExpiresAt: abs });
       const s3 = await store.sessions.create({ userId: u.id, absoluteExpiresAt: abs, idleExpiresAt: abs });
       const listed = await collectPages((pg) => store.sessions.listByUser(u.id, pg), 2);
-      assert.deepEqual(listed.map((s) => s.id).sort(), [s1.id, s2.id, s3.id].sort());
+      assert.deepEqual(listed.map((s) => s.id).sort(), [s1.id, restricted.id, s2.id, s3.id].sort());
       assert.equal(await store.sessions.revoke(s3.id, 'logout'), true);
       assert.equal(await store.sessions.revoke(s3.id, 'admin'), false);
       assert.equal((await store.sessions.findById(s3.id))?.revokeReason, 'logout');
@@ -534,6 +624,54 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
     });
 
     // ------------------------------------------------------------ datasets
+    it('datasets: createWithVersion creates the dataset with its current first version, or nothing', async (store, clock) => {
+      const u = await newUser(store);
+      const p = await store.projects.create({ name: 'P', createdBy: u.id });
+      const version = { sha256: 'aa', blobKey: 'datasets/p/one.arrow', bytes: 10, rowCount: 3, schema: { columns: [] }, profile: { rowCount: 3 }, createdBy: u.id };
+      const { dataset, version: v } = await store.datasets.createWithVersion({ projectId: p.id, name: 'sales', version });
+      assert.equal(dataset.currentVersionId, v.id);
+      assert.equal(dataset.version, 1);
+      assert.equal(v.datasetId, dataset.id);
+      assert.equal(v.blobKey, 'datasets/p/one.arrow');
+      assert.deepEqual(await store.datasets.findById(dataset.id), dataset);
+      assert.deepEqual(await store.datasets.findVersion(v.id), v);
+      assert.deepEqual((await store.datasets.listVersions(dataset.id, { limit: 10 })).items, [v]);
+      // A taken name: refused, and nothing of the refused upload is left (no version, no blob key).
+      await assertStoreError(store.datasets.createWithVersion({ projectId: p.id, name: 'sales', version: { ...version, blobKey: 'datasets/p/two.arrow' } }), 'STORE_CONFLICT', 'datasets.project_name');
+      await assertStoreError(store.datasets.createWithVersion({ projectId: 'missing', name: 'x', version }), 'STORE_NOT_FOUND', 'project');
+      await assertStoreError(store.datasets.createWithVersion({ projectId: p.id, name: 'x', version: { ...version, bytes: -1 } }), 'STORE_INVALID');
+      await assertStoreError(store.datasets.createWithVersion({ projectId: p.id, name: { $ne: null } as unknown as string, version }), 'STORE_INVALID');
+      assert.deepEqual([...(await store.datasets.versionBlobKeys(p.id))].sort(), ['datasets/p/one.arrow']);
+      clock.advance(60_000);
+      assert.deepEqual(await store.datasets.removeIncomplete(clock.now()), { datasets: 0, versions: 0, blobKeys: [] });
+    });
+
+    it('datasets: removeIncomplete deletes old datasets that never got a version, and versionBlobKeys lists a project\'s blobs', async (store, clock) => {
+      const u = await newUser(store);
+      const p = await store.projects.create({ name: 'P', createdBy: u.id });
+      const q = await store.projects.create({ name: 'Q', createdBy: u.id });
+      const empty = await store.datasets.create({ projectId: p.id, name: 'left-behind' });
+      const full = await store.datasets.create({ projectId: p.id, name: 'full' });
+      await store.datasets.addVersion(full.id, { sha256: 's', blobKey: 'datasets/p/full.arrow', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id });
+      await store.datasets.createWithVersion({ projectId: q.id, name: 'other', version: { sha256: 's', blobKey: 'datasets/q/other.arrow', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id } });
+      const d = await store.dashboards.create({ projectId: p.id, name: 'D' });
+      const chart = await store.charts.create({ dashboardId: d.id, title: 'c', code: '', lang: 'js', datasetId: empty.id, codeHash: 'h' });
+      const cutoff = clock.now();
+      clock.advance(1000);
+      const recent = await store.datasets.create({ projectId: p.id, name: 'in-flight' });
+      // Only what is older than the cutoff goes: an upload in progress elsewhere keeps its dataset.
+      assert.deepEqual(await store.datasets.removeIncomplete(new Date(cutoff.getTime() + 1)), { datasets: 1, versions: 0, blobKeys: [] });
+      assert.equal(await store.datasets.findById(empty.id), null);
+      assert.notEqual(await store.datasets.findById(recent.id), null);
+      assert.notEqual(await store.datasets.findById(full.id), null);
+      assert.equal((await store.charts.findById(chart.id))?.datasetId, null);
+      // The name is free again.
+      await store.datasets.createWithVersion({ projectId: p.id, name: 'left-behind', version: { sha256: 't', blobKey: 'datasets/p/again.arrow', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id } });
+      assert.deepEqual([...(await store.datasets.versionBlobKeys(p.id))].sort(), ['datasets/p/again.arrow', 'datasets/p/full.arrow']);
+      assert.deepEqual(await store.datasets.versionBlobKeys(q.id), ['datasets/q/other.arrow']);
+      await assertStoreError(store.datasets.removeIncomplete(new Date(Number.NaN)), 'STORE_INVALID');
+    });
+
     it('datasets: name unique within a project only, versions become current atomically, delete returns blobs', async (store, clock) => {
       const u = await newUser(store);
       const p = await store.projects.create({ name: 'A', createdBy: u.id });
@@ -659,6 +797,71 @@ export function runStoreConformance(name: string, harness: ConformanceHarness): 
       assert.deepEqual((await store.audit.query({ action: 'api_key_probe' }, { limit: 5 })).items[0]?.actor, keyed.actor);
       await assertStoreError(store.audit.append({ actor: { kind: 'api_key', userId: u.id, apiKey: { id: 'k', name: '' } }, action: 'x', outcome: 'success' }), 'STORE_INVALID');
       await assertStoreError(store.audit.append({ actor: { kind: 'api_key', userId: u.id, apiKey: { id: 'k', name: 'n', extra: 1 } as never }, action: 'x', outcome: 'success' }), 'STORE_INVALID');
+    });
+
+    it('audit: newest first with its own cursors; cached views left out on request', async (store, clock) => {
+      const u = await newUser(store);
+      const made: string[] = [];
+      for (let i = 0; i < 7; i += 1) {
+        if (i % 3 === 0) clock.advance(1000); // ties on `at` break on id, descending too
+        const cached = i === 2 || i === 5;
+        made.push((await store.audit.append({ actor: { kind: 'user', userId: u.id }, action: 'chart_run', outcome: 'success', details: { cached, durationMs: i } })).id);
+      }
+      const ascending = (await store.audit.query({}, { limit: 50 })).items;
+      const asc = ascending.map((e) => e.id);
+      const desc = await collectPages((pg) => store.audit.query({ newestFirst: true }, pg), 2);
+      assert.deepEqual(desc.map((e) => e.id), [...asc].reverse(), 'descending is exactly the reverse, across pages');
+      const visible = await collectPages((pg) => store.audit.query({ newestFirst: true, excludeCached: true }, pg), 2);
+      assert.deepEqual(visible.map((e) => e.id), [...ascending].reverse().filter((e) => e.details.cached !== true).map((e) => e.id));
+      assert.deepEqual(visible.map((e) => e.details.durationMs).sort(), [0, 1, 3, 4, 6]);
+      assert.deepEqual((await store.audit.query({ excludeCached: true, action: 'chart_run' }, { limit: 50 })).items.length, 5);
+      // A cursor of one order is refused by the other.
+      const ascCursor = (await store.audit.query({}, { limit: 2 })).nextCursor;
+      const descCursor = (await store.audit.query({ newestFirst: true }, { limit: 2 })).nextCursor;
+      assert.ok(ascCursor !== undefined && descCursor !== undefined);
+      await assertStoreError(store.audit.query({ newestFirst: true }, { limit: 2, cursor: ascCursor }), 'STORE_INVALID');
+      await assertStoreError(store.audit.query({}, { limit: 2, cursor: descCursor }), 'STORE_INVALID');
+      await assertStoreError(store.audit.query({ newestFirst: 'yes' as never }, { limit: 2 }), 'STORE_INVALID');
+      await assertStoreError(store.audit.query({ excludeCached: { $ne: true } as never }, { limit: 2 }), 'STORE_INVALID');
+      assert.equal(made.length, 7);
+    });
+
+    // ------------------------------------------------------------ people finder
+    it('users and groups: prefix search on email and words of the name, bounded, literal', async (store) => {
+      const ada = await newUser(store, { email: 'ada@example.com', displayName: 'Ada Lovelace' });
+      const adam = await newUser(store, { email: 'adam.smith@example.org', displayName: 'Adam Smith' });
+      const grace = await newUser(store, { email: 'grace@navy.example', displayName: 'Grace Hopper', disabled: true });
+      await newUser(store, { email: 'percent@example.com', displayName: '100% Sure' });
+      const ids = async (prefix: string, extra: { enabledOnly?: boolean; limit?: number } = {}): Promise<string[]> =>
+        (await store.users.search({ prefix, limit: extra.limit ?? 10, ...(extra.enabledOnly === undefined ? {} : { enabledOnly: extra.enabledOnly }) })).map((x) => x.displayName);
+      assert.deepEqual(await ids('ada'), ['Ada Lovelace', 'Adam Smith'], 'email and name prefixes, ordered by name');
+      assert.deepEqual(await ids('ADA'), ['Ada Lovelace', 'Adam Smith'], 'case-insensitive');
+      assert.deepEqual(await ids('love'), ['Ada Lovelace'], 'a later word of the name');
+      assert.deepEqual(await ids('ovelace'), [], 'a prefix, not a substring');
+      assert.deepEqual(await ids('adam.s'), ['Adam Smith']);
+      assert.deepEqual(await ids('hop'), ['Grace Hopper']);
+      assert.deepEqual(await ids('hop', { enabledOnly: true }), []);
+      assert.deepEqual(await ids('ada', { limit: 1 }), ['Ada Lovelace'], 'the limit holds');
+      assert.deepEqual(await ids('%'), [], 'LIKE wildcards match themselves');
+      assert.deepEqual(await ids('_'), []);
+      assert.deepEqual(await ids('100%'), ['100% Sure']);
+      assert.deepEqual(await ids('.*'), [], 'regular expression syntax matches itself');
+      assert.equal((await store.users.search({ prefix: 'ada', limit: 10 }))[0]?.id, ada.id);
+      await assertStoreError(store.users.search({ prefix: '', limit: 10 }), 'STORE_INVALID');
+      await assertStoreError(store.users.search({ prefix: 'a', limit: 0 }), 'STORE_INVALID');
+      await assertStoreError(store.users.search({ prefix: 'a', limit: 51 }), 'STORE_INVALID');
+      await assertStoreError(store.users.search({ prefix: { $ne: null } as never, limit: 5 }), 'STORE_INVALID');
+      await assertStoreError(store.users.search({ prefix: 'a', limit: 5, role: 'admin' } as never), 'STORE_INVALID');
+      const eng = await store.groups.create({ name: 'Data engineers', memberIds: [ada.id] });
+      await store.groups.create({ name: 'Finance', memberIds: [adam.id, grace.id] });
+      const groupNames = async (prefix: string): Promise<string[]> => (await store.groups.search({ prefix, limit: 10 })).map((g) => g.name);
+      assert.deepEqual(await groupNames('eng'), ['Data engineers']);
+      assert.deepEqual(await groupNames('DATA'), ['Data engineers']);
+      assert.deepEqual(await groupNames('f'), ['Finance']);
+      assert.deepEqual(await groupNames('x'), []);
+      assert.deepEqual((await store.groups.search({ prefix: 'data', limit: 10 }))[0]?.memberIds, [ada.id]);
+      assert.equal(eng.name, 'Data engineers');
+      await assertStoreError(store.groups.search({ prefix: 'a', limit: 5, enabledOnly: true } as never), 'STORE_INVALID');
     });
 
     // ------------------------------------------------------------ pagination

@@ -6,7 +6,7 @@
  */
 import { invalid } from './store-error.ts';
 import type { Principal } from './ports.ts';
-import { ACTOR_KINDS, AUDIT_OUTCOMES, CHART_LANGS, MAX_AUDIT_DETAILS_BYTES, PROJECT_ROLES, SYSTEM_ROLES } from './ports.ts';
+import { ACTOR_KINDS, AUDIT_OUTCOMES, CHART_LANGS, MAX_AUDIT_DETAILS_BYTES, MAX_SEARCH_LIMIT, PROJECT_ROLES, SYSTEM_ROLES } from './ports.ts';
 import type { ActorKind, AuditOutcome, ChartLang, ProjectRole, SystemRole } from './ports.ts';
 import {
   assertBoolean,
@@ -70,9 +70,20 @@ function checkHashes(value: unknown): string[] {
   return value.map((h: unknown) => assertString(h, 'recoveryCodeHashes', FIELD_LIMITS.hash, 1));
 }
 
+/** An external identity (issuer, subject); `key` is one string naming both (for unique indexes). */
+export function checkIdentity(value: unknown): { readonly issuer: string; readonly subject: string; readonly key: string } {
+  const v = assertObject(value, 'identity');
+  assertKnownKeys(v, 'identity', ['issuer', 'subject']);
+  const issuer = assertString(v.issuer, 'identity.issuer', 512, 1);
+  const subject = assertString(v.subject, 'identity.subject', 255, 1);
+  return { issuer, subject, key: JSON.stringify([issuer, subject]) };
+}
+
+const DISABLED_REASON = /^[a-z_]{1,32}$/u;
+
 export function checkNewUser(input: unknown) {
   const v = assertObject(input, 'user');
-  assertKnownKeys(v, 'user', ['email', 'displayName', 'passwordHash', 'systemRole', 'disabled']);
+  assertKnownKeys(v, 'user', ['email', 'displayName', 'passwordHash', 'systemRole', 'disabled', 'identity']);
   const email = assertEmail(v.email);
   return {
     email,
@@ -81,6 +92,7 @@ export function checkNewUser(input: unknown) {
     passwordHash: assertString(v.passwordHash, 'passwordHash', FIELD_LIMITS.hash, 1),
     systemRole: assertOneOf<SystemRole>(v.systemRole, 'systemRole', SYSTEM_ROLES),
     disabled: v.disabled === undefined ? false : assertBoolean(v.disabled, 'disabled'),
+    identity: v.identity === undefined ? null : checkIdentity(v.identity),
   };
 }
 
@@ -89,15 +101,19 @@ export interface CheckedUserPatch {
   emailKey?: string;
   displayName?: string;
   passwordHash?: string;
+  /** Epoch ms. */
+  passwordChangedAt?: number;
   systemRole?: SystemRole;
   disabled?: boolean;
+  /** Set whenever `disabled` is: `null` when enabling or when no reason was given. */
+  disabledReason?: string | null;
   totp?: CheckedTotp | null;
   recoveryCodeHashes?: string[];
 }
 
 export function checkUserPatch(patch: unknown): CheckedUserPatch {
   const v = assertObject(patch, 'patch');
-  assertKnownKeys(v, 'patch', ['email', 'displayName', 'passwordHash', 'systemRole', 'disabled', 'totp', 'recoveryCodeHashes']);
+  assertKnownKeys(v, 'patch', ['email', 'displayName', 'passwordHash', 'passwordChangedAt', 'systemRole', 'disabled', 'disabledReason', 'totp', 'recoveryCodeHashes']);
   const out: CheckedUserPatch = {};
   if (v.email !== undefined) {
     out.email = assertEmail(v.email);
@@ -106,7 +122,15 @@ export function checkUserPatch(patch: unknown): CheckedUserPatch {
   if (v.displayName !== undefined) out.displayName = assertString(v.displayName, 'displayName', FIELD_LIMITS.name);
   if (v.passwordHash !== undefined) out.passwordHash = assertString(v.passwordHash, 'passwordHash', FIELD_LIMITS.hash, 1);
   if (v.systemRole !== undefined) out.systemRole = assertOneOf<SystemRole>(v.systemRole, 'systemRole', SYSTEM_ROLES);
-  if (v.disabled !== undefined) out.disabled = assertBoolean(v.disabled, 'disabled');
+  if (v.passwordChangedAt !== undefined) out.passwordChangedAt = assertDate(v.passwordChangedAt, 'passwordChangedAt');
+  if (v.disabled !== undefined) {
+    out.disabled = assertBoolean(v.disabled, 'disabled');
+    const reason = v.disabledReason === undefined || v.disabledReason === null ? null : assertString(v.disabledReason, 'disabledReason', 32, 1);
+    if (reason !== null && (!DISABLED_REASON.test(reason) || !out.disabled)) throw invalid('disabledReason', 'a reason ([a-z_]) goes only with disabled: true');
+    out.disabledReason = out.disabled ? reason : null;
+  } else if (v.disabledReason !== undefined) {
+    throw invalid('disabledReason', 'goes only with disabled');
+  }
   if (v.totp !== undefined) out.totp = checkTotp(v.totp);
   if (v.recoveryCodeHashes !== undefined) out.recoveryCodeHashes = checkHashes(v.recoveryCodeHashes);
   return out;
@@ -121,7 +145,7 @@ export function checkVersion(value: unknown): number {
 
 export function checkNewSession(input: unknown) {
   const v = assertObject(input, 'session');
-  assertKnownKeys(v, 'session', ['userId', 'absoluteExpiresAt', 'idleExpiresAt', 'userAgent', 'ip', 'mfaPending']);
+  assertKnownKeys(v, 'session', ['userId', 'absoluteExpiresAt', 'idleExpiresAt', 'userAgent', 'ip', 'mfaPending', 'passwordChangeRequired']);
   const absoluteExpiresAt = assertDate(v.absoluteExpiresAt, 'absoluteExpiresAt');
   return {
     userId: assertId(v.userId, 'userId'),
@@ -130,6 +154,7 @@ export function checkNewSession(input: unknown) {
     userAgent: assertOptionalString(v.userAgent, 'userAgent', FIELD_LIMITS.userAgent),
     ip: assertOptionalString(v.ip, 'ip', FIELD_LIMITS.ip),
     mfaPending: v.mfaPending === undefined ? false : assertBoolean(v.mfaPending, 'mfaPending'),
+    passwordChangeRequired: v.passwordChangeRequired === undefined ? false : assertBoolean(v.passwordChangeRequired, 'passwordChangeRequired'),
   };
 }
 
@@ -302,6 +327,12 @@ export function checkNewDataset(input: unknown) {
   return { projectId: assertId(v.projectId, 'projectId'), name: checkName(v.name) };
 }
 
+export function checkNewDatasetWithVersion(input: unknown) {
+  const v = assertObject(input, 'dataset');
+  assertKnownKeys(v, 'dataset', ['projectId', 'name', 'version']);
+  return { projectId: assertId(v.projectId, 'projectId'), name: checkName(v.name), version: checkNewDatasetVersion(v.version) };
+}
+
 export function checkNewDatasetVersion(input: unknown) {
   const v = assertObject(input, 'datasetVersion');
   assertKnownKeys(v, 'datasetVersion', ['sha256', 'blobKey', 'bytes', 'rowCount', 'schema', 'profile', 'createdBy']);
@@ -386,8 +417,10 @@ export function checkNewAuditEvent(input: unknown) {
 
 export function checkAuditFilter(filter: unknown) {
   const v = assertObject(filter, 'filter');
-  assertKnownKeys(v, 'filter', ['action', 'actorUserId', 'targetType', 'outcome', 'since', 'until']);
+  assertKnownKeys(v, 'filter', ['action', 'actorUserId', 'targetType', 'outcome', 'since', 'until', 'excludeCached', 'newestFirst']);
   return {
+    excludeCached: v.excludeCached === undefined ? false : assertBoolean(v.excludeCached, 'excludeCached'),
+    newestFirst: v.newestFirst === undefined ? false : assertBoolean(v.newestFirst, 'newestFirst'),
     action: v.action === undefined ? null : checkAction(v.action),
     actorUserId: v.actorUserId === undefined ? null : assertId(v.actorUserId, 'actorUserId'),
     targetType: v.targetType === undefined ? null : checkAction(v.targetType, 'targetType'),
@@ -395,6 +428,22 @@ export function checkAuditFilter(filter: unknown) {
     since: v.since === undefined ? null : assertDate(v.since, 'since'),
     until: v.until === undefined ? null : assertDate(v.until, 'until'),
   };
+}
+
+/** A prefix search (users, groups): prefix 1..100 characters, limit 1..{@link MAX_SEARCH_LIMIT}. */
+export function checkSearch(query: unknown, allowed: readonly string[] = ['prefix', 'limit']) {
+  const v = assertObject(query, 'query');
+  assertKnownKeys(v, 'query', allowed);
+  return {
+    prefix: assertString(v.prefix, 'prefix', 100, 1),
+    limit: assertInt(v.limit, 'limit', 1, MAX_SEARCH_LIMIT),
+    enabledOnly: v.enabledOnly === undefined ? false : assertBoolean(v.enabledOnly, 'enabledOnly'),
+  };
+}
+
+/** `prefix` as a LIKE pattern's literal part: `%`, `_` and the escape character match themselves (`ESCAPE '\\'`). */
+export function likeLiteral(prefix: string): string {
+  return prefix.replace(/[\\%_]/gu, (c) => `\\${c}`);
 }
 
 // ---------------------------------------------------------------- counters

@@ -65,6 +65,26 @@ export interface User {
   readonly updatedAt: Date;
   /** Starts at 1, +1 on every {@link UserRepository.update}. */
   readonly version: number;
+  /**
+   * When the password was last set: at creation, then whenever an update says so (a password
+   * change, not a rehash). Records from before it was kept read their last update time.
+   */
+  readonly passwordChangedAt: Date;
+  /**
+   * The last sign-in or use of the account ({@link UserRepository.markActive}); the creation time
+   * until then. Records from before it was kept read their latest known activity.
+   */
+  readonly lastActiveAt: Date;
+  /** Why a disabled account is disabled: `inactive` (the inactivity sweep), or `null` (an admin, or enabled). */
+  readonly disabledReason: string | null;
+}
+
+/** An account at an external identity provider (OpenID Connect: the `iss` and `sub` claims). */
+export interface ExternalIdentity {
+  /** 1..512 characters. */
+  readonly issuer: string;
+  /** 1..255 characters. */
+  readonly subject: string;
 }
 
 export interface NewUser {
@@ -73,14 +93,21 @@ export interface NewUser {
   readonly passwordHash: string;
   readonly systemRole: SystemRole;
   readonly disabled?: boolean;
+  /** Linked in the same atomic step (a first single sign-on). @throws `STORE_CONFLICT` `users.identity`. */
+  readonly identity?: ExternalIdentity;
 }
 
 export interface UserPatch {
   readonly email?: string;
   readonly displayName?: string;
   readonly passwordHash?: string;
+  /** Set with a new password (not with a rehash of the same one). */
+  readonly passwordChangedAt?: Date;
   readonly systemRole?: SystemRole;
+  /** Enabling clears `disabledReason`; disabling sets it to `disabledReason` (default `null`). */
   readonly disabled?: boolean;
+  /** Only together with `disabled: true`: `[a-z_]{1,32}`. */
+  readonly disabledReason?: string | null;
   readonly totp?: TotpState | null;
   readonly recoveryCodeHashes?: readonly string[];
 }
@@ -92,8 +119,11 @@ export interface UserRepository {
   /** Case-insensitive. */
   findByEmail(email: string): Promise<User | null>;
   list(page: PageRequest): Promise<Page<User>>;
-  /** Number of users, optionally of one system role (bootstrap: "is there an admin yet?"). */
-  count(filter?: { readonly systemRole?: SystemRole }): Promise<number>;
+  /**
+   * Number of users, optionally of one system role (bootstrap: "is there an admin yet?") and only
+   * the enabled or disabled ones (the inactivity sweep keeps the last enabled admin).
+   */
+  count(filter?: { readonly systemRole?: SystemRole; readonly disabled?: boolean }): Promise<number>;
   /**
    * Change fields if the stored version is still `expectedVersion`.
    * @throws `STORE_NOT_FOUND`, `STORE_VERSION_MISMATCH`, `STORE_CONFLICT` `users.email`.
@@ -112,10 +142,32 @@ export interface UserRepository {
   useRecoveryCode(id: string, codeHash: string): Promise<boolean>;
   /**
    * People finder: users whose email, or a word of whose display name, starts with `prefix`
-   * (case-insensitive for ASCII; `%`, `_` and `\\` match themselves), ordered by display name
+   * (case-insensitive for ASCII; `%`, `_` and a backslash match themselves), ordered by display name
    * then id, at most `limit` (1..{@link MAX_SEARCH_LIMIT}); `enabledOnly` leaves out disabled users.
    */
   search(query: UserSearch): Promise<readonly User[]>;
+  /** The user linked to an external identity, or `null`. */
+  findByIdentity(identity: ExternalIdentity): Promise<User | null>;
+  /**
+   * Link an external identity to a user (idempotent for the same user).
+   * @throws `STORE_NOT_FOUND` `user`, `STORE_CONFLICT` `users.identity` when another user holds it.
+   */
+  addIdentity(userId: string, identity: ExternalIdentity): Promise<void>;
+  /** The identities linked to a user, oldest first. */
+  listIdentities(userId: string): Promise<readonly ExternalIdentity[]>;
+  /** Set `lastActiveAt` to now; `false` if missing. Does not change `version`. */
+  markActive(id: string): Promise<boolean>;
+  /**
+   * Enabled users whose `lastActiveAt` is before `before`, least recently active first, at most
+   * `limit` (1..{@link MAX_PAGE_LIMIT}): candidates for the inactivity sweep.
+   */
+  listInactive(before: Date, limit: number): Promise<readonly User[]>;
+  /**
+   * Disable the user with reason `inactive` if it is still enabled and still inactive since
+   * `before` (one conditional write, +1 `version`): `true` when this call disabled it, so of
+   * several replicas sweeping at once exactly one reports each account.
+   */
+  disableIfInactive(id: string, before: Date): Promise<boolean>;
 }
 
 /** The largest result of a prefix search (users, groups): a finder, not a directory. */
@@ -144,6 +196,8 @@ export interface Session {
   readonly ip: string | null;
   /** Password accepted, second factor still due: the session may only complete MFA. */
   readonly mfaPending: boolean;
+  /** Signed in with an expired password: the session may only change it. */
+  readonly passwordChangeRequired: boolean;
 }
 
 export interface NewSession {
@@ -154,6 +208,7 @@ export interface NewSession {
   readonly userAgent?: string | null;
   readonly ip?: string | null;
   readonly mfaPending?: boolean;
+  readonly passwordChangeRequired?: boolean;
 }
 
 export interface RefreshToken {
@@ -509,6 +564,13 @@ export interface NewDatasetVersion {
   readonly createdBy: string;
 }
 
+/** A dataset and its first version, created together ({@link DatasetRepository.createWithVersion}). */
+export interface NewDatasetWithVersion {
+  readonly projectId: string;
+  readonly name: string;
+  readonly version: NewDatasetVersion;
+}
+
 export interface DatasetRepository {
   /** @throws `STORE_NOT_FOUND` `project`, `STORE_CONFLICT` `datasets.project_name`. */
   create(input: { readonly projectId: string; readonly name: string }): Promise<Dataset>;
@@ -518,10 +580,32 @@ export interface DatasetRepository {
   /** @throws `STORE_NOT_FOUND`, `STORE_VERSION_MISMATCH`, `STORE_CONFLICT` `datasets.project_name`. */
   rename(id: string, expectedVersion: number, name: string): Promise<Dataset>;
   /**
+   * Create a dataset together with its first version, which is current: the name is taken only by
+   * a dataset that has its data (an upload that dies before this call leaves no dataset; one that
+   * dies inside it leaves nothing visible either). Adapters without transactions write the
+   * version first and the dataset last, so the worst a crash leaves is a version whose dataset
+   * does not exist, which {@link DatasetRepository.removeIncomplete} deletes.
+   * @throws `STORE_NOT_FOUND` `project`, `STORE_CONFLICT` `datasets.project_name` (then nothing is stored).
+   */
+  createWithVersion(input: NewDatasetWithVersion): Promise<{ readonly dataset: Dataset; readonly version: DatasetVersion }>;
+  /**
    * Atomically add a version and make it current (bumps the dataset's `version`).
    * @throws `STORE_NOT_FOUND` `dataset`.
    */
   addVersion(datasetId: string, input: NewDatasetVersion): Promise<{ readonly dataset: Dataset; readonly version: DatasetVersion }>;
+  /**
+   * The blob keys of every version of the project's datasets (including versions left without
+   * their dataset by an interrupted write), for the sweep of unreferenced blobs.
+   */
+  versionBlobKeys(projectId: string): Promise<readonly string[]>;
+  /**
+   * Repair after crashes: delete datasets created before `olderThan` that have no version (left by
+   * an interrupted upload before {@link DatasetRepository.createWithVersion} existed, or by
+   * `create` without a version), and versions created before `olderThan` whose dataset no longer
+   * exists. Returns how many of each and the blob keys of the versions deleted (the caller deletes
+   * those blobs).
+   */
+  removeIncomplete(olderThan: Date): Promise<{ readonly datasets: number; readonly versions: number; readonly blobKeys: readonly string[] }>;
   findVersion(id: string): Promise<DatasetVersion | null>;
   listVersions(datasetId: string, page: PageRequest): Promise<Page<DatasetVersion>>;
   /**

@@ -25,6 +25,8 @@ export function isStoreErrorCode(value: unknown): value is StoreErrorCode {
  */
 export const STORE_CONSTRAINTS = [
   'users.email',
+  /** An external identity (issuer, subject) belongs to one user only. */
+  'users.identity',
   'api_keys.prefix',
   'groups.name',
   'datasets.project_name',

@@ -10,13 +10,15 @@ import { createSessionPolicy, createTotp } from '@plotbox/auth';
 import { isStoreError } from '@plotbox/store';
 import { createAudit } from './audit.ts';
 import type { AppContext, AppDeps, AuthState } from './context.ts';
-import { requestIdOf } from './context.ts';
+import { clientIp, reqMeta, requestIdOf } from './context.ts';
+import { createIpAllowlist, createThrottle, ipAllowlistMiddleware } from './ip-allowlist.ts';
 import { ApiError, errorBody, isApiError } from './errors.ts';
 import { CSP_REPORT_PATH, cspReportRoute } from './csp-report.ts';
 import { createApiMetrics, metricsEndpoint, metricsMiddleware } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createSandboxInfoSource } from './sandbox-info.ts';
 import { authRoutes } from './routes/auth-routes.ts';
+import { oidcRoutes } from './routes/oidc-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
 import { API_ROUTES } from './routes/index.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -106,6 +108,22 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('Reporting-Endpoints', `csp="${CSP_REPORT_PATH}"`);
     next();
   });
+  if (config.allowCidrs !== null) {
+    // Before anything else answers (probes and metrics excepted). Each refusal is logged with the
+    // request and counted; it is audited at most once a minute per address per replica, so a flood
+    // cannot fill the audit log.
+    const auditOnce = createThrottle(60_000, 10_000, () => deps.now().getTime());
+    app.use(
+      ipAllowlistMiddleware(createIpAllowlist(config.allowCidrs), (req) => {
+        ctx.metrics.ipRefused();
+        const ip = clientIp(req);
+        (req as Request & { log?: { warn: (o: object, m: string) => void } }).log?.warn({ ip }, 'refused: the client address is not in PLOTBOX_ALLOW_CIDRS');
+        if (auditOnce(ip ?? 'unknown')) {
+          void ctx.audit({ action: 'ip_refused', outcome: 'denied', actor: { kind: 'anonymous', userId: null }, ...reqMeta(req), details: { path: req.path.slice(0, 200), method: req.method } });
+        }
+      }),
+    );
+  }
   // Browsers send these without our CSRF header and not as JSON: before that rule, on their own terms.
   app.post(CSP_REPORT_PATH, ...cspReportRoute(ctx));
   app.locals.routeTable = API_ROUTES;
@@ -184,6 +202,7 @@ export function createApp(deps: AppDeps): Express {
       }),
     );
   }
+  app.use(oidcRoutes(ctx, loginLimiter));
   app.use(authRoutes(ctx, { login: loginLimiter, refresh: refreshLimiter }));
   app.use(meRoutes(ctx, apiLimiter));
   app.use(mountRouteTable(ctx, API_ROUTES, apiLimiter));

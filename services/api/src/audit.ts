@@ -4,7 +4,7 @@
  * tokens or keys. A failed append is logged and does not fail the request.
  */
 import type { Logger } from 'pino';
-import type { AuditActor, AuditOutcome, AuditTarget, JsonValue, Store } from '@plotbox/store';
+import type { AuditActor, AuditEvent, AuditOutcome, AuditTarget, JsonValue, Store } from '@plotbox/store';
 
 export interface AuditInput {
   readonly action: string;
@@ -37,4 +37,73 @@ export function createAudit(store: Store, logger: Logger): Audit {
       logger.error({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code }, action: event.action }, 'audit append failed');
     }
   };
+}
+
+/** How an id in an audit event reads to a person: what it is and its name (and a user's email). */
+export interface AuditName {
+  readonly type: 'user' | 'group' | 'project' | 'dashboard' | 'chart' | 'dataset';
+  readonly name: string;
+  /** A user's email. */
+  readonly email?: string;
+}
+
+/** Distinct ids one page may resolve: a page of 500 events stays a bounded number of lookups. */
+const MAX_NAMED_IDS = 300;
+const NAMED_TYPES = new Set<AuditName['type']>(['user', 'group', 'project', 'dashboard', 'chart', 'dataset']);
+
+/**
+ * The people and objects an audit page mentions, by id: actors, targets, and the users or groups
+ * that member and group changes name in their details. Ids of deleted objects stay unresolved
+ * (the reader sees the id). Lookups are by id only, at most {@link MAX_NAMED_IDS} per call.
+ */
+export async function auditNames(store: Store, events: readonly AuditEvent[]): Promise<Record<string, AuditName>> {
+  const wanted = new Map<string, AuditName['type']>();
+  const want = (type: string | undefined, id: unknown): void => {
+    if (typeof id !== 'string' || id === '' || wanted.size >= MAX_NAMED_IDS || wanted.has(id)) return;
+    if (NAMED_TYPES.has(type as AuditName['type'])) wanted.set(id, type as AuditName['type']);
+  };
+  for (const e of events) {
+    want('user', e.actor.userId);
+    if (e.target !== null) want(e.target.type, e.target.id);
+    const d = e.details;
+    want('user', d.userId);
+    if (d.principalKind === 'user' || d.principalKind === 'group') want(d.principalKind, d.principalId);
+  }
+  const out: Record<string, AuditName> = {};
+  await Promise.all(
+    [...wanted].map(async ([id, type]) => {
+      const name = await lookUp(store, type, id).catch(() => null);
+      if (name !== null) out[id] = name;
+    }),
+  );
+  return out;
+}
+
+async function lookUp(store: Store, type: AuditName['type'], id: string): Promise<AuditName | null> {
+  switch (type) {
+    case 'user': {
+      const u = await store.users.findById(id);
+      return u === null ? null : { type, name: u.displayName, email: u.email };
+    }
+    case 'group': {
+      const g = await store.groups.findById(id);
+      return g === null ? null : { type, name: g.name };
+    }
+    case 'project': {
+      const p = await store.projects.findById(id);
+      return p === null ? null : { type, name: p.name };
+    }
+    case 'dashboard': {
+      const d = await store.dashboards.findById(id);
+      return d === null ? null : { type, name: d.name };
+    }
+    case 'chart': {
+      const c = await store.charts.findById(id);
+      return c === null ? null : { type, name: c.title };
+    }
+    case 'dataset': {
+      const d = await store.datasets.findById(id);
+      return d === null ? null : { type, name: d.name };
+    }
+  }
 }

@@ -6,8 +6,8 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
-import { isAuthError, parseApiKey, verifyApiKey } from '@plotbox/auth';
-import { isSessionLive } from '@plotbox/store';
+import { hasLocalPassword, isAuthError, parseApiKey, verifyApiKey } from '@plotbox/auth';
+import { isSessionLive, type User } from '@plotbox/store';
 import type { AppContext, AuthState } from './context.ts';
 import { actorOf, reqMeta } from './context.ts';
 import { clearAuthCookies, cookieNames, readCookies } from './cookies.ts';
@@ -18,6 +18,8 @@ export interface GuardOptions {
   readonly apiKeys?: boolean;
   /** Allowed while an admin still has to enrol in 2FA (`PLOTBOX_REQUIRE_2FA_FOR_ADMINS`)? */
   readonly restricted?: boolean;
+  /** Allowed in a session signed in with an expired password (which may only change it)? */
+  readonly passwordChange?: boolean;
   /** System admins only. */
   readonly admin?: boolean;
 }
@@ -84,8 +86,12 @@ async function resolveCredentials(ctx: AppContext, req: Request, res: Response):
     }
     const user = await ctx.store.users.findById(key.userId);
     if (user === null || user.disabled) throw new ApiError('AUTH_INVALID_TOKEN');
-    if (key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() >= API_KEY_MARK_EVERY_MS) await ctx.store.apiKeys.markUsed(key.id);
-    return { kind: 'api_key', user, apiKey: key, restricted: isRestricted(ctx, user.systemRole, user.totp?.enabled === true) };
+    if (key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() >= API_KEY_MARK_EVERY_MS) {
+      await ctx.store.apiKeys.markUsed(key.id);
+      // A script using the account keeps it from the inactivity sweep.
+      await ctx.store.users.markActive(user.id);
+    }
+    return { kind: 'api_key', user, apiKey: key, restricted: isRestricted(ctx, user) };
   }
 
   const token = readCookies(req)[cookieNames(ctx.config.secureCookies).access];
@@ -114,11 +120,15 @@ async function resolveCredentials(ctx: AppContext, req: Request, res: Response):
     await ctx.store.sessions.touch(session.id, new Date(now.getTime() + ctx.config.session.idleMs));
     live = { ...session, lastSeenAt: now };
   }
-  return { kind: 'session', user, session: live, restricted: isRestricted(ctx, user.systemRole, user.totp?.enabled === true), accessExpiresAt: claims.exp * 1000 };
+  return { kind: 'session', user, session: live, restricted: isRestricted(ctx, user), accessExpiresAt: claims.exp * 1000 };
 }
 
-function isRestricted(ctx: AppContext, role: string, totpEnabled: boolean): boolean {
-  return ctx.config.require2faForAdmins && role === 'admin' && !totpEnabled;
+/**
+ * An admin who must still enrol in TOTP. Plotbox's second factor guards its password: an account
+ * without one (single sign-on only) has its second factor at the provider and is not held here.
+ */
+function isRestricted(ctx: AppContext, user: User): boolean {
+  return ctx.config.require2faForAdmins && user.systemRole === 'admin' && user.totp?.enabled !== true && hasLocalPassword(user.passwordHash);
 }
 
 /**
@@ -126,7 +136,7 @@ function isRestricted(ctx: AppContext, role: string, totpEnabled: boolean): bool
  * Put the per-principal rate limiter after it.
  */
 export function authenticate(ctx: AppContext, options: GuardOptions = {}): RequestHandler {
-  const { apiKeys = true, restricted = false, admin = false } = options;
+  const { apiKeys = true, restricted = false, admin = false, passwordChange = false } = options;
   return async (req, res, next) => {
     const auth = await resolveAuth(ctx, req, res);
     (res.locals as { auth?: AuthState }).auth = auth;
@@ -134,6 +144,8 @@ export function authenticate(ctx: AppContext, options: GuardOptions = {}): Reque
       await ctx.audit({ action: 'permission_denied', outcome: 'denied', actor: actorOf(auth), ...reqMeta(req), details: { route: routeOf(req), reason: 'api_key' } });
       throw new ApiError('ACCESS_API_KEY_FORBIDDEN');
     }
+    // A session signed in with an expired password may only change it (and read /api/me).
+    if (auth.kind === 'session' && auth.session.passwordChangeRequired && !passwordChange) throw new ApiError('AUTH_PASSWORD_EXPIRED');
     if (auth.restricted && !restricted) throw new ApiError('AUTH_MFA_ENROLMENT_REQUIRED');
     if (admin && auth.user.systemRole !== 'admin') {
       await ctx.audit({ action: 'permission_denied', outcome: 'denied', actor: actorOf(auth), ...reqMeta(req), details: { route: routeOf(req), reason: 'not_admin' } });

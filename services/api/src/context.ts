@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '@plotbox/config';
-import type { KeySet, PasswordHasher, SecretBox, SessionPolicy, Totp, TokenService } from '@plotbox/auth';
+import { hasLocalPassword, type KeySet, type PasswordHasher, type SecretBox, type SessionPolicy, type Totp, type TokenService } from '@plotbox/auth';
 import type { ApiKey, AuditActor, Session, Store, User } from '@plotbox/store';
 import type { BlobStore } from '@plotbox/blobs';
 import type { Audit } from './audit.ts';
@@ -102,5 +102,11 @@ export function publicUser(user: User): Record<string, unknown> {
     totpEnabled: user.totp?.enabled === true,
     recoveryCodesLeft: user.totp?.enabled === true ? user.recoveryCodeHashes.length : 0,
     createdAt: user.createdAt.toISOString(),
+    // `false`: the account signs in only through single sign-on.
+    hasPassword: hasLocalPassword(user.passwordHash),
+    passwordChangedAt: hasLocalPassword(user.passwordHash) ? user.passwordChangedAt.toISOString() : null,
+    lastActiveAt: user.lastActiveAt.toISOString(),
+    // `inactive`: disabled by the inactivity sweep; `null`: by an administrator (or enabled).
+    disabledReason: user.disabled ? user.disabledReason : null,
   };
 }

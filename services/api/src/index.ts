@@ -24,3 +24,6 @@ export { openStore } from './open-store.ts';
 export { createSetupToken, registerSetupToken } from './setup-token.ts';
 export { ensureBootstrapAdmin } from './bootstrap.ts';
 export { loadSecretBox, openTotpSecret, resealStoredSecrets, sealTotpSecret } from './secrets.ts';
+export { SWEEP_LEASE_KEY, scheduleInactiveSweep, sweepInactiveAccounts } from './inactive-sweep.ts';
+export type { SweepDeps, SweepResult } from './inactive-sweep.ts';
+export { createAudit } from './audit.ts';

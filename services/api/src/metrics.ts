@@ -19,6 +19,12 @@ export interface ApiMetrics {
   sandboxCall(outcome: string, seconds: number): void;
   loginFailure(reason: string): void;
   cspViolation(directive: string): void;
+  /** A request refused by the IP allowlist (`PLOTBOX_ALLOW_CIDRS`). */
+  ipRefused(): void;
+  /** Single sign-on attempts by outcome (`success` or the reason it failed). */
+  ssoLogin(outcome: string): void;
+  /** Accounts the inactivity sweep disabled. */
+  inactiveDisabled(count: number): void;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -34,6 +40,9 @@ export function createApiMetrics(options: { readonly processMetrics?: boolean } 
   const sandboxLatency = new Histogram({ name: 'plotbox_api_sandbox_call_duration_seconds', help: 'Time of a sandbox run as the API saw it', buckets: LATENCY_BUCKETS, registers: [registry] });
   const csp = new Counter({ name: 'plotbox_api_csp_violations_total', help: 'Content-Security-Policy violations browsers reported, by directive', labelNames: ['directive'] as const, registers: [registry] });
   const loginFailures = new Counter({ name: 'plotbox_api_login_failures_total', help: 'Failed sign-ins, by reason', labelNames: ['reason'] as const, registers: [registry] });
+  const ipRefused = new Counter({ name: 'plotbox_api_ip_refused_total', help: 'Requests refused because the client address is outside PLOTBOX_ALLOW_CIDRS', registers: [registry] });
+  const sso = new Counter({ name: 'plotbox_api_sso_logins_total', help: 'Single sign-on attempts, by outcome (success or why it failed)', labelNames: ['outcome'] as const, registers: [registry] });
+  const inactive = new Counter({ name: 'plotbox_api_inactive_accounts_disabled_total', help: 'Accounts disabled by the inactivity sweep (PLOTBOX_DISABLE_INACTIVE_DAYS)', registers: [registry] });
   for (const result of ['hit', 'miss'] as const) cache.inc({ result }, 0);
   return {
     registry,
@@ -51,6 +60,9 @@ export function createApiMetrics(options: { readonly processMetrics?: boolean } 
     },
     cspViolation: (directive) => csp.inc({ directive: /^[a-z-]{1,40}$/u.test(directive) ? directive : 'other' }),
     loginFailure: (reason) => loginFailures.inc({ reason: /^[a-z_]{1,40}$/u.test(reason) ? reason : 'other' }),
+    ipRefused: () => ipRefused.inc(),
+    ssoLogin: (outcome) => sso.inc({ outcome: /^[a-z_]{1,40}$/u.test(outcome) ? outcome : 'other' }),
+    inactiveDisabled: (count) => inactive.inc(count),
   };
 }
 

@@ -3,7 +3,7 @@
  * (rotating), logout, and the one-time first-admin setup.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { checkPasswordPolicy, hashRecoveryCode, hashRefreshToken, isAuthError, isRefreshTokenFormat, newRefreshToken, type TotpVerifyResult } from '@plotbox/auth';
+import { checkPasswordPolicy, hasLocalPassword, hashRecoveryCode, hashRefreshToken, isAuthError, isRefreshTokenFormat, newRefreshToken, type TotpVerifyResult } from '@plotbox/auth';
 import { isSessionLive, isStoreError, type User } from '@plotbox/store';
 import type { AppContext } from '../context.ts';
 import { publicUser, reqMeta } from '../context.ts';
@@ -12,6 +12,9 @@ import { ApiError } from '../errors.ts';
 import { loginBody, parseWith, setupBody } from '../schemas.ts';
 import { openTotpSecret } from '../secrets.ts';
 import { setupTokenKey } from '../setup-token.ts';
+
+/** How often a refreshing session records account activity. */
+const ACTIVITY_EVERY_MS = 3_600_000;
 
 /** Count a failed login/TOTP/password check against the account; audit a new lockout. */
 export async function recordAccountFailure(ctx: AppContext, req: Request, user: User): Promise<void> {
@@ -42,16 +45,31 @@ export function sessionView(id: string, accessExpiresAt: number, absoluteExpires
   return { id, accessExpiresAt: new Date(accessExpiresAt).toISOString(), accessExpiresInSec: Math.max(0, Math.floor((accessExpiresAt - now) / 1000)), absoluteExpiresAt: absoluteExpiresAt.toISOString() };
 }
 
-/** Start a session for `user`: session record, first refresh token, both cookies. */
-async function startSession(ctx: AppContext, req: Request, res: Response, user: User): Promise<Record<string, unknown>> {
+/** How long a session signed in with an expired password lives: enough to choose a new one. */
+export const PASSWORD_CHANGE_SESSION_MS = 15 * 60_000;
+
+/** Is `user`'s password past `PLOTBOX_PASSWORD_MAX_AGE_DAYS` (accounts without one never are)? */
+export function isPasswordExpired(ctx: AppContext, user: User): boolean {
+  const maxAge = ctx.config.passwordMaxAgeMs;
+  return maxAge !== null && hasLocalPassword(user.passwordHash) && user.passwordChangedAt.getTime() + maxAge <= ctx.now().getTime();
+}
+
+/**
+ * Start a session for `user`: session record, first refresh token, both cookies. With
+ * `passwordChangeRequired` the session is short and may only change the password.
+ */
+export async function startSession(ctx: AppContext, req: Request, res: Response, user: User, options: { readonly passwordChangeRequired?: boolean } = {}): Promise<Record<string, unknown>> {
   const now = ctx.now().getTime();
   const ua = req.headers['user-agent'];
+  const restricted = options.passwordChangeRequired === true;
+  const absolute = ctx.sessionPolicy.absoluteExpiresAt(now);
   const session = await ctx.store.sessions.create({
     userId: user.id,
-    absoluteExpiresAt: new Date(ctx.sessionPolicy.absoluteExpiresAt(now)),
+    absoluteExpiresAt: new Date(restricted ? Math.min(absolute, now + PASSWORD_CHANGE_SESSION_MS) : absolute),
     idleExpiresAt: new Date(now + ctx.config.session.idleMs),
     userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
     ip: reqMeta(req).ip,
+    passwordChangeRequired: restricted,
   });
   const refresh = newRefreshToken();
   const refreshExpiresAt = ctx.sessionPolicy.refreshExpiresAt(session.createdAt.getTime(), now);
@@ -91,6 +109,8 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
   const router = Router();
 
   router.post('/api/auth/login', limiters.login, async (req, res) => {
+    // Single sign-on only: no password is checked (nor counted, nor timed) at all.
+    if (!ctx.config.localLogin) throw new ApiError('AUTH_LOCAL_LOGIN_DISABLED');
     const body = parseWith(loginBody, req.body ?? {});
     const meta = reqMeta(req);
     const fail = async (reason: string, user: User | null): Promise<never> => {
@@ -121,7 +141,9 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
       return fail('locked', user);
     }
     const passwordOk = await ctx.hasher.verify(user.passwordHash, body.password);
-    if (user.disabled) return fail('disabled', user);
+    // SPEC §4: a disabled account answers like a wrong password, even to the password's holder (the
+    // sign-in page says an account may be disabled, e.g. after PLOTBOX_DISABLE_INACTIVE_DAYS).
+    if (user.disabled) return fail(user.disabledReason === 'inactive' ? 'disabled_inactive' : 'disabled', user);
     if (!passwordOk) {
       await recordAccountFailure(ctx, req, user);
       return fail('wrong_password', user);
@@ -156,10 +178,13 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
         if (!isStoreError(err, 'STORE_VERSION_MISMATCH')) throw err; // a concurrent change wins; rehash next time
       }
     }
-    const session = await startSession(ctx, req, res, user);
-    await ctx.audit({ action: 'login_success', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'session', id: String(session.id) }, ...meta, details: { mfa: user.totp?.enabled === true } });
+    // Both factors passed. An expired password gets a short session that may only change it.
+    const passwordExpired = isPasswordExpired(ctx, user);
+    const session = await startSession(ctx, req, res, user, { passwordChangeRequired: passwordExpired });
+    await ctx.store.users.markActive(user.id);
+    await ctx.audit({ action: 'login_success', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'session', id: String(session.id) }, ...meta, details: { via: 'password', mfa: user.totp?.enabled === true, ...(passwordExpired ? { passwordExpired: true } : {}) } });
     const fresh = (await ctx.store.users.findById(user.id)) ?? user;
-    res.json({ user: publicUser(fresh), session, mfaEnrolmentRequired: ctx.config.require2faForAdmins && fresh.systemRole === 'admin' && fresh.totp?.enabled !== true });
+    res.json({ user: publicUser(fresh), session, mfaEnrolmentRequired: ctx.config.require2faForAdmins && fresh.systemRole === 'admin' && fresh.totp?.enabled !== true, passwordChangeRequired: passwordExpired });
   });
 
   router.post('/api/auth/refresh', limiters.refresh, async (req, res) => {
@@ -204,6 +229,8 @@ export function authRoutes(ctx: AppContext, limiters: { readonly login: RequestH
       await ctx.store.sessions.revoke(result.session.id, 'user_disabled');
       return refuse();
     }
+    // A session in use is account activity (the inactivity sweep); written at most hourly.
+    if (now - user.lastActiveAt.getTime() >= ACTIVITY_EVERY_MS) await ctx.store.users.markActive(user.id);
     const access = ctx.tokens.issueAccessToken({ sub: user.id, sid: result.session.id });
     setAuthCookies(req, res, {
       secureCookies: ctx.config.secureCookies,

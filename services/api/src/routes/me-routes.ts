@@ -3,7 +3,7 @@
  * but `GET /api/me` refuses API keys (SPEC §4: keys cannot manage keys, passwords, 2FA or sessions).
  */
 import { Router, type RequestHandler } from 'express';
-import { checkPasswordPolicy, generateRecoveryCodes, hashRecoveryCode, newApiKey } from '@plotbox/auth';
+import { checkPasswordPolicy, generateRecoveryCodes, hasLocalPassword, hashRecoveryCode, newApiKey } from '@plotbox/auth';
 import { isSessionLive, isStoreError, type ApiKey } from '@plotbox/store';
 import { authenticate } from '../authenticate.ts';
 import type { AppContext } from '../context.ts';
@@ -12,7 +12,7 @@ import { clearAuthCookies } from '../cookies.ts';
 import { ApiError } from '../errors.ts';
 import { apiKeyCreateBody, emptyBody, idParam, parseWith, passwordChangeBody, revokeAllBody, totpConfirmBody, totpDisableBody } from '../schemas.ts';
 import { openTotpSecret, sealTotpSecret } from '../secrets.ts';
-import { UNREADABLE, isLocked, recordAccountFailure, sessionView } from './auth-routes.ts';
+import { UNREADABLE, isLocked, recordAccountFailure, sessionView, startSession } from './auth-routes.ts';
 
 function apiKeyView(k: ApiKey): Record<string, unknown> {
   return {
@@ -31,7 +31,7 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
   const router = Router();
   const account = [authenticate(ctx, { apiKeys: false, restricted: true }), apiLimit];
 
-  router.get('/api/me', authenticate(ctx, { restricted: true }), apiLimit, (_req, res) => {
+  router.get('/api/me', authenticate(ctx, { restricted: true, passwordChange: true }), apiLimit, (_req, res) => {
     const auth = authOf(res);
     res.json({
       user: publicUser(auth.user),
@@ -41,15 +41,18 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
           ? { kind: 'session', sessionId: auth.session.id, ...sessionView(auth.session.id, auth.accessExpiresAt, auth.session.absoluteExpiresAt, ctx.now().getTime()) }
           : { kind: 'api_key', apiKeyId: auth.apiKey.id },
       mfaEnrolmentRequired: auth.restricted,
+      // Signed in with an expired password: only POST /api/me/password works until it is changed.
+      passwordChangeRequired: auth.kind === 'session' && auth.session.passwordChangeRequired,
     });
   });
 
-  router.post('/api/me/password', ...account, async (req, res) => {
+  router.post('/api/me/password', authenticate(ctx, { apiKeys: false, restricted: true, passwordChange: true }), apiLimit, async (req, res) => {
     const auth = authOf(res);
     if (auth.kind !== 'session') throw new ApiError('ACCESS_API_KEY_FORBIDDEN');
     const body = parseWith(passwordChangeBody, req.body ?? {});
     const { user } = auth;
     const meta = reqMeta(req);
+    if (!hasLocalPassword(user.passwordHash)) throw new ApiError('AUTH_SSO_ONLY');
     const locked = await isLocked(ctx, user);
     const ok = (await ctx.hasher.verify(user.passwordHash, body.currentPassword)) && !locked;
     if (!ok) {
@@ -59,7 +62,18 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
     }
     const policy = checkPasswordPolicy(body.newPassword, { email: user.email, displayName: user.displayName });
     if (!policy.ok) throw new ApiError('AUTH_PASSWORD_POLICY', { details: { reason: policy.reason } });
-    await ctx.store.users.update(user.id, user.version, { passwordHash: await ctx.hasher.hash(policy.normalized) });
+    // The same password again would make expiry (and a change after a suspected leak) meaningless.
+    if (await ctx.hasher.verify(user.passwordHash, policy.normalized)) throw new ApiError('AUTH_PASSWORD_POLICY', { message: 'The new password must differ from the current one.', details: { reason: 'reused' } });
+    await ctx.store.users.update(user.id, user.version, { passwordHash: await ctx.hasher.hash(policy.normalized), passwordChangedAt: ctx.now() });
+    if (auth.session.passwordChangeRequired) {
+      // The short session that could only do this is replaced by a normal one (new cookies).
+      const revoked = await ctx.store.sessions.revokeAllForUser(user.id, 'password_change');
+      const fresh = (await ctx.store.users.findById(user.id)) ?? user;
+      const session = await startSession(ctx, req, res, fresh);
+      await ctx.audit({ action: 'password_change', outcome: 'success', actor: actorOf(auth), target: { type: 'user', id: user.id }, ...meta, details: { otherSessionsRevoked: revoked - 1, expired: true } });
+      res.json({ otherSessionsRevoked: Math.max(0, revoked - 1), session });
+      return;
+    }
     const revoked = await ctx.store.sessions.revokeAllForUser(user.id, 'password_change', { exceptSessionId: auth.session.id });
     await ctx.audit({ action: 'password_change', outcome: 'success', actor: actorOf(auth), target: { type: 'user', id: user.id }, ...meta, details: { otherSessionsRevoked: revoked } });
     res.json({ otherSessionsRevoked: revoked });
@@ -119,6 +133,8 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
   router.post('/api/me/2fa/enrol', ...account, async (req, res) => {
     parseWith(emptyBody, req.body ?? {});
     const auth = authOf(res);
+    // Plotbox's second factor guards its password; single sign-on's is the provider's business.
+    if (!hasLocalPassword(auth.user.passwordHash)) throw new ApiError('AUTH_SSO_ONLY', { message: 'This account signs in through single sign-on: two-factor authentication is set up at your identity provider.' });
     if (auth.user.totp?.enabled === true) throw new ApiError('AUTH_TOTP_STATE', { message: 'Two-factor authentication is already on; disable it first.' });
     const secret = ctx.totp.generateSecret();
     // Sealed before it is stored: the store (and its backups) never holds it in clear.

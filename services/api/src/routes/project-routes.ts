@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { checkLastOwner, canCreateProject } from '@plotbox/access';
-import { isStoreError, type Grant, type Principal, type Project } from '@plotbox/store';
+import { isStoreError, type Grant, type Group, type Principal, type Project, type User } from '@plotbox/store';
 import type { AppContext } from '../context.ts';
 import { actorOf, reqMeta } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -22,6 +22,12 @@ const patchBody = z
   .strictObject({ name: name.optional(), description: description.optional(), version: z.number().int().min(0).optional() })
   .refine((b) => b.name !== undefined || b.description !== undefined, 'nothing to change');
 const projectParams = z.strictObject({ projectId: ID });
+
+/** Results of the people finder: enough to choose from, never a directory. */
+const PEOPLE_LIMIT = 10;
+/** An email typed out in full: looked up exactly, never as a prefix. */
+const FULL_EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
+const peopleQuery = z.strictObject({ q: z.string().trim().min(2, 'type at least 2 characters').max(100) });
 
 /** Names for the member list: users' display names and e-mails, groups' names (owners may see them). */
 async function grantView(ctx: AppContext, grants: readonly Grant[]): Promise<Record<string, unknown>[]> {
@@ -126,7 +132,8 @@ export const PROJECT_ROUTES: readonly AnyRoute[] = [
       if (removed === null) throw new ApiError('API_NOT_FOUND');
       // Blobs after the metadata: a crash in between leaves unreferenced blobs, never dangling metadata.
       for (const key of removed.blobKeys) await ctx.blobs.delete(key).catch(() => undefined);
-      await auditWrite(call, 'project_delete', { type: 'project', id: project.id }, { blobs: removed.blobKeys.length });
+      // The name too: once deleted, the audit log cannot look it up.
+      await auditWrite(call, 'project_delete', { type: 'project', id: project.id }, { name: project.name, blobs: removed.blobKeys.length });
       res.status(204).end();
     },
   }),
@@ -141,6 +148,38 @@ export const PROJECT_ROUTES: readonly AnyRoute[] = [
     async handler({ ctx, scope, res }) {
       const grants = await ctx.store.projects.listGrants((scope.project as Project).id);
       res.json({ items: await grantView(ctx, grants) });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/projects/:projectId/people',
+    tag: 'members',
+    summary:
+      'Find people and groups to add as members: an email typed in full matches exactly; otherwise a prefix (at least 2 characters) of an email, a word of a name or a group name; at most 10 of each; id, name and email only; lookups that reveal users are audited',
+    access: 'member.manage',
+    params: projectParams,
+    query: peopleQuery,
+    status: 200,
+    async handler(call) {
+      const { ctx, query, res } = call;
+      const q = query.q;
+      let users: readonly User[];
+      let groups: readonly Group[] = [];
+      if (FULL_EMAIL.test(q)) {
+        const user = await ctx.store.users.findByEmail(q).catch((err: unknown) => {
+          if (isStoreError(err, 'STORE_INVALID')) return null;
+          throw err;
+        });
+        users = user === null || user.disabled ? [] : [user];
+      } else {
+        [users, groups] = await Promise.all([ctx.store.users.search({ prefix: q, limit: PEOPLE_LIMIT, enabledOnly: true }), ctx.store.groups.search({ prefix: q, limit: PEOPLE_LIMIT })]);
+      }
+      // Who learnt of whom: the users revealed, by id (the query itself may be someone's email).
+      if (users.length > 0) await auditWrite(call, 'people_lookup', { type: 'project', id: (call.scope.project as Project).id }, { users: users.map((u) => u.id).join(','), groups: groups.length });
+      res.json({
+        users: users.map((u) => ({ id: u.id, displayName: u.displayName, email: u.email })),
+        groups: groups.map((g) => ({ id: g.id, name: g.name, members: g.memberIds.length })),
+      });
     },
   }),
   defineRoute({

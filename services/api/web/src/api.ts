@@ -28,8 +28,10 @@ export class ApiFailure extends Error {
 }
 
 export interface Me {
-  readonly user: { id: string; email: string; displayName: string; systemRole: 'admin' | 'user' | 'viewer'; totpEnabled: boolean };
+  readonly user: { id: string; email: string; displayName: string; systemRole: 'admin' | 'user' | 'viewer'; totpEnabled: boolean; hasPassword?: boolean };
   readonly mfaEnrolmentRequired?: boolean;
+  /** Signed in with an expired password: only changing it works (`AUTH_PASSWORD_EXPIRED` elsewhere). */
+  readonly passwordChangeRequired?: boolean;
 }
 
 /** Called when the session is gone for good (the app shows the sign-in page). */
@@ -99,6 +101,9 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   if (path === '/api/auth/login') noteSession((parsed as { session?: { accessExpiresInSec?: unknown } }).session);
   else if (path === '/api/me') noteSession((parsed as { auth?: { accessExpiresInSec?: unknown } }).auth);
   else if (path === '/api/auth/logout') forgetSession(true);
+  // Changing an expired password answers with a new session; signing out everywhere ends this one too.
+  else if (path === '/api/me/password') noteSession((parsed as { session?: { accessExpiresInSec?: unknown } }).session);
+  else if (path === '/api/me/sessions/revoke-all' && (body as { keepCurrent?: unknown } | undefined)?.keepCurrent !== true) forgetSession(true);
   return parsed;
 }
 

@@ -4,8 +4,9 @@
  */
 import { api, ApiFailure, setSignedOutHandler, type Me } from './api.ts';
 import { h, mount } from './dom.ts';
+import { plainText, roleLabel } from './format.ts';
 import { currentLocation, match, type PageContext, type Route } from './router.ts';
-import { renderSignIn } from './pages/sign-in.ts';
+import { renderExpiredPassword, renderSignIn } from './pages/sign-in.ts';
 import { setSessionEndedHandler } from './session.ts';
 import { ROUTES } from './routes.ts';
 
@@ -33,12 +34,15 @@ function drawTop(): void {
     top,
     h('a', { class: 'brand', href: '#/' }, 'Plotbox'),
     h('nav', { 'aria-label': 'Main' }, h('ul', {}, links.map(([href, text]) => h('li', {}, h('a', { href }, text))))),
-    h('span', { class: 'who' }, `${me.user.displayName} (${me.user.systemRole})`),
+    h('span', { class: 'who' }, `${me.user.displayName} (${roleLabel(me.user.systemRole)})`),
     h('button', { type: 'button', class: 'link', onclick: () => void signOut() }, 'Sign out'),
   );
 }
 
 async function signOut(): Promise<void> {
+  // Leaving with unsaved work asks first, like any other navigation.
+  if (leaveGuard !== null && !(await leaveGuard())) return;
+  leavePage();
   await api('POST', '/api/auth/logout').catch(() => undefined);
   me = null;
   drawTop();
@@ -54,12 +58,95 @@ async function loadMe(): Promise<Me | null> {
   }
 }
 
+// ---------------------------------------------------------------- leaving a page
+
+let cleanups: (() => void)[] = [];
+let leaveGuard: (() => Promise<boolean>) | null = null;
+/** The hash of the page on screen (what "stay" goes back to). */
+let shownHash = location.hash;
+/**
+ * Each history entry the app shows is stamped with an increasing number, so a hash change can be
+ * told apart: a new entry (a link: unstamped or later) or an older one (Back).
+ */
+let shownSeq = 0;
+let seqCounter = Date.now() * 1000;
+
+function stampEntry(): void {
+  const seq = (history.state as { seq?: unknown } | null)?.seq;
+  if (typeof seq === 'number') shownSeq = seq;
+  else {
+    shownSeq = ++seqCounter;
+    history.replaceState({ ...(history.state as object | null), seq: shownSeq }, '');
+  }
+}
+
+function leavePage(): void {
+  const fs = cleanups;
+  cleanups = [];
+  leaveGuard = null;
+  for (const f of fs) {
+    try {
+      f();
+    } catch {
+      // a page's cleanup failing must not keep the next page from showing
+    }
+  }
+}
+
+async function onHashChange(): Promise<void> {
+  if (location.hash === shownHash) return;
+  if (leaveGuard !== null) {
+    const seq = (history.state as { seq?: unknown } | null)?.seq;
+    const guard = leaveGuard;
+    if (!(await guard())) {
+      // Stay: step back over the entry a link added, or forward again after Back. The hash
+      // change that follows lands on the page already shown and is ignored.
+      if (typeof seq === 'number' && seq < shownSeq) history.forward();
+      else history.back();
+      return;
+    }
+  }
+  await route();
+}
+
+// ---------------------------------------------------------------- routing
+
+/** A refusal under the page's own words, not the evaluator's ("requires project role owner (member.view)"). */
+function refusal(err: ApiFailure): string {
+  const raw = plainText(err.error.message).replace(/^You cannot do this: /u, '');
+  const role = /requires (?:project|dashboard) role (\w+)/u.exec(raw)?.[1];
+  if (role !== undefined) return `You need the ${roleLabel(role)} role on this project to see this page. Ask one of its owners if you need it.`;
+  return 'You do not have permission to see this page.';
+}
+
 let rendering = 0;
 async function route(): Promise<void> {
   const ticket = ++rendering;
+  leavePage();
+  shownHash = location.hash;
+  stampEntry();
   const { path, query } = currentLocation();
   if (me === null) me = await loadMe();
   drawTop();
+  // Signed in with an expired password: nothing but changing it, wherever the user goes.
+  if (me !== null && me.passwordChangeRequired === true) {
+    setTitle('Change your password');
+    renderExpiredPassword(main, async () => {
+      me = await loadMe();
+      drawTop();
+      const to = path === '/login' ? (query.get('next') ?? '/') : path;
+      if (currentLocation().path === to) await route();
+      else navigate(to);
+    });
+    return;
+  }
+  // An admin who must use 2FA is walked to its set-up before anything else (read again each time:
+  // finishing the enrolment lifts it).
+  if (me?.mfaEnrolmentRequired === true) {
+    me = await loadMe();
+    drawTop();
+    if (me?.mfaEnrolmentRequired === true && path !== '/account') return navigate('/account');
+  }
   if (me === null || path === '/login') {
     if (me !== null) return navigate('/');
     setTitle('Sign in');
@@ -85,14 +172,40 @@ async function route(): Promise<void> {
     mount(main, h('h1', {}, 'Not found'), h('p', {}, 'There is nothing at this address. '), h('a', { href: '#/' }, 'Back to projects'));
     return;
   }
-  const ctx: PageContext = { me, params: found.params, query, main, navigate, setTitle };
+  const ctx: PageContext = {
+    me,
+    params: found.params,
+    query,
+    main,
+    navigate,
+    setTitle,
+    onLeave: (f) => {
+      if (ticket === rendering) cleanups.push(f);
+      else f();
+    },
+    setLeaveGuard: (guard) => {
+      if (ticket === rendering) leaveGuard = guard;
+    },
+  };
   try {
     await found.route.render(ctx);
   } catch (err) {
     if (ticket !== rendering) return;
     const notFound = err instanceof ApiFailure && err.status === 404;
-    mount(main, h('h1', {}, notFound ? 'Not found' : 'Something went wrong'), h('p', { role: 'alert', class: 'notice notice-error' }, notFound ? 'It does not exist, or you do not have access to it.' : err instanceof Error ? err.message : 'Unexpected error.'));
+    const forbidden = err instanceof ApiFailure && err.status === 403;
+    setTitle(notFound ? 'Not found' : forbidden ? 'Not allowed' : 'Something went wrong');
+    mount(
+      main,
+      h('h1', {}, notFound ? 'Not found' : forbidden ? 'Not allowed' : 'Something went wrong'),
+      h(
+        'p',
+        { role: 'alert', class: 'notice notice-error' },
+        notFound ? 'It does not exist, or you do not have access to it.' : forbidden ? refusal(err) : err instanceof Error ? err.message : 'Unexpected error.',
+      ),
+      h('p', {}, h('a', { href: '#/' }, 'Back to projects')),
+    );
   }
+  // Focus moves to the page for screen readers; the CSS draws no ring for this programmatic focus.
   if (ticket === rendering) main.focus({ preventScroll: true });
 }
 
@@ -100,15 +213,17 @@ setSessionEndedHandler(() => {
   // Signed out in another tab: this one follows.
   if (me === null) return;
   me = null;
+  leavePage();
   drawTop();
   navigate('/login');
 });
 setSignedOutHandler(() => {
   if (me === null) return;
   me = null;
+  leavePage();
   drawTop();
   const { path } = currentLocation();
   if (path !== '/login') navigate(`/login?next=${encodeURIComponent(path)}`);
 });
-window.addEventListener('hashchange', () => void route());
+window.addEventListener('hashchange', () => void onHashChange());
 void route();

@@ -17,6 +17,13 @@ export interface PageContext {
   navigate(path: string): void;
   /** Sets the document title ("… — Plotbox") and the page's h1 is the page's own business. */
   setTitle(title: string): void;
+  /** Run `f` when the user leaves this page (plots and editors release their listeners). */
+  onLeave(f: () => void): void;
+  /**
+   * Ask before leaving this page (in-app navigation, back and forward): `guard` resolves `true`
+   * to leave. Cleared when the page is left; `null` clears it.
+   */
+  setLeaveGuard(guard: (() => Promise<boolean>) | null): void;
 }
 
 export type PageRender = (ctx: PageContext) => Promise<void>;

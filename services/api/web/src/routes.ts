@@ -1,7 +1,8 @@
 /** Every page of the app by hash route (see router.ts). Specific patterns before general ones. */
 import type { Route } from './router.ts';
 import { renderAccount } from './pages/account.ts';
-import { renderAdminAudit, renderAdminGroups, renderAdminUsers } from './pages/admin.ts';
+import { renderAdminGroups, renderAdminUsers } from './pages/admin.ts';
+import { renderAdminAudit } from './pages/audit.ts';
 import { renderChartEditor } from './pages/chart-editor.ts';
 import { renderDashboard } from './pages/dashboard.ts';
 import { renderDataset } from './pages/dataset.ts';

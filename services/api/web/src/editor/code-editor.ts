@@ -42,6 +42,8 @@ export interface CodeEditorOptions {
   readonly onRun?: () => void;
   /** Mod-s. */
   readonly onSave?: () => void;
+  /** After every change of the document (typing, pasting, undo). */
+  readonly onChange?: () => void;
 }
 
 export interface CodeEditor {
@@ -191,6 +193,11 @@ export function createCodeEditor(options: CodeEditorOptions): CodeEditor {
     EditorView.contentAttributes.of({ 'aria-label': options.label, ...(options.readOnly ? { 'aria-readonly': 'true' } : {}) }),
     EditorState.tabSize.of(2),
     replaceSelectionInput,
+    // Long lines wrap: the editor is half the page wide and code should be readable without scrolling sideways.
+    EditorView.lineWrapping,
+    EditorView.updateListener.of((update) => {
+      if (update.docChanged) options.onChange?.();
+    }),
     theme,
   ];
   if (options.readOnly) extensions.push(EditorState.readOnly.of(true));

@@ -4,8 +4,11 @@
  * API then refuses their keys) sees the rest of the page working. Secrets shown once (recovery
  * codes, a new API key) live only in the DOM of this page and are never stored by the app.
  */
+import QRCode from 'qrcode';
 import { api, ApiFailure, describeError } from '../api.ts';
+import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
+import { roleLabel } from '../format.ts';
 import type { PageContext } from '../router.ts';
 
 interface MeUser {
@@ -15,6 +18,8 @@ interface MeUser {
   readonly systemRole: string;
   readonly totpEnabled: boolean;
   readonly recoveryCodesLeft?: number;
+  /** `false`: signs in only through single sign-on (no Plotbox password, no Plotbox 2FA). */
+  readonly hasPassword?: boolean;
 }
 
 interface SessionView {
@@ -46,7 +51,11 @@ const POLICY_REASONS: Readonly<Record<string, string>> = {
   repetitive: 'it repeats a single character',
   contains_email: 'it contains your e-mail address or its name part',
   contains_name: 'it contains the display name',
+  reused: 'it is your current password',
 };
+
+/** What to do once a required 2FA enrolment is done (leave the account page); `null` otherwise. */
+let afterRequiredEnrolment: (() => void) | null = null;
 
 /** The API's error as a sentence, spelling out why a password was refused (`AUTH_PASSWORD_POLICY`). */
 export function passwordErrorText(err: unknown): string {
@@ -100,7 +109,7 @@ export async function renderAccount(ctx: PageContext): Promise<void> {
   mount(
     ctx.main,
     h('h1', {}, 'Account'),
-    h('p', { class: 'muted' }, `Signed in as ${ctx.me.user.displayName} (${ctx.me.user.email}), system role ${ctx.me.user.systemRole}.`),
+    h('p', { class: 'muted' }, `Signed in as ${ctx.me.user.displayName} (${ctx.me.user.email}), system role ${roleLabel(ctx.me.user.systemRole)}.`),
     ctx.me.mfaEnrolmentRequired === true ? notice('info', 'Administrators must use two-factor authentication. Set it up below to use the rest of Plotbox.') : null,
     h(
       'div',
@@ -112,6 +121,15 @@ export async function renderAccount(ctx: PageContext): Promise<void> {
     ),
   );
 
+  afterRequiredEnrolment = ctx.me.mfaEnrolmentRequired === true ? () => ctx.navigate('/') : null;
+  if (ctx.me.user.hasPassword === false) {
+    // Single sign-on only: the password and the second factor live at the identity provider.
+    const sso = 'You sign in through single sign-on: your password and two-factor authentication are managed by your identity provider.';
+    mount(passwordBody, h('p', {}, sso));
+    mount(tfaBody, h('p', {}, sso));
+    await Promise.all([loadSessions(sessionsBody), loadKeys(keysBody)]);
+    return;
+  }
   drawPasswordForm(passwordBody, () => loadSessions(sessionsBody));
   await Promise.all([loadSessions(sessionsBody), loadTwoFactor(tfaBody), loadKeys(keysBody)]);
 }
@@ -165,6 +183,33 @@ async function loadSessions(box: HTMLElement, status?: HTMLElement): Promise<voi
       h('td', {}, action),
     );
   });
+  const everywhere = h(
+    'button',
+    {
+      type: 'button',
+      class: 'danger',
+      onclick: on(async () => {
+        const ok = await confirmDialog({
+          title: 'Sign out everywhere?',
+          body: [`Every session of your account ends (${items.length === 1 ? 'this one' : `all ${items.length}, this one included`}): each browser must sign in again. API keys keep working; revoke them below if they may have leaked.`],
+          confirm: 'Sign out everywhere',
+          danger: true,
+        });
+        if (!ok) return;
+        everywhere.disabled = true;
+        try {
+          await api('POST', '/api/me/sessions/revoke-all', {});
+          // This session ended too: back to the sign-in page.
+          location.hash = '#/login';
+          location.reload();
+        } catch (err) {
+          everywhere.disabled = false;
+          mount(live, notice('error', describeError(err)));
+        }
+      }),
+    },
+    'Sign out everywhere',
+  );
   mount(
     box,
     h('p', { class: 'muted' }, 'Browsers signed in to your account. End any you do not recognise, then change your password.'),
@@ -175,6 +220,7 @@ async function loadSessions(box: HTMLElement, status?: HTMLElement): Promise<voi
       h('thead', {}, h('tr', {}, ['Client', 'IP address', 'Signed in', 'Last active', 'Ends at the latest', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows),
     ),
+    h('p', {}, everywhere),
     live,
   );
 }
@@ -292,19 +338,28 @@ function drawEnrolment(box: HTMLElement, enrol: { secret: string; otpauthUri: st
     confirm,
     live,
   );
+  // The QR code is drawn here, in the browser, from the setup link: the secret goes to no other service.
+  const qr = h('img', { class: 'qr', alt: 'QR code of the setup link: scan it with your authenticator app', width: 200, height: 200, hidden: true });
+  QRCode.toString(enrol.otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, color: { dark: '#000000', light: '#ffffff' } }).then(
+    (svg) => {
+      qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+      qr.hidden = false;
+    },
+    () => undefined, // the link and the key below still work
+  );
   mount(
     box,
-    h('p', {}, 'Add Plotbox to your authenticator app: most apps accept this setup link (copy it, or open it on the phone that has the app).'),
-    h('p', { class: 'secret', id: 'account-otpauth-uri', 'aria-label': 'Setup link' }, enrol.otpauthUri),
-    h('p', {}, 'Or type this key into the app by hand (time-based, 6 digits, 30 seconds):'),
-    h('p', { class: 'secret', 'aria-label': 'Setup key' }, enrol.secret.replace(/(.{4})/gu, '$1 ').trim()),
+    h('p', {}, 'Scan this code with your authenticator app (Google Authenticator, Microsoft Authenticator, 1Password, Aegis, …):'),
+    qr,
+    h('details', { class: 'enrol-manual' }, h('summary', {}, 'Cannot scan? Use the setup link or the key'), h('p', {}, 'Most apps accept this setup link (copy it, or open it on the phone that has the app):'), h('p', { class: 'secret', id: 'account-otpauth-uri', 'aria-label': 'Setup link' }, enrol.otpauthUri), h('p', {}, 'Or type this key into the app by hand (time-based, 6 digits, 30 seconds):'), h('p', { class: 'secret', 'aria-label': 'Setup key' }, enrol.secret.replace(/(.{4})/gu, '$1 ').trim())),
     form,
   );
   code.focus();
 }
 
 function drawRecoveryCodes(box: HTMLElement, codes: readonly string[]): void {
-  const done = h('button', { type: 'button', onclick: () => void loadTwoFactor(box) }, 'I have saved my recovery codes');
+  const then = afterRequiredEnrolment;
+  const done = h('button', { type: 'button', onclick: () => (then === null ? void loadTwoFactor(box) : then()) }, then === null ? 'I have saved my recovery codes' : 'I have saved my recovery codes: continue to Plotbox');
   mount(
     box,
     notice('ok', 'Two-factor authentication is on.'),
@@ -324,6 +379,7 @@ function drawTwoFactorOn(box: HTMLElement, user: MeUser, status?: HTMLElement): 
   const live = h('div', { 'aria-live': 'polite' });
   if (status !== undefined) live.append(status);
   const password = h('input', { id: 'account-2fa-off-password', type: 'password', autocomplete: 'current-password', required: true });
+  const code = h('input', { id: 'account-2fa-off-code', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 64, required: true, 'aria-describedby': 'account-2fa-off-code-hint' });
   const off = h('button', { type: 'submit', class: 'danger' }, 'Turn off two-factor authentication');
   const left = user.recoveryCodesLeft ?? 0;
   const form = h(
@@ -335,7 +391,9 @@ function drawTwoFactorOn(box: HTMLElement, user: MeUser, status?: HTMLElement): 
         off.disabled = true;
         mount(live);
         try {
-          await api('POST', '/api/me/2fa/disable', { password: password.value });
+          // Both factors: the password and a current code (or an unused recovery code).
+          const c = code.value.replace(/\s+/gu, '');
+          await api('POST', '/api/me/2fa/disable', /^\d{6,8}$/u.test(c) ? { password: password.value, code: c } : { password: password.value, recoveryCode: code.value.trim() });
           await loadTwoFactor(box, notice('ok', 'Two-factor authentication is off.'));
         } catch (err) {
           off.disabled = false;
@@ -345,6 +403,13 @@ function drawTwoFactorOn(box: HTMLElement, user: MeUser, status?: HTMLElement): 
     },
     h('h3', { id: 'account-2fa-off-title' }, 'Turn off two-factor authentication'),
     h('div', { class: 'field' }, h('label', { for: 'account-2fa-off-password' }, 'Your password'), password),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'account-2fa-off-code' }, 'Code from your authenticator app'),
+      code,
+      h('p', { id: 'account-2fa-off-code-hint', class: 'hint' }, 'The six-digit code your app shows now, or one of your recovery codes.'),
+    ),
     off,
   );
   mount(
@@ -420,6 +485,13 @@ async function loadKeys(box: HTMLElement, extra?: HTMLElement): Promise<void> {
                 'aria-label': `Revoke ${k.name}`,
                 onclick: on(async (e: Event) => {
                   const b = e.currentTarget as HTMLButtonElement;
+                  const ok = await confirmDialog({
+                    title: `Revoke the API key “${k.name}”?`,
+                    body: [`Scripts and CI jobs that use it (${k.prefix}…) are refused from their next request. This cannot be undone: to use the API again, create a new key.`],
+                    confirm: 'Revoke key',
+                    danger: true,
+                  });
+                  if (!ok) return;
                   b.disabled = true;
                   try {
                     await api('DELETE', `/api/me/api-keys/${encodeURIComponent(k.id)}`);

@@ -2,7 +2,8 @@
  * System administration (admins only; the API decides): users, groups and the audit log. A
  * non-admin who opens these routes sees the API's own 403 message under the page's heading.
  */
-import { all, api, ApiFailure, describeError, type Page } from '../api.ts';
+import { all, api, ApiFailure, describeError } from '../api.ts';
+import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
 import { on, passwordErrorText, when } from './account.ts';
@@ -15,6 +16,11 @@ interface UserView {
   readonly disabled: boolean;
   readonly totpEnabled: boolean;
   readonly createdAt: string;
+  /** `inactive`: disabled by the inactivity sweep; `null`: by an administrator. */
+  readonly disabledReason?: string | null;
+  readonly lastActiveAt?: string;
+  /** `false`: signs in only through single sign-on. */
+  readonly hasPassword?: boolean;
 }
 
 interface GroupView {
@@ -22,18 +28,6 @@ interface GroupView {
   readonly name: string;
   readonly memberIds: readonly string[];
   readonly memberCount: number;
-}
-
-interface AuditView {
-  readonly id: string;
-  readonly at: string;
-  readonly actor: { readonly kind: string; readonly userId: string | null };
-  readonly ip: string | null;
-  readonly action: string;
-  readonly target: { readonly type: string; readonly id: string | null } | null;
-  readonly outcome: string;
-  readonly requestId: string | null;
-  readonly details: Readonly<Record<string, unknown>>;
 }
 
 const ROLES = [
@@ -67,11 +61,27 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
     refusedOr(ctx, 'Users', err);
     return;
   }
-  const tableBox = h('div', {});
+  // A narrow window scrolls the table, not the page.
+  const tableBox = h('div', { class: 'table-scroll' });
+  const inactiveBox = h('div', {});
   const live = h('div', { 'aria-live': 'polite' });
 
   const draw = (): void => {
     const rows = [...users].sort(byEmail).map((u) => userRow(u));
+    // Accounts the inactivity sweep disabled, named apart: an admin enables those that should stay.
+    const inactive = users.filter((u) => u.disabled && u.disabledReason === 'inactive').sort(byEmail);
+    mount(
+      inactiveBox,
+      inactive.length === 0
+        ? null
+        : h(
+            'section',
+            { class: 'notice notice-info', 'aria-labelledby': 'admin-inactive-title', id: 'admin-inactive' },
+            h('h2', { id: 'admin-inactive-title' }, `Disabled for inactivity (${inactive.length})`),
+            h('p', {}, 'These accounts were not used for too long and were disabled automatically. Enable the ones that should stay; they can sign in at once.'),
+            h('ul', {}, inactive.map((u) => h('li', {}, `${u.email} — last active ${u.lastActiveAt === undefined ? 'unknown' : new Date(u.lastActiveAt).toLocaleDateString()}`))),
+          ),
+    );
     mount(
       tableBox,
       h(
@@ -165,13 +175,18 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
     return h(
       'tr',
       { class: u.disabled ? 'disabled' : null },
-      h('td', {}, u.email),
+      h('td', {}, u.email, u.hasPassword === false ? h('span', { class: 'badge', title: 'Signs in through single sign-on; no Plotbox password' }, 'SSO') : null),
       h('td', {}, u.displayName),
       h('td', {}, role),
-      h('td', {}, u.disabled ? 'Disabled' : 'Active'),
+      h(
+        'td',
+        {},
+        !u.disabled ? 'Active' : u.disabledReason === 'inactive' ? `Disabled: inactive since ${u.lastActiveAt === undefined ? '?' : new Date(u.lastActiveAt).toLocaleDateString()}` : 'Disabled',
+      ),
       h('td', {}, u.totpEnabled ? 'On' : 'Off'),
-      h('td', {}, when(u.createdAt)),
-      h('td', { class: 'actions' }, toggle, endSessions),
+      h('td', { title: when(u.createdAt) }, new Date(u.createdAt).toLocaleDateString()),
+      // A flex box inside the cell, not a flex cell: a table cell must stay a cell to line up with its row.
+      h('td', {}, h('div', { class: 'cell-actions' }, toggle, endSessions)),
     );
   };
 
@@ -223,6 +238,7 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
     ctx.main,
     h('h1', {}, 'Users'),
     h('p', { class: 'muted' }, 'Admins manage everything; users can create projects; viewers only see what they are granted. Disabling a user ends their sessions at once.'),
+    inactiveBox,
     tableBox,
     live,
     form,
@@ -324,46 +340,22 @@ export async function renderAdminGroups(ctx: PageContext): Promise<void> {
       h('div', { class: 'field' }, h('label', { for: selectId }, `User to add to ${g.name}`), pick),
       h('div', { class: 'field' }, add),
     );
-    const confirmBox = h('div', { class: 'confirm', hidden: true });
     const del = h(
       'button',
       {
         type: 'button',
         class: 'danger',
         'aria-label': `Delete group ${g.name}`,
-        'aria-expanded': 'false',
-        onclick: () => {
-          del.setAttribute('aria-expanded', 'true');
-          confirmBox.hidden = false;
-          mount(
-            confirmBox,
-            h('p', { role: 'alert' }, `Delete ${g.name}? Its ${g.memberCount} member${g.memberCount === 1 ? '' : 's'} lose every project and dashboard access the group gave them.`),
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'danger',
-                onclick: on((e: Event) => change(e.currentTarget as HTMLButtonElement, () => api('DELETE', `/api/groups/${encodeURIComponent(g.id)}`), `The group ${g.name} was deleted.`)),
-              },
-              `Yes, delete ${g.name}`,
-            ),
-            ' ',
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'secondary',
-                onclick: () => {
-                  confirmBox.hidden = true;
-                  confirmBox.replaceChildren();
-                  del.setAttribute('aria-expanded', 'false');
-                  del.focus();
-                },
-              },
-              'Cancel',
-            ),
-          );
-        },
+        onclick: on(async (e: Event) => {
+          const button = e.currentTarget as HTMLButtonElement;
+          const ok = await confirmDialog({
+            title: `Delete the group “${g.name}”?`,
+            body: [`Its ${g.memberCount} member${g.memberCount === 1 ? '' : 's'} lose every project and dashboard role the group gave them (roles given to them directly stay). This cannot be undone.`],
+            confirm: 'Delete group',
+            danger: true,
+          });
+          if (ok) await change(button, () => api('DELETE', `/api/groups/${encodeURIComponent(g.id)}`), `The group ${g.name} was deleted.`);
+        }),
       },
       'Delete group',
     );
@@ -371,7 +363,6 @@ export async function renderAdminGroups(ctx: PageContext): Promise<void> {
       'section',
       { class: 'card group-card', 'aria-labelledby': headingId },
       h('div', { class: 'group-head' }, h('h2', { id: headingId }, g.name), h('span', { class: 'muted' }, `${g.memberCount} member${g.memberCount === 1 ? '' : 's'}`), del),
-      confirmBox,
       memberRows.length === 0
         ? h('p', { class: 'muted' }, 'No members yet.')
         : h(
@@ -420,205 +411,3 @@ export async function renderAdminGroups(ctx: PageContext): Promise<void> {
   );
 }
 
-// =============================================================================================
-// Audit log
-
-/** The actions the API records (README: Audit), offered as suggestions for the Type filter. */
-const AUDIT_ACTIONS = [
-  'admin_bootstrap',
-  'admin_sessions_revoke',
-  'admin_user_create',
-  'admin_user_update',
-  'api_key_create',
-  'api_key_revoke',
-  'chart_delete',
-  'chart_preview',
-  'chart_run',
-  'chart_save',
-  'dashboard_create',
-  'dashboard_delete',
-  'dashboard_grant',
-  'dashboard_revoke',
-  'dashboard_update',
-  'dataset_delete',
-  'dataset_rename',
-  'dataset_set_current',
-  'dataset_upload',
-  'dataset_version',
-  'demo_seed',
-  'group_create',
-  'group_delete',
-  'group_member_add',
-  'group_member_remove',
-  'group_rename',
-  'lockout',
-  'login_failure',
-  'login_success',
-  'logout',
-  'member_grant',
-  'member_revoke',
-  'password_change',
-  'permission_denied',
-  'project_create',
-  'project_delete',
-  'project_update',
-  'recovery_code_used',
-  'refresh',
-  'refresh_reuse',
-  'session_revoke',
-  'setup_failure',
-  'totp_disable',
-  'totp_enable',
-  'totp_enrol_start',
-];
-
-/** `datetime-local` value (the reader's time zone) as an ISO instant the API accepts. */
-function isoFromLocal(value: string): string | null {
-  if (value === '') return null;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
-}
-
-function detailsText(d: Readonly<Record<string, unknown>>): string {
-  const keys = Object.keys(d);
-  if (keys.length === 0) return '';
-  const text = keys.map((k) => `${k}: ${typeof d[k] === 'string' ? d[k] : JSON.stringify(d[k])}`).join(', ');
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
-}
-
-export async function renderAdminAudit(ctx: PageContext): Promise<void> {
-  ctx.setTitle('Audit log');
-  let users: UserView[];
-  let first: Page<AuditView>;
-  const initial = new URLSearchParams({ limit: '50' });
-  try {
-    [users, first] = await Promise.all([all<UserView>('/api/users'), api<Page<AuditView>>('GET', `/api/audit?${initial.toString()}`)]);
-  } catch (err) {
-    refusedOr(ctx, 'Audit log', err);
-    return;
-  }
-  const emailOf = new Map(users.map((u) => [u.id, u.email]));
-
-  const type = h('input', { id: 'audit-type', list: 'audit-types', autocomplete: 'off', maxlength: 64, 'aria-describedby': 'audit-type-hint' });
-  const types = h('datalist', { id: 'audit-types' }, AUDIT_ACTIONS.map((a) => h('option', { value: a })));
-  const actor = h('select', { id: 'audit-actor' }, h('option', { value: '' }, 'Anyone'), [...users].sort(byEmail).map((u) => h('option', { value: u.id }, u.email)));
-  const outcome = h(
-    'select',
-    { id: 'audit-outcome' },
-    [
-      ['', 'Any'],
-      ['success', 'Success'],
-      ['failure', 'Failure'],
-      ['denied', 'Denied'],
-    ].map(([value, text]) => h('option', { value }, text)),
-  );
-  const since = h('input', { id: 'audit-since', type: 'datetime-local', step: 1 });
-  const until = h('input', { id: 'audit-until', type: 'datetime-local', step: 1 });
-  const filter = h('button', { type: 'submit' }, 'Filter');
-  const status = h('div', { 'aria-live': 'polite' });
-  const tbody = h('tbody', {});
-  const count = h('p', { class: 'muted', 'aria-live': 'polite' });
-  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
-  let query = initial;
-  let cursor: string | null = null;
-  let shown = 0;
-
-  const actorText = (a: AuditView['actor']): string => {
-    if (a.userId === null) return a.kind;
-    const who = emailOf.get(a.userId) ?? a.userId;
-    return a.kind === 'user' ? who : `${who} (${a.kind.replace('_', ' ')})`;
-  };
-
-  const append = (page: Page<AuditView>): void => {
-    for (const e of page.items) {
-      tbody.append(
-        h(
-          'tr',
-          { class: `outcome-${e.outcome}` },
-          h('td', {}, h('time', { datetime: e.at }, when(e.at))),
-          h('td', {}, actorText(e.actor)),
-          h('td', {}, e.ip ?? '—'),
-          h('td', {}, h('code', {}, e.action)),
-          h('td', {}, e.target === null ? '—' : `${e.target.type}${e.target.id === null ? '' : ` ${e.target.type === 'user' ? (emailOf.get(e.target.id) ?? e.target.id) : e.target.id}`}`),
-          h('td', {}, e.outcome),
-          h('td', { class: 'details' }, detailsText(e.details), e.requestId === null ? null : h('span', { class: 'muted' }, ` request ${e.requestId}`)),
-        ),
-      );
-    }
-    shown += page.items.length;
-    cursor = page.nextCursor;
-    more.hidden = cursor === null;
-    count.textContent = shown === 0 ? 'No events match.' : `${shown} event${shown === 1 ? '' : 's'} shown, oldest first${cursor === null ? '' : '; more are available'}.`;
-  };
-
-  const load = async (fresh: boolean): Promise<void> => {
-    const q = new URLSearchParams(query);
-    if (!fresh && cursor !== null) q.set('cursor', cursor);
-    const button = fresh ? filter : more;
-    button.disabled = true;
-    mount(status);
-    try {
-      const page = await api<Page<AuditView>>('GET', `/api/audit?${q.toString()}`);
-      if (fresh) {
-        tbody.replaceChildren();
-        shown = 0;
-      }
-      append(page);
-    } catch (err) {
-      mount(status, notice('error', describeError(err)));
-    } finally {
-      button.disabled = false;
-    }
-  };
-
-  more.addEventListener('click', () => void load(false));
-
-  const form = h(
-    'form',
-    {
-      class: 'card row audit-filters',
-      'aria-label': 'Filter the audit log',
-      onsubmit: on(async (e: Event) => {
-        e.preventDefault();
-        const q = new URLSearchParams({ limit: '50' });
-        const t = type.value.trim();
-        if (t !== '') q.set('type', t);
-        if (actor.value !== '') q.set('actor', actor.value);
-        if (outcome.value !== '') q.set('outcome', outcome.value);
-        const s = isoFromLocal(since.value);
-        const u = isoFromLocal(until.value);
-        if (s !== null) q.set('since', s);
-        if (u !== null) q.set('until', u);
-        query = q;
-        await load(true);
-      }),
-    },
-    h('div', { class: 'field' }, h('label', { for: 'audit-type' }, 'Type'), type, types, h('span', { id: 'audit-type-hint', class: 'hint' }, 'e.g. login_failure')),
-    h('div', { class: 'field' }, h('label', { for: 'audit-actor' }, 'Actor'), actor),
-    h('div', { class: 'field' }, h('label', { for: 'audit-outcome' }, 'Outcome'), outcome),
-    h('div', { class: 'field' }, h('label', { for: 'audit-since' }, 'Since'), since),
-    h('div', { class: 'field' }, h('label', { for: 'audit-until' }, 'Until'), until),
-    h('div', { class: 'field' }, filter),
-  );
-
-  append(first);
-  mount(
-    ctx.main,
-    h('h1', {}, 'Audit log'),
-    form,
-    status,
-    count,
-    h(
-      'div',
-      { class: 'table-scroll' },
-      h(
-        'table',
-        { class: 'audit-table' },
-        h('caption', { class: 'visually-hidden' }, 'Audit events'),
-        h('thead', {}, h('tr', {}, ['Time', 'Actor', 'IP address', 'Action', 'Target', 'Outcome', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
-        tbody,
-      ),
-    ),
-    more,
-  );
-}

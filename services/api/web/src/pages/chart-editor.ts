@@ -6,16 +6,13 @@
  * Viewers get the stored code read-only and the saved chart's figure.
  */
 import { api, ApiFailure, all, describeError, type ApiErrorBody } from '../api.ts';
+import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import { createCodeEditor, type CodeEditor, type CodeLang, type CodeProblem, type ColumnInfo } from '../editor/code-editor.ts';
 import { GLOBALS, PX, PX_COMMON_OPTIONS } from '../editor/reference.ts';
+import { richText, VIEWER_CHART_FAILURE } from '../format.ts';
+import { drawFigure, plotlyLoaded, purgePlot } from '../plot.ts';
 import type { PageContext } from '../router.ts';
-
-/** plotly.js-dist, loaded by index.html as a classic script (a global). */
-declare const Plotly: {
-  newPlot(el: HTMLElement, data: unknown[], layout?: unknown, config?: unknown): Promise<unknown>;
-  purge(el: HTMLElement): void;
-};
 
 type Role = 'owner' | 'editor' | 'viewer';
 
@@ -130,6 +127,8 @@ function explainRunError(err: unknown): string {
     case 'SANDBOX_BUSY':
     case 'SANDBOX_UNAVAILABLE':
       return 'The sandbox is busy or unavailable right now. Try again in a moment.';
+    case 'SANDBOX_WORKER_LOST':
+      return 'The sandbox lost the process running this chart; this was not caused by your code. Run it again in a moment.';
     case 'CHART_NO_DATASET':
       return 'The chart has no dataset. Choose one and run again.';
     case 'CHART_DATASET_NO_VERSION':
@@ -154,8 +153,8 @@ function problemsOfError(err: unknown): CodeProblem[] {
   return [];
 }
 
-function problemText(p: CodeProblem): string {
-  return `Line ${p.line}${p.column === undefined ? '' : `, column ${p.column}`}: ${p.message} (${p.rule})`;
+function problemText(p: CodeProblem): (Node | string)[] {
+  return [`Line ${p.line}${p.column === undefined ? '' : `, column ${p.column}`}: `, ...richText(p.message), ` (${p.rule})`];
 }
 
 export async function renderChartEditor(ctx: PageContext): Promise<void> {
@@ -204,8 +203,18 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     lang: langSelect.value === 'ts' ? 'ts' : 'js',
     readOnly: !canEdit,
     label: 'Chart code',
-    ...(canEdit ? { onRun: () => void run(), onSave: () => void save() } : {}),
+    ...(canEdit ? { onRun: () => void run(), onSave: () => void save(), onChange: () => updateDirty() } : {}),
   });
+  /** Are there changes since the chart was loaded or last saved? */
+  function isDirty(): boolean {
+    if (!canEdit) return false;
+    if (chart === null) return titleInput.value.trim() !== '' || editor.code() !== (pristineStarter ?? STARTER);
+    return titleInput.value.trim() !== chart.title || editor.code() !== chart.code || langSelect.value !== chart.lang || datasetSelect.value !== (chart.datasetId ?? '');
+  }
+  const dirtyMark = h('span', { class: 'dirty-mark', hidden: true }, 'Unsaved changes');
+  function updateDirty(): void {
+    dirtyMark.hidden = !isDirty();
+  }
   const runButton = h('button', { type: 'button', onclick: () => void run() }, 'Run');
   const saveButton = h('button', { type: 'button', class: 'secondary', onclick: () => void save() }, 'Save');
   const status = h('div', { class: 'editor-status', 'aria-live': 'polite' });
@@ -229,7 +238,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     // the position, and F8 / Shift-F8 in the editor step through the same markers from the keyboard.
     mount(
       problemsList,
-      problems.map((p) => h('li', { class: 'problem', onclick: () => editor.goTo(p.line, p.column) }, problemText(p))),
+      problems.map((p) => h('li', { class: 'problem', onclick: () => editor.goTo(p.line, p.column) }, ...problemText(p))),
     );
   }
 
@@ -238,20 +247,19 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   }
 
   function clearPlot(note: string): void {
-    if (typeof Plotly !== 'undefined') Plotly.purge(plot);
+    purgePlot(plot);
     plot.replaceChildren();
     plotNote.textContent = note;
     plotNote.hidden = false;
   }
 
   async function draw(answer: RunAnswer): Promise<void> {
-    if (typeof Plotly === 'undefined') {
+    if (!plotlyLoaded()) {
       clearPlot('The charting library did not load; reload the page.');
       return;
     }
     plotNote.hidden = true;
-    const layout = { autosize: true, ...(answer.figure.layout ?? {}) };
-    await Plotly.newPlot(plot, answer.figure.data ?? [], layout, { responsive: true, displaylogo: false });
+    await drawFigure(plot, answer.figure);
   }
 
   function ranText(answer: RunAnswer): string {
@@ -281,7 +289,9 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
       showProblems(problemsOfError(err));
       clearPlot('No figure: the run failed.');
       mount(status);
-      mount(canEdit ? alertBox : previewAlert, h('div', { class: 'notice notice-error', role: 'alert' }, h('strong', {}, err instanceof ApiFailure ? `${err.error.code}: ` : ''), explainRunError(err)));
+      if (canEdit) mount(alertBox, h('div', { class: 'notice notice-error', role: 'alert' }, h('strong', {}, err instanceof ApiFailure ? `${err.error.code}: ` : ''), ...richText(explainRunError(err))));
+      // Viewers get a calm sentence, as on the dashboard; the analyst's detail is for editors.
+      else mount(previewAlert, h('p', { class: 'notice notice-calm', role: 'status' }, VIEWER_CHART_FAILURE));
     } finally {
       running = false;
       runButton.disabled = false;
@@ -315,11 +325,13 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     try {
       if (chart === null) {
         const created = await api<{ chart: ChartView }>('POST', `${base}/charts`, body);
+        ctx.setLeaveGuard(null);
         ctx.navigate(`/projects/${projectId}/dashboards/${dashboardId}/charts/${created.chart.id}?saved=1`);
         return;
       }
       const updated = await api<{ chart: ChartView }>('PATCH', `${base}/charts/${chart.id}`, { ...body, version: chart.version });
       chart = updated.chart;
+      updateDirty();
       heading.textContent = `Edit ${chart.title}`;
       ctx.setTitle(`Edit ${chart.title}`);
       const problems = savedProblems(chart);
@@ -330,7 +342,11 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
       const conflict = err instanceof ApiFailure && err.status === 409;
       mount(
         alertBox,
-        notice('error', conflict ? 'Someone else saved this chart since you opened it. Copy your code, reload the page to get their version, and apply your change again.' : `The chart was not saved. ${explainRunError(err)}`),
+        h(
+          'p',
+          { class: 'notice notice-error', role: 'alert' },
+          ...(conflict ? ['Someone else saved this chart since you opened it. Copy your code, reload the page to get their version, and apply your change again.'] : ['The chart was not saved. ', ...richText(explainRunError(err))]),
+        ),
       );
       const problems = problemsOfError(err);
       if (problems.length > 0) showProblems(problems);
@@ -374,8 +390,8 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
       editor.setColumns(columns);
       if (pristineStarter !== null && editor.code() === pristineStarter && columns.length > 0) {
         const next = starterFor(columns);
-        editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: next } });
         pristineStarter = next;
+        editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: next } });
       }
       mount(
         columnsBox,
@@ -425,23 +441,65 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     'div',
     { class: 'code-pane' },
     editor.element,
-    canEdit ? h('div', { class: 'row editor-actions' }, runButton, saveButton, status) : h('p', { class: 'muted' }, 'You can view this chart; only editors and owners can change or run its code.'),
+    canEdit ? h('div', { class: 'row editor-actions' }, runButton, saveButton, dirtyMark, status) : h('p', { class: 'muted' }, 'You can view this chart; only editors and owners can change or run its code.'),
     alertBox,
     problemsRegion,
   );
-  mount(ctx.main, back, heading, fields, h('div', { class: 'chart-editor' }, codePane, h('div', { class: 'side-pane' }, previewRegion, reference)));
+  const deleteButton = canEdit && chart !== null ? h('button', { type: 'button', class: 'danger', onclick: () => void deleteChart() }, 'Delete chart') : null;
+  mount(ctx.main, back, h('div', { class: 'page-head' }, heading, deleteButton), fields, h('div', { class: 'chart-editor' }, codePane, h('div', { class: 'side-pane' }, previewRegion, reference)));
 
-  datasetSelect.addEventListener('change', () => void showColumns());
-  langSelect.addEventListener('change', () => editor.setLang(langSelect.value === 'ts' ? 'ts' : 'js'));
-  // A page leaves by a hash change: free the editor and Plotly's listeners.
-  window.addEventListener(
-    'hashchange',
-    () => {
-      editor.destroy();
-      if (typeof Plotly !== 'undefined') Plotly.purge(plot);
-    },
-    { once: true },
-  );
+  async function deleteChart(): Promise<void> {
+    const current = chart;
+    if (current === null) return;
+    const ok = await confirmDialog({
+      title: `Delete the chart “${current.title}”?`,
+      body: [`Its code${isDirty() ? ', your unsaved changes' : ''} and its cached figures are deleted, and it disappears from “${dashboardAnswer.dashboard.name}” for everyone. This cannot be undone.`],
+      confirm: 'Delete chart',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await api('DELETE', `${base}/charts/${current.id}`);
+      ctx.setLeaveGuard(null);
+      ctx.navigate(`/projects/${projectId}/dashboards/${dashboardId}`);
+    } catch (err) {
+      mount(alertBox, notice('error', `The chart was not deleted. ${describeError(err)}`));
+    }
+  }
+
+  datasetSelect.addEventListener('change', () => {
+    updateDirty();
+    void showColumns();
+  });
+  langSelect.addEventListener('change', () => {
+    updateDirty();
+    editor.setLang(langSelect.value === 'ts' ? 'ts' : 'js');
+  });
+  titleInput.addEventListener('input', updateDirty);
+  // Leaving with unsaved work asks first: in-app links, back and forward (the router's guard), and
+  // closing or reloading the tab (the browser's own question).
+  const onBeforeUnload = (e: BeforeUnloadEvent): void => {
+    if (!isDirty()) return;
+    e.preventDefault();
+    e.returnValue = '';
+  };
+  if (canEdit) {
+    window.addEventListener('beforeunload', onBeforeUnload);
+    ctx.setLeaveGuard(async () =>
+      !isDirty() ||
+      (await confirmDialog({
+        title: 'Leave without saving?',
+        body: [`Your changes to ${titleInput.value.trim() === '' ? 'this chart' : `“${titleInput.value.trim()}”`} are not saved. If you leave now they are lost.`],
+        confirm: 'Leave without saving',
+        danger: true,
+      })),
+    );
+  }
+  ctx.onLeave(() => {
+    window.removeEventListener('beforeunload', onBeforeUnload);
+    editor.destroy();
+    purgePlot(plot);
+  });
 
   showProblems(savedProblems(chart));
   const columnsLoaded = showColumns();

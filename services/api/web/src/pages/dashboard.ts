@@ -2,20 +2,17 @@
  * A dashboard: its charts in layout order, each rendered by the API (stored code on the current
  * dataset version, from the render cache when possible) and drawn with Plotly. Charts render
  * concurrently, a few at a time, each with its own loading state and error box. Editors and
- * owners get links to edit charts and buttons to reorder them (an optimistic `version` PATCH).
+ * owners get links to edit charts, buttons to reorder (an optimistic `version` PATCH), rename and
+ * delete them; owners may delete the dashboard. A chart that fails shows viewers a short, calm
+ * sentence; editors get the analyst's detail and a link to the editor.
  */
 import { ApiFailure, api, describeError } from '../api.ts';
+import { confirmDialog, count, renameDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
+import { richText, VIEWER_CHART_FAILURE } from '../format.ts';
+import { drawFigure, purgePlot } from '../plot.ts';
 import type { PageContext } from '../router.ts';
 import { canEdit, effectiveRole, mapLimit, projectPath, type ProjectRole } from './project.ts';
-
-/** The part of Plotly's global (loaded by its own deferred script) this page uses. */
-declare const Plotly: {
-  newPlot(el: HTMLElement, data: unknown, layout?: unknown, config?: Record<string, unknown>): Promise<unknown>;
-  purge(el: HTMLElement): void;
-};
-/** A plot's div after `newPlot`: Plotly adds an event emitter to it. */
-type PlotDiv = HTMLElement & { on?: (event: string, handler: () => void) => void };
 
 /** How many charts render at once (each may be a sandbox run). */
 const RENDER_CONCURRENCY = 4;
@@ -23,7 +20,8 @@ const RENDER_CONCURRENCY = 4;
 interface ChartSummary {
   readonly id: string;
   readonly title: string;
-  readonly diagnostics?: readonly unknown[];
+  readonly datasetId?: string | null;
+  readonly diagnostics?: readonly { readonly message: string; readonly line: number; readonly column: number; readonly rule: string }[] | null;
 }
 interface DashboardView {
   readonly id: string;
@@ -57,19 +55,22 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
   const pagePath = `${projectPath(projectId)}/dashboards/${encodeURIComponent(dashboardId)}`;
 
   let { dashboard, myRole } = await api<{ dashboard: DashboardView; myRole: ProjectRole | null }>('GET', base);
-  const editor = canEdit(effectiveRole(ctx.me, myRole));
+  const role = effectiveRole(ctx.me, myRole);
+  const editor = canEdit(role);
+  const owner = role === 'owner';
   ctx.setTitle(dashboard.name);
 
   const grid = h('div', { class: 'chart-grid' });
   const pageStatus = h('div', { 'aria-live': 'polite' });
+  const heading = h('h1', {}, dashboard.name);
   const cards = new Map<string, ChartCard>();
 
   // Plots hold window listeners (responsive resizing): release them when the page goes away.
-  const onLeave = (): void => {
-    window.removeEventListener('hashchange', onLeave);
-    for (const card of cards.values()) if (card.drawn) purge(card.plot);
-  };
-  window.addEventListener('hashchange', onLeave);
+  ctx.onLeave(() => {
+    for (const card of cards.values()) if (card.drawn) purgePlot(card.plot);
+  });
+
+  const editHref = (chart: ChartSummary): string => `#${pagePath}/charts/${encodeURIComponent(chart.id)}`;
 
   function makeCard(chart: ChartSummary): ChartCard {
     const title = chart.title;
@@ -82,25 +83,45 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
     if (editor) {
       up = h('button', { type: 'button', class: 'secondary', 'aria-label': `Move ${title} up`, onclick: () => void move(chart.id, -1) }, 'Up');
       down = h('button', { type: 'button', class: 'secondary', 'aria-label': `Move ${title} down`, onclick: () => void move(chart.id, 1) }, 'Down');
-      tools = h('div', { class: 'chart-tools' }, h('a', { href: `#${pagePath}/charts/${encodeURIComponent(chart.id)}`, 'aria-label': `Edit ${title}` }, 'Edit'), up, down);
+      const del = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${title}`, onclick: () => void deleteChart(chart) }, 'Delete');
+      tools = h('div', { class: 'chart-tools' }, h('a', { href: editHref(chart), 'aria-label': `Edit ${title}` }, 'Edit'), up, down, del);
     }
     const section = h('section', { class: 'chart', 'aria-label': title }, h('div', { class: 'chart-head' }, h('h2', {}, title), tools), status, errorBox, plot);
     return { chart, section, status, errorBox, plot, up, down, drawn: false };
   }
 
+  /** A saved draft with problems never renders: say so without a sandbox call. */
+  function showDraft(card: ChartCard): void {
+    const problems = card.chart.diagnostics ?? [];
+    mount(card.status);
+    card.status.hidden = true;
+    if (!editor) {
+      mount(card.errorBox, h('p', { class: 'notice notice-calm' }, VIEWER_CHART_FAILURE));
+      return;
+    }
+    mount(
+      card.errorBox,
+      h(
+        'div',
+        { class: 'notice notice-error', role: 'alert' },
+        h('p', {}, `This chart is a draft with ${count(problems.length, 'problem')}; viewers see “${VIEWER_CHART_FAILURE}” until it is fixed.`),
+        h('ul', {}, problems.slice(0, 3).map((d) => h('li', {}, ...richText(d.message), ` (line ${d.line}, column ${d.column})`))),
+        h('p', {}, h('a', { href: editHref(card.chart) }, `Fix ${card.chart.title} in the editor`)),
+      ),
+    );
+  }
+
   async function draw(card: ChartCard): Promise<void> {
     if (!card.section.isConnected) return; // navigated away meanwhile
+    if ((card.chart.diagnostics ?? []).length > 0) return showDraft(card);
     mount(card.status, 'Rendering…');
     card.status.hidden = false;
     mount(card.errorBox);
     try {
       const answer = await api<RenderAnswer>('POST', `${base}/charts/${encodeURIComponent(card.chart.id)}/render`);
       if (!card.section.isConnected) return;
-      if (typeof Plotly === 'undefined') throw new Error('The plotting library did not load; reload the page.');
-      if (card.drawn) purge(card.plot);
-      await Plotly.newPlot(card.plot, answer.figure.data ?? [], answer.figure.layout ?? {}, { responsive: true, displaylogo: false });
-      restoreImageStyles(card.plot);
-      (card.plot as PlotDiv).on?.('plotly_afterplot', () => restoreImageStyles(card.plot));
+      if (card.drawn) purgePlot(card.plot);
+      await drawFigure(card.plot, answer.figure, { cardTitle: card.chart.title });
       card.drawn = true;
       mount(card.status);
       card.status.hidden = true;
@@ -108,7 +129,7 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
       if (!card.section.isConnected) return;
       mount(card.status);
       card.status.hidden = true;
-      mount(card.errorBox, errorNotice(err, card.chart.title, () => void draw(card)));
+      mount(card.errorBox, editor ? errorNotice(err, card.chart.title, editHref(card.chart), () => void draw(card)) : calmNotice(err, card.chart.title, () => void draw(card)));
     }
   }
 
@@ -121,7 +142,8 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
       seen.add(chart.id);
       let card = cards.get(chart.id);
       if (card === undefined || card.chart.title !== chart.title) {
-        if (card?.drawn) purge(card.plot);
+        if (card?.drawn) purgePlot(card.plot);
+        card?.section.remove();
         card = makeCard(chart);
         cards.set(chart.id, card);
         fresh.push(card);
@@ -130,7 +152,7 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
     }
     for (const [id, card] of cards) {
       if (!seen.has(id)) {
-        if (card.drawn) purge(card.plot);
+        if (card.drawn) purgePlot(card.plot);
         card.section.remove();
         cards.delete(id);
       }
@@ -146,6 +168,13 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
       if (card.down) card.down.disabled = i === order.length - 1;
     });
     return fresh;
+  }
+
+  async function reload(): Promise<void> {
+    ({ dashboard, myRole } = await api<{ dashboard: DashboardView; myRole: ProjectRole | null }>('GET', base));
+    heading.textContent = dashboard.name;
+    ctx.setTitle(dashboard.name);
+    void mapLimit(arrange(), RENDER_CONCURRENCY, draw);
   }
 
   let moving = false;
@@ -170,12 +199,7 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
       if (err instanceof ApiFailure && err.error.code === 'API_CONFLICT') {
         // Someone else changed the dashboard: show its current state.
         mount(pageStatus, notice('error', 'Someone else changed this dashboard meanwhile. It now shows the latest order: try the move again.'));
-        try {
-          ({ dashboard, myRole } = await api<{ dashboard: DashboardView; myRole: ProjectRole | null }>('GET', base));
-          void mapLimit(arrange(), RENDER_CONCURRENCY, draw);
-        } catch (again) {
-          mount(pageStatus, notice('error', describeError(again)));
-        }
+        await reload().catch((again: unknown) => mount(pageStatus, notice('error', describeError(again))));
       } else mount(pageStatus, notice('error', describeError(err)));
     } finally {
       moving = false;
@@ -188,46 +212,97 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
     else if (other && !other.disabled) other.focus();
   }
 
-  mount(
-    ctx.main,
-    h('p', { class: 'crumbs' }, h('a', { href: `#${projectPath(projectId)}` }, 'Back to project')),
-    h('div', { class: 'page-head' }, h('h1', {}, dashboard.name), editor ? h('a', { class: 'button-link', href: `#${pagePath}/charts/new` }, 'New chart') : null),
-    pageStatus,
-    grid,
+  async function deleteChart(chart: ChartSummary): Promise<void> {
+    const ok = await confirmDialog({
+      title: `Delete the chart “${chart.title}”?`,
+      body: [`Its code and its cached figures are deleted, and it disappears from “${dashboard.name}” for everyone who can see this dashboard. This cannot be undone.`],
+      confirm: 'Delete chart',
+      danger: true,
+    });
+    if (!ok) return;
+    mount(pageStatus);
+    try {
+      await api('DELETE', `${base}/charts/${encodeURIComponent(chart.id)}`);
+      await reload();
+      mount(pageStatus, notice('ok', `Deleted the chart “${chart.title}”.`));
+      heading.focus();
+    } catch (err) {
+      mount(pageStatus, notice('error', describeError(err)));
+    }
+  }
+
+  async function rename(): Promise<void> {
+    const name = await renameDialog({ title: 'Rename the dashboard', label: 'Dashboard name', value: dashboard.name, confirm: 'Rename' });
+    if (name === null) return;
+    mount(pageStatus);
+    try {
+      await api('PATCH', base, { name, version: dashboard.version });
+      await reload();
+      mount(pageStatus, notice('ok', `Renamed the dashboard to “${name}”.`));
+    } catch (err) {
+      const conflict = err instanceof ApiFailure && err.status === 409;
+      mount(pageStatus, notice('error', conflict && /name/iu.test(err.error.message) ? `${err.error.message} Choose another name.` : conflict ? 'Someone else changed this dashboard meanwhile; try again.' : describeError(err)));
+      if (conflict) await reload().catch(() => undefined);
+    }
+  }
+
+  async function deleteDashboard(): Promise<void> {
+    const n = dashboard.charts.length;
+    const ok = await confirmDialog({
+      title: `Delete the dashboard “${dashboard.name}”?`,
+      body: [
+        n === 0 ? 'It has no charts.' : `Its ${count(n, 'chart')} (${dashboard.charts.slice(0, 5).map((c) => `“${c.title}”`).join(', ')}${n > 5 ? ', …' : ''}) are deleted with it, with their code and cached figures.`,
+        'Everyone who can see it loses it, including people who were given access to this dashboard alone. Datasets stay. This cannot be undone.',
+      ],
+      confirm: n === 0 ? 'Delete dashboard' : `Delete dashboard and ${count(n, 'chart')}`,
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await api('DELETE', base);
+      ctx.navigate(`${projectPath(projectId)}?deleted=${encodeURIComponent(dashboard.name)}`);
+    } catch (err) {
+      mount(pageStatus, notice('error', describeError(err)));
+    }
+  }
+
+  const actions = h(
+    'div',
+    { class: 'page-actions' },
+    editor ? h('a', { class: 'button-link', href: `#${pagePath}/charts/new` }, 'New chart') : null,
+    editor ? h('button', { type: 'button', class: 'secondary', onclick: () => void rename() }, 'Rename') : null,
+    owner ? h('button', { type: 'button', class: 'danger', onclick: () => void deleteDashboard() }, 'Delete dashboard') : null,
   );
+  heading.tabIndex = -1;
+  mount(ctx.main, h('p', { class: 'crumbs' }, h('a', { href: `#${projectPath(projectId)}` }, 'Back to project')), h('div', { class: 'page-head' }, heading, editor ? actions : null), pageStatus, grid);
   // Render in the background, a few at a time; the page is usable meanwhile.
   void mapLimit(arrange(), RENDER_CONCURRENCY, draw);
 }
 
-/**
- * Plotly asks for `image-rendering: pixelated` on unsmoothed heatmap and image traces with
- * `setAttribute('style', …)`, which the CSP's style-src refuses to apply (and its next CSSOM write
- * overwrites the attribute), so small heatmaps come out blurred. The same declaration set through
- * the CSSOM is allowed: set it that way on the images of traces whose `zsmooth` is off (the trace
- * is the d3 datum Plotly binds to each image).
- */
-function restoreImageStyles(root: HTMLElement): void {
-  for (const img of root.querySelectorAll<SVGElement>('image')) {
-    const trace = (img as SVGElement & { __data__?: { trace?: { type?: unknown; zsmooth?: unknown } } }).__data__?.trace;
-    if (trace === undefined || !['heatmap', 'histogram2d', 'image'].includes(String(trace.type)) || Boolean(trace.zsmooth)) continue;
-    if (img.style.getPropertyValue('image-rendering') !== 'pixelated') img.style.setProperty('image-rendering', 'pixelated');
-  }
+/** May another try work? The sandbox busy or away, a rate limit, the network. Code errors are not. */
+function transient(err: unknown): boolean {
+  return !(err instanceof ApiFailure) || err.status === 0 || err.status === 429 || err.status >= 500;
 }
 
-function purge(el: HTMLElement): void {
-  if (typeof Plotly !== 'undefined') Plotly.purge(el);
+/** A viewer's error box: one calm sentence, and a retry when it may pass. */
+function calmNotice(err: unknown, title: string, retry: () => void): HTMLElement {
+  return h(
+    'div',
+    { class: 'notice notice-calm', role: 'status' },
+    h('p', {}, VIEWER_CHART_FAILURE, transient(err) ? ' Try again in a moment.' : ' The people who edit this dashboard can fix it.'),
+    transient(err) ? h('button', { type: 'button', class: 'secondary', onclick: retry }, `Retry ${title}`) : null,
+  );
 }
 
-/** The analyst-facing error of a run: the message with line and column, other findings, and a retry when it may pass. */
-function errorNotice(err: unknown, title: string, retry: () => void): HTMLElement {
+/** An editor's error box: the message with line and column, other findings, a link to the editor, and a retry when it may pass. */
+function errorNotice(err: unknown, title: string, editHref: string, retry: () => void): HTMLElement {
   const findings = err instanceof ApiFailure && Array.isArray(err.error.diagnostics) ? err.error.diagnostics.slice(1) : [];
-  // The sandbox busy or away, a rate limit, the network: worth another try. Code errors are not.
-  const transient = !(err instanceof ApiFailure) || err.status === 0 || err.status === 429 || err.status >= 500;
   return h(
     'div',
     { class: 'notice notice-error', role: 'alert' },
-    h('p', {}, describeError(err)),
-    findings.length > 0 ? h('ul', {}, findings.map((d) => h('li', {}, `${d.message} (line ${d.line}, column ${d.column})`))) : null,
-    transient ? h('button', { type: 'button', class: 'secondary', onclick: retry }, `Retry ${title}`) : null,
+    h('p', {}, ...richText(describeError(err))),
+    findings.length > 0 ? h('ul', {}, findings.map((d) => h('li', {}, ...richText(d.message), ` (line ${d.line}, column ${d.column})`))) : null,
+    h('p', { class: 'notice-actions' }, transient(err) ? h('button', { type: 'button', class: 'secondary', onclick: retry }, `Retry ${title}`) : null, h('a', { href: editHref }, `Open ${title} in the editor`)),
+    h('p', { class: 'muted' }, `Viewers see only “${VIEWER_CHART_FAILURE}”`),
   );
 }

@@ -5,8 +5,10 @@
  * uses ({@link datasetUploadForm}).
  */
 import { api, ApiFailure, all, describeError, upload } from '../api.ts';
+import { renameDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
+import { deleteDatasetFlow, effectiveRole } from './project.ts';
 
 type Role = 'owner' | 'editor' | 'viewer';
 
@@ -170,9 +172,18 @@ export function datasetUploadForm(projectId: string, onUploaded: () => void): HT
   const button = h('button', { type: 'submit' }, 'Upload dataset');
   const status = h('div', { 'aria-live': 'polite' });
   const controls: UploadControls = { fileInput, progress, status, button };
+  // The name follows the chosen file until the user types one of their own: choosing another file
+  // (after a failed upload, say) must not keep the previous file's name.
+  let nameFromFile: string | null = null;
+  nameInput.addEventListener('input', () => {
+    nameFromFile = null;
+  });
   fileInput.addEventListener('change', () => {
     const file = fileInput.files?.[0];
-    if (file !== undefined && nameInput.value.trim() === '') nameInput.value = file.name.replace(/\.[^.]+$/u, '');
+    const typed = nameInput.value.trim() !== '' && nameInput.value !== nameFromFile;
+    if (typed) return;
+    nameFromFile = file === undefined ? '' : file.name.replace(/\.[^.]+$/u, '');
+    nameInput.value = nameFromFile;
   });
   const form = h(
     'form',
@@ -205,6 +216,7 @@ export function datasetUploadForm(projectId: string, onUploaded: () => void): HT
     const answer = await sendFile<{ dataset: DatasetView; version: VersionSummary }>(() => `/api/projects/${projectId}/datasets?name=${encodeURIComponent(name)}`, controls);
     if (answer === null) return;
     form.reset();
+    nameFromFile = null;
     progress.hidden = true;
     mount(
       status,
@@ -239,8 +251,11 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
     api<{ project: { name: string }; myRole: Role | null }>('GET', `/api/projects/${projectId}`),
     api<{ dataset: DatasetView; current: VersionSummary | null }>('GET', base),
   ]);
-  const canEdit = projectAnswer.myRole === 'owner' || projectAnswer.myRole === 'editor';
+  const role = effectiveRole(ctx.me, projectAnswer.myRole);
+  const canEdit = role === 'owner' || role === 'editor';
+  const owner = role === 'owner';
   let dataset = first.dataset;
+  let versionCount: number | null = null;
 
   const heading = h('h1', {}, dataset.name);
   const summary = h('p', { class: 'muted' });
@@ -252,6 +267,7 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
   async function load(): Promise<void> {
     const [detail, versions] = await Promise.all([api<{ dataset: DatasetView; current: VersionSummary | null }>('GET', base), all<VersionSummary>(`${base}/versions`)]);
     dataset = detail.dataset;
+    versionCount = versions.length;
     heading.textContent = dataset.name;
     ctx.setTitle(dataset.name);
     const current = detail.current;
@@ -388,10 +404,46 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
     return form;
   }
 
+  async function rename(): Promise<void> {
+    const name = await renameDialog({ title: 'Rename the dataset', label: 'Dataset name', value: dataset.name, confirm: 'Rename' });
+    if (name === null) return;
+    mount(actionStatus);
+    try {
+      await api('PATCH', base, { name, version: dataset.version });
+      await load();
+      mount(actionStatus, notice('ok', `Renamed the dataset to “${name}”. Charts that use it are unaffected.`));
+    } catch (err) {
+      mount(actionStatus, notice('error', describeUploadError(err)));
+      if (err instanceof ApiFailure && err.status === 409) await load().catch(() => undefined);
+    }
+  }
+
+  async function remove(): Promise<void> {
+    mount(actionStatus);
+    try {
+      if (!(await deleteDatasetFlow(projectId, dataset, versionCount))) return;
+      ctx.navigate(`/projects/${projectId}`);
+    } catch (err) {
+      mount(actionStatus, notice('error', describeError(err)));
+    }
+  }
+
   mount(
     ctx.main,
     h('p', { class: 'back' }, h('a', { href: `#/projects/${projectId}` }, `Back to ${projectAnswer.project.name}`)),
-    heading,
+    h(
+      'div',
+      { class: 'page-head' },
+      heading,
+      canEdit
+        ? h(
+            'div',
+            { class: 'page-actions' },
+            h('button', { type: 'button', class: 'secondary', onclick: () => void rename() }, 'Rename'),
+            owner ? h('button', { type: 'button', class: 'danger', onclick: () => void remove() }, 'Delete dataset') : null,
+          )
+        : null,
+    ),
     summary,
     actionStatus,
     h('section', { 'aria-labelledby': 'versions-heading' }, h('h2', { id: 'versions-heading' }, 'Versions'), versionsBox),

@@ -1,10 +1,13 @@
 /**
- * Members of a project (owners): the user and group grants, revoking them (the API keeps the last
- * owner and answers 409 otherwise), and granting a role to a user or a group. System admins pick
- * principals from the user and group lists; other owners, who may not list users, type an id.
+ * Members of a project (owners and admins): the user and group grants, changing a role, revoking
+ * (after a confirmation; the API keeps the last owner and answers 409 otherwise), and adding people
+ * and groups found by name or email through the project's people finder, which reveals only ids,
+ * names and emails, at most ten at a time.
  */
 import { ApiFailure, all, api, describeError } from '../api.ts';
+import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
+import { roleLabel } from '../format.ts';
 import type { PageContext } from '../router.ts';
 import { projectPath, type ProjectRole } from './project.ts';
 
@@ -18,35 +21,35 @@ interface GrantView {
   readonly disabled?: boolean | null;
   readonly members?: number;
 }
-interface UserSummary {
-  readonly id: string;
-  readonly email: string;
-  readonly displayName: string;
-  readonly disabled: boolean;
-}
 interface GroupSummary {
   readonly id: string;
   readonly name: string;
   readonly memberIds: readonly string[];
 }
+interface PeopleAnswer {
+  readonly users: readonly { readonly id: string; readonly displayName: string; readonly email: string }[];
+  readonly groups: readonly { readonly id: string; readonly name: string; readonly members: number }[];
+}
+interface Candidate {
+  readonly kind: Kind;
+  readonly id: string;
+  readonly label: string;
+  readonly detail: string;
+}
 
 const ROLES: readonly ProjectRole[] = ['viewer', 'editor', 'owner'];
 const RANK: Readonly<Record<ProjectRole, number>> = { viewer: 1, editor: 2, owner: 3 };
+const ROLE_HINT: Readonly<Record<ProjectRole, string>> = {
+  viewer: 'sees dashboards and charts',
+  editor: 'also writes charts, makes dashboards, uploads data',
+  owner: 'also manages members and deletes',
+};
 
-/** Who can be picked, when the caller may list users and groups (system admins). */
-interface Directory {
-  readonly users: UserSummary[];
-  readonly groups: GroupSummary[];
-}
-
-async function loadDirectory(ctx: PageContext): Promise<Directory | null> {
-  // Only system admins may list users and groups; asking as anyone else is a refused (and audited) request.
+/** Groups with their members, to explain effective roles; only system admins may list them. */
+async function loadGroups(ctx: PageContext): Promise<GroupSummary[] | null> {
   if (ctx.me.user.systemRole !== 'admin') return null;
   try {
-    const [users, groups] = await Promise.all([all<UserSummary>('/api/users'), all<GroupSummary>('/api/groups')]);
-    users.sort((a, b) => a.displayName.localeCompare(b.displayName));
-    groups.sort((a, b) => a.name.localeCompare(b.name));
-    return { users, groups };
+    return await all<GroupSummary>('/api/groups');
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 403) return null;
     throw err;
@@ -60,29 +63,30 @@ function labelOf(g: GrantView): string {
 export async function renderMembers(ctx: PageContext): Promise<void> {
   const projectId = ctx.params.projectId ?? '';
   const base = `/api/projects/${encodeURIComponent(projectId)}`;
-  const [{ project }, directory] = await Promise.all([api<{ project: { name: string } }>('GET', base), loadDirectory(ctx)]);
+  // The member list first: a caller who may not see it gets the router's "Not allowed" page.
+  const [{ project }, first, groups] = await Promise.all([api<{ project: { name: string } }>('GET', base), api<{ items: GrantView[] }>('GET', `${base}/members`), loadGroups(ctx)]);
   ctx.setTitle(`Members — ${project.name}`);
 
   const status = h('div', { 'aria-live': 'polite' });
-  const tableBox = h('div');
+  const tableBox = h('div', { class: 'table-scroll' });
+  let grants: GrantView[] = first.items;
 
   /** A user's effective role from their direct grant and their groups' grants (known to admins). */
-  function effectiveOf(userId: string, grants: readonly GrantView[]): { role: ProjectRole | null; via: string[] } {
+  function effectiveOf(userId: string): { role: ProjectRole | null; via: string[] } {
     let role: ProjectRole | null = null;
     const via: string[] = [];
     for (const g of grants) {
-      const applies = g.principal.kind === 'user' ? g.principal.id === userId : (directory?.groups.find((x) => x.id === g.principal.id)?.memberIds.includes(userId) ?? false);
+      const applies = g.principal.kind === 'user' ? g.principal.id === userId : (groups?.find((x) => x.id === g.principal.id)?.memberIds.includes(userId) ?? false);
       if (!applies) continue;
-      if (g.principal.kind === 'group') via.push(`${labelOf(g)} (${g.role})`);
+      if (g.principal.kind === 'group') via.push(`${labelOf(g)} (${roleLabel(g.role)})`);
       if (role === null || RANK[g.role] > RANK[role]) role = g.role;
     }
     return { role, via };
   }
 
-  async function load(): Promise<void> {
-    const { items } = await api<{ items: GrantView[] }>('GET', `${base}/members`);
-    const grants = [...items].sort((a, b) => (a.principal.kind === b.principal.kind ? labelOf(a).localeCompare(labelOf(b)) : a.principal.kind === 'user' ? -1 : 1));
-    if (grants.length === 0) {
+  function draw(): void {
+    const sorted = [...grants].sort((a, b) => (a.principal.kind === b.principal.kind ? labelOf(a).localeCompare(labelOf(b)) : a.principal.kind === 'user' ? -1 : 1));
+    if (sorted.length === 0) {
       mount(tableBox, h('p', { class: 'muted' }, 'Nobody holds a role on this project.'));
       return;
     }
@@ -94,32 +98,34 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
         h(
           'thead',
           {},
-          h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Details'), h('th', { scope: 'col' }, 'Role'), directory ? h('th', { scope: 'col' }, 'Effective role') : null, h('th', { scope: 'col' }, 'Actions')),
+          h('tr', {}, ['Name', 'Type', 'Details', 'Role', ...(groups ? ['Effective role'] : []), 'Actions'].map((t) => h('th', { scope: 'col' }, t))),
         ),
         h(
           'tbody',
           {},
-          grants.map((g) => {
+          sorted.map((g) => {
             const name = labelOf(g);
-            const details =
-              g.principal.kind === 'user'
-                ? [g.email ?? '', g.disabled ? ' (disabled)' : '']
-                : `${g.members ?? 0} ${(g.members ?? 0) === 1 ? 'member' : 'members'}`;
+            const details = g.principal.kind === 'user' ? [g.email ?? '', g.disabled ? ' (disabled)' : ''] : `${g.members ?? 0} ${(g.members ?? 0) === 1 ? 'member' : 'members'}`;
             let effective: Node | string | null = null;
-            if (directory) {
+            if (groups) {
               if (g.principal.kind === 'user') {
-                const e = effectiveOf(g.principal.id, grants);
-                effective = e.via.length > 0 ? `${e.role ?? 'none'} (direct ${g.role}; groups: ${e.via.join(', ')})` : (e.role ?? 'none');
+                const e = effectiveOf(g.principal.id);
+                effective = e.via.length > 0 ? `${roleLabel(e.role)} (direct ${roleLabel(g.role)}; groups: ${e.via.join(', ')})` : roleLabel(e.role);
               } else effective = h('span', { class: 'muted' }, 'applies to its members');
             }
+            const roleSelect = h(
+              'select',
+              { 'aria-label': `Role of ${name}`, onchange: (e: Event) => void changeRole(g, e.currentTarget as HTMLSelectElement) },
+              ROLES.map((r) => h('option', { value: r, selected: r === g.role }, roleLabel(r))),
+            );
             return h(
               'tr',
               {},
-              h('th', { scope: 'row' }, name),
+              h('th', { scope: 'row', title: `${g.principal.kind} id ${g.principal.id}` }, name),
               h('td', {}, g.principal.kind === 'user' ? 'User' : 'Group'),
               h('td', {}, details),
-              h('td', {}, g.role),
-              directory ? h('td', {}, effective) : null,
+              h('td', {}, roleSelect),
+              groups ? h('td', {}, effective) : null,
               h('td', {}, h('button', { type: 'button', class: 'danger', onclick: (e: Event) => void revoke(g, e.currentTarget as HTMLButtonElement) }, `Revoke ${name}`)),
             );
           }),
@@ -128,8 +134,53 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
     );
   }
 
+  async function load(): Promise<void> {
+    grants = (await api<{ items: GrantView[] }>('GET', `${base}/members`)).items;
+    draw();
+  }
+
+  async function changeRole(g: GrantView, select: HTMLSelectElement): Promise<void> {
+    const role = select.value as ProjectRole;
+    const name = labelOf(g);
+    if (RANK[role] < RANK[g.role] && g.principal.kind === 'user' && g.principal.id === ctx.me.user.id && ctx.me.user.systemRole !== 'admin') {
+      const ok = await confirmDialog({
+        title: 'Lower your own role?',
+        body: [`You will be ${roleLabel(role)} on ${project.name}${role === 'owner' ? '' : ' and can no longer manage its members'}.`],
+        confirm: `Become ${roleLabel(role)}`,
+        danger: true,
+      });
+      if (!ok) {
+        select.value = g.role;
+        return;
+      }
+    }
+    select.disabled = true;
+    mount(status);
+    try {
+      await api('PUT', `${base}/members/${g.principal.kind}/${encodeURIComponent(g.principal.id)}`, { role });
+      await load().catch(() => undefined);
+      mount(status, notice('ok', `${name} is now ${roleLabel(role)}.`));
+    } catch (err) {
+      select.value = g.role;
+      select.disabled = false;
+      mount(status, notice('error', describeError(err)));
+    }
+  }
+
   async function revoke(g: GrantView, button: HTMLButtonElement): Promise<void> {
     const name = labelOf(g);
+    const self = g.principal.kind === 'user' && g.principal.id === ctx.me.user.id;
+    const ok = await confirmDialog({
+      title: `Revoke ${name}’s role?`,
+      body: [
+        g.principal.kind === 'group'
+          ? `The ${g.members ?? 0} member${(g.members ?? 0) === 1 ? '' : 's'} of ${name} lose the ${roleLabel(g.role)} role it gave them on ${project.name} (a role granted to them directly stays).`
+          : `${name} loses the ${roleLabel(g.role)} role on ${project.name}${self ? ', and you may lose access to this page' : ''}. A role given through a group stays.`,
+      ],
+      confirm: `Revoke ${name}`,
+      danger: true,
+    });
+    if (!ok) return;
     button.disabled = true;
     mount(status);
     try {
@@ -141,11 +192,11 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
     }
     try {
       await load();
-      mount(status, notice('ok', `Revoked ${name}’s ${g.role} role.`));
+      mount(status, notice('ok', `Revoked ${name}’s ${roleLabel(g.role)} role.`));
       (tableBox.querySelector('button') ?? ctx.main).focus();
     } catch (err) {
       // Revoking my own owner grant can end my access to this page.
-      mount(status, notice('ok', `Revoked ${name}’s ${g.role} role.`), notice('error', describeError(err)));
+      mount(status, notice('ok', `Revoked ${name}’s ${roleLabel(g.role)} role.`), notice('error', describeError(err)));
     }
   }
 
@@ -156,43 +207,93 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
     h(
       'p',
       { class: 'muted' },
-      'A user’s effective role is the most permissive of their direct grant and the grants of every group they belong to (owner > editor > viewer). Revoking a direct grant leaves any role a group gives. A system admin acts as owner of every project; a system viewer can only view, whatever it is granted.',
+      'A user’s effective role is the most permissive of their direct role and the roles of every group they belong to (Owner > Editor > Viewer). A system admin acts as Owner of every project; a system viewer can only view, whatever it is given.',
     ),
     status,
     tableBox,
-    grantForm(directory, base, async (message) => {
+    addForm(base, project.name, () => grants, async (message) => {
       await load();
       mount(status, notice('ok', message));
     }),
   );
-  await load();
+  draw();
 }
 
-function grantForm(directory: Directory | null, base: string, done: (message: string) => Promise<void>): HTMLElement {
+/** "Add a member": find people or groups by name or email, choose one, give a role. */
+function addForm(base: string, projectName: string, current: () => readonly GrantView[], done: (message: string) => Promise<void>): HTMLElement {
   const formStatus = h('div', { 'aria-live': 'polite' });
-  const kind = h('select', { id: 'grant-kind', name: 'kind' }, h('option', { value: 'user' }, 'User'), h('option', { value: 'group' }, 'Group'));
-  const role = h('select', { id: 'grant-role', name: 'role' }, ROLES.map((r) => h('option', { value: r }, r)));
-  const submit = h('button', { type: 'submit' }, 'Grant');
+  const search = h('input', { id: 'member-search', type: 'search', autocomplete: 'off', spellcheck: 'false', maxlength: 100, 'aria-describedby': 'member-search-hint', 'aria-controls': 'member-results' });
+  const results = h('ul', { id: 'member-results', class: 'pick-list', 'aria-label': 'People and groups found' });
+  const resultsNote = h('p', { class: 'muted', role: 'status' });
+  const chosenBox = h('p', { class: 'chosen', hidden: true });
+  const role = h('select', { id: 'grant-role', name: 'role' }, ROLES.map((r) => h('option', { value: r, selected: r === 'viewer' }, `${roleLabel(r)} — ${ROLE_HINT[r]}`)));
+  const submit = h('button', { type: 'submit', disabled: true }, 'Add member');
+  let chosen: Candidate | null = null;
+  let ticket = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
-  let who: HTMLInputElement | HTMLSelectElement;
-  let whoField: HTMLElement;
-  if (directory) {
-    const select = h('select', { id: 'grant-principal', name: 'principal', required: true });
-    const fill = (): void => {
-      const options =
-        kind.value === 'user'
-          ? directory.users.map((u) => h('option', { value: u.id }, `${u.displayName} <${u.email}>${u.disabled ? ' (disabled)' : ''}`))
-          : directory.groups.map((g) => h('option', { value: g.id }, `${g.name} (${g.memberIds.length} ${g.memberIds.length === 1 ? 'member' : 'members'})`));
-      mount(select, options.length === 0 ? h('option', { value: '' }, kind.value === 'user' ? 'No users' : 'No groups') : options);
-    };
-    fill();
-    kind.addEventListener('change', fill);
-    who = select;
-    whoField = h('div', { class: 'field' }, h('label', { for: 'grant-principal' }, 'User or group'), select);
-  } else {
-    who = h('input', { id: 'grant-principal', name: 'principal', required: true, maxlength: 64, pattern: '[A-Za-z0-9_\\-]{1,64}', autocomplete: 'off', spellcheck: 'false' });
-    whoField = h('div', { class: 'field' }, h('label', { for: 'grant-principal' }, 'User or group id'), who, h('span', { class: 'muted field-hint' }, 'The id of the user or group (an administrator can tell you).'));
+  function choose(c: Candidate | null): void {
+    chosen = c;
+    submit.disabled = c === null;
+    if (c === null) {
+      chosenBox.hidden = true;
+      return;
+    }
+    const existing = current().find((g) => g.principal.kind === c.kind && g.principal.id === c.id);
+    mount(chosenBox, 'Chosen: ', h('strong', {}, c.label), ` (${c.detail})`, existing === undefined ? '' : ` — already ${roleLabel(existing.role)}; adding changes the role`);
+    chosenBox.hidden = false;
+    submit.textContent = existing === undefined ? `Add ${c.label}` : `Change ${c.label}’s role`;
+    role.focus();
   }
+
+  async function find(): Promise<void> {
+    const q = search.value.trim();
+    const mine = ++ticket;
+    if (q.length < 2) {
+      results.replaceChildren();
+      resultsNote.textContent = q.length === 0 ? '' : 'Type at least 2 characters.';
+      return;
+    }
+    resultsNote.textContent = 'Searching…';
+    try {
+      const answer = await api<PeopleAnswer>('GET', `${base}/people?q=${encodeURIComponent(q)}`);
+      if (mine !== ticket) return;
+      const candidates: Candidate[] = [
+        ...answer.users.map((u) => ({ kind: 'user' as const, id: u.id, label: u.displayName, detail: u.email })),
+        ...answer.groups.map((g) => ({ kind: 'group' as const, id: g.id, label: g.name, detail: `group of ${g.members} ${g.members === 1 ? 'member' : 'members'}` })),
+      ];
+      mount(
+        results,
+        candidates.map((c) =>
+          h('li', {}, h('button', { type: 'button', class: 'pick', title: `${c.kind} id ${c.id}`, onclick: () => choose(c) }, h('span', { class: 'pick-name' }, c.label), h('span', { class: 'muted' }, ` ${c.detail}`))),
+        ),
+      );
+      resultsNote.textContent =
+        candidates.length === 0
+          ? q.includes('@')
+            ? 'Nobody with that email. Check the spelling, or ask an administrator to create the account.'
+            : 'No match. Try the start of a first or last name, an email, or a group name.'
+          : `${candidates.length} found${candidates.length >= 10 ? ' (the first 10 of each kind: type more to narrow)' : ''}. Choose one.`;
+    } catch (err) {
+      if (mine !== ticket) return;
+      results.replaceChildren();
+      resultsNote.textContent = describeError(err);
+    }
+  }
+
+  search.addEventListener('input', () => {
+    choose(null);
+    if (timer !== undefined) clearTimeout(timer);
+    // A short pause before asking: one request per word typed, not per key.
+    timer = setTimeout(() => void find(), 250);
+  });
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      if (timer !== undefined) clearTimeout(timer);
+      void find();
+    }
+  });
 
   return h(
     'form',
@@ -202,38 +303,41 @@ function grantForm(directory: Directory | null, base: string, done: (message: st
       onsubmit: (e: Event) => {
         e.preventDefault();
         void (async () => {
-          const id = who.value.trim();
-          if (id === '') {
-            mount(formStatus, notice('error', 'Choose a user or group.'));
-            who.focus();
+          const c = chosen;
+          if (c === null) {
+            mount(formStatus, notice('error', 'Find and choose a person or group first.'));
+            search.focus();
             return;
           }
-          const k = kind.value as Kind;
           const r = role.value as ProjectRole;
           submit.disabled = true;
           mount(formStatus);
           try {
-            await api('PUT', `${base}/members/${k}/${encodeURIComponent(id)}`, { role: r });
-            const label = who instanceof HTMLSelectElement ? (who.selectedOptions[0]?.textContent ?? id) : id;
-            if (who instanceof HTMLInputElement) who.value = '';
-            await done(`Granted ${r} to ${k} ${label}.`);
+            await api('PUT', `${base}/members/${c.kind}/${encodeURIComponent(c.id)}`, { role: r });
+            search.value = '';
+            results.replaceChildren();
+            resultsNote.textContent = '';
+            choose(null);
+            await done(`${c.label} is now ${roleLabel(r)} on ${projectName}.`);
           } catch (err) {
-            mount(formStatus, notice('error', describeError(err)));
-          } finally {
             submit.disabled = false;
+            mount(formStatus, notice('error', describeError(err)));
           }
         })();
       },
     },
-    h('h2', { id: 'grant-title' }, 'Add or change a member'),
+    h('h2', { id: 'grant-title' }, 'Add a member'),
     h(
       'div',
-      { class: 'row' },
-      h('div', { class: 'field' }, h('label', { for: 'grant-kind' }, 'Principal type'), kind),
-      whoField,
-      h('div', { class: 'field' }, h('label', { for: 'grant-role' }, 'Role'), role),
-      h('div', { class: 'field' }, submit),
+      { class: 'field' },
+      h('label', { for: 'member-search' }, 'Find a person or group'),
+      search,
+      h('p', { id: 'member-search-hint', class: 'hint' }, 'Type the start of a name, an email or a group name (at least 2 characters), or a full email address.'),
     ),
+    resultsNote,
+    results,
+    chosenBox,
+    h('div', { class: 'row' }, h('div', { class: 'field' }, h('label', { for: 'grant-role' }, 'Role'), role), h('div', { class: 'field' }, submit)),
     formStatus,
   );
 }

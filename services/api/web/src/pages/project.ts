@@ -2,7 +2,8 @@
  * One project: its dashboards and datasets, with create/upload forms for editors and owners and a
  * link to the members page for owners.
  */
-import { all, api, describeError, type Me } from '../api.ts';
+import { ApiFailure, all, api, describeError, type Me } from '../api.ts';
+import { confirmDialog, count, renameDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
 import { datasetUploadForm } from './dataset.ts';
@@ -47,6 +48,7 @@ interface ProjectView {
   readonly id: string;
   readonly name: string;
   readonly description?: string;
+  readonly version: number;
 }
 interface DashboardSummary {
   readonly id: string;
@@ -60,17 +62,55 @@ interface DatasetSummary {
 interface DatasetDetail {
   readonly current: { readonly rowCount: number } | null;
 }
+interface DashboardCharts {
+  readonly dashboard: { readonly name: string; readonly charts: readonly { readonly title: string; readonly datasetId?: string | null }[] };
+}
+
+/** Every chart of the project with its dashboard's name (for "what will be lost"), a few dashboards at a time. */
+export async function projectCharts(projectId: string): Promise<{ dashboard: string; title: string; datasetId: string | null }[]> {
+  const base = `/api/projects/${encodeURIComponent(projectId)}`;
+  const dashboards = await all<DashboardSummary>(`${base}/dashboards`);
+  const views = await mapLimit(dashboards, 4, (d) => api<DashboardCharts>('GET', `${base}/dashboards/${encodeURIComponent(d.id)}`));
+  return views.flatMap((v) => v.dashboard.charts.map((c) => ({ dashboard: v.dashboard.name, title: c.title, datasetId: c.datasetId ?? null })));
+}
+
+/** Ask, then delete a dataset; resolves `true` when it was deleted. Names the charts that use it. */
+export async function deleteDatasetFlow(projectId: string, dataset: { readonly id: string; readonly name: string }, versions: number | null): Promise<boolean> {
+  const using = (await projectCharts(projectId).catch(() => null))?.filter((c) => c.datasetId === dataset.id) ?? null;
+  const uses =
+    using === null
+      ? 'Charts that use it stop rendering until they get another dataset.'
+      : using.length === 0
+        ? 'No chart uses it.'
+        : `${count(using.length, 'chart')} use${using.length === 1 ? 's' : ''} it and will stop rendering until given another dataset: ${using.slice(0, 5).map((c) => `“${c.title}” on ${c.dashboard}`).join(', ')}${using.length > 5 ? ', …' : ''}.`;
+  const ok = await confirmDialog({
+    title: `Delete the dataset “${dataset.name}”?`,
+    body: [`Its data${versions === null ? '' : ` (${count(versions, 'version')})`} is deleted for good. ${uses}`, 'This cannot be undone.'],
+    confirm: 'Delete dataset',
+    danger: true,
+  });
+  if (!ok) return false;
+  await api('DELETE', `/api/projects/${encodeURIComponent(projectId)}/datasets/${encodeURIComponent(dataset.id)}`);
+  return true;
+}
 
 export async function renderProject(ctx: PageContext): Promise<void> {
   const projectId = ctx.params.projectId ?? '';
   const base = `/api/projects/${encodeURIComponent(projectId)}`;
-  const { project, myRole } = await api<{ project: ProjectView; myRole: ProjectRole | null }>('GET', base);
+  const first = await api<{ project: ProjectView; myRole: ProjectRole | null }>('GET', base);
+  let project = first.project;
+  const myRole = first.myRole;
   const role = effectiveRole(ctx.me, myRole);
   const editor = canEdit(role);
+  const owner = role === 'owner';
   ctx.setTitle(project.name);
 
   const dashboardsBox = h('div', { 'aria-live': 'polite' });
   const datasetsBox = h('div', { 'aria-live': 'polite' });
+  const pageStatus = h('div', { 'aria-live': 'polite' });
+  const heading = h('h1', { tabindex: -1 }, project.name);
+  const deleted = ctx.query.get('deleted');
+  if (deleted !== null) mount(pageStatus, notice('ok', `Deleted the dashboard “${deleted}”.`));
 
   async function loadDashboards(): Promise<void> {
     try {
@@ -80,7 +120,18 @@ export async function renderProject(ctx: PageContext): Promise<void> {
         dashboardsBox,
         items.length === 0
           ? h('p', { class: 'muted' }, 'No dashboards yet.')
-          : h('ul', { class: 'link-list', 'aria-label': 'Dashboards' }, items.map((d) => h('li', {}, h('a', { href: `#${projectPath(projectId)}/dashboards/${encodeURIComponent(d.id)}` }, d.name)))),
+          : h(
+              'ul',
+              { class: 'link-list', 'aria-label': 'Dashboards' },
+              items.map((d) =>
+                h(
+                  'li',
+                  {},
+                  h('a', { href: `#${projectPath(projectId)}/dashboards/${encodeURIComponent(d.id)}` }, d.name),
+                  owner ? h('button', { type: 'button', class: 'danger small', 'aria-label': `Delete dashboard ${d.name}`, onclick: () => void deleteDashboard(d) }, 'Delete') : null,
+                ),
+              ),
+            ),
       );
     } catch (err) {
       mount(dashboardsBox, notice('error', describeError(err)));
@@ -108,11 +159,98 @@ export async function renderProject(ctx: PageContext): Promise<void> {
           : h(
               'ul',
               { class: 'link-list', 'aria-label': 'Datasets' },
-              items.map((d, i) => h('li', {}, h('a', { href: `#${projectPath(projectId)}/datasets/${encodeURIComponent(d.id)}` }, d.name), h('span', { class: 'muted' }, ` — ${rows[i] ?? ''}`))),
+              items.map((d, i) =>
+                h(
+                  'li',
+                  {},
+                  h('a', { href: `#${projectPath(projectId)}/datasets/${encodeURIComponent(d.id)}` }, d.name),
+                  h('span', { class: 'muted' }, ` — ${rows[i] ?? ''}`),
+                  owner ? h('button', { type: 'button', class: 'danger small', 'aria-label': `Delete dataset ${d.name}`, onclick: () => void deleteDataset(d) }, 'Delete') : null,
+                ),
+              ),
             ),
       );
     } catch (err) {
       mount(datasetsBox, notice('error', describeError(err)));
+    }
+  }
+
+  async function deleteDashboard(d: DashboardSummary): Promise<void> {
+    let charts: readonly { title: string }[] | null = null;
+    try {
+      charts = (await api<DashboardCharts>('GET', `${base}/dashboards/${encodeURIComponent(d.id)}`)).dashboard.charts;
+    } catch {
+      // the count is a courtesy: ask without it
+    }
+    const n = charts?.length ?? null;
+    const ok = await confirmDialog({
+      title: `Delete the dashboard “${d.name}”?`,
+      body: [
+        n === null ? 'Its charts are deleted with it.' : n === 0 ? 'It has no charts.' : `Its ${count(n, 'chart')} are deleted with it, with their code and cached figures.`,
+        'Everyone who can see it loses it. Datasets stay. This cannot be undone.',
+      ],
+      confirm: n === null || n === 0 ? 'Delete dashboard' : `Delete dashboard and ${count(n, 'chart')}`,
+      danger: true,
+    });
+    if (!ok) return;
+    mount(pageStatus);
+    try {
+      await api('DELETE', `${base}/dashboards/${encodeURIComponent(d.id)}`);
+      mount(pageStatus, notice('ok', `Deleted the dashboard “${d.name}”.`));
+      await loadDashboards();
+      heading.focus();
+    } catch (err) {
+      mount(pageStatus, notice('error', describeError(err)));
+    }
+  }
+
+  async function deleteDataset(d: DatasetSummary): Promise<void> {
+    mount(pageStatus);
+    try {
+      if (!(await deleteDatasetFlow(projectId, d, null))) return;
+      mount(pageStatus, notice('ok', `Deleted the dataset “${d.name}”.`));
+      await loadDatasets();
+      heading.focus();
+    } catch (err) {
+      mount(pageStatus, notice('error', describeError(err)));
+    }
+  }
+
+  async function renameProject(): Promise<void> {
+    const name = await renameDialog({ title: 'Rename the project', label: 'Project name', value: project.name, confirm: 'Rename' });
+    if (name === null) return;
+    mount(pageStatus);
+    try {
+      project = (await api<{ project: ProjectView }>('PATCH', base, { name, version: project.version })).project;
+      heading.textContent = project.name;
+      ctx.setTitle(project.name);
+      mount(pageStatus, notice('ok', `Renamed the project to “${project.name}”.`));
+    } catch (err) {
+      mount(pageStatus, notice('error', err instanceof ApiFailure && err.status === 409 ? 'Someone else changed this project meanwhile. Reload the page and try again.' : describeError(err)));
+    }
+  }
+
+  async function deleteProject(): Promise<void> {
+    let what = 'all its dashboards, charts and datasets';
+    try {
+      const [charts, datasets, dashboards] = await Promise.all([projectCharts(projectId), all<DatasetSummary>(`${base}/datasets`), all<DashboardSummary>(`${base}/dashboards`)]);
+      what = `its ${count(dashboards.length, 'dashboard')}, ${count(charts.length, 'chart')} and ${count(datasets.length, 'dataset')}`;
+    } catch {
+      // the counts are a courtesy: ask without them
+    }
+    const ok = await confirmDialog({
+      title: `Delete the project “${project.name}”?`,
+      body: [`This deletes ${what}, with every member’s access to them.`, 'This cannot be undone.'],
+      confirm: 'Delete project',
+      danger: true,
+    });
+    if (!ok) return;
+    mount(pageStatus);
+    try {
+      await api('DELETE', base);
+      ctx.navigate('/');
+    } catch (err) {
+      mount(pageStatus, notice('error', describeError(err)));
     }
   }
 
@@ -121,9 +259,22 @@ export async function renderProject(ctx: PageContext): Promise<void> {
 
   mount(
     ctx.main,
-    h('h1', {}, project.name),
+    h(
+      'div',
+      { class: 'page-head' },
+      heading,
+      owner
+        ? h(
+            'div',
+            { class: 'page-actions' },
+            h('a', { class: 'button-link secondary', href: `#${projectPath(projectId)}/members` }, 'Members'),
+            h('button', { type: 'button', class: 'secondary', onclick: () => void renameProject() }, 'Rename'),
+            h('button', { type: 'button', class: 'danger', onclick: () => void deleteProject() }, 'Delete project'),
+          )
+        : null,
+    ),
     project.description ? h('p', { class: 'muted' }, project.description) : null,
-    role === 'owner' ? h('p', {}, h('a', { href: `#${projectPath(projectId)}/members` }, 'Members')) : null,
+    pageStatus,
     h(
       'section',
       { 'aria-labelledby': 'dashboards-title' },
