@@ -2,9 +2,11 @@
 // and a healthy chart must render right after it (the pool recovers by itself).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ColumnarDataset, Limits } from '@plotbox/sandbox-protocol';
+import { readFileSync } from 'node:fs';
+import { datasetFromColumns, generateSales } from '@plotbox/datasets';
+import type { Column, ColumnarDataset, Limits } from '@plotbox/sandbox-protocol';
 import type { Runner } from '@plotbox/sandbox';
-import { HEALTHY_CHART, assertNoHostDetails, salesDataset, startRunner } from './helpers/sandbox.ts';
+import { HEALTHY_CHART, assertNoHostDetails, salesDataset, startRunner, titleOf } from './helpers/sandbox.ts';
 
 const LIMITS: Limits = { codeBytes: 65536, timeMs: 500, memoryMb: 64, outputBytes: 1 << 20, rows: 1_000_000 };
 
@@ -17,7 +19,10 @@ interface Case {
 }
 
 const LOOP = ['SANDBOX_TIMEOUT'];
-const MEMORY = ['SANDBOX_MEMORY', 'SANDBOX_CRASHED', 'SANDBOX_TIMEOUT'];
+/** A memory bomb ends as a memory error (never a crash, nor a time limit it had time to beat). */
+const MEMORY = ['SANDBOX_MEMORY'];
+/** Memory bombs get time enough to hit the memory limit first. */
+const MEMORY_TIME: Partial<Limits> = { timeMs: 5000 };
 
 const CASES: Record<string, Case> = {
   'while (true)': { code: 'while (true) {}', codes: LOOP },
@@ -32,14 +37,21 @@ const CASES: Record<string, Case> = {
   'loop in toString during string building': { code: "const o = { toString() { for (;;) {} } }; const s = 'x' + o;", codes: LOOP },
   'loop in a getter read by px': { code: "const t = { get region() { for (;;) {} } }; fig = px.bar(t, { x: 'region', y: 'units' });", codes: [...LOOP, 'SANDBOX_RUNTIME_ERROR'] },
   'catastrophic regex': { code: "/(a+)+$/.test('a'.repeat(40) + 'b');", codes: LOOP },
-  'memory: growing array of objects': { code: 'const a = []; for (;;) a.push({ i: a.length, s: "xxxxxxxx" + a.length });', codes: MEMORY },
-  'memory: string doubling': { code: "let s = 'x'; for (;;) s = s + s;", codes: MEMORY },
-  'memory: array buffers': { code: 'const a = []; for (;;) a.push(new ArrayBuffer(1 << 20));', codes: MEMORY },
-  'memory: growing Map': { code: 'const m = new Map(); for (let i = 0; ; i++) m.set(i, { i });', codes: MEMORY },
-  'memory: huge array fill': { code: 'const a = new Array(1e9).fill(0);', codes: MEMORY },
-  'memory: huge string split': { code: "const parts = 'x'.repeat(2 ** 28).split('');", codes: MEMORY },
-  'memory: typed array bomb': { code: 'const t = new Float64Array(2 ** 30);', codes: [...MEMORY, 'SANDBOX_RUNTIME_ERROR'] },
-  'memory: huge JSON.parse': { code: "const v = JSON.parse('[' + '1,'.repeat(5e7) + '1]');", codes: MEMORY },
+  'memory: growing array of objects': { code: 'const a = []; for (;;) a.push({ i: a.length, s: "xxxxxxxx" + a.length });', codes: MEMORY, limits: MEMORY_TIME },
+  'memory: string doubling': { code: "let s = 'x'; for (;;) s = s + s;", codes: MEMORY, limits: MEMORY_TIME },
+  'memory: array buffers': { code: 'const a = []; for (;;) a.push(new ArrayBuffer(1 << 20));', codes: MEMORY, limits: MEMORY_TIME },
+  'memory: growing Map': { code: 'const m = new Map(); for (let i = 0; ; i++) m.set(i, { i });', codes: MEMORY, limits: MEMORY_TIME },
+  // String keys are hashed one by one: slow enough that it may meet the time limit first.
+  'memory: growing Set of strings': { code: "const s = new Set(); for (let i = 0; ; i++) s.add('k' + i);", codes: [...MEMORY, 'SANDBOX_TIMEOUT'], limits: MEMORY_TIME },
+  'memory: huge array fill': { code: 'const a = new Array(1e9).fill(0);', codes: MEMORY, limits: MEMORY_TIME },
+  'memory: huge string split (2^27)': { code: "const parts = 'x'.repeat(2 ** 27).split('');", codes: MEMORY, limits: MEMORY_TIME },
+  'memory: huge string split (2^28)': { code: "const parts = 'x'.repeat(2 ** 28).split('');", codes: MEMORY, limits: MEMORY_TIME },
+  'memory: typed array bomb': { code: 'const t = new Float64Array(2 ** 30);', codes: [...MEMORY, 'SANDBOX_RUNTIME_ERROR'], limits: MEMORY_TIME },
+  'memory: typed arrays past the allowance': { code: 'const keep = []; for (let k = 0; k < 12; k++) keep.push(new Float64Array(1 << 20));', codes: MEMORY, limits: MEMORY_TIME },
+  'memory: huge JSON.parse': { code: "const v = JSON.parse('[' + '1,'.repeat(5e7) + '1]');", codes: MEMORY, limits: MEMORY_TIME },
+  // ICU's memory is outside V8's heap: only the supervisor's RSS watchdog sees it.
+  'memory: Intl objects': { code: "const a = []; for (;;) a.push(new Intl.DateTimeFormat('en', { timeZone: 'UTC' }), new Intl.Collator('de'));", codes: MEMORY, limits: MEMORY_TIME },
+  'memory: kept arrays past the allowance': { code: 'const keep = []; for (let k = 0; k < 12; k++) keep.push(new Array(1 << 20).fill(k + 0.5));', codes: MEMORY, limits: MEMORY_TIME },
   'deep recursion': { code: 'function f(n) { return f(n + 1) + 1; } f(0);', codes: ['SANDBOX_RUNTIME_ERROR'] },
   'mutual recursion through arquero': { code: "function g() { return df.filter(() => g()).numRows(); } g();", codes: ['SANDBOX_RUNTIME_ERROR', 'SANDBOX_TIMEOUT'] },
   'output bomb: 5M points': { code: "fig = { data: [{ type: 'scatter', x: new Array(5e6).fill(1) }] };", codes: ['SANDBOX_OUTPUT_TOO_LARGE', 'SANDBOX_MEMORY'] },
@@ -86,7 +98,7 @@ describe('abuse', () => {
       if (!result.ok && result.error.limit) assert.equal(typeof result.error.limit.value, 'number');
       if (!result.ok) assert.ok(result.error.message.length <= 1200, 'message is capped');
       // Answered within the time limit plus the watchdog's grace, never hung.
-      assert.ok(elapsed < LIMITS.timeMs + 4000, `${name} took ${elapsed} ms`);
+      assert.ok(elapsed < (c.limits?.timeMs ?? LIMITS.timeMs) + 4000, `${name} took ${elapsed} ms`);
       const next = await r.run({ code: HEALTHY_CHART, dataset });
       assert.ok(next.ok, `${name}: next run failed: ${JSON.stringify(next)}`);
     });
@@ -126,3 +138,83 @@ describe('abuse', () => {
     }
   });
 });
+
+/** A chart that keeps `mib` MiB of doubles alive (8 bytes each in V8's double arrays) and reports it. */
+const KEEP = (mib: number, typed = false): string =>
+  `const keep = []; for (let k = 0; k < ${mib}; k++) keep.push(${typed ? 'new Float64Array(131072).fill(k)' : 'new Array(131072).fill(k + 0.5)'}); fig = { data: [], layout: { title: { text: 'kept ' + keep.length } } };`;
+
+describe('the memory limit is the one enforced', () => {
+  test('what the analyst keeps may reach the allowance, not go past it (heap arrays and typed arrays alike)', async () => {
+    for (const typed of [false, true]) {
+      const under = await runner.run({ code: KEEP(56, typed), dataset, limits: MEMORY_TIME });
+      assert.ok(under.ok, `56 MiB kept under a 64 MiB allowance (typed: ${typed}): ${JSON.stringify(under)}`);
+      assert.equal(titleOf(under), 'kept 56');
+      const over = await runner.run({ code: KEEP(72, typed), dataset, limits: MEMORY_TIME });
+      assert.ok(!over.ok, `72 MiB kept over a 64 MiB allowance must fail (typed: ${typed})`);
+      assert.equal(over.error.code, 'SANDBOX_MEMORY');
+      assert.deepEqual(over.error.limit, { name: 'memoryMb', value: 64 });
+      assert.match(over.error.message, /64 MiB/);
+    }
+  });
+
+  test('a run that asks for more memory gets exactly that', async () => {
+    const more = await runner.run({ code: KEEP(100), dataset, limits: { ...MEMORY_TIME, memoryMb: 128 } });
+    assert.ok(more.ok, JSON.stringify(more));
+    const less = await runner.run({ code: KEEP(24), dataset, limits: { ...MEMORY_TIME, memoryMb: 16 } });
+    assert.ok(!less.ok);
+    assert.deepEqual(less.error.limit, { name: 'memoryMb', value: 16 });
+  });
+
+  test("'x'.repeat(2 ** 27).split('') ends quickly as SANDBOX_MEMORY and never takes a worker near a gigabyte", async () => {
+    const pids = runner.stats().workers.map((w) => w.pid).filter((p): p is number => p !== undefined);
+    let peak = 0;
+    const poll = setInterval(() => {
+      for (const pid of pids) peak = Math.max(peak, rssOf(pid));
+    }, 5);
+    const started = performance.now();
+    const result = await runner.run({ code: "const parts = 'x'.repeat(2 ** 27).split(''); fig = { data: [], layout: { title: { text: String(parts.length) } } };", dataset });
+    const elapsed = performance.now() - started;
+    clearInterval(poll);
+    assert.ok(!result.ok, 'the split must not succeed');
+    assert.equal(result.error.code, 'SANDBOX_MEMORY');
+    assert.ok(elapsed < LIMITS.timeMs + 1500, `took ${elapsed} ms`);
+    assert.ok(peak < 768 * 1024 ** 2, `a worker reached ${Math.round(peak / 1024 ** 2)} MiB`);
+  });
+});
+
+describe('preparing a run is not the analyst’s time or memory', () => {
+  test('a trivial chart on a large high-cardinality dataset fits a 100 ms limit and an 8 MiB allowance', async () => {
+    const rows = 500_000;
+    const distinct = (name: string, label: (i: number) => string): Column => ({
+      name,
+      kind: 'string',
+      dictionary: Array.from({ length: rows }, (_, i) => label(i)),
+      codes: Int32Array.from({ length: rows }, (_, i) => i),
+    });
+    const big = datasetFromColumns([
+      ...generateSales(rows, 3),
+      distinct('customer_id', (i) => `customer-${i.toString(36)}-${((i * 2654435761) % 1e9).toString(16)}`),
+      distinct('order_id', (i) => `order-${((i * 40503) % 1e9).toString(36)}-${i}`),
+    ]);
+    const code = "fig = px.bar(df, { x: 'region', y: 'units', agg: 'sum' });";
+    const limits = { timeMs: 100, memoryMb: 8 };
+    // The first run moves the dataset into the worker (and sizes its isolate).
+    const first = await runner.run({ code, dataset: big, limits });
+    assert.ok(first.ok, JSON.stringify(first).slice(0, 500));
+    for (let i = 0; i < 3; i++) {
+      // Copying a million distinct strings in used to take ≈300 ms of a run's own time limit.
+      const result = await runner.run({ code, dataset: big, limits });
+      assert.ok(result.ok, JSON.stringify(result).slice(0, 500));
+      assert.ok(result.stats.codeMs < limits.timeMs);
+    }
+  });
+});
+
+function rssOf(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+

@@ -63,6 +63,8 @@ const ATTEMPTS: Record<string, string> = {
   'timers': probe(`return [typeof setTimeout, typeof setInterval, typeof setImmediate, typeof queueMicrotask].some((t) => t !== 'undefined') ? { Isolate: 1 } : undefined;`),
   'network globals': probe(`return [typeof fetch, typeof XMLHttpRequest, typeof WebSocket].some((t) => t !== 'undefined') ? { Isolate: 1 } : undefined;`),
   'Proxy constructor': probe(`return typeof Proxy !== 'undefined' ? { Isolate: 1 } : undefined;`),
+  // Workers run with --expose-gc for the host's memory check; the isolate's `gc` is taken away.
+  'V8 gc hook': probe(`return typeof gc !== 'undefined' || typeof globalThis.gc !== 'undefined' ? { Isolate: 1 } : undefined;`),
   'arguments.callee.caller': probe(`function f() { return f.caller; } return [1].map(f)[0];`),
   'Symbol.unscopables with': probe(`with ({}) { return process; }`),
   '__defineGetter__ on Object.prototype': probe(`({}).__defineGetter__('x', () => 1); return globalThis.process;`),

@@ -2,12 +2,13 @@
 // graceful shutdown.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import { EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime';
 import type { ColumnarDataset } from '@plotbox/sandbox-protocol';
 import { HEALTHY_CHART, salesDataset } from './helpers/sandbox.ts';
 import { runBody, startSandboxService, type SandboxService } from './helpers/service.ts';
 
-/** Allocation that makes V8 abort the whole worker process (not a catchable memory error). */
+/** Allocation that used to make V8 abort the whole worker process; the RSS watchdog now stops it first. */
 const ABORTING = "const parts = 'x'.repeat(2 ** 28).split('');";
 
 let svc: SandboxService;
@@ -144,7 +145,7 @@ describe('protocol', () => {
 });
 
 describe('crash containment', () => {
-  test('an aborting run fails alone as SANDBOX_CRASHED; other runs succeed; readiness holds', async () => {
+  test('a worker-killing memory bomb fails alone as SANDBOX_MEMORY; other runs succeed; readiness holds', async () => {
     let notReadySince: number | undefined;
     let longestNotReady = 0;
     let polling = true;
@@ -165,7 +166,7 @@ describe('crash containment', () => {
     const crashed = await crash;
     assert.equal(crashed.status, 422);
     const body = (await crashed.json()) as { error: { code: string } };
-    assert.ok(['SANDBOX_CRASHED', 'SANDBOX_MEMORY'].includes(body.error.code), body.error.code);
+    assert.equal(body.error.code, 'SANDBOX_MEMORY');
     for (const r of await Promise.all(others)) assert.equal(r.status, 200);
     const next = await svc.call('/v1/runs', runBody(HEALTHY_CHART, dataset.sha256));
     assert.equal(next.status, 200);
@@ -173,6 +174,40 @@ describe('crash containment', () => {
     await poller;
     if (notReadySince !== undefined) longestNotReady = Math.max(longestNotReady, performance.now() - notReadySince);
     assert.ok(longestNotReady <= 1000, `not ready for ${longestNotReady} ms`);
+  });
+});
+
+describe('worker loss', () => {
+  test('a worker killed from outside mid-run answers 503 SANDBOX_WORKER_LOST with Retry-After, then the service recovers', async () => {
+    const spin = 'const end = Date.now() + 4000; while (Date.now() < end) {} fig = { data: [] };';
+    const before = await (await svc.call('/metrics')).text();
+    const inflight = svc.call('/v1/runs', runBody(spin, dataset.sha256, { limits: { timeMs: 10_000 } }));
+    // Wait until a worker is busy, then kill every worker (only one holds the run).
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((res) => setTimeout(res, 20))) {
+      if (/^plotbox_sandbox_workers_busy 1$/m.test(await (await svc.call('/metrics')).text())) break;
+    }
+    await new Promise((res) => setTimeout(res, 200));
+    const workers = childPids(svc.child.pid ?? 0);
+    assert.equal(workers.length, 2, 'two workers');
+    for (const pid of workers) process.kill(pid, 'SIGKILL');
+    const res = await inflight;
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '1');
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'SANDBOX_WORKER_LOST');
+    assert.match(body.error.message, /not caused by your code/);
+    let next: Response | undefined;
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      next = await svc.call('/v1/runs', runBody(HEALTHY_CHART, dataset.sha256));
+      if (next.status !== 409) break;
+      // The replacement workers do not hold the dataset yet: upload it again, as the API does.
+      assert.equal((await svc.putDataset(dataset)).status, 201);
+    }
+    assert.equal(next?.status, 200);
+    const after = await (await svc.call('/metrics')).text();
+    const lost = (text: string): number => Number(/^plotbox_sandbox_workers_lost_total (\d+)$/m.exec(text)?.[1] ?? -1);
+    assert.equal(lost(after), lost(before) + 1);
+    assert.match(after, /^plotbox_sandbox_worker_rss_bytes\{worker="0"\} \d+$/m);
   });
 });
 
@@ -221,3 +256,18 @@ describe('busy and shutdown', () => {
     assert.equal(await code, 0);
   });
 });
+
+/** Child processes of `pid` (the sandbox's workers), from /proc. */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}

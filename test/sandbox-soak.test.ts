@@ -14,8 +14,9 @@ const CONCURRENCY = 16;
 
 const HOSTILE: { code: string; expect: readonly string[] }[] = [
   { code: 'for (;;) {}', expect: ['SANDBOX_TIMEOUT'] },
-  { code: 'const a = []; for (;;) a.push({ i: a.length, s: "pad" + a.length });', expect: ['SANDBOX_MEMORY', 'SANDBOX_CRASHED', 'SANDBOX_TIMEOUT'] },
-  { code: "const parts = 'x'.repeat(2 ** 28).split('');", expect: ['SANDBOX_CRASHED', 'SANDBOX_MEMORY'] },
+  // At a 600 ms limit under full load the growing array may meet the time limit first; never a crash.
+  { code: 'const a = []; for (;;) a.push({ i: a.length, s: "pad" + a.length });', expect: ['SANDBOX_MEMORY', 'SANDBOX_TIMEOUT'] },
+  { code: "const parts = 'x'.repeat(2 ** 28).split('');", expect: ['SANDBOX_MEMORY'] },
 ];
 
 /** Children of a process (Linux /proc), to find leftover or zombie workers. */

@@ -211,7 +211,7 @@ const REJECTED: readonly Reject[] = [
   // Function
   ['new Function("return 1")', 'no-function-constructor', 1, 5],
   ['x = Function', 'no-function-constructor', 1, 5],
-  ['const AsyncFunction = f', 'no-function-constructor', 1, 7],
+  ['x = AsyncFunction', 'no-function-constructor', 1, 5],
   ['x = obj[`Function`]', 'no-function-constructor', 1, 9],
   // import / export
   ['import x from "y"', 'no-import', 1, 1],
@@ -225,13 +225,18 @@ const REJECTED: readonly Reject[] = [
   ['exports.x = 1', 'no-commonjs', 1, 1],
   // process
   ['x = process.env', 'no-process', 1, 5],
-  ['const process = 1', 'no-process', 1, 7],
+  ['function f() { return process }', 'no-process', 1, 23],
   // global object
   ['globalThis.x = 1', 'no-global-object', 1, 1],
   ['x = global', 'no-global-object', 1, 5],
   ['x = self', 'no-global-object', 1, 5],
   ['x = window.document', 'no-global-object', 1, 5],
-  ['const window = 7', 'no-global-object', 1, 7],
+  ['var window = globalThis', 'no-global-object', 1, 14],
+  ['var self; self.x', 'no-global-object', 1, 11],
+  ['function f(a = window) { var window = 1 }', 'no-global-object', 1, 16],
+  ['const f = () => { let window = 1 }; window.x', 'no-global-object', 1, 37],
+  ['x = { window }', 'no-global-object', 1, 7],
+  ['({ self } = o)', 'no-global-object', 1, 4],
   ['x = obj.globalThis', 'no-global-object', 1, 9],
   // this
   ['x = this', 'no-this', 1, 5],
@@ -372,8 +377,8 @@ describe('rejected JavaScript', () => {
   test('messages say what is not allowed and what to do instead', () => {
     const result = checkCode('eval("1")');
     assert.ok(!result.ok && result.diagnostics[0]?.message.startsWith('`eval` is not allowed in Code Mode'));
-    const win = checkCode('const window = 7');
-    assert.ok(!win.ok && /rename it/.test(win.diagnostics[0]?.message ?? ''));
+    const win = checkCode('var window = 7; window.x');
+    assert.ok(!win.ok && /declare it with `const` or `let`/.test(win.diagnostics[0]?.message ?? ''));
   });
 
   test('`this` inside class methods, field initializers and static blocks is allowed', () => {
@@ -384,6 +389,43 @@ describe('rejected JavaScript', () => {
   test('class `constructor` methods and object-literal data keys are allowed; only __proto__ keys are not', () => {
     assertOk(checkCode('class A { constructor() {} } const o = { constructor: 1, prototype: 2, caller: 3 }'), '');
     assert.equal(checkCode('const o = { __proto__: p }').ok, false);
+  });
+
+  test('names of globals the snippet declares itself are ordinary variables; free ones are refused', () => {
+    const own = [
+      'const window = 7; fig = { data: [], layout: { title: { text: String(window + 1) } } };',
+      'function f(self) { return self; }',
+      'let global = []; global.push(1);',
+      'const o = { window: 1, self: 2 }; const w = o.window + a.self;',
+      'const { window, self: s } = o; const [global] = xs; x = window + s + global;',
+      'const { a: [self = 1, ...process] } = o; x = self + process.length;',
+      'try { x = 1 } catch (global) { x = global }',
+      'window: for (;;) { break window }',
+      'for (const self of xs) x += self;',
+      'const f = (window) => window * 2; const g = function window() { return window; };',
+      'function h() { var globalThis = 1; return globalThis; }',
+      'class global { m() { return global; } }',
+      '{ function window() { return 1 } x = window(); }',
+      'switch (k) { case 1: { let self = 2; x = self; } }',
+      'const module = { exports: 1 }; x = module.exports;',
+    ];
+    for (const source of own) assertOk(checkCode(source), source);
+    // The same names, free: each refused where it is used.
+    const free: [string, string, number][] = [
+      ['window.x', 'no-global-object', 1],
+      ['x = self', 'no-global-object', 5],
+      ['x = globalThis.a', 'no-global-object', 5],
+      ['var window = globalThis', 'no-global-object', 14],
+      ['var window = 1; x = window', 'no-global-object', 21],
+      ['function f(a = self) { var self = 1 }', 'no-global-object', 16],
+      ['function f() { { let window = 1 } return window }', 'no-global-object', 42],
+      ['x = typeof process', 'no-process', 12],
+    ];
+    for (const [source, rule, column] of free) {
+      const result = checkCode(source);
+      assert.ok(!result.ok, source);
+      assert.deepEqual(result.diagnostics.map((d) => [d.rule, d.column]), [[rule, column]], source);
+    }
   });
 
   test('labels, private names and string contents never trigger rules', () => {

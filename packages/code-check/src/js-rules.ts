@@ -6,6 +6,7 @@
  */
 import { child, children, forEachChild, FUNCTION_TYPES, isNode, staticName, type AstNode } from './ast.ts';
 import { GLOBAL_NAMES, PROPERTY_NAMES, ruleMessage, type RuleId } from './rules.ts';
+import { analyzeScopes, isDeclared, type ScopeChain } from './scope.ts';
 
 /** One rule violation, positioned by source index and by 1-based line/column. */
 export interface Finding {
@@ -38,7 +39,15 @@ interface Frame {
   readonly node: AstNode;
   /** Inside a class member's body or initializer, where `this` is never the global object. */
   readonly inClass: boolean;
+  /** The names the snippet declares in the scopes around this node (only names the rules block). */
+  readonly scope: ScopeChain | undefined;
 }
+
+/**
+ * Global names that a declaration of the snippet's own can shadow. `await` is not one: it is
+ * refused as a word, so code reads the same in scripts and async contexts.
+ */
+const SHADOWABLE = (name: string): boolean => name !== 'await' && GLOBAL_NAMES.has(name);
 
 /**
  * Every rule violation in `program` (the AST of `source`), unsorted. `comments` are the parser's
@@ -67,11 +76,14 @@ export function findViolations(program: AstNode, source: string, comments: reado
 
   // Iterative walk: member chains like `a.b.c.d...` make ASTs far deeper than the parser's own
   // recursion, so recursing here could overflow where Babel did not.
-  const stack: Frame[] = [{ node: program, inClass: false }];
+  const scopes = analyzeScopes(program, SHADOWABLE);
+  const stack: Frame[] = [{ node: program, inClass: false, scope: undefined }];
   while (stack.length > 0) {
     const frame = stack.pop();
     if (frame === undefined) break;
     const { node, inClass } = frame;
+    const declaredHere = scopes.declared.get(node);
+    const scope: ScopeChain | undefined = declaredHere === undefined ? frame.scope : { names: declaredHere, parent: frame.scope };
     const type = node.type;
     // `skip`: child keys not to walk as references (non-computed keys, labels, ...).
     let skip: ReadonlySet<string> | undefined;
@@ -82,7 +94,10 @@ export function findViolations(program: AstNode, source: string, comments: reado
         const name = node.name;
         if (typeof name === 'string') {
           const blocked = GLOBAL_NAMES.get(name);
-          if (blocked !== undefined) report(blocked.rule, name, node);
+          // Only a name that would reach the global is refused: not a declaration (`const window
+          // = 7`, `function f(self)`), nor a reference to one of the snippet's own bindings.
+          const own = SHADOWABLE(name) && (scopes.bindings.has(node) || isDeclared(scope, name));
+          if (blocked !== undefined && !own) report(blocked.rule, name, node);
         }
         break;
       }
@@ -186,7 +201,7 @@ export function findViolations(program: AstNode, source: string, comments: reado
       if (skip?.has(key) === true) return;
       // A computed class key is evaluated outside the member, where `this` is the outer `this`.
       const keyOfMember = key === 'key' && CLASS_MEMBER_TYPES.has(type);
-      pending.push({ node: c, inClass: keyOfMember ? inClass : childInClass });
+      pending.push({ node: c, inClass: keyOfMember ? inClass : childInClass, scope });
     });
     for (let k = pending.length - 1; k >= 0; k--) stack.push(pending[k] as Frame);
   }

@@ -36,8 +36,9 @@ export const RULES = [
 export type RuleId = (typeof RULES)[number]['id'];
 
 /**
- * Global names, blocked as identifiers (references and bindings alike: a variable may not be
- * named `window` either, which keeps the rule simple and the message clear).
+ * Global names, blocked as identifiers where they would refer to the global: free references, not
+ * the snippet's own declarations (`const window = 7`, `function f(self)`) or references to them
+ * (scope.ts; a top-level `var` does not count as one, being a property of the global object).
  * `asProperty`: also blocked as a property name (`g.eval`, `g['Function']`). Names that are
  * plausible dataset column names (`d.process`, `row.module`, `data.window`) are not.
  */
@@ -126,11 +127,11 @@ export function ruleMessage(rule: RuleId, name: string): string {
     case 'no-commonjs':
       return name === 'require'
         ? `${n} is not available in Code Mode: ${SCOPE}; nothing else can be loaded.`
-        : `${n} is not available in Code Mode: assign your chart to \`fig\`; if this is your own variable, rename it.`;
+        : `${n} is not available in Code Mode: assign your chart to \`fig\`; if this is your own variable, declare it with \`const\` or \`let\`.`;
     case 'no-process':
-      return `${n} is not available in Code Mode (no environment or host access); if this is your own variable, rename it (e.g. \`processed\`).`;
+      return `${n} is not available in Code Mode (no environment or host access); if this is your own variable, declare it with \`const\` or \`let\` (or rename it, e.g. \`processed\`).`;
     case 'no-global-object':
-      return `${n} is not available in Code Mode: use globals such as \`Math\` or \`df\` directly; if this is your own variable, rename it (e.g. \`${name}Size\`).`;
+      return `${n} is not available in Code Mode: use globals such as \`Math\` or \`df\` directly; if this is your own variable, declare it with \`const\` or \`let\` (a top-level \`var\` is a property of the global object).`;
     case 'no-this':
       return '`this` is only allowed inside class methods and field initializers in Code Mode (elsewhere it can be the global object): use a variable instead.';
     case 'no-constructor':

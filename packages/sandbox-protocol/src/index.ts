@@ -21,6 +21,7 @@ export const SANDBOX_ERROR_CODES = [
   'SANDBOX_DATASET_MISSING',
   'SANDBOX_DATASET_INVALID',
   'SANDBOX_CRASHED',
+  'SANDBOX_WORKER_LOST',
   'SANDBOX_BUSY',
   'SANDBOX_UNAVAILABLE',
   'SANDBOX_BAD_REQUEST',
@@ -53,6 +54,9 @@ export const RUN_ERROR_HTTP_STATUS = {
   FIGURE_INVALID: 422,
   SANDBOX_BUSY: 503,
   SANDBOX_UNAVAILABLE: 503,
+  // The worker running the chart was lost to something outside the run (killed by the OS or an
+  // operator, shutdown, a stalled dataset copy): transient, and not the analyst's doing.
+  SANDBOX_WORKER_LOST: 503,
 } as const satisfies Partial<Record<SandboxErrorCode, number>>;
 
 export type RunErrorCode = keyof typeof RUN_ERROR_HTTP_STATUS;
@@ -80,9 +84,9 @@ export interface Diagnostic {
 export interface Limits {
   /** Maximum code size in bytes (UTF-8). */
   readonly codeBytes: number;
-  /** Wall-clock time for the whole run (setup + analyst code + serialization), ms. */
+  /** Wall-clock time for the analyst's code and serializing `fig`, ms (preparing the run, i.e. copying the dataset in, is not counted). */
   readonly timeMs: number;
-  /** Heap for the analyst's own allocations, MiB (the dataset's footprint is added on top). */
+  /** Memory the analyst's code may allocate (heap and typed arrays), MiB; the dataset's copy and its decoded columns are not counted. */
   readonly memoryMb: number;
   /** Maximum size of the figure as JSON, bytes. */
   readonly outputBytes: number;
@@ -130,7 +134,7 @@ export interface RunStats {
   readonly outputBytes: number;
   /** Rows of the dataset the run saw. */
   readonly rows: number;
-  /** Time spent moving the dataset into the isolate, ms. */
+  /** Time spent preparing the run (isolate, dataset copy, globals), ms; not counted in the time limit. */
   readonly dataMs: number;
   /** Time spent in the analyst's code, ms. */
   readonly codeMs: number;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLazyColumns, decodeColumn } from './columns.ts';
+import { createLazyColumns, decodeColumn, packStringColumn } from './columns.ts';
 import type { DatasetPayload } from './columns.ts';
 
 const day = 86_400_000;
@@ -53,4 +53,34 @@ test('malformed payloads fail at once, naming the column', () => {
   assert.throws(() => createLazyColumns(bad([{ name: 'x', kind: 'weird', values: Int32Array.of(0, 0) }])), /unknown kind/);
   assert.throws(() => createLazyColumns(bad([{ name: 'a', kind: 'int', values: Int32Array.of(1, 2) }, { name: 'a', kind: 'int', values: Int32Array.of(1, 2) }])), /two columns named "a"/);
   assert.throws(() => createLazyColumns(bad([], -1)), /rowCount/);
+});
+
+test('a packed string column (one dictionary string + offsets) decodes exactly like the plain one, slicing only when read', () => {
+  const plain = { name: 's', kind: 'string' as const, dictionary: ['north', '', 'söuth', 'e🚀st', 'north-west'], codes: Int32Array.of(0, 4, -1, 2, 3, 1, 5) };
+  const packed = packStringColumn(plain);
+  assert.ok('dictionaryText' in packed);
+  assert.equal(packed.dictionaryText, 'northsöuthe🚀stnorth-west');
+  assert.deepEqual([...packed.dictionaryOffsets], [0, 5, 5, 10, 15, 25]);
+  const { columns, raw } = createLazyColumns({ rowCount: 7, columns: [packed] });
+  const column = raw.get('s');
+  assert.ok(column && column.kind === 'string');
+  assert.equal(typeof Object.getOwnPropertyDescriptor(column, 'dictionary')?.get, 'function', 'the dictionary is sliced out on first use');
+  assert.deepEqual(columns.s, decodeColumn(plain, 7));
+  assert.deepEqual(column.dictionary, plain.dictionary);
+  assert.equal(column.dictionary, column.dictionary, 'sliced once');
+});
+
+test('malformed packed columns fail at boot, naming the column', () => {
+  const good = packStringColumn({ name: 'p', kind: 'string', dictionary: ['a', 'bb'], codes: Int32Array.of(0, 1) });
+  assert.ok('dictionaryText' in good);
+  const bad = (over: Record<string, unknown>): DatasetPayload => ({ rowCount: 2, columns: [{ ...good, ...over } as never] });
+  for (const over of [
+    { dictionaryOffsets: Int32Array.of(0, 2, 1) },
+    { dictionaryOffsets: Int32Array.of(1, 2, 3) },
+    { dictionaryOffsets: Int32Array.of(0, 1, 9) },
+    { dictionaryOffsets: [0, 1, 3] },
+    { codes: Int32Array.of(0) },
+  ]) {
+    assert.throws(() => createLazyColumns(bad(over)), /dataset column "p"/, JSON.stringify(Object.keys(over)));
+  }
 });

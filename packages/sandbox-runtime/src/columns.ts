@@ -6,12 +6,75 @@
  * milliseconds per 100k rows and most charts read two or three columns of a wide dataset.
  * Runs inside the isolate: ECMAScript built-ins only.
  */
-import type { Column } from '@plotbox/sandbox-protocol';
+import type { Column, StringColumn } from '@plotbox/sandbox-protocol';
+
+/**
+ * A string column as the host packs it for the copy into an isolate: every dictionary entry in one
+ * string, sliced out only when the column is used. Copying one string and one Int32Array is a
+ * memcpy; copying a million separate strings costs ≈150 ms per column, on every run, even for
+ * columns the chart never reads (a high-cardinality id column).
+ */
+export interface PackedStringColumn {
+  readonly name: string;
+  readonly kind: 'string';
+  readonly codes: Int32Array;
+  /** The dictionary entries, concatenated. */
+  readonly dictionaryText: string;
+  /** Entry i is `dictionaryText.slice(offsets[i], offsets[i + 1])`; one more offset than entries. */
+  readonly dictionaryOffsets: Int32Array;
+}
+
+/** A column as it arrives in the isolate: a {@link Column}, or a string column packed for transport. */
+export type PayloadColumn = Column | PackedStringColumn;
 
 /** What the host hands to `__plotbox_boot` / {@link createLazyColumns}: the dataset's rows. */
 export interface DatasetPayload {
   readonly rowCount: number;
-  readonly columns: readonly Column[];
+  readonly columns: readonly PayloadColumn[];
+}
+
+/** Longest dictionary text packed into one string (V8's string limit is ≈2^29 UTF-16 units). */
+const MAX_PACKED_CHARS = 2 ** 28;
+
+/**
+ * The host side of {@link PackedStringColumn}: a dictionary-encoded column with its dictionary in
+ * one string. Dictionaries too long for one string stay as they are.
+ */
+export function packStringColumn(column: StringColumn): PayloadColumn {
+  const { dictionary } = column;
+  const offsets = new Int32Array(dictionary.length + 1);
+  let at = 0;
+  for (let i = 0; i < dictionary.length; i++) {
+    offsets[i] = at;
+    at += (dictionary[i] as string).length;
+    if (at > MAX_PACKED_CHARS) return column;
+  }
+  offsets[dictionary.length] = at;
+  return { name: column.name, kind: 'string', codes: column.codes, dictionaryText: dictionary.join(''), dictionaryOffsets: offsets };
+}
+
+function isPacked(column: PayloadColumn): column is PackedStringColumn {
+  return column.kind === 'string' && typeof (column as { dictionaryText?: unknown }).dictionaryText === 'string';
+}
+
+/** A packed column as a {@link StringColumn} whose dictionary is sliced out on first use. */
+function unpack(column: PackedStringColumn): StringColumn {
+  const { dictionaryText: text, dictionaryOffsets: offsets } = column;
+  let dictionary: string[] | undefined;
+  return Object.freeze({
+    name: column.name,
+    kind: 'string' as const,
+    codes: column.codes,
+    get dictionary(): readonly string[] {
+      if (dictionary === undefined) {
+        const n = offsets.length - 1;
+        const out = new Array<string>(n);
+        for (let i = 0; i < n; i++) out[i] = text.slice(offsets[i], offsets[i + 1]);
+        dictionary = out;
+      }
+      return dictionary;
+    },
+  });
 }
 
 /** One decoded cell. Dates become ISO-8601 strings (see {@link decodeColumn}). */
@@ -50,8 +113,15 @@ export function createLazyColumns(
   const names: string[] = [];
   const raw = new Map<string, Column>();
   const onDecode = options.onDecode;
-  for (const column of payload.columns as readonly Column[]) {
-    checkColumn(column, rowCount);
+  for (const given of payload.columns as readonly PayloadColumn[]) {
+    let column: Column;
+    if (given !== null && typeof given === 'object' && isPacked(given)) {
+      checkPacked(given, rowCount);
+      column = unpack(given);
+    } else {
+      column = given;
+      checkColumn(column, rowCount);
+    }
     const name = column.name;
     if (Object.hasOwn(holder, name)) throw new TypeError(`dataset has two columns named "${name}"`);
     names.push(name);
@@ -70,6 +140,18 @@ export function createLazyColumns(
     });
   }
   return { columns: Object.freeze(holder), names: Object.freeze(names), rowCount, raw };
+}
+
+function checkPacked(column: PackedStringColumn, rowCount: number): void {
+  if (typeof column.name !== 'string') throw new TypeError('every dataset column needs a string name');
+  const where = `dataset column "${column.name}"`;
+  if (!(column.codes instanceof Int32Array) || column.codes.length !== rowCount) throw new TypeError(`${where}: codes must be an Int32Array of rowCount entries`);
+  const offsets = column.dictionaryOffsets;
+  if (!(offsets instanceof Int32Array) || offsets.length < 1 || offsets[0] !== 0) throw new TypeError(`${where}: dictionaryOffsets must be an Int32Array starting at 0`);
+  for (let i = 1; i < offsets.length; i++) {
+    if ((offsets[i] as number) < (offsets[i - 1] as number)) throw new TypeError(`${where}: dictionaryOffsets must not decrease`);
+  }
+  if ((offsets[offsets.length - 1] as number) > column.dictionaryText.length) throw new TypeError(`${where}: dictionaryOffsets run past the dictionary text`);
 }
 
 function checkColumn(column: Column, rowCount: number): void {

@@ -5,8 +5,8 @@
  */
 export { createGlobals, GLOBAL_NAMES } from './create-globals.ts';
 export type { SandboxGlobals } from './create-globals.ts';
-export { createLazyColumns, decodeColumn } from './columns.ts';
-export type { CellValue, DatasetPayload, FrozenColumn, LazyColumns, LazyColumnsOptions } from './columns.ts';
+export { createLazyColumns, decodeColumn, packStringColumn } from './columns.ts';
+export type { CellValue, DatasetPayload, FrozenColumn, LazyColumns, LazyColumnsOptions, PackedStringColumn, PayloadColumn } from './columns.ts';
 export { serializeFigure, utf8Length, MAX_DEPTH } from './serialize-figure.ts';
 export type { SerializeErrorCode, SerializeResult } from './serialize-figure.ts';
 export { px, DEFAULT_PALETTE } from './px.ts';

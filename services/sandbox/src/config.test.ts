@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_LIMITS } from '@plotbox/sandbox-protocol';
-import { ConfigError, parseSandboxConfig } from './config.ts';
+import { ConfigError, DEFAULT_PREPARE_TIMEOUT_MS, DEFAULT_WARM_MEMORY_MB, parseSandboxConfig } from './config.ts';
 
 const TOKEN = 't'.repeat(40);
 const noFile = (): string => {
@@ -48,4 +48,31 @@ test('the token is required, long enough, from the environment or a file, never 
   assert.equal(parseSandboxConfig({ SANDBOX_TOKEN_FILE: '/run/secrets/token' }, () => `${TOKEN}\n`).token, TOKEN);
   assert.throws(() => parseSandboxConfig({ SANDBOX_TOKEN_FILE: '/nope' }, noFile), /cannot be read/);
   assert.throws(() => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, SANDBOX_TOKEN_FILE: '/x' }, () => TOKEN), /not both/);
+});
+
+test('worker count, RSS ceiling and caches come from what the machine allows unless set', () => {
+  const machine = { parallelism: 8, cgroup: { cpu: { quotaUs: 200_000, periodUs: 100_000, file: 'cpu.max' }, memory: { bytes: 2 * 1024 ** 3, file: 'memory.max' } } };
+  const c = parseSandboxConfig({ SANDBOX_TOKEN: TOKEN }, noFile, machine);
+  assert.equal(c.workers, 2);
+  assert.ok(c.workerMaxRssMb >= 256 && 2 * c.workerMaxRssMb < 2048);
+  assert.equal(c.workerCacheBytes, 128 * 1024 ** 2);
+  assert.ok(c.resources.reasons.length > 0);
+  assert.equal(c.warmMemoryMb, DEFAULT_WARM_MEMORY_MB);
+  assert.equal(c.prepareTimeoutMs, DEFAULT_PREPARE_TIMEOUT_MS);
+  const set = parseSandboxConfig(
+    { SANDBOX_TOKEN: TOKEN, SANDBOX_WORKERS: '3', SANDBOX_WORKER_MAX_RSS_MB: '700', SANDBOX_WORKER_CACHE_MB: '64', SANDBOX_PREPARE_TIMEOUT_MS: '5000' },
+    noFile,
+    machine,
+  );
+  assert.equal(set.workers, 3);
+  assert.equal(set.workerMaxRssMb, 700);
+  assert.equal(set.workerCacheBytes, 64 * 1024 ** 2);
+  assert.equal(set.prepareTimeoutMs, 5000);
+  for (const [name, value] of [
+    ['SANDBOX_WORKER_MAX_RSS_MB', '100'],
+    ['SANDBOX_PREPARE_TIMEOUT_MS', '10'],
+    ['SANDBOX_WARM_MEMORY_MB', '32'],
+  ] as const) {
+    assert.throws(() => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile, machine), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
+  }
 });

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS, type Limits } from '@plotbox/sandbox-protocol';
+import type { CgroupLimits } from './cgroup.ts';
 import { DEFAULT_CEILINGS, type LimitCeilings } from './limits.ts';
+import { MIN_WORKER_RSS_MB, planResources } from './resources.ts';
 
 /** The sandbox service's configuration, read once from the environment by main.ts. */
 export interface SandboxConfig {
@@ -10,7 +12,14 @@ export interface SandboxConfig {
   readonly token: string;
   readonly workers: number;
   readonly poolSize: number;
+  /** V8 heap limit of warm isolates, MiB (what a run may use is enforced separately: execute.ts). */
   readonly warmMemoryMb: number;
+  /** RSS above which the supervisor kills a worker, MiB. */
+  readonly workerMaxRssMb: number;
+  /** Budget for preparing a run (dataset into the worker and the isolate, globals booted), ms. */
+  readonly prepareTimeoutMs: number;
+  /** How the worker count, RSS ceiling and caches were chosen (logged at start). */
+  readonly resources: { readonly reasons: readonly string[]; readonly warnings: readonly string[] };
   /** Synthetic rows each pooled isolate warms its JIT on before use (0: off). */
   readonly jitWarmUpRows: number;
   /** Decoded dataset bytes each worker keeps. */
@@ -28,6 +37,11 @@ export interface SandboxConfig {
   readonly shutdownMs: number;
 }
 
+/** V8 heap limit of warm isolates, MiB: room for the default run on datasets up to a few 100k rows. */
+export const DEFAULT_WARM_MEMORY_MB = 384;
+/** Budget for preparing a run (dataset transfer and decode, isolate, copy, boot), ms. */
+export const DEFAULT_PREPARE_TIMEOUT_MS = 30_000;
+
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID' as const;
 }
@@ -40,6 +54,8 @@ const KNOWN = new Set([
   'SANDBOX_WORKERS',
   'SANDBOX_POOL_SIZE',
   'SANDBOX_WARM_MEMORY_MB',
+  'SANDBOX_WORKER_MAX_RSS_MB',
+  'SANDBOX_PREPARE_TIMEOUT_MS',
   'SANDBOX_JIT_WARMUP_ROWS',
   'SANDBOX_WORKER_CACHE_MB',
   'SANDBOX_SUPERVISOR_CACHE_MB',
@@ -53,23 +69,36 @@ const KNOWN = new Set([
   'SANDBOX_LIMIT_ROWS',
 ]);
 
+/** What the host allows, read by main.ts (cgroup.ts) and passed in. */
+export interface HostResources {
+  /** CPUs this process may run on (`os.availableParallelism()`, which honours CPU affinity). */
+  readonly parallelism: number;
+  readonly cgroup: CgroupLimits;
+}
+
 /**
  * Parses the sandbox's environment. Pure apart from `readFile`, which is used only for
  * `SANDBOX_TOKEN_FILE` (Kubernetes secrets). Unknown `SANDBOX_` variables are refused so a typo
- * cannot silently fall back to a default. Error messages never include secret values.
+ * cannot silently fall back to a default. Error messages never include secret values. Worker
+ * count, worker RSS ceiling and caches not set explicitly are derived from `machine` (resources.ts).
  */
-export function parseSandboxConfig(env: Readonly<Record<string, string | undefined>>, readFile: (path: string) => string): SandboxConfig {
+export function parseSandboxConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string,
+  machine: HostResources = { parallelism: availableParallelism(), cgroup: {} },
+): SandboxConfig {
   for (const key of Object.keys(env)) {
     if (key.startsWith('SANDBOX_') && !KNOWN.has(key)) throw new ConfigError(`unknown setting ${key}`);
   }
-  const int = (name: string, fallback: number, min: number, max: number): number => {
+  const optionalInt = (name: string, min: number, max: number): number | undefined => {
     const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
+    if (raw === undefined || raw === '') return undefined;
     if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number`);
     const n = Number(raw);
     if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}`);
     return n;
   };
+  const int = (name: string, fallback: number, min: number, max: number): number => optionalInt(name, min, max) ?? fallback;
   let token = env.SANDBOX_TOKEN;
   if (env.SANDBOX_TOKEN_FILE) {
     if (token) throw new ConfigError('set SANDBOX_TOKEN or SANDBOX_TOKEN_FILE, not both');
@@ -91,16 +120,29 @@ export function parseSandboxConfig(env: Readonly<Record<string, string | undefin
     codeBytes: int('SANDBOX_LIMIT_CODE_BYTES', DEFAULT_LIMITS.codeBytes, 1, DEFAULT_CEILINGS.codeBytes),
     rows: int('SANDBOX_LIMIT_ROWS', DEFAULT_LIMITS.rows, 0, DEFAULT_CEILINGS.rows),
   });
+  const plan = planResources({
+    parallelism: machine.parallelism,
+    cgroup: machine.cgroup,
+    workers: optionalInt('SANDBOX_WORKERS', 1, 256),
+    workerMaxRssMb: optionalInt('SANDBOX_WORKER_MAX_RSS_MB', MIN_WORKER_RSS_MB, 1 << 20),
+    workerCacheMb: optionalInt('SANDBOX_WORKER_CACHE_MB', 1, 65536),
+    supervisorCacheMb: optionalInt('SANDBOX_SUPERVISOR_CACHE_MB', 1, 65536),
+    defaultMemoryMb: defaultLimits.memoryMb,
+    ceilingMemoryMb: DEFAULT_CEILINGS.memoryMb,
+  });
   return Object.freeze({
     host,
     port: int('SANDBOX_PORT', 8081, 0, 65535),
     token,
-    workers: int('SANDBOX_WORKERS', availableParallelism(), 1, 256),
+    workers: plan.workers,
     poolSize: int('SANDBOX_POOL_SIZE', 2, 0, 64),
-    warmMemoryMb: int('SANDBOX_WARM_MEMORY_MB', 192, 16, 4096),
+    warmMemoryMb: int('SANDBOX_WARM_MEMORY_MB', DEFAULT_WARM_MEMORY_MB, 64, 4096),
+    workerMaxRssMb: plan.workerMaxRssMb,
+    prepareTimeoutMs: int('SANDBOX_PREPARE_TIMEOUT_MS', DEFAULT_PREPARE_TIMEOUT_MS, 100, 600_000),
+    resources: Object.freeze({ reasons: plan.reasons, warnings: plan.warnings }),
     jitWarmUpRows: int('SANDBOX_JIT_WARMUP_ROWS', 0, 0, 100_000),
-    workerCacheBytes: int('SANDBOX_WORKER_CACHE_MB', 512, 1, 65536) * MiB,
-    supervisorCacheBytes: int('SANDBOX_SUPERVISOR_CACHE_MB', 512, 1, 65536) * MiB,
+    workerCacheBytes: plan.workerCacheBytes,
+    supervisorCacheBytes: plan.supervisorCacheBytes,
     maxDatasetBytes: int('SANDBOX_MAX_DATASET_MB', 100, 1, 4096) * MiB,
     maxBodyBytes: 1 * MiB,
     maxQueue: int('SANDBOX_MAX_QUEUE', 256, 1, 100_000),

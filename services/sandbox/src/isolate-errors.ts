@@ -12,7 +12,7 @@ export interface ErrorContext {
   readonly deadlineHit: boolean;
   /** The isolate's memory limit was exceeded (isolated-vm disposed it). */
   readonly limits: Limits;
-  /** Which phase failed: analyst code, or the boot/serialize steps around it. */
+  /** Which phase failed: preparing the run (dataset copy, globals), analyst code, or serializing `fig`. */
   readonly phase: 'boot' | 'code' | 'output';
 }
 
@@ -28,6 +28,14 @@ const MEMORY_PATTERNS = [
 ];
 const DISPOSED_PATTERNS = [/Isolate was disposed during execution/i, /Isolate is disposed/i];
 const NON_ERROR_THROWN = /was not an instance of `Error`/;
+// What V8, Node and isolated-vm print when a process dies of memory exhaustion (a worker's last
+// stderr lines), and the marker our own catastrophic-error handler prints (worker.ts).
+const FATAL_MEMORY_PATTERNS = [/out of memory/i, /out-of-memory/i, /Reached heap limit/i, /allocation failed/i, /plotbox-worker-fatal: memory/];
+
+/** Do a dead worker's last stderr lines say it ran out of memory? */
+export function fatalLooksLikeMemory(stderrTail: string): boolean {
+  return FATAL_MEMORY_PATTERNS.some((re) => re.test(stderrTail));
+}
 
 /**
  * Turns anything isolated-vm threw into the analyst-facing error. The single place where
@@ -35,14 +43,12 @@ const NON_ERROR_THROWN = /was not an instance of `Error`/;
  */
 export function classifyIsolateError(err: unknown, ctx: ErrorContext): RunError {
   const message = messageOf(err);
+  if (ctx.phase === 'boot') return prepareError(err);
   if (ctx.deadlineHit || TIMEOUT_MESSAGES.includes(message)) return timeoutError(ctx.limits);
   if (MEMORY_PATTERNS.some((re) => re.test(message))) return memoryError(ctx.limits);
   if (DISPOSED_PATTERNS.some((re) => re.test(message))) {
     // Disposed without our deadline firing: isolated-vm hit the memory limit.
     return memoryError(ctx.limits);
-  }
-  if (ctx.phase === 'boot') {
-    return { code: 'SANDBOX_DATASET_INVALID', message: `The dataset could not be prepared for this chart: ${truncate(message)}` };
   }
   const where = chartPosition(err);
   const text = NON_ERROR_THROWN.test(message)
@@ -52,6 +58,48 @@ export function classifyIsolateError(err: unknown, ctx: ErrorContext): RunError 
     code: 'SANDBOX_RUNTIME_ERROR',
     message: where ? `${text} (line ${where.line})` : text,
     ...(where ?? {}),
+  };
+}
+
+/**
+ * A failure while preparing a run (copying the dataset in, booting the globals): before the
+ * analyst's code, so never their fault. Running out of the preparation budget or memory means the
+ * sandbox is overloaded or undersized (transient: SANDBOX_UNAVAILABLE); anything else is a dataset
+ * the runtime refuses.
+ */
+export function prepareError(err: unknown): RunError {
+  const message = messageOf(err);
+  if (TIMEOUT_MESSAGES.includes(message) || MEMORY_PATTERNS.some((re) => re.test(message)) || DISPOSED_PATTERNS.some((re) => re.test(message))) {
+    return {
+      code: 'SANDBOX_UNAVAILABLE',
+      message: 'The sandbox could not prepare the dataset for this chart (it is busy or short of memory); this was not caused by your code. Try again shortly.',
+    };
+  }
+  return { code: 'SANDBOX_DATASET_INVALID', message: `The dataset could not be prepared for this chart: ${truncate(message)}` };
+}
+
+/** A worker process killed for using more memory than it may, during the analyst's run. */
+export function workerMemoryError(limits: Limits): RunError {
+  return {
+    code: 'SANDBOX_MEMORY',
+    message: `Your code used more than the ${limits.memoryMb} MiB memory limit (the sandbox process running it grew past its ceiling and was stopped). Aggregate or sample the data instead of building large arrays or strings.`,
+    limit: { name: 'memoryMb', value: limits.memoryMb },
+  };
+}
+
+/** The run's worker was lost to something outside the run; `why` says what, without blaming the analyst. */
+export function workerLostError(why: string): RunError {
+  return {
+    code: 'SANDBOX_WORKER_LOST',
+    message: `The sandbox lost the process running this chart (${why}); this was not caused by your code. Try again.`,
+  };
+}
+
+/** A worker that died by itself during the analyst's code, with no sign of running out of memory. */
+export function crashedError(): RunError {
+  return {
+    code: 'SANDBOX_CRASHED',
+    message: 'The sandbox process running this chart stopped while running your code. Your other charts are unaffected; try again with less data or simpler code.',
   };
 }
 

@@ -6,7 +6,20 @@ export interface WarmIsolate {
   readonly context: ivm.Context;
   /** `__plotbox_boot`, removed from the global object before any analyst code can see it. */
   readonly boot: ivm.Reference<(payload: unknown, options: unknown) => unknown>;
+  /** The V8 heap limit it was made with, MiB. */
   readonly memoryMb: number;
+  /** Heap and external bytes in use once the runtime is loaded, before any dataset (measured). */
+  readonly baseBytes: number;
+  /**
+   * A full garbage collection of this isolate, for the host's memory check after a run (V8's `gc`,
+   * taken off the global object before any analyst code; absent without `--expose-gc`).
+   */
+  readonly collect: ivm.Reference<() => void> | undefined;
+  /**
+   * Keeps what it is given alive for the isolate's life, out of reach of analyst code: holds the
+   * run's memory ballast (execute.ts).
+   */
+  readonly hold: ivm.Reference<(value: unknown) => number>;
   /** Taken from the warm pool (true) or made on demand (false). */
   warm: boolean;
 }
@@ -16,7 +29,7 @@ export interface IsolatePoolOptions {
   readonly runtimeSource: string;
   /** How many warm isolates to keep ready. */
   readonly size: number;
-  /** Memory limit of the warm isolates, MiB. Runs that need more get a cold isolate. */
+  /** V8 heap limit of the warm isolates, MiB. Runs that need more get a cold isolate. */
   readonly memoryMb: number;
   /** Called when V8 reports it lost control of an isolate; the process must end. */
   readonly onCatastrophicError: (message: string) => void;
@@ -43,6 +56,8 @@ export interface IsolatePool {
   refill(): void;
   /** Number of warm isolates ready. */
   readonly ready: number;
+  /** What a fresh isolate holds with the runtime loaded, bytes (measured on the last one made). */
+  readonly baseBytes: number;
   /** Resolves once the pool is full (used for readiness); rejects if an isolate cannot be made. */
   filled(): Promise<void>;
   /** Dispose everything; the pool does not refill afterwards. */
@@ -50,6 +65,19 @@ export interface IsolatePool {
 }
 
 const RUNTIME_FILENAME = 'plotbox-runtime.js';
+
+// With --expose-gc (the worker's flags) V8 puts a non-deletable, writable `gc` on every context's
+// global object. The host keeps it (execute.ts uses it to settle whether a run ends over its memory
+// budget) and the global is left holding nothing.
+const TAKE_GC = `(() => {
+  const g = typeof gc === 'function' ? gc : undefined;
+  try { gc = undefined; } catch {}
+  return g === undefined ? undefined : () => { g(); };
+})()`;
+
+// A closure that keeps whatever it is handed (it reads it, so V8 must keep it). Only the host holds
+// a reference to it.
+const HOLDER = `(() => { let held = null; return (value) => { held = value; return held === null ? 0 : 1; }; })()`;
 
 // Run once per isolate after the runtime is loaded and before any analyst code: removes what can
 // reach outside pure computation, allocate memory the limit does not count, or run analyst code
@@ -76,6 +104,8 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   if (!(options.memoryMb >= 8)) throw new Error('memoryMb must be at least 8');
 
   const warm: WarmIsolate[] = [];
+  // A guess until the first isolate is measured (≈2.5 MiB with the arquero runtime).
+  let baseBytes = 4 * 1024 * 1024;
   let cachedData: ivm.ExternalCopy<ArrayBuffer> | undefined;
   let codeCache: Promise<ivm.ExternalCopy<ArrayBuffer> | undefined> | undefined;
   let closed = false;
@@ -134,7 +164,12 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
       if (forPool && jitWarmUpRows > 0) await context.eval(`__plotbox_boot.warmUp(${jitWarmUpRows})`, { timeout: 10_000 });
       await context.global.delete('__plotbox_boot');
       await context.eval(HARDEN, { timeout: 1000 });
-      return { isolate, context, boot, memoryMb, warm: false };
+      const gcRef = (await context.eval(TAKE_GC, { timeout: 1000, reference: true })) as ivm.Reference<(() => void) | undefined>;
+      const collect = gcRef.typeof === 'function' ? (gcRef as ivm.Reference<() => void>) : undefined;
+      const hold = (await context.eval(HOLDER, { timeout: 1000, reference: true })) as ivm.Reference<(value: unknown) => number>;
+      const heap = await isolate.getHeapStatistics();
+      baseBytes = heap.used_heap_size + heap.externally_allocated_size;
+      return { isolate, context, boot, memoryMb, baseBytes, collect, hold, warm: false };
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       throw err;
@@ -188,6 +223,9 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     refill,
     get ready() {
       return warm.length;
+    },
+    get baseBytes() {
+      return baseBytes;
     },
     filled(): Promise<void> {
       if (warm.length >= options.size) return Promise.resolve();

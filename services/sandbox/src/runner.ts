@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { checkCode } from '@plotbox/code-check';
 import { DEFAULT_LIMITS, type CodeLang, type ColumnarDataset, type Limits, type RunError, type RunResult } from '@plotbox/sandbox-protocol';
 import { DEFAULT_CEILINGS, LimitsError, resolveLimits, type LimitCeilings } from './limits.ts';
-import { timeoutError } from './isolate-errors.ts';
+import { crashedError, fatalLooksLikeMemory, timeoutError, workerLostError, workerMemoryError } from './isolate-errors.ts';
 import type { ParentMessage, WorkerConfig, WorkerMessage } from './worker-protocol.ts';
 
 /** A dataset for a run: decoded columns, Arrow IPC bytes, or only its hash (a worker must hold it). */
@@ -24,12 +24,27 @@ export interface RunInput {
   readonly project?: string;
 }
 
+/** Why the supervisor ended a worker process itself. */
+export type KillReason = 'timeout' | 'memory' | 'prepare-timeout' | 'shutdown';
+
+/** Something that happened to a worker process, for the service's log (no analyst data in it). */
+export interface WorkerEvent {
+  readonly event: 'worker_killed' | 'worker_lost' | 'worker_crashed';
+  readonly pid: number | undefined;
+  /** For kills: why; for losses and crashes: what the run was doing. */
+  readonly reason: string;
+  readonly signal?: string | null;
+  readonly exitCode?: number | null;
+  readonly rssMb?: number;
+  readonly ceilingMb?: number;
+}
+
 export interface RunnerOptions {
   /** Worker processes (default: number of CPUs). */
   readonly workers?: number;
   /** Warm isolates per worker (default 2). */
   readonly poolSize?: number;
-  /** Memory limit of warm isolates, MiB (default 192: 64 for the analyst plus room for a dataset of ~100k rows). */
+  /** V8 heap limit of warm isolates, MiB (default 384); a run's own budget is enforced inside it. */
   readonly warmMemoryMb?: number;
   /** Bytes of decoded datasets each worker keeps (default 512 MiB). */
   readonly cacheBytes?: number;
@@ -43,6 +58,20 @@ export interface RunnerOptions {
   readonly graceMs?: number;
   /** ...and the runner kills the worker process after watchdogMs (default 1500). */
   readonly watchdogMs?: number;
+  /**
+   * Budget for preparing a run before its time limit starts: the dataset into the worker, an
+   * isolate, the copy into it, the globals (default 30 s). Past it the worker is killed and the run
+   * ends as SANDBOX_WORKER_LOST.
+   */
+  readonly prepareTimeoutMs?: number;
+  /** Resident memory (RSS) above which the supervisor kills a worker, MiB (default 1536). */
+  readonly workerMaxRssMb?: number;
+  /** How often each worker's RSS is read while it runs a chart, ms (default 20; ten times slower when idle). */
+  readonly rssPollMs?: number;
+  /** Reads a process's resident memory, bytes (default: VmRSS from /proc/<pid>/status; undefined when unknown). */
+  readonly readRss?: (pid: number) => number | undefined;
+  /** Called when a worker is killed, lost or crashes (for the service's log). */
+  readonly onWorkerEvent?: (event: WorkerEvent) => void;
   /** Synthetic rows each pooled isolate warms its JIT on before use (0: off). */
   readonly jitWarmUpRows?: number;
   /** Path of the bundled runtime (default: @plotbox/sandbox-runtime's dist/runtime.js). */
@@ -52,7 +81,7 @@ export interface RunnerOptions {
    * holds against code that passes (or never saw) the check; never set from configuration.
    */
   readonly unsafeSkipCodeCheck?: boolean;
-  /** Where worker stderr goes (default: inherited). */
+  /** Where worker stderr goes besides the supervisor's own diagnosis: copied to this process's stderr (default) or not. */
   readonly workerStderr?: 'inherit' | 'ignore';
 }
 
@@ -60,8 +89,12 @@ export interface WorkerInfo {
   readonly pid: number | undefined;
   readonly ready: boolean;
   readonly busy: boolean;
+  /** `preparing` a run (dataset into the worker and the isolate), `running` the analyst's code, or `idle`. */
+  readonly state: 'idle' | 'preparing' | 'running';
   readonly datasets: number;
   readonly pool: number;
+  /** Last resident memory read, bytes (0 until read). */
+  readonly rssBytes: number;
 }
 
 export interface RunnerStats {
@@ -69,7 +102,14 @@ export interface RunnerStats {
   readonly queued: number;
   readonly restarts: number;
   readonly crashes: number;
+  /** Workers killed for overrunning a deadline (the run's time limit, or the preparation budget). */
   readonly watchdogKills: number;
+  /** Workers killed for resident memory above their ceiling. */
+  readonly memoryKills: number;
+  /** Runs that ended SANDBOX_WORKER_LOST. */
+  readonly workersLost: number;
+  /** The RSS ceiling each worker is held to, bytes. */
+  readonly workerMaxRssBytes: number;
 }
 
 export interface Runner {
@@ -96,19 +136,56 @@ interface Job {
   readonly resolve: (r: RunResult) => void;
 }
 
+interface ActiveJob extends Job {
+  readonly id: number;
+  /** `prepare` until the worker says the analyst's code starts, then `run`. */
+  phase: 'prepare' | 'run';
+  /** The preparation watchdog, then the run's time watchdog. */
+  watchdog: NodeJS.Timeout;
+  /** RSS when the analyst's code started, bytes. */
+  rssAtStart: number | undefined;
+  /** What the run may add (analyst allowance + decode reserve), bytes. */
+  budgetBytes: number;
+  /** RSS above which this run's worker is killed, bytes (the worker's ceiling until the run starts). */
+  rssCeiling: number;
+}
+
 interface WorkerSlot {
   child: ChildProcess;
   ready: boolean;
-  job: (Job & { id: number; watchdog: NodeJS.Timeout; killedByWatchdog: boolean }) | undefined;
+  job: ActiveJob | undefined;
   datasets: Set<string>;
   pool: number;
   readyWaiters: (() => void)[];
+  /** Set when the supervisor itself ends this process, and why. */
+  killedFor: KillReason | undefined;
+  lastRss: number;
+  /** Highest RSS read since the current run's code started. */
+  peakRss: number;
+  /** The last few KiB the worker wrote to stderr (its last words when it dies). */
+  stderrTail: string;
+  /** The worker said it exits after its last result (an isolate outlived its deadline). */
+  retiring: boolean;
 }
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const MiB = 1024 * 1024;
+const STDERR_TAIL_CHARS = 4096;
+/** Signals a worker gets from outside (an operator, the OS, the kernel OOM killer), not from its own crash. */
+const EXTERNAL_SIGNALS: ReadonlySet<string> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE']);
 
 function defaultRuntimePath(): string {
   return fileURLToPath(import.meta.resolve('@plotbox/sandbox-runtime/dist/runtime.js'));
+}
+
+/** VmRSS of a process from /proc (Linux), bytes; works however stuck the process is. */
+export function readProcRss(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function busy(queued: number): RunResult {
@@ -120,8 +197,20 @@ function errorResult(error: RunError): RunResult {
 }
 
 /**
+ * Memory a run may take beyond its budget as RSS before the supervisor steps in: V8's young
+ * generation and code, allocator slack, and the figure parsed on the host (up to ~8× its JSON).
+ */
+function rssSlackBytes(limits: Limits): number {
+  return 64 * MiB + 8 * limits.outputBytes;
+}
+
+/**
  * The Code Mode runner: a supervised set of worker processes, each with a warm pool of
- * single-use isolates. A worker that dies fails only its in-flight run (SANDBOX_CRASHED) and is
+ * single-use isolates. The supervisor holds each worker to a time watchdog per run and to a
+ * resident-memory ceiling (read from /proc, so it works however stuck the worker is), and tells
+ * apart how a worker ended: killed for time (SANDBOX_TIMEOUT) or memory (SANDBOX_MEMORY), died of
+ * memory or another crash during the analyst's code (SANDBOX_MEMORY / SANDBOX_CRASHED), or lost to
+ * something outside the run (SANDBOX_WORKER_LOST). Only the in-flight run fails; the worker is
  * replaced. Runs queue fairly across projects, bounded by `maxQueue`.
  */
 export function createRunner(options: RunnerOptions = {}): Runner {
@@ -130,18 +219,28 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   const ceilings = options.ceilings ?? DEFAULT_CEILINGS;
   const maxQueue = options.maxQueue ?? 256;
   const watchdogMs = options.watchdogMs ?? 1500;
+  const prepareTimeoutMs = options.prepareTimeoutMs ?? 30_000;
+  const workerMaxRssMb = options.workerMaxRssMb ?? 1536;
+  const rssPollMs = options.rssPollMs ?? 20;
+  const readRss = options.readRss ?? readProcRss;
   const runtimePath = options.runtimePath ?? defaultRuntimePath();
   if (!Number.isInteger(workerCount) || workerCount < 1) throw new Error('workers must be a positive whole number');
+  if (!Number.isInteger(prepareTimeoutMs) || prepareTimeoutMs < 1) throw new Error('prepareTimeoutMs must be a positive whole number');
+  if (!Number.isInteger(workerMaxRssMb) || workerMaxRssMb < 64) throw new Error('workerMaxRssMb must be a whole number of at least 64');
+  if (!Number.isInteger(rssPollMs) || rssPollMs < 1) throw new Error('rssPollMs must be a positive whole number');
   if (!existsSync(runtimePath)) throw new Error(`sandbox runtime bundle missing at ${runtimePath}: run npm install (it builds it)`);
   const runtimeVersion = createHash('sha256').update(readFileSync(runtimePath)).digest('hex').slice(0, 16);
+  const maxRssBytes = workerMaxRssMb * MiB;
   const config: WorkerConfig = {
     runtimePath,
     poolSize: options.poolSize ?? 2,
-    warmMemoryMb: options.warmMemoryMb ?? 192,
-    cacheBytes: options.cacheBytes ?? 512 * 1024 * 1024,
+    warmMemoryMb: options.warmMemoryMb ?? 384,
+    cacheBytes: options.cacheBytes ?? 512 * MiB,
     graceMs: options.graceMs ?? 250,
+    prepareMs: prepareTimeoutMs,
     jitWarmUpRows: options.jitWarmUpRows ?? 0,
   };
+  const inherit = (options.workerStderr ?? 'inherit') === 'inherit';
 
   const slots: WorkerSlot[] = [];
   /** Waiting jobs per project, and the round-robin order of projects with waiting jobs. */
@@ -152,23 +251,65 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   let restarts = 0;
   let crashes = 0;
   let watchdogKills = 0;
+  let memoryKills = 0;
+  let workersLost = 0;
   const recentExits: number[] = [];
 
   function spawnWorker(slot?: WorkerSlot): WorkerSlot {
     const child = fork(WORKER_PATH, [JSON.stringify(config)], {
-      execArgv: ['--no-node-snapshot'],
+      // The host heap (datasets being decoded, figures being parsed) may not outgrow the ceiling
+      // on its own: past it V8 stops the worker with an out-of-memory error rather than thrash.
+      // It does not touch isolates, whose limits isolated-vm sets itself.
+      // --expose-gc: the pool takes V8's `gc` off each isolate's global for the post-run memory
+      // check (isolate-pool.ts); analyst code never sees it.
+      execArgv: ['--no-node-snapshot', '--expose-gc', `--max-old-space-size=${workerMaxRssMb}`],
       serialization: 'advanced',
-      stdio: ['ignore', 'ignore', options.workerStderr ?? 'inherit', 'ipc'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const s: WorkerSlot = slot ?? { child, ready: false, job: undefined, datasets: new Set(), pool: 0, readyWaiters: [] };
+    const s: WorkerSlot = slot ?? { child, ready: false, job: undefined, datasets: new Set(), pool: 0, readyWaiters: [], killedFor: undefined, lastRss: 0, peakRss: 0, stderrTail: '', retiring: false };
     s.child = child;
     s.ready = false;
     s.job = undefined;
     s.datasets = new Set();
+    s.killedFor = undefined;
+    s.lastRss = 0;
+    s.peakRss = 0;
+    s.stderrTail = '';
+    s.retiring = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (s.child === child) s.stderrTail = (s.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+      if (inherit) process.stderr.write(chunk);
+    });
     child.on('message', (msg: WorkerMessage) => onMessage(s, child, msg));
-    child.on('exit', () => onExit(s, child));
+    // 'close' (not 'exit'): stderr is fully read by then, so a dying worker's last words are in.
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => onExit(s, child, code, signal));
     child.on('error', () => undefined);
     return s;
+  }
+
+  function emit(event: WorkerEvent): void {
+    try {
+      options.onWorkerEvent?.(event);
+    } catch {
+      // A logger failing must not take the supervisor down.
+    }
+  }
+
+  function kill(slot: WorkerSlot, reason: KillReason): void {
+    if (slot.killedFor !== undefined) return;
+    slot.killedFor = reason;
+    if (reason === 'timeout' || reason === 'prepare-timeout') watchdogKills++;
+    if (reason === 'memory') memoryKills++;
+    if (reason !== 'shutdown') {
+      emit({
+        event: 'worker_killed',
+        pid: slot.child.pid,
+        reason,
+        rssMb: Math.round(slot.lastRss / MiB),
+        ...(reason === 'memory' ? { ceilingMb: Math.round((slot.job?.phase === 'run' ? slot.job.rssCeiling : maxRssBytes) / MiB) } : {}),
+      });
+    }
+    slot.child.kill('SIGKILL');
   }
 
   function onMessage(slot: WorkerSlot, child: ChildProcess, msg: WorkerMessage): void {
@@ -189,6 +330,25 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       case 'dataset-error':
         slot.datasets.delete(msg.sha256);
         return;
+      case 'started': {
+        const job = slot.job;
+        if (!job || job.id !== msg.id || slot.killedFor !== undefined) return;
+        clearTimeout(job.watchdog);
+        job.phase = 'run';
+        job.budgetBytes = msg.budgetBytes;
+        const pid = child.pid;
+        const rss = pid === undefined ? undefined : readRss(pid);
+        if (rss !== undefined) {
+          slot.lastRss = rss;
+          slot.peakRss = rss;
+          job.rssAtStart = rss;
+          job.rssCeiling = Math.min(maxRssBytes, rss + msg.budgetBytes + rssSlackBytes(job.limits));
+        }
+        job.watchdog = setTimeout(() => {
+          if (slot.job?.id === job.id) kill(slot, 'timeout');
+        }, job.limits.timeMs + watchdogMs);
+        return;
+      }
       case 'result': {
         const job = slot.job;
         if (!job || job.id !== msg.id) return;
@@ -196,7 +356,10 @@ export function createRunner(options: RunnerOptions = {}): Runner {
         slot.job = undefined;
         slot.pool = msg.pool;
         // A retiring worker exits next; it is replaced on exit and gets no more runs meanwhile.
-        if (msg.retiring) slot.ready = false;
+        if (msg.retiring) {
+          slot.ready = false;
+          slot.retiring = true;
+        }
         for (const sha of msg.evicted) slot.datasets.delete(sha);
         job.resolve(msg.result);
         dispatch();
@@ -205,24 +368,58 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     }
   }
 
-  function onExit(slot: WorkerSlot, child: ChildProcess): void {
+  /** Did the run use its whole memory budget, as far as the worker's RSS tells? */
+  function memoryEvidence(slot: WorkerSlot, job: ActiveJob): boolean {
+    return job.rssAtStart !== undefined && slot.peakRss >= job.rssAtStart + job.budgetBytes;
+  }
+
+  /** The result of a run whose worker ended under it, by what ended it and when. */
+  function lostRunError(slot: WorkerSlot, job: ActiveJob, code: number | null, signal: NodeJS.Signals | null): RunError {
+    switch (slot.killedFor) {
+      case 'timeout':
+        // Stuck past its deadline having used its whole memory budget: a memory bomb caught in
+        // V8's collector (growing Maps do this), not a slow loop.
+        return memoryEvidence(slot, job) ? workerMemoryError(job.limits) : timeoutError(job.limits);
+      case 'memory':
+        if (job.phase === 'run') return workerMemoryError(job.limits);
+        return workerLostError(`preparing this chart's dataset took more memory than a sandbox process may use (${workerMaxRssMb} MiB)`);
+      case 'prepare-timeout':
+        return workerLostError(`preparing this chart's dataset took longer than ${prepareTimeoutMs} ms`);
+      case 'shutdown':
+        return workerLostError('the sandbox is shutting down');
+      case undefined:
+        break;
+    }
+    if (closing) return workerLostError('the sandbox is shutting down');
+    if (job.phase === 'prepare') return workerLostError(`it stopped (${signal ?? `exit code ${code ?? '?'}`}) while preparing the dataset`);
+    if (signal !== null && EXTERNAL_SIGNALS.has(signal)) {
+      // SIGKILL with the run at its budget is most likely the kernel's OOM killer acting on it.
+      if (signal === 'SIGKILL' && memoryEvidence(slot, job)) return workerMemoryError(job.limits);
+      return workerLostError(`it was stopped from outside by ${signal}`);
+    }
+    // The worker ended itself during the analyst's code (V8 abort, isolated-vm catastrophic error).
+    if (fatalLooksLikeMemory(slot.stderrTail) || memoryEvidence(slot, job)) return workerMemoryError(job.limits);
+    return crashedError();
+  }
+
+  function onExit(slot: WorkerSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (slot.child !== child) return;
     const job = slot.job;
     slot.job = undefined;
     slot.ready = false;
     if (job) {
       clearTimeout(job.watchdog);
-      if (job.killedByWatchdog) {
-        job.resolve(errorResult(timeoutError(job.limits)));
-      } else {
+      const error = lostRunError(slot, job, code, signal);
+      if (error.code === 'SANDBOX_WORKER_LOST') {
+        workersLost++;
+        if (slot.killedFor !== 'shutdown' && !closing) emit({ event: 'worker_lost', pid: child.pid, reason: `${job.phase}: ${error.message}`, signal, exitCode: code });
+      } else if (error.code === 'SANDBOX_CRASHED' || (error.code === 'SANDBOX_MEMORY' && slot.killedFor === undefined)) {
         crashes++;
-        job.resolve(
-          errorResult({
-            code: 'SANDBOX_CRASHED',
-            message: 'The sandbox process running this chart stopped (usually a memory-hungry operation such as a huge array or string). Your other charts are unaffected; try again with less data or simpler code.',
-          }),
-        );
+        emit({ event: 'worker_crashed', pid: child.pid, reason: error.code, signal, exitCode: code, rssMb: Math.round(slot.peakRss / MiB) });
       }
+      job.resolve(errorResult(error));
+    } else if (slot.killedFor === undefined && !slot.retiring && !closing) {
+      emit({ event: 'worker_lost', pid: child.pid, reason: 'idle', signal, exitCode: code });
     }
     if (closing) return;
     restarts++;
@@ -237,6 +434,36 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   }
 
   for (let i = 0; i < workerCount; i++) slots.push(spawnWorker());
+
+  // The memory watchdog: every worker's RSS, fast while one runs a chart (a huge allocation grows
+  // by gigabytes a second), slowly while all are idle.
+  let rssTimer: NodeJS.Timeout | undefined;
+  let rssFast = false;
+  function scheduleRss(fast: boolean): void {
+    if (closing) return;
+    if (rssTimer !== undefined && (rssFast || !fast)) return;
+    if (rssTimer !== undefined) clearTimeout(rssTimer);
+    rssFast = fast;
+    rssTimer = setTimeout(pollRss, fast ? rssPollMs : rssPollMs * 10);
+    rssTimer.unref();
+  }
+  function pollRss(): void {
+    rssTimer = undefined;
+    let anyRunning = false;
+    for (const slot of slots) {
+      const pid = slot.child.pid;
+      if (pid === undefined || slot.killedFor !== undefined || slot.child.exitCode !== null || slot.child.signalCode !== null) continue;
+      const rss = readRss(pid);
+      if (rss === undefined) continue;
+      slot.lastRss = rss;
+      const job = slot.job;
+      if (job) anyRunning = true;
+      if (job?.phase === 'run') slot.peakRss = Math.max(slot.peakRss, rss);
+      if (rss > maxRssBytes || (job?.phase === 'run' && rss > job.rssCeiling)) kill(slot, 'memory');
+    }
+    scheduleRss(anyRunning);
+  }
+  scheduleRss(false);
 
   function takeNext(): Job | undefined {
     // Round-robin across projects: take from the first project, then move it to the back.
@@ -255,7 +482,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   function pickWorker(job: Job): WorkerSlot | undefined {
     let fallback: WorkerSlot | undefined;
     for (const s of slots) {
-      if (!s.ready || s.job) continue;
+      if (!s.ready || s.job || s.killedFor !== undefined) continue;
       if (s.datasets.has(job.dataset.sha256)) return s;
       fallback ??= s;
     }
@@ -264,7 +491,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
 
   function dispatch(): void {
     while (queued > 0) {
-      const idle = slots.some((s) => s.ready && !s.job);
+      const idle = slots.some((s) => s.ready && !s.job && s.killedFor === undefined);
       if (!idle) return;
       const job = takeNext();
       if (!job) return;
@@ -292,14 +519,15 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       slot.datasets.add(sha);
     }
     const id = nextId++;
+    // Until the worker says the analyst's code starts, only the preparation budget applies (the
+    // worker enforces it itself; this is for a worker that cannot).
     const watchdog = setTimeout(() => {
-      if (slot.job?.id !== id) return;
-      slot.job.killedByWatchdog = true;
-      watchdogKills++;
-      slot.child.kill('SIGKILL');
-    }, job.limits.timeMs + watchdogMs);
-    slot.job = { ...job, id, watchdog, killedByWatchdog: false };
+      if (slot.job?.id === id && slot.job.phase === 'prepare') kill(slot, 'prepare-timeout');
+    }, prepareTimeoutMs + watchdogMs);
+    slot.peakRss = 0;
+    slot.job = { ...job, id, phase: 'prepare', watchdog, rssAtStart: undefined, budgetBytes: job.limits.memoryMb * MiB, rssCeiling: maxRssBytes };
     slot.child.send({ type: 'run', id, js: job.js, sha256: sha, limits: job.limits } satisfies ParentMessage);
+    scheduleRss(true);
   }
 
   return {
@@ -350,15 +578,27 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     },
     stats(): RunnerStats {
       return {
-        workers: slots.map((s) => ({ pid: s.child.pid, ready: s.ready, busy: !!s.job, datasets: s.datasets.size, pool: s.pool })),
+        workers: slots.map((s) => ({
+          pid: s.child.pid,
+          ready: s.ready,
+          busy: !!s.job,
+          state: s.job === undefined ? ('idle' as const) : s.job.phase === 'run' ? ('running' as const) : ('preparing' as const),
+          datasets: s.datasets.size,
+          pool: s.pool,
+          rssBytes: s.lastRss,
+        })),
         queued,
         restarts,
         crashes,
         watchdogKills,
+        memoryKills,
+        workersLost,
+        workerMaxRssBytes: maxRssBytes,
       };
     },
     async close(timeoutMs = 10_000): Promise<void> {
       closing = true;
+      if (rssTimer !== undefined) clearTimeout(rssTimer);
       // Runs still queued will not start.
       for (const jobs of queues.values()) for (const job of jobs) job.resolve(errorResult({ code: 'SANDBOX_UNAVAILABLE', message: 'The sandbox is shutting down.' }));
       queues.clear();
@@ -370,8 +610,9 @@ export function createRunner(options: RunnerOptions = {}): Runner {
           (s) =>
             new Promise<void>((resolve) => {
               if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
-              s.child.once('exit', () => resolve());
-              s.child.kill('SIGKILL');
+              s.child.once('close', () => resolve());
+              if (s.job) kill(s, 'shutdown');
+              else s.child.kill('SIGKILL');
             }),
         ),
       );

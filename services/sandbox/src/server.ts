@@ -154,8 +154,9 @@ export function createSandboxServer(deps: SandboxServerDeps): SandboxServer {
   }
 
   function sendError(res: ServerResponse, error: RunError): void {
-    const headers: Record<string, string> = error.code === 'SANDBOX_BUSY' || error.code === 'SANDBOX_UNAVAILABLE' ? { 'retry-after': '1' } : {};
-    send(res, HTTP_STATUS[error.code], JSON.stringify({ error }), headers);
+    const status = HTTP_STATUS[error.code];
+    // Every 503 is transient (busy, shutting down, a lost worker): say when to come back.
+    send(res, status, JSON.stringify({ error }), status === 503 ? { 'retry-after': '1' } : {});
   }
 
   async function handleRun(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -186,6 +187,7 @@ export function createSandboxServer(deps: SandboxServerDeps): SandboxServer {
       send(res, 200, `{"figure":${result.figureJson},"stats":${JSON.stringify(result.stats)}}`, { 'x-plotbox-runtime-version': runner.runtimeVersion });
     } else {
       if (result.error.code === 'SANDBOX_CRASHED') logger.warn({ event: 'worker_crashed' }, 'a sandbox worker died during a run');
+      if (result.error.code === 'SANDBOX_WORKER_LOST') logger.warn({ event: 'worker_lost' }, 'a sandbox worker was lost during a run');
       sendError(res, result.error);
     }
   }

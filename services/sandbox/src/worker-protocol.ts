@@ -6,12 +6,14 @@ export interface WorkerConfig {
   readonly runtimePath: string;
   /** Warm isolates kept ready. */
   readonly poolSize: number;
-  /** Memory limit of warm isolates, MiB. */
+  /** V8 heap limit of warm isolates, MiB (what a run may use is enforced per run: execute.ts). */
   readonly warmMemoryMb: number;
   /** Bytes of datasets the worker keeps (LRU). */
   readonly cacheBytes: number;
   /** Grace after a run's time limit before the worker disposes the isolate, ms. */
   readonly graceMs: number;
+  /** Budget for preparing a run (isolate, dataset copy, globals), ms. */
+  readonly prepareMs: number;
   /** Synthetic rows each pooled isolate warms its JIT on (0: off). */
   readonly jitWarmUpRows: number;
 }
@@ -27,6 +29,12 @@ export type WorkerMessage =
   | { readonly type: 'pool'; readonly pool: number }
   | { readonly type: 'dataset-ok'; readonly id: number; readonly sha256: string; readonly rowCount: number; readonly evicted: readonly string[] }
   | { readonly type: 'dataset-error'; readonly id: number; readonly sha256: string; readonly message: string }
+  /**
+   * The run is prepared (dataset copied in, globals booted) and the analyst's code starts now: the
+   * supervisor starts the run's time watchdog and its memory ceiling from here. `budgetBytes` is
+   * what the run may add on top of what the worker holds now (analyst allowance + decode reserve).
+   */
+  | { readonly type: 'started'; readonly id: number; readonly budgetBytes: number }
   | {
       readonly type: 'result';
       readonly id: number;
@@ -36,3 +44,9 @@ export type WorkerMessage =
       /** The worker is exiting after this result (an isolate outlived its deadline): send it nothing more. */
       readonly retiring: boolean;
     };
+
+/**
+ * The line a worker writes to stderr just before it aborts on a fatal isolate error, so the
+ * supervisor can tell "out of memory" from other crashes without parsing V8's own messages.
+ */
+export const FATAL_MARKER = 'plotbox-worker-fatal:';

@@ -1,14 +1,15 @@
 // A sandbox worker process: holds a warm pool of single-use isolates and a cache of datasets, and
 // runs one chart at a time for its supervisor over IPC. Started by the runner with
 // `--no-node-snapshot`; the supervisor restarts it if it dies, so nothing here tries to limp on.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import { decodeArrowIPC, generateSales } from '@plotbox/datasets';
 import { EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime/examples';
+import { packStringColumn, type PayloadColumn } from '@plotbox/sandbox-runtime/columns';
 import type { Column, RunResult } from '@plotbox/sandbox-protocol';
 import { createIsolatePool } from './isolate-pool.ts';
-import { executeRun, type HeldDataset } from './execute.ts';
-import type { ParentMessage, WorkerConfig, WorkerMessage } from './worker-protocol.ts';
+import { decodeReserveBytes, executeRun, type HeldDataset } from './execute.ts';
+import { FATAL_MARKER, type ParentMessage, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
 const send = (msg: WorkerMessage): Promise<void> =>
@@ -16,6 +17,15 @@ const send = (msg: WorkerMessage): Promise<void> =>
     if (!process.send || !process.connected) return resolve();
     process.send(msg, undefined, {}, () => resolve());
   });
+
+// When memory runs short, the kernel's OOM killer should pick a worker (the supervisor replaces
+// it) rather than the supervisor. Raising one's own score needs no privilege; where /proc is not
+// writable this simply does not happen.
+try {
+  writeFileSync('/proc/self/oom_score_adj', '1000');
+} catch {
+  // Not Linux, or /proc read-only: nothing to do.
+}
 
 const pool = createIsolatePool({
   runtimeSource: readFileSync(config.runtimePath, 'utf8'),
@@ -27,8 +37,10 @@ const pool = createIsolatePool({
   // holds bytecode for what charts typically call.
   warmUp: { payload: { rowCount: 2000, columns: generateSales(2000, 1) }, scripts: EXAMPLE_CHARTS.map((c) => c.code) },
   onCatastrophicError: (message) => {
-    // V8 lost control of an isolate: nothing in this process can be trusted to finish.
-    process.stderr.write(`sandbox worker: catastrophic isolate error: ${message}\n`);
+    // V8 lost control of an isolate: nothing in this process can be trusted to finish. The marker
+    // line tells the supervisor whether it was memory (stderr to a pipe is synchronous on Linux).
+    const kind = /memory/i.test(message) ? 'memory' : 'crash';
+    process.stderr.write(`${FATAL_MARKER} ${kind}: catastrophic isolate error: ${message}\n`);
     process.abort();
   },
 });
@@ -45,12 +57,20 @@ function hold(sha256: string, rowCount: number, columns: readonly Column[]): str
     return [];
   }
   let bytes = 0;
+  const packed: PayloadColumn[] = [];
   for (const c of columns) {
-    if (c.kind === 'string') bytes += c.codes.byteLength + c.dictionary.reduce((n, s) => n + 2 * s.length + 16, 0);
-    else bytes += c.values.byteLength + (c.valid?.byteLength ?? 0);
+    if (c.kind === 'string') {
+      bytes += c.codes.byteLength + c.dictionary.reduce((n, s) => n + 2 * s.length + 16, 0);
+      // One string per dictionary instead of one per entry: the copy into each run's isolate is a
+      // memcpy, and entries are sliced out only if the chart reads the column.
+      packed.push(packStringColumn(c));
+    } else {
+      bytes += c.values.byteLength + (c.valid?.byteLength ?? 0);
+      packed.push(c);
+    }
   }
-  const payload = new ivm.ExternalCopy({ rowCount, columns });
-  const held: HeldDataset = { sha256, rowCount, bytes, payload };
+  const payload = new ivm.ExternalCopy({ rowCount, columns: packed });
+  const held: HeldDataset = { sha256, rowCount, bytes, decodeBytes: decodeReserveBytes(rowCount, columns), payload, copyBytes: undefined };
   datasets.set(sha256, held);
   heldBytes += bytes;
   const evicted: string[] = [];
@@ -107,6 +127,8 @@ async function handle(msg: ParentMessage): Promise<void> {
           dataset,
           limits: msg.limits,
           graceMs: config.graceMs,
+          prepareMs: config.prepareMs,
+          onStarted: ({ budgetBytes }) => void send({ type: 'started', id: msg.id, budgetBytes }),
           onForcedDispose: () => {
             tainted = true;
           },
