@@ -20,7 +20,7 @@ if (files.length === 0) {
  * full stack; building and running the container image) run after the rest, one at a time, so
  * they neither starve nor are starved.
  */
-const ALONE = new Set(['test/sandbox-soak.test.ts', 'test/web-ui.test.ts', 'test/web-admin.test.ts', 'test/web-setup.test.ts', 'test/web-session.test.ts', 'test/web-oidc.test.ts', 'test/deploy-containers.test.ts']);
+const ALONE = new Set(['test/sandbox-soak.test.ts', 'test/web-ui.test.ts', 'test/web-admin.test.ts', 'test/web-setup.test.ts', 'test/web-session.test.ts', 'test/web-chart-links.test.ts', 'test/web-oidc.test.ts', 'test/deploy-containers.test.ts']);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 
 function run(batch: readonly string[], parallel: string): Promise<number> {

@@ -30,6 +30,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const PLOTLY_EMPTY_STYLE = 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
 /** sha256 of plotly.js's `PIXELATED_IMAGE_STYLE` (src/constants/pixelated_image.js), set on heatmap images. */
 const PLOTLY_PIXELATED_STYLE = 'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8=';
+/** sha256 of `cursor:pointer`, which plotly.js sets on links in chart text (svg_text_utils). */
+const PLOTLY_LINK_STYLE = 'sha256-lGP/R5jOMXytzwBHVEM5Nv4XbT9fuH6V2dET/0dje2s=';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/u;
 
 /** Build the API. Factories run now, so bad options throw at boot, not on the first request. */
@@ -83,10 +85,10 @@ export function createApp(deps: AppDeps): Express {
           scriptSrc: ["'self'"],
           scriptSrcAttr: ["'none'"],
           styleSrc: ["'self'"],
-          // plotly.js sets exactly two style attributes through d3 that cannot be avoided: an empty
-          // one (colorbars) and its "pixelated image" declarations (heatmaps). They are allowed by
+          // plotly.js sets exactly three style attributes through d3 that cannot be avoided: an empty
+          // one (colorbars), its "pixelated image" declarations (heatmaps) and `cursor:pointer` (links in text). They are allowed by
           // their hashes and nothing else is ('unsafe-hashes' is for attributes only, never <style>).
-          styleSrcAttr: ["'unsafe-hashes'", `'${PLOTLY_EMPTY_STYLE}'`, `'${PLOTLY_PIXELATED_STYLE}'`],
+          styleSrcAttr: ["'unsafe-hashes'", `'${PLOTLY_EMPTY_STYLE}'`, `'${PLOTLY_PIXELATED_STYLE}'`, `'${PLOTLY_LINK_STYLE}'`],
           imgSrc: ["'self'", 'data:'],
           connectSrc: ["'self'"],
           fontSrc: ["'self'"],
