@@ -9,3 +9,4 @@ export * from './validate.ts';
 export * from './cursor.ts';
 export * from './policy.ts';
 export * from './inputs.ts';
+export * from './repository.ts';

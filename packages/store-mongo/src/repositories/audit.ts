@@ -1,0 +1,59 @@
+/** The audit log on MongoDB: `audit_events`, append and query only. */
+import type { Filter } from 'mongodb';
+import { AUDIT_INPUTS, assembleRepository, byAt, parseJson } from '@plotbox/store';
+import type { AuditEvent, AuditLog } from '@plotbox/store';
+import type { AuditDoc } from '../documents.ts';
+import type { MongoHandle } from '../handle.ts';
+import { paged } from '../queries.ts';
+
+function toEvent(d: AuditDoc): AuditEvent {
+  const { kind, userId, apiKey } = d.actor;
+  return {
+    id: d._id,
+    at: d.at,
+    actor: apiKey === undefined ? { kind, userId } : { kind, userId, apiKey: { id: apiKey.id, name: apiKey.name } },
+    ip: d.ip,
+    action: d.action,
+    target: d.target === null ? null : { type: d.target.type, id: d.target.id },
+    outcome: d.outcome,
+    requestId: d.requestId,
+    details: parseJson(d.details) as AuditEvent['details'],
+  };
+}
+
+export function createAuditLog(h: MongoHandle): AuditLog {
+  const audit = h.c.audit;
+  return assembleRepository(AUDIT_INPUTS, h.op, {
+    append: async (c) => {
+      const doc: AuditDoc = {
+        _id: h.newId(),
+        at: h.now(),
+        actor: c.actorApiKey === null ? { kind: c.actorKind, userId: c.actorUserId } : { kind: c.actorKind, userId: c.actorUserId, apiKey: c.actorApiKey },
+        ip: c.ip,
+        action: c.action,
+        target: c.target,
+        outcome: c.outcome,
+        requestId: c.requestId,
+        details: c.details,
+        ...(c.cached ? { cached: true as const } : {}),
+      };
+      await audit.insertOne(doc);
+      return toEvent(doc);
+    },
+    query: ({ filter: f, page }) => {
+      const q: Filter<AuditDoc> = {};
+      if (f.action !== null) q.action = f.action;
+      if (f.actorUserId !== null) q['actor.userId'] = f.actorUserId;
+      if (f.targetType !== null) q['target.type'] = f.targetType;
+      if (f.outcome !== null) q.outcome = f.outcome;
+      if (f.since !== null || f.until !== null) {
+        q.at = {
+          ...(f.since === null ? {} : { $gte: new Date(f.since) }),
+          ...(f.until === null ? {} : { $lt: new Date(f.until) }),
+        };
+      }
+      if (f.excludeCached) q.cached = { $ne: true };
+      return paged(audit, { filter: q, timeField: 'at', map: toEvent, position: byAt }, page);
+    },
+  });
+}

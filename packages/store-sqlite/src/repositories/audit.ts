@@ -1,0 +1,56 @@
+/** The audit log on SQLite: `audit_events`, append-only (triggers refuse UPDATE and DELETE). */
+import { AUDIT_INPUTS, assembleRepository, byAt, parseJson } from '@plotbox/store';
+import type { ActorKind, AuditEvent, AuditLog, AuditOutcome } from '@plotbox/store';
+import type { SQLInputValue } from 'node:sqlite';
+import type { SqliteHandle } from '../handle.ts';
+import { paged } from '../queries.ts';
+import { date, optStr, str } from '../rows.ts';
+import type { Row } from '../rows.ts';
+
+function toEvent(r: Row): AuditEvent {
+  const kind = str(r, 'actor_kind') as ActorKind;
+  const userId = optStr(r, 'actor_user_id');
+  const keyId = optStr(r, 'actor_api_key_id');
+  const targetType = optStr(r, 'target_type');
+  return {
+    id: str(r, 'id'),
+    at: date(r, 'at'),
+    actor: keyId === null ? { kind, userId } : { kind, userId, apiKey: { id: keyId, name: optStr(r, 'actor_api_key_name') ?? '' } },
+    ip: optStr(r, 'ip'),
+    action: str(r, 'action'),
+    target: targetType === null ? null : { type: targetType, id: optStr(r, 'target_id') },
+    outcome: str(r, 'outcome') as AuditOutcome,
+    requestId: optStr(r, 'request_id'),
+    details: parseJson(str(r, 'details')) as AuditEvent['details'],
+  };
+}
+
+export function createAuditLog(h: SqliteHandle): AuditLog {
+  return assembleRepository(AUDIT_INPUTS, h.op, {
+    append: (c) => {
+      const r = h.one(
+        `INSERT INTO audit_events (id, at, actor_kind, actor_user_id, actor_api_key_id, actor_api_key_name, ip, action, target_type, target_id, outcome, request_id, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        h.newId(), h.nowMs(), c.actorKind, c.actorUserId, c.actorApiKey?.id ?? null, c.actorApiKey?.name ?? null, c.ip, c.action, c.target?.type ?? null, c.target?.id ?? null, c.outcome, c.requestId, c.details,
+      );
+      return toEvent(r as Row);
+    },
+    query: ({ filter: f, page }) => {
+      const where: string[] = ['1 = 1'];
+      const params: SQLInputValue[] = [];
+      const add = (clause: string, value: SQLInputValue) => {
+        where.push(clause);
+        params.push(value);
+      };
+      if (f.action !== null) add('action = ?', f.action);
+      if (f.actorUserId !== null) add('actor_user_id = ?', f.actorUserId);
+      if (f.targetType !== null) add('target_type = ?', f.targetType);
+      if (f.outcome !== null) add('outcome = ?', f.outcome);
+      if (f.since !== null) add('at >= ?', f.since);
+      if (f.until !== null) add('at < ?', f.until);
+      // json_extract reads a JSON true as 1.
+      if (f.excludeCached) where.push(`json_extract(details, '$.cached') IS NOT 1`);
+      return paged(h, { base: `SELECT * FROM audit_events WHERE ${where.join(' AND ')}`, params, timeColumn: 'at', map: toEvent, position: byAt }, page);
+    },
+  });
+}

@@ -1,0 +1,34 @@
+/** The render cache. */
+import type { JsonValue } from './common.ts';
+
+/** What a cached render is keyed by (SPEC §3.6). */
+export interface RenderCacheKey {
+  readonly codeHash: string;
+  readonly datasetVersionId: string;
+  readonly runtimeVersion: string;
+}
+
+/** A cached figure: inline JSON, or a blob key for large figures (exactly one is non-null). */
+export interface RenderCacheEntry {
+  readonly key: RenderCacheKey;
+  readonly figure: JsonValue | null;
+  readonly blobKey: string | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+/**
+ * Render cache, bounded two ways: every entry expires `ttlMs` after it is written (expired entries
+ * are never returned), and {@link RenderCacheRepository.prune} trims to `maxEntries` (oldest
+ * first). Both limits are adapter options.
+ */
+export interface RenderCacheRepository {
+  get(key: RenderCacheKey): Promise<RenderCacheEntry | null>;
+  /** Insert or replace. */
+  put(key: RenderCacheKey, value: { readonly figure: JsonValue } | { readonly blobKey: string }): Promise<RenderCacheEntry>;
+  /**
+   * Delete expired entries, then the oldest beyond `maxEntries`. Returns the removed entries'
+   * blob keys (the caller deletes the blobs) and how many were removed.
+   */
+  prune(): Promise<{ readonly removed: number; readonly blobKeys: readonly string[] }>;
+}
