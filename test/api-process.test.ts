@@ -95,7 +95,8 @@ test('main.ts: health, JWKS, dev keys once (0600), setup link flow, restart reus
   const weak = spawnSync(process.execPath, [BIN, 'init', '--email', 'x@example.com', '--password-stdin'], { env: baseEnv(mkdtempSync(join(tmpdir(), 'plotbox-weak-'))), input: 'password\n', encoding: 'utf8' });
   assert.equal(weak.status, 1);
   assert.match(weak.stderr, /password refused: common/u);
-  const bad = spawnSync(process.execPath, [BIN, 'init', '--email', 'x@example.com'], { env: { ...baseEnv(fresh), PLOTBOX_TYPO: '1' }, encoding: 'utf8' });
+  // A well-formed command (usage errors are checked first, exit 64) over a refused configuration.
+  const bad = spawnSync(process.execPath, [BIN, 'init', '--email', 'x@example.com', '--password-stdin'], { env: { ...baseEnv(fresh), PLOTBOX_TYPO: '1' }, input: 'an operator passphrase\n', encoding: 'utf8' });
   assert.equal(bad.status, 78);
   assert.match(bad.stderr, /unknown setting PLOTBOX_TYPO/u);
 });

@@ -167,7 +167,7 @@ test('end to end: users, group, project, CSV dataset, eight charts, cached rende
   const events: { action: string; outcome: string; details: Record<string, unknown> }[] = [];
   let cursor: string | null = null;
   do {
-    const page: { items: typeof events; nextCursor: string | null } = await json(await admin.req('GET', `/api/audit?limit=200${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`), 200);
+    const page: { items: typeof events; nextCursor: string | null } = await json(await admin.req('GET', `/api/audit?limit=200&routine=show${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`), 200);
     events.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor !== null);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { datasetFromColumns, generateSales } from '@plotbox/datasets';
 import type { Column, ColumnarDataset, Limits } from '@plotbox/sandbox-protocol';
 import type { Runner } from '@plotbox/sandbox';
-import { HEALTHY_CHART, assertNoHostDetails, salesDataset, startRunner, titleOf } from './helpers/sandbox.ts';
+import { HEALTHY_CHART, ISOLATE_MODES, assertNoHostDetails, salesDataset, startRunner, titleOf } from './helpers/sandbox.ts';
 
 const LIMITS: Limits = { codeBytes: 65536, timeMs: 500, memoryMb: 64, outputBytes: 1 << 20, rows: 1_000_000 };
 
@@ -69,146 +69,150 @@ const CASES: Record<string, Case> = {
   'time limit lowered per run': { code: 'const end = 1e12; let i = 0; while (i < end) i++;', codes: LOOP, limits: { timeMs: 50 } },
 };
 
-let runner: Runner;
-let unchecked: Runner;
-let dataset: ColumnarDataset;
+for (const reuse of ISOLATE_MODES) describe(`isolate reuse ${reuse ? 'on' : 'off'}`, () => suite(reuse));
 
-before(async () => {
-  dataset = salesDataset(1000);
-  runner = startRunner({ defaultLimits: LIMITS });
-  unchecked = startRunner({ defaultLimits: LIMITS, unsafeSkipCodeCheck: true, workers: 1 });
-  await Promise.all([runner.ready(), unchecked.ready()]);
-});
-after(async () => {
-  await Promise.all([runner.close(1000), unchecked.close(1000)]);
-});
+function suite(reuse: boolean): void {
+  let runner: Runner;
+  let unchecked: Runner;
+  let dataset: ColumnarDataset;
 
-describe('abuse', () => {
-  test('at least 20 abuse cases', () => assert.ok(Object.keys(CASES).length >= 20));
+  before(async () => {
+    dataset = salesDataset(1000);
+    runner = startRunner({ isolateReuse: reuse, defaultLimits: LIMITS });
+    unchecked = startRunner({ isolateReuse: reuse, defaultLimits: LIMITS, unsafeSkipCodeCheck: true, workers: 1 });
+    await Promise.all([runner.ready(), unchecked.ready()]);
+  });
+  after(async () => {
+    await Promise.all([runner.close(1000), unchecked.close(1000)]);
+  });
 
-  for (const [name, c] of Object.entries(CASES)) {
-    test(`${name}: typed result, then the next run works`, async () => {
-      const r = c.skipCheck ? unchecked : runner;
-      const started = performance.now();
-      const result = await r.run({ code: c.code, dataset, ...(c.limits ? { limits: c.limits } : {}) });
-      const elapsed = performance.now() - started;
-      assertNoHostDetails(result);
-      const got = result.ok ? 'OK' : result.error.code;
-      assert.ok(c.codes.includes(got), `${name}: got ${got}: ${result.ok ? '' : result.error.message}`);
-      if (!result.ok && result.error.limit) assert.equal(typeof result.error.limit.value, 'number');
-      if (!result.ok) assert.ok(result.error.message.length <= 1200, 'message is capped');
-      // Answered within the time limit plus the watchdog's grace, never hung.
-      assert.ok(elapsed < (c.limits?.timeMs ?? LIMITS.timeMs) + 4000, `${name} took ${elapsed} ms`);
-      const next = await r.run({ code: HEALTHY_CHART, dataset });
-      assert.ok(next.ok, `${name}: next run failed: ${JSON.stringify(next)}`);
+  describe('abuse', () => {
+    test('at least 20 abuse cases', () => assert.ok(Object.keys(CASES).length >= 20));
+
+    for (const [name, c] of Object.entries(CASES)) {
+      test(`${name}: typed result, then the next run works`, async () => {
+        const r = c.skipCheck ? unchecked : runner;
+        const started = performance.now();
+        const result = await r.run({ code: c.code, dataset, ...(c.limits ? { limits: c.limits } : {}) });
+        const elapsed = performance.now() - started;
+        assertNoHostDetails(result);
+        const got = result.ok ? 'OK' : result.error.code;
+        assert.ok(c.codes.includes(got), `${name}: got ${got}: ${result.ok ? '' : result.error.message}`);
+        if (!result.ok && result.error.limit) assert.equal(typeof result.error.limit.value, 'number');
+        if (!result.ok) assert.ok(result.error.message.length <= 1200, 'message is capped');
+        // Answered within the time limit plus the watchdog's grace, never hung.
+        assert.ok(elapsed < (c.limits?.timeMs ?? LIMITS.timeMs) + 4000, `${name} took ${elapsed} ms`);
+        const next = await r.run({ code: HEALTHY_CHART, dataset });
+        assert.ok(next.ok, `${name}: next run failed: ${JSON.stringify(next)}`);
+      });
+    }
+
+    test('limit errors say which limit and its value', async () => {
+      const t = await runner.run({ code: 'for (;;) {}', dataset });
+      assert.ok(!t.ok);
+      assert.deepEqual(t.error.limit, { name: 'timeMs', value: LIMITS.timeMs });
+      assert.match(t.error.message, /500 ms/);
+      const o = await runner.run({ code: "fig = { data: [], layout: { title: { text: 'x'.repeat(2e6) } } };", dataset });
+      assert.ok(!o.ok);
+      assert.deepEqual(o.error.limit, { name: 'outputBytes', value: LIMITS.outputBytes });
     });
-  }
 
-  test('limit errors say which limit and its value', async () => {
-    const t = await runner.run({ code: 'for (;;) {}', dataset });
-    assert.ok(!t.ok);
-    assert.deepEqual(t.error.limit, { name: 'timeMs', value: LIMITS.timeMs });
-    assert.match(t.error.message, /500 ms/);
-    const o = await runner.run({ code: "fig = { data: [], layout: { title: { text: 'x'.repeat(2e6) } } };", dataset });
-    assert.ok(!o.ok);
-    assert.deepEqual(o.error.limit, { name: 'outputBytes', value: LIMITS.outputBytes });
-  });
-
-  test('runtime errors carry the analyst line and column', async () => {
-    const result = await runner.run({ code: "const a = 1;\nconst b = null;\nfig = b.x;", dataset });
-    assert.ok(!result.ok);
-    assert.equal(result.error.code, 'SANDBOX_RUNTIME_ERROR');
-    assert.equal(result.error.line, 3);
-    assert.match(result.error.message, /null/);
-  });
-
-  test('a px error points at the analyst line that called it', async () => {
-    const result = await runner.run({ code: "const x = 1;\n\nfig = px.bar(df, { x: 'no_such_column', y: 'units' });", dataset });
-    assert.ok(!result.ok);
-    assert.equal(result.error.code, 'SANDBOX_RUNTIME_ERROR');
-    assert.equal(result.error.line, 3);
-    assert.match(result.error.message, /no_such_column/);
-  });
-
-  test('bad limits are refused', async () => {
-    for (const limits of [{ timeMs: -1 }, { timeMs: 1e9 }, { memoryMb: 1.5 }, { bogus: 1 }, { timeMs: '100' }] as unknown as Partial<Limits>[]) {
-      const result = await runner.run({ code: HEALTHY_CHART, dataset, limits });
+    test('runtime errors carry the analyst line and column', async () => {
+      const result = await runner.run({ code: "const a = 1;\nconst b = null;\nfig = b.x;", dataset });
       assert.ok(!result.ok);
-      assert.equal(result.error.code, 'SANDBOX_BAD_REQUEST');
-    }
-  });
-});
-
-/** A chart that keeps `mib` MiB of doubles alive (8 bytes each in V8's double arrays) and reports it. */
-const KEEP = (mib: number, typed = false): string =>
-  `const keep = []; for (let k = 0; k < ${mib}; k++) keep.push(${typed ? 'new Float64Array(131072).fill(k)' : 'new Array(131072).fill(k + 0.5)'}); fig = { data: [], layout: { title: { text: 'kept ' + keep.length } } };`;
-
-describe('the memory limit is the one enforced', () => {
-  test('what the analyst keeps may reach the allowance, not go past it (heap arrays and typed arrays alike)', async () => {
-    for (const typed of [false, true]) {
-      const under = await runner.run({ code: KEEP(56, typed), dataset, limits: MEMORY_TIME });
-      assert.ok(under.ok, `56 MiB kept under a 64 MiB allowance (typed: ${typed}): ${JSON.stringify(under)}`);
-      assert.equal(titleOf(under), 'kept 56');
-      const over = await runner.run({ code: KEEP(72, typed), dataset, limits: MEMORY_TIME });
-      assert.ok(!over.ok, `72 MiB kept over a 64 MiB allowance must fail (typed: ${typed})`);
-      assert.equal(over.error.code, 'SANDBOX_MEMORY');
-      assert.deepEqual(over.error.limit, { name: 'memoryMb', value: 64 });
-      assert.match(over.error.message, /64 MiB/);
-    }
-  });
-
-  test('a run that asks for more memory gets exactly that', async () => {
-    const more = await runner.run({ code: KEEP(100), dataset, limits: { ...MEMORY_TIME, memoryMb: 128 } });
-    assert.ok(more.ok, JSON.stringify(more));
-    const less = await runner.run({ code: KEEP(24), dataset, limits: { ...MEMORY_TIME, memoryMb: 16 } });
-    assert.ok(!less.ok);
-    assert.deepEqual(less.error.limit, { name: 'memoryMb', value: 16 });
-  });
-
-  test("'x'.repeat(2 ** 27).split('') ends quickly as SANDBOX_MEMORY and never takes a worker near a gigabyte", async () => {
-    const pids = runner.stats().workers.map((w) => w.pid).filter((p): p is number => p !== undefined);
-    let peak = 0;
-    const poll = setInterval(() => {
-      for (const pid of pids) peak = Math.max(peak, rssOf(pid));
-    }, 5);
-    const started = performance.now();
-    const result = await runner.run({ code: "const parts = 'x'.repeat(2 ** 27).split(''); fig = { data: [], layout: { title: { text: String(parts.length) } } };", dataset });
-    const elapsed = performance.now() - started;
-    clearInterval(poll);
-    assert.ok(!result.ok, 'the split must not succeed');
-    assert.equal(result.error.code, 'SANDBOX_MEMORY');
-    assert.ok(elapsed < LIMITS.timeMs + 1500, `took ${elapsed} ms`);
-    assert.ok(peak < 768 * 1024 ** 2, `a worker reached ${Math.round(peak / 1024 ** 2)} MiB`);
-  });
-});
-
-describe('preparing a run is not the analyst’s time or memory', () => {
-  test('a trivial chart on a large high-cardinality dataset fits a 100 ms limit and an 8 MiB allowance', async () => {
-    const rows = 500_000;
-    const distinct = (name: string, label: (i: number) => string): Column => ({
-      name,
-      kind: 'string',
-      dictionary: Array.from({ length: rows }, (_, i) => label(i)),
-      codes: Int32Array.from({ length: rows }, (_, i) => i),
+      assert.equal(result.error.code, 'SANDBOX_RUNTIME_ERROR');
+      assert.equal(result.error.line, 3);
+      assert.match(result.error.message, /null/);
     });
-    const big = datasetFromColumns([
-      ...generateSales(rows, 3),
-      distinct('customer_id', (i) => `customer-${i.toString(36)}-${((i * 2654435761) % 1e9).toString(16)}`),
-      distinct('order_id', (i) => `order-${((i * 40503) % 1e9).toString(36)}-${i}`),
-    ]);
-    const code = "fig = px.bar(df, { x: 'region', y: 'units', agg: 'sum' });";
-    const limits = { timeMs: 100, memoryMb: 8 };
-    // The first run moves the dataset into the worker (and sizes its isolate).
-    const first = await runner.run({ code, dataset: big, limits });
-    assert.ok(first.ok, JSON.stringify(first).slice(0, 500));
-    for (let i = 0; i < 3; i++) {
-      // Copying a million distinct strings in used to take ≈300 ms of a run's own time limit.
-      const result = await runner.run({ code, dataset: big, limits });
-      assert.ok(result.ok, JSON.stringify(result).slice(0, 500));
-      assert.ok(result.stats.codeMs < limits.timeMs);
-    }
+
+    test('a px error points at the analyst line that called it', async () => {
+      const result = await runner.run({ code: "const x = 1;\n\nfig = px.bar(df, { x: 'no_such_column', y: 'units' });", dataset });
+      assert.ok(!result.ok);
+      assert.equal(result.error.code, 'SANDBOX_RUNTIME_ERROR');
+      assert.equal(result.error.line, 3);
+      assert.match(result.error.message, /no_such_column/);
+    });
+
+    test('bad limits are refused', async () => {
+      for (const limits of [{ timeMs: -1 }, { timeMs: 1e9 }, { memoryMb: 1.5 }, { bogus: 1 }, { timeMs: '100' }] as unknown as Partial<Limits>[]) {
+        const result = await runner.run({ code: HEALTHY_CHART, dataset, limits });
+        assert.ok(!result.ok);
+        assert.equal(result.error.code, 'SANDBOX_BAD_REQUEST');
+      }
+    });
   });
-});
+
+  /** A chart that keeps `mib` MiB of doubles alive (8 bytes each in V8's double arrays) and reports it. */
+  const KEEP = (mib: number, typed = false): string =>
+    `const keep = []; for (let k = 0; k < ${mib}; k++) keep.push(${typed ? 'new Float64Array(131072).fill(k)' : 'new Array(131072).fill(k + 0.5)'}); fig = { data: [], layout: { title: { text: 'kept ' + keep.length } } };`;
+
+  describe('the memory limit is the one enforced', () => {
+    test('what the analyst keeps may reach the allowance, not go past it (heap arrays and typed arrays alike)', async () => {
+      for (const typed of [false, true]) {
+        const under = await runner.run({ code: KEEP(56, typed), dataset, limits: MEMORY_TIME });
+        assert.ok(under.ok, `56 MiB kept under a 64 MiB allowance (typed: ${typed}): ${JSON.stringify(under)}`);
+        assert.equal(titleOf(under), 'kept 56');
+        const over = await runner.run({ code: KEEP(72, typed), dataset, limits: MEMORY_TIME });
+        assert.ok(!over.ok, `72 MiB kept over a 64 MiB allowance must fail (typed: ${typed})`);
+        assert.equal(over.error.code, 'SANDBOX_MEMORY');
+        assert.deepEqual(over.error.limit, { name: 'memoryMb', value: 64 });
+        assert.match(over.error.message, /64 MiB/);
+      }
+    });
+
+    test('a run that asks for more memory gets exactly that', async () => {
+      const more = await runner.run({ code: KEEP(100), dataset, limits: { ...MEMORY_TIME, memoryMb: 128 } });
+      assert.ok(more.ok, JSON.stringify(more));
+      const less = await runner.run({ code: KEEP(24), dataset, limits: { ...MEMORY_TIME, memoryMb: 16 } });
+      assert.ok(!less.ok);
+      assert.deepEqual(less.error.limit, { name: 'memoryMb', value: 16 });
+    });
+
+    test("'x'.repeat(2 ** 27).split('') ends quickly as SANDBOX_MEMORY and never takes a worker near a gigabyte", async () => {
+      const pids = runner.stats().workers.map((w) => w.pid).filter((p): p is number => p !== undefined);
+      let peak = 0;
+      const poll = setInterval(() => {
+        for (const pid of pids) peak = Math.max(peak, rssOf(pid));
+      }, 5);
+      const started = performance.now();
+      const result = await runner.run({ code: "const parts = 'x'.repeat(2 ** 27).split(''); fig = { data: [], layout: { title: { text: String(parts.length) } } };", dataset });
+      const elapsed = performance.now() - started;
+      clearInterval(poll);
+      assert.ok(!result.ok, 'the split must not succeed');
+      assert.equal(result.error.code, 'SANDBOX_MEMORY');
+      assert.ok(elapsed < LIMITS.timeMs + 1500, `took ${elapsed} ms`);
+      assert.ok(peak < 768 * 1024 ** 2, `a worker reached ${Math.round(peak / 1024 ** 2)} MiB`);
+    });
+  });
+
+  describe('preparing a run is not the analyst’s time or memory', () => {
+    test('a trivial chart on a large high-cardinality dataset fits a 100 ms limit and an 8 MiB allowance', async () => {
+      const rows = 500_000;
+      const distinct = (name: string, label: (i: number) => string): Column => ({
+        name,
+        kind: 'string',
+        dictionary: Array.from({ length: rows }, (_, i) => label(i)),
+        codes: Int32Array.from({ length: rows }, (_, i) => i),
+      });
+      const big = datasetFromColumns([
+        ...generateSales(rows, 3),
+        distinct('customer_id', (i) => `customer-${i.toString(36)}-${((i * 2654435761) % 1e9).toString(16)}`),
+        distinct('order_id', (i) => `order-${((i * 40503) % 1e9).toString(36)}-${i}`),
+      ]);
+      const code = "fig = px.bar(df, { x: 'region', y: 'units', agg: 'sum' });";
+      const limits = { timeMs: 100, memoryMb: 8 };
+      // The first run moves the dataset into the worker (and sizes its isolate).
+      const first = await runner.run({ code, dataset: big, limits });
+      assert.ok(first.ok, JSON.stringify(first).slice(0, 500));
+      for (let i = 0; i < 3; i++) {
+        // Copying a million distinct strings in used to take ≈300 ms of a run's own time limit.
+        const result = await runner.run({ code, dataset: big, limits });
+        assert.ok(result.ok, JSON.stringify(result).slice(0, 500));
+        assert.ok(result.stats.codeMs < limits.timeMs);
+      }
+    });
+  });
+}
 
 function rssOf(pid: number): number {
   try {

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnarDataset, RunResult } from '@plotbox/sandbox-protocol';
 import type { Runner } from '@plotbox/sandbox';
-import { HEALTHY_CHART, assertNoHostDetails, salesDataset, startRunner, titleOf } from './helpers/sandbox.ts';
+import { HEALTHY_CHART, ISOLATE_MODES, assertNoHostDetails, salesDataset, startRunner, titleOf } from './helpers/sandbox.ts';
 
 /** Wraps a probe: `probe` is an expression; anything host-like it yields is reported. */
 function probe(expr: string): string {
@@ -56,7 +56,8 @@ const ATTEMPTS: Record<string, string> = {
   'Error.captureStackTrace': probe(`const o = {}; Error.captureStackTrace(o); return o.stack;`),
   'stack string paths': probe(`try { null.x; } catch (e) { return String(e.stack); }`),
   'host handles on global': probe(`const names = Object.getOwnPropertyNames(globalThis).filter((n) => /^(ivm|_ivm|isolated.*|ExternalCopy|Reference|Isolate|Context|__plotbox.*)$/i.test(n)); return names.length ? names.join(',') + '/work/' : undefined;`),
-  'symbols on global': probe(`const s = Object.getOwnPropertySymbols(globalThis); return s.length ? { Isolate: s.map(String) } : undefined;`),
+  // Symbol.unscopables is ses's own guard on a compartment's global (a frozen accessor that throws when set).
+  'symbols on global': probe(`const s = Object.getOwnPropertySymbols(globalThis).filter((x) => x !== Symbol.unscopables); return s.length ? { Isolate: s.map(String) } : undefined;`),
   'SharedArrayBuffer': probe(`return typeof SharedArrayBuffer !== 'undefined' ? { Isolate: 1 } : undefined;`),
   'Atomics': probe(`return typeof Atomics !== 'undefined' ? { Isolate: 1 } : undefined;`),
   'WebAssembly': probe(`return typeof WebAssembly !== 'undefined' ? { Isolate: 1 } : undefined;`),
@@ -92,122 +93,129 @@ const OUTPUT_ATTACKS: Record<string, { code: string; codes: readonly string[] }>
     codes: ['SANDBOX_TIMEOUT', 'SANDBOX_RUNTIME_ERROR'],
   },
   'BigInt in figure': { code: `fig = { data: [{ type: 'bar', x: [1n], y: [1] }] };`, codes: ['SANDBOX_RUNTIME_ERROR'] },
-  'replaced JSON.stringify': { code: `JSON.stringify = () => '{"data":[],"evil":1}'; fig = { data: [] };`, codes: ['OK'] },
+  // JSON is frozen (the realm is locked down): the assignment throws; had it worked, the serializer would not use it.
+  'replaced JSON.stringify': { code: `try { JSON.stringify = () => '{"data":[],"evil":1}'; } catch {} fig = { data: [] };`, codes: ['OK'] },
+  'replaced JSON.stringify, uncaught': { code: `JSON.stringify = () => '{"data":[],"evil":1}'; fig = { data: [] };`, codes: ['OK', 'SANDBOX_RUNTIME_ERROR'] },
 };
 
-let runner: Runner;
-let dataset: ColumnarDataset;
-let unchecked: Runner;
+for (const reuse of ISOLATE_MODES) describe(`isolate reuse ${reuse ? 'on' : 'off'}`, () => suite(reuse));
 
-before(async () => {
-  dataset = salesDataset(500);
-  runner = startRunner({ defaultLimits: { codeBytes: 65536, timeMs: 400, memoryMb: 64, outputBytes: 4 << 20, rows: 1_000_000 } });
-  unchecked = startRunner({ unsafeSkipCodeCheck: true, defaultLimits: { codeBytes: 65536, timeMs: 400, memoryMb: 64, outputBytes: 4 << 20, rows: 1_000_000 } });
-  await Promise.all([runner.ready(), unchecked.ready()]);
-});
-after(async () => {
-  await Promise.all([runner.close(1000), unchecked.close(1000)]);
-});
+function suite(reuse: boolean): void {
+  let runner: Runner;
+  let dataset: ColumnarDataset;
+  let unchecked: Runner;
 
-function assertContained(name: string, result: RunResult): void {
-  assertNoHostDetails(result);
-  if (result.ok) {
-    assert.equal(titleOf(result), 'safe', `${name}: reached ${titleOf(result)}`);
-  } else {
-    assert.match(result.error.code, /^(CODE_|SANDBOX_|FIGURE_)/, `${name}: untyped error`);
-    assert.notEqual(result.error.code, 'SANDBOX_CRASHED', `${name}: crashed a worker`);
-  }
-}
-
-describe('escape attempts', () => {
-  test('at least 40 distinct attempts are exercised', () => {
-    assert.ok(Object.keys(ATTEMPTS).length + Object.keys(OUTPUT_ATTACKS).length >= 40);
+  before(async () => {
+    dataset = salesDataset(500);
+    runner = startRunner({ isolateReuse: reuse, defaultLimits: { codeBytes: 65536, timeMs: 400, memoryMb: 64, outputBytes: 4 << 20, rows: 1_000_000 } });
+    unchecked = startRunner({ isolateReuse: reuse, unsafeSkipCodeCheck: true, defaultLimits: { codeBytes: 65536, timeMs: 400, memoryMb: 64, outputBytes: 4 << 20, rows: 1_000_000 } });
+    await Promise.all([runner.ready(), unchecked.ready()]);
+  });
+  after(async () => {
+    await Promise.all([runner.close(1000), unchecked.close(1000)]);
   });
 
-  for (const [name, code] of Object.entries(ATTEMPTS)) {
-    test(`${name}: contained with and without the code check`, async () => {
-      const [checked, raw] = await Promise.all([runner.run({ code, dataset }), unchecked.run({ code, dataset })]);
-      assertContained(`${name} (checked)`, checked);
-      assertContained(`${name} (unchecked)`, raw);
-    });
+  function assertContained(name: string, result: RunResult): void {
+    assertNoHostDetails(result);
+    if (result.ok) {
+      assert.equal(titleOf(result), 'safe', `${name}: reached ${titleOf(result)}`);
+    } else {
+      assert.match(result.error.code, /^(CODE_|SANDBOX_|FIGURE_)/, `${name}: untyped error`);
+      assert.notEqual(result.error.code, 'SANDBOX_CRASHED', `${name}: crashed a worker`);
+    }
   }
 
-  for (const [name, { code, codes }] of Object.entries(OUTPUT_ATTACKS)) {
-    test(`output attack: ${name}`, async () => {
-      const result = await unchecked.run({ code, dataset });
-      assertNoHostDetails(result);
-      const got = result.ok ? 'OK' : result.error.code;
-      assert.ok(codes.includes(got), `${name}: got ${got} ${result.ok ? '' : result.error.message}`);
-      if (result.ok) {
-        const fig = JSON.parse(result.figureJson) as Record<string, unknown>;
-        assert.deepEqual(Object.keys(fig).sort(), ['data']);
-        assert.ok(!/__proto__|polluted|function|evil/.test(result.figureJson), result.figureJson);
+  describe('escape attempts', () => {
+    test('at least 40 distinct attempts are exercised', () => {
+      assert.ok(Object.keys(ATTEMPTS).length + Object.keys(OUTPUT_ATTACKS).length >= 40);
+    });
+
+    for (const [name, code] of Object.entries(ATTEMPTS)) {
+      test(`${name}: contained with and without the code check`, async () => {
+        const [checked, raw] = await Promise.all([runner.run({ code, dataset }), unchecked.run({ code, dataset })]);
+        assertContained(`${name} (checked)`, checked);
+        assertContained(`${name} (unchecked)`, raw);
+      });
+    }
+
+    for (const [name, { code, codes }] of Object.entries(OUTPUT_ATTACKS)) {
+      test(`output attack: ${name}`, async () => {
+        const result = await unchecked.run({ code, dataset });
+        assertNoHostDetails(result);
+        const got = result.ok ? 'OK' : result.error.code;
+        assert.ok(codes.includes(got), `${name}: got ${got} ${result.ok ? '' : result.error.message}`);
+        if (result.ok) {
+          const fig = JSON.parse(result.figureJson) as Record<string, unknown>;
+          assert.deepEqual(Object.keys(fig).sort(), ['data']);
+          assert.ok(!/__proto__|polluted|function|evil/.test(result.figureJson), result.figureJson);
+        }
+      });
+    }
+
+    test('the host prototype is not polluted by a figure with __proto__', () => {
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    });
+
+    test('the common escape names are refused by the code check with rule, line and column', async () => {
+      const result = await runner.run({ code: `const a = 1;\nconst f = a.constructor.constructor;\nfig = px.bar(df, { x: 'region', y: 'units' });`, dataset });
+      assert.equal(result.ok, false);
+      if (result.ok) return;
+      assert.equal(result.error.code, 'CODE_RULE');
+      assert.equal(result.error.line, 2);
+      assert.ok((result.error.column ?? 0) > 0);
+      assert.ok(result.error.diagnostics?.every((d) => typeof d.rule === 'string' && d.line === 2));
+    });
+  });
+
+  describe('isolation between runs and data immutability', () => {
+    test('globals set by one run are gone in the next', async () => {
+      // Each write on its own: writes to the frozen built-ins throw (they are refused, not ignored).
+      const first = await unchecked.run({ code: `this.leak = 'secret'; try { Object.prototype.leak2 = 'secret'; } catch {} try { Array.prototype.leak3 = 1; } catch {} fig = { data: [] };`, dataset });
+      assert.ok(first.ok, JSON.stringify(first));
+      for (let i = 0; i < 4; i++) {
+        const next = await unchecked.run({
+          code: `fig = { data: [], layout: { title: { text: [typeof this.leak, typeof ({}).leak2, typeof [].leak3].join(',') } } };`,
+          dataset,
+        });
+        assert.equal(titleOf(next), 'undefined,undefined,undefined');
       }
     });
-  }
 
-  test('the host prototype is not polluted by a figure with __proto__', () => {
-    assert.equal(({} as Record<string, unknown>).polluted, undefined);
-  });
+    test('arquero and px state does not survive a run', async () => {
+      const first = await unchecked.run({ code: `aq.addFunction('leaky', () => 1); px.bar = null; fig = { data: [] };`, dataset });
+      assert.ok(first.ok || first.error.code === 'SANDBOX_RUNTIME_ERROR');
+      const next = await unchecked.run({ code: `fig = { data: [], layout: { title: { text: typeof op.leaky + ',' + typeof px.bar } } };`, dataset });
+      assert.equal(titleOf(next), 'undefined,function');
+    });
 
-  test('the common escape names are refused by the code check with rule, line and column', async () => {
-    const result = await runner.run({ code: `const a = 1;\nconst f = a.constructor.constructor;\nfig = px.bar(df, { x: 'region', y: 'units' });`, dataset });
-    assert.equal(result.ok, false);
-    if (result.ok) return;
-    assert.equal(result.error.code, 'CODE_RULE');
-    assert.equal(result.error.line, 2);
-    assert.ok((result.error.column ?? 0) > 0);
-    assert.ok(result.error.diagnostics?.every((d) => typeof d.rule === 'string' && d.line === 2));
-  });
-});
+    test('the dataset cannot be changed through data or df', async () => {
+      const code = `
+  const before = data.units[0];
+  try { data.units[0] = -999; } catch {}
+  try { data.units.push(1); } catch {}
+  try { data.extra = [1]; } catch {}
+  try { delete data.units; } catch {}
+  try { df.column('units').data[0] = -999; } catch {}
+  try { df.column('units')[0] = -999; } catch {}
+  const sum = df.rollup({ s: op.sum('units') }).get('s', 0);
+  const sum2 = data.units.reduce((a, b) => a + b, 0);
+  fig = { data: [], layout: { title: { text: [data.units[0] === before, typeof data.extra, typeof data.units, sum === sum2, Object.isFrozen(data), Object.isFrozen(data.units)].join(',') } } };
+  `;
+      const result = await runner.run({ code, dataset });
+      assert.equal(titleOf(result), 'true,undefined,object,true,true,true', JSON.stringify(result).slice(0, 300));
+      // The next run sees the original values.
+      const again = await runner.run({ code: `fig = { data: [], layout: { title: { text: String(data.units.reduce((a, b) => a + b, 0)) } } };`, dataset });
+      const expected = dataset.columns.find((c) => c.name === 'units');
+      assert.ok(expected && expected.kind === 'int');
+      assert.equal(titleOf(again), String(expected.values.reduce((a, b) => a + b, 0)));
+    });
 
-describe('isolation between runs and data immutability', () => {
-  test('globals set by one run are gone in the next', async () => {
-    const first = await unchecked.run({ code: `this.leak = 'secret'; Object.prototype.leak2 = 'secret'; Array.prototype.leak3 = 1; fig = { data: [] };`, dataset });
-    assert.ok(first.ok);
-    for (let i = 0; i < 4; i++) {
-      const next = await unchecked.run({
-        code: `fig = { data: [], layout: { title: { text: [typeof this.leak, typeof ({}).leak2, typeof [].leak3].join(',') } } };`,
-        dataset,
-      });
-      assert.equal(titleOf(next), 'undefined,undefined,undefined');
-    }
+    test('the runner still renders a healthy chart after every attack', async () => {
+      const result = await runner.run({ code: HEALTHY_CHART, dataset });
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.equal(titleOf(result), 'healthy');
+      assert.equal(runner.stats().crashes, 0);
+      assert.equal(unchecked.stats().crashes, 0);
+    });
   });
-
-  test('arquero and px state does not survive a run', async () => {
-    const first = await unchecked.run({ code: `aq.addFunction('leaky', () => 1); px.bar = null; fig = { data: [] };`, dataset });
-    assert.ok(first.ok || first.error.code === 'SANDBOX_RUNTIME_ERROR');
-    const next = await unchecked.run({ code: `fig = { data: [], layout: { title: { text: typeof op.leaky + ',' + typeof px.bar } } };`, dataset });
-    assert.equal(titleOf(next), 'undefined,function');
-  });
-
-  test('the dataset cannot be changed through data or df', async () => {
-    const code = `
-const before = data.units[0];
-try { data.units[0] = -999; } catch {}
-try { data.units.push(1); } catch {}
-try { data.extra = [1]; } catch {}
-try { delete data.units; } catch {}
-try { df.column('units').data[0] = -999; } catch {}
-try { df.column('units')[0] = -999; } catch {}
-const sum = df.rollup({ s: op.sum('units') }).get('s', 0);
-const sum2 = data.units.reduce((a, b) => a + b, 0);
-fig = { data: [], layout: { title: { text: [data.units[0] === before, typeof data.extra, typeof data.units, sum === sum2, Object.isFrozen(data), Object.isFrozen(data.units)].join(',') } } };
-`;
-    const result = await runner.run({ code, dataset });
-    assert.equal(titleOf(result), 'true,undefined,object,true,true,true', JSON.stringify(result).slice(0, 300));
-    // The next run sees the original values.
-    const again = await runner.run({ code: `fig = { data: [], layout: { title: { text: String(data.units.reduce((a, b) => a + b, 0)) } } };`, dataset });
-    const expected = dataset.columns.find((c) => c.name === 'units');
-    assert.ok(expected && expected.kind === 'int');
-    assert.equal(titleOf(again), String(expected.values.reduce((a, b) => a + b, 0)));
-  });
-
-  test('the runner still renders a healthy chart after every attack', async () => {
-    const result = await runner.run({ code: HEALTHY_CHART, dataset });
-    assert.ok(result.ok, JSON.stringify(result));
-    assert.equal(titleOf(result), 'healthy');
-    assert.equal(runner.stats().crashes, 0);
-    assert.equal(unchecked.stats().crashes, 0);
-  });
-});
+}

@@ -12,7 +12,7 @@ import { parseConfig, type ApiConfig } from '@plotbox/config';
 import type { BlobStore } from '@plotbox/blobs';
 import type { Store, SystemRole, User } from '@plotbox/store';
 import { createSqliteStore } from '@plotbox/store-sqlite';
-import { createApp, createLogger, createSandboxClient, openBlobs, loadSecretBox, openIngest, registerSetupToken, type IngestDeps, type SetupTokenState } from '@plotbox/api';
+import { createApp, createLogger, createSandboxClient, openBlobs, loadSecretBox, openIngest, registerSetupToken, type IngestDeps, type SandboxPort, type SetupTokenState } from '@plotbox/api';
 
 let sharedPair: DevKeyPair | null = null;
 /** One RSA key pair per test process (generation costs ~100 ms). */
@@ -49,11 +49,25 @@ export interface TestApi {
   createUser(opts?: { email?: string; password?: string; role?: SystemRole; displayName?: string }): Promise<{ user: User; email: string; password: string }>;
 }
 
+/** Options of {@link startTestApi}. */
+export interface TestApiOptions {
+  readonly env?: Record<string, string>;
+  readonly setup?: SetupTokenState | null;
+  readonly dataDir?: string;
+  /** The real sandbox service to use (`test/helpers/service.ts`). */
+  readonly sandboxUrl?: string;
+  readonly sandboxToken?: string;
+  /** A sandbox port to use instead of the HTTP client (the fake of `services/api/src/testing/`). */
+  readonly sandbox?: SandboxPort;
+  /** Wrap the store the app gets (e.g. to count its operations); the test's `store` stays the raw one. */
+  readonly wrapStore?: (store: Store) => Store;
+}
+
 /**
  * Start an app for one test; closed (server, store, temp dir) in `t.after`. Without `sandboxUrl`
- * the app's sandbox client points at a closed port, so runs answer `SANDBOX_UNAVAILABLE`.
+ * or `sandbox` the app's sandbox client points at a closed port, so runs answer `SANDBOX_UNAVAILABLE`.
  */
-export async function startTestApi(t: TestContext, opts: { env?: Record<string, string>; setup?: SetupTokenState | null; dataDir?: string; sandboxUrl?: string; sandboxToken?: string } = {}): Promise<TestApi> {
+export async function startTestApi(t: TestContext, opts: TestApiOptions = {}): Promise<TestApi> {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'plotbox-api-'));
   let at = T0;
   const clock: TestClock = { now: () => new Date(at), advance: (ms) => void (at += ms) };
@@ -83,10 +97,10 @@ export async function startTestApi(t: TestContext, opts: { env?: Record<string, 
   });
   const logger = createLogger('info', sink);
   const blobs = await openBlobs(config);
-  const sandbox = createSandboxClient({ url: opts.sandboxUrl ?? 'http://127.0.0.1:9', token: opts.sandboxToken ?? null, timeoutMs: 30_000 });
+  const sandbox = opts.sandbox ?? createSandboxClient({ url: opts.sandboxUrl ?? 'http://127.0.0.1:9', token: opts.sandboxToken ?? null, timeoutMs: 30_000 });
   const ingestParts = openIngest(config, blobs);
   const { ingest, storage } = ingestParts;
-  const app = createApp({ config, store, blobs, sandbox, ingest, storage, keySet, tokens, hasher, secrets, logger, now: clock.now, newId: randomUUID });
+  const app = createApp({ config, store: opts.wrapStore === undefined ? store : opts.wrapStore(store), blobs, sandbox, ingest, storage, keySet, tokens, hasher, secrets, logger, now: clock.now, newId: randomUUID });
   if (opts.setup !== undefined && opts.setup !== null) await registerSetupToken(store, opts.setup);
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((res) => server.once('listening', () => res()));

@@ -8,8 +8,29 @@ export function salesDataset(rows = 1000): ColumnarDataset {
   return datasetFromColumns(generateSales(rows, 7));
 }
 
+/**
+ * Which isolate mode the sandbox suites run in: `SANDBOX_TEST_ISOLATE_REUSE=off` runs them with a
+ * fresh isolate per run, anything else with isolate reuse (the default). `npm test` runs the suites
+ * once per mode (scripts/run-tests.ts).
+ */
+export const ISOLATE_REUSE = process.env.SANDBOX_TEST_ISOLATE_REUSE !== 'off';
+
+/**
+ * The modes the escape, abuse and integrity suites run in: both (reuse on, then off), unless
+ * `SANDBOX_TEST_ISOLATE_REUSE` names one.
+ */
+export const ISOLATE_MODES: readonly boolean[] = process.env.SANDBOX_TEST_ISOLATE_REUSE === 'on' ? [true] : process.env.SANDBOX_TEST_ISOLATE_REUSE === 'off' ? [false] : [true, false];
+
+/** The project test runs belong to unless they name one: with isolate reuse, one tenant. */
+export const TEST_PROJECT = 'test-project';
+
+/**
+ * A runner in the mode under test. Runs that name no project are given {@link TEST_PROJECT}, so
+ * that in reuse mode consecutive runs on a dataset share an isolate, as a project's runs do.
+ */
 export function startRunner(options: RunnerOptions = {}): Runner {
-  return createRunner({ workers: 2, poolSize: 1, workerStderr: 'ignore', ...options });
+  const runner = createRunner({ workers: 2, poolSize: 1, workerStderr: process.env.PLOTBOX_DEBUG_KEEP ? 'inherit' : 'ignore', isolateReuse: ISOLATE_REUSE, ...options });
+  return { ...runner, run: (input) => runner.run({ project: TEST_PROJECT, ...input }), stats: () => runner.stats(), holds: (sha) => runner.holds(sha), readyWorkers: () => runner.readyWorkers(), ready: () => runner.ready(), close: (ms) => runner.close(ms) };
 }
 
 /** A snippet whose figure title is `expr` evaluated as a string. */

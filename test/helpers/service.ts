@@ -23,7 +23,16 @@ export async function startSandboxService(env: Record<string, string> = {}): Pro
   const token = randomBytes(32).toString('base64url');
   const child = fork(MAIN, [], {
     execArgv: ['--no-node-snapshot'],
-    env: { PATH: process.env.PATH ?? '', SANDBOX_TOKEN: token, SANDBOX_PORT: '0', SANDBOX_WORKERS: '2', SANDBOX_POOL_SIZE: '1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      SANDBOX_TOKEN: token,
+      SANDBOX_PORT: '0',
+      SANDBOX_WORKERS: '2',
+      SANDBOX_POOL_SIZE: '1',
+      // The isolate mode under test (test/helpers/sandbox.ts ISOLATE_REUSE).
+      SANDBOX_ISOLATE_REUSE: process.env.SANDBOX_TEST_ISOLATE_REUSE === 'off' ? 'off' : 'on',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -68,6 +77,7 @@ export async function startSandboxService(env: Record<string, string> = {}): Pro
   };
 }
 
+/** A run request; it names a project (one tenant, as the API's runs do) unless `extra` says otherwise. */
 export function runBody(code: string, sha256: string, extra: Record<string, unknown> = {}): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, dataset: { sha256 }, ...extra }) };
+  return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, dataset: { sha256 }, project: 'test-project', ...extra }) };
 }

@@ -1,4 +1,21 @@
-/** Every error code this package can produce. The API maps each to an HTTP status in one table. */
+import { PlotboxError, errorGuard, isCodeOf } from '@plotbox/errors';
+
+/** Why a password was refused; stable sub-codes of `AUTH_PASSWORD_POLICY`. */
+export type PasswordPolicyReason =
+  /** Not a string, or contains control characters or unpaired surrogates. */
+  | 'invalid'
+  | 'too_short'
+  | 'too_long'
+  /** On the shipped list of common passwords (case-insensitive). */
+  | 'common'
+  /** One character repeated (`aaaaaaaa`). */
+  | 'repetitive'
+  /** Equal to or containing the local part of the user's email. */
+  | 'contains_email'
+  /** Equal to or containing the user's display name. */
+  | 'contains_name';
+
+/** Every error code this package can produce. The API translates each in its one error table. */
 export const AUTH_ERROR_CODES = [
   /** An access token failed verification for any reason other than expiry (forged, malformed, wrong key…). */
   'AUTH_INVALID_TOKEN',
@@ -22,13 +39,25 @@ export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
 /** Is `value` one of {@link AUTH_ERROR_CODES}? */
 export function isAuthErrorCode(value: unknown): value is AuthErrorCode {
-  return typeof value === 'string' && (AUTH_ERROR_CODES as readonly string[]).includes(value);
+  return isCodeOf(AUTH_ERROR_CODES, value);
+}
+
+/** The `reason` each code may carry (`never`: none). */
+export interface AuthErrorReasons {
+  readonly AUTH_INVALID_TOKEN: never;
+  readonly AUTH_EXPIRED: never;
+  readonly AUTH_PASSWORD_POLICY: PasswordPolicyReason;
+  readonly AUTH_TOTP_INVALID: 'invalid';
+  readonly AUTH_TOTP_REPLAY: 'replay';
+  readonly AUTH_KEY_CONFIG: never;
+  readonly AUTH_CONFIG: never;
+  readonly AUTH_SECRET_UNREADABLE: never;
 }
 
 /** Options of {@link AuthError}. */
-export interface AuthErrorOptions {
-  /** A finer, stable sub-code, e.g. `too_short` for `AUTH_PASSWORD_POLICY`. */
-  readonly reason?: string;
+export interface AuthErrorOptions<C extends AuthErrorCode = AuthErrorCode> {
+  /** A finer, stable sub-code, e.g. `too_short` for `AUTH_PASSWORD_POLICY` (see {@link AuthErrorReasons}). */
+  readonly reason?: AuthErrorReasons[C];
   /** The underlying error, for logs only: never shown to a client. */
   readonly cause?: unknown;
 }
@@ -38,19 +67,12 @@ export interface AuthErrorOptions {
  * logs. For token errors the message is deliberately generic and the library error is kept in
  * `cause`, so nothing about why a forged token failed leaks to a client.
  */
-export class AuthError extends Error {
-  readonly code: AuthErrorCode;
-  readonly reason: string | undefined;
-
-  constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+export class AuthError<C extends AuthErrorCode = AuthErrorCode> extends PlotboxError<C, AuthErrorReasons[C]> {
+  constructor(code: C, message: string, options: AuthErrorOptions<C> = {}) {
+    super(code, message, options);
     this.name = 'AuthError';
-    this.code = code;
-    this.reason = options.reason;
   }
 }
 
-/** Is `value` an {@link AuthError} (optionally with the given code)? */
-export function isAuthError(value: unknown, code?: AuthErrorCode): value is AuthError {
-  return value instanceof AuthError && (code === undefined || value.code === code);
-}
+/** Is `value` an {@link AuthError} (optionally with the given code, whose `reason` is then typed)? */
+export const isAuthError = errorGuard(AuthError) as <C extends AuthErrorCode = AuthErrorCode>(value: unknown, code?: C) => value is AuthError<C>;

@@ -3,23 +3,10 @@
  * NFKC normalisation, no composition rules, a list of common passwords refused case-insensitively,
  * and context-specific words (the user's email local part and name) refused.
  */
-import { AuthError } from './auth-error.ts';
+import { AuthError, type PasswordPolicyReason } from './auth-error.ts';
 import { COMMON_PASSWORDS } from './common-passwords.ts';
 
-/** Why a password was refused; stable sub-codes of `AUTH_PASSWORD_POLICY`. */
-export type PasswordPolicyReason =
-  /** Not a string, or contains control characters or unpaired surrogates. */
-  | 'invalid'
-  | 'too_short'
-  | 'too_long'
-  /** On the shipped list of common passwords (case-insensitive). */
-  | 'common'
-  /** One character repeated (`aaaaaaaa`). */
-  | 'repetitive'
-  /** Equal to or containing the local part of the user's email. */
-  | 'contains_email'
-  /** Equal to or containing the user's display name. */
-  | 'contains_name';
+export type { PasswordPolicyReason };
 
 export type PasswordPolicyResult =
   | { readonly ok: true; /** The NFKC form: hash this one. */ readonly normalized: string }

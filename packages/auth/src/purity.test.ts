@@ -4,9 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-const ALLOWED = new Set(['node:crypto', 'jsonwebtoken', 'argon2', 'otpauth']);
+const ALLOWED = new Set(['node:crypto', 'jsonwebtoken', 'argon2', 'otpauth', '@plotbox/errors']);
 
-test('source files import only node:crypto, jsonwebtoken, argon2, otpauth and each other', () => {
+test('source files import only node:crypto, jsonwebtoken, argon2, otpauth, @plotbox/errors and each other', () => {
   const dir = import.meta.dirname;
   const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   assert.ok(sources.length >= 10);

@@ -1,3 +1,5 @@
+import { PlotboxError, errorGuard } from '@plotbox/errors';
+
 /** Every error code the blob store can produce (DESIGN §4.1). */
 export const BLOB_ERROR_CODES = [
   /** No blob under that key. */
@@ -17,21 +19,16 @@ export const BLOB_ERROR_CODES = [
 export type BlobErrorCode = (typeof BLOB_ERROR_CODES)[number];
 
 /**
- * The one error class of this package. Messages are safe to show to a user: they never carry
- * driver messages, filesystem paths or credentials (the original error, if any, is in `cause`
- * for logs).
+ * The one error class of this package (no `reason`: the code says it all). Messages are safe to
+ * show to a user: they never carry driver messages, filesystem paths or credentials (the original
+ * error, if any, is in `cause` for logs).
  */
-export class BlobError extends Error {
-  readonly code: BlobErrorCode;
-
-  constructor(code: BlobErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+export class BlobError extends PlotboxError<BlobErrorCode, never> {
+  constructor(code: BlobErrorCode, message: string, options?: { readonly cause?: unknown }) {
+    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
     this.name = 'BlobError';
-    this.code = code;
   }
 }
 
 /** Is `value` a {@link BlobError} (optionally with the given code)? */
-export function isBlobError(value: unknown, code?: BlobErrorCode): value is BlobError {
-  return value instanceof BlobError && (code === undefined || value.code === code);
-}
+export const isBlobError = errorGuard(BlobError);

@@ -274,3 +274,15 @@ test('single sign-on: off by default; issuer, client, scopes, group map, admin g
   ];
   for (const [env, message] of refused) assert.throws(() => parseConfig(env, noFile), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
 });
+
+test('audit retention: kept forever by default, days; production allows 0 (forever) or at least 90 days', () => {
+  assert.equal(parseConfig({}, noFile).auditRetentionMs, null);
+  const c = parseConfig({ PLOTBOX_AUDIT_RETENTION_DAYS: '1' }, noFile);
+  assert.equal(c.auditRetentionMs, 86_400_000);
+  assert.equal(describeConfig(c).auditRetentionDays, 1);
+  assert.equal(describeConfig(parseConfig({}, noFile)).auditRetentionDays, 'forever');
+  assert.doesNotThrow(() => parseConfig({ ...prod, PLOTBOX_AUDIT_RETENTION_DAYS: '0' }, noFile));
+  assert.doesNotThrow(() => parseConfig({ ...prod, PLOTBOX_AUDIT_RETENTION_DAYS: '400' }, noFile));
+  assert.throws(() => parseConfig({ ...prod, PLOTBOX_AUDIT_RETENTION_DAYS: '30' }, noFile), /PLOTBOX_AUDIT_RETENTION_DAYS must be between 90 and 36500 \(or 0: off\) in production/);
+  assert.throws(() => parseConfig({ PLOTBOX_AUDIT_RETENTION_DAYS: 'a year' }, noFile), /PLOTBOX_AUDIT_RETENTION_DAYS must be a whole number/);
+});

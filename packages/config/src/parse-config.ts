@@ -5,11 +5,14 @@
  */
 
 import ipaddr from 'ipaddr.js';
+import { PlotboxError } from '@plotbox/errors';
 
 /** Thrown for any refused configuration. Messages name variables, never secret values. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID' as const;
-  override readonly name = 'ConfigError';
+export class ConfigError extends PlotboxError<'CONFIG_INVALID', never> {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super('CONFIG_INVALID', message, options);
+    this.name = 'ConfigError';
+  }
 }
 
 export const PLOTBOX_ENVS = ['dev', 'production'] as const;
@@ -149,6 +152,8 @@ export interface ApiConfig {
   readonly passwordMaxAgeMs: number | null;
   /** Accounts unused this long are disabled by the inactivity sweep; `null`: never. */
   readonly disableInactiveMs: number | null;
+  /** Audit events older than this are deleted by the retention sweep; `null`: kept forever. */
+  readonly auditRetentionMs: number | null;
   /** Password sign-in (`PLOTBOX_LOCAL_LOGIN`); off needs single sign-on. */
   readonly localLogin: boolean;
   /** `null`: no single sign-on. */
@@ -214,6 +219,7 @@ export const KNOWN_PLOTBOX_VARIABLES = Object.freeze([
   'PLOTBOX_ALLOW_CIDRS',
   'PLOTBOX_PASSWORD_MAX_AGE_DAYS',
   'PLOTBOX_DISABLE_INACTIVE_DAYS',
+  'PLOTBOX_AUDIT_RETENTION_DAYS',
   'PLOTBOX_LOCAL_LOGIN',
   'PLOTBOX_OIDC_ISSUER',
   'PLOTBOX_OIDC_CLIENT_ID',
@@ -266,6 +272,8 @@ export const PRODUCTION_BOUNDS = Object.freeze({
   // changes); when on, a password changed more often than monthly invites weaker passwords.
   PLOTBOX_PASSWORD_MAX_AGE_DAYS: { min: 30, max: 3650, off: 0 },
   PLOTBOX_DISABLE_INACTIVE_DAYS: { min: 7, max: 3650, off: 0 },
+  // Forensics needs months of history: a shorter retention is refused in production.
+  PLOTBOX_AUDIT_RETENTION_DAYS: { min: 90, max: 36500, off: 0 },
 } satisfies Record<string, { readonly min: number; readonly max: number; readonly off?: number }>);
 
 /** Production ceilings on rates (per second), whatever the limit and window. */
@@ -370,6 +378,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
   const trustProxyHops = int('PLOTBOX_TRUST_PROXY_HOPS', 0, 0, 10);
   const passwordMaxAgeDays = int('PLOTBOX_PASSWORD_MAX_AGE_DAYS', 0, 0, 36_500);
   const disableInactiveDays = int('PLOTBOX_DISABLE_INACTIVE_DAYS', 0, 0, 36_500);
+  const auditRetentionDays = int('PLOTBOX_AUDIT_RETENTION_DAYS', 0, 0, 36_500);
 
   if (production) {
     const values: Record<keyof typeof PRODUCTION_BOUNDS, number> = {
@@ -390,6 +399,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
       PLOTBOX_TRUST_PROXY_HOPS: trustProxyHops,
       PLOTBOX_PASSWORD_MAX_AGE_DAYS: passwordMaxAgeDays,
       PLOTBOX_DISABLE_INACTIVE_DAYS: disableInactiveDays,
+      PLOTBOX_AUDIT_RETENTION_DAYS: auditRetentionDays,
     };
     for (const [name, bounds] of Object.entries(PRODUCTION_BOUNDS)) {
       const { min, max } = bounds;
@@ -524,6 +534,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
     allowCidrs,
     passwordMaxAgeMs: passwordMaxAgeDays === 0 ? null : passwordMaxAgeDays * 86_400_000,
     disableInactiveMs: disableInactiveDays === 0 ? null : disableInactiveDays * 86_400_000,
+    auditRetentionMs: auditRetentionDays === 0 ? null : auditRetentionDays * 86_400_000,
     localLogin,
     oidc,
   };
@@ -780,6 +791,7 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     allowCidrs: config.allowCidrs ?? 'everyone',
     passwordMaxAgeDays: config.passwordMaxAgeMs === null ? 'never' : config.passwordMaxAgeMs / 86_400_000,
     disableInactiveDays: config.disableInactiveMs === null ? 'never' : config.disableInactiveMs / 86_400_000,
+    auditRetentionDays: config.auditRetentionMs === null ? 'forever' : config.auditRetentionMs / 86_400_000,
     localLogin: config.localLogin,
     // Everything about single sign-on but the client secret, of which only its presence.
     oidc:

@@ -1,4 +1,6 @@
-/** Every error code this package can produce. The API maps each to an HTTP status in one table. */
+import { PlotboxError, errorGuard, isCodeOf } from '@plotbox/errors';
+
+/** Every error code this package can produce. The API translates each in its one error table. */
 export const DATASET_ERROR_CODES = [
   /** The bytes or text could not be read as the claimed format (bad CSV quoting, invalid JSON, broken Arrow IPC). */
   'DATASET_PARSE',
@@ -19,7 +21,7 @@ export type DatasetLimitName = 'rows' | 'columns' | 'fieldChars' | 'nameChars' |
 
 /** Is `value` one of {@link DATASET_ERROR_CODES}? */
 export function isDatasetErrorCode(value: unknown): value is DatasetErrorCode {
-  return typeof value === 'string' && (DATASET_ERROR_CODES as readonly string[]).includes(value);
+  return isCodeOf(DATASET_ERROR_CODES, value);
 }
 
 /** Options of {@link DatasetError}. */
@@ -39,19 +41,18 @@ export interface DatasetErrorOptions {
 /**
  * The one error class of this package. `code` is stable and machine-readable; `message` is safe
  * to show to the uploader (it names the column, line or row, never a host path); the library
- * error, if any, is kept in `cause`.
+ * error, if any, is kept in `cause`. Where the problem is (`column`, `line`, `row`) and, for
+ * `DATASET_TOO_LARGE`, which limit (`limit`, also its `reason`) are fields of their own.
  */
-export class DatasetError extends Error {
-  readonly code: DatasetErrorCode;
+export class DatasetError extends PlotboxError<DatasetErrorCode, DatasetLimitName> {
   readonly column: string | undefined;
   readonly line: number | undefined;
   readonly row: number | undefined;
   readonly limit: { readonly name: DatasetLimitName; readonly value: number } | undefined;
 
   constructor(code: DatasetErrorCode, message: string, options: DatasetErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { ...(options.cause === undefined ? {} : { cause: options.cause }), ...(options.limit === undefined ? {} : { reason: options.limit.name }) });
     this.name = 'DatasetError';
-    this.code = code;
     this.column = options.column;
     this.line = options.line;
     this.row = options.row;
@@ -60,9 +61,7 @@ export class DatasetError extends Error {
 }
 
 /** Is `value` a {@link DatasetError} (optionally with the given code)? */
-export function isDatasetError(value: unknown, code?: DatasetErrorCode): value is DatasetError {
-  return value instanceof DatasetError && (code === undefined || value.code === code);
-}
+export const isDatasetError = errorGuard(DatasetError);
 
 /** Upload bytes as text: strict UTF-8 (a bad byte is a `DATASET_PARSE` naming the format). */
 export function decodeUtf8(input: Uint8Array | string, format: 'CSV' | 'JSON'): string {

@@ -27,6 +27,8 @@ export interface UserDoc {
   identityKeys?: string[];
   /** The linked identities, oldest first (the keys above are their index). */
   identities?: { issuer: string; subject: string; createdAt: Date }[];
+  /** Set by an erasure in progress (the pseudonym it uses), so a repeated call keeps it. */
+  erasurePseudonym?: string;
 }
 export interface SessionDoc {
   _id: string;

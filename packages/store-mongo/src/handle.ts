@@ -55,6 +55,8 @@ export interface MongoHandle {
   newId(): string;
   /** Refuse further operations (the client is the caller's). */
   close(): void;
+  /** @throws `STORE_UNAVAILABLE` `closed` after {@link close}. */
+  assertOpen(): void;
 }
 
 export function createMongoHandle(db: Db, deps: StoreDeps): MongoHandle {
@@ -94,6 +96,9 @@ export function createMongoHandle(db: Db, deps: StoreDeps): MongoHandle {
     newId: () => assertId(deps.newId(), 'newId()'),
     close: () => {
       closed = true;
+    },
+    assertOpen: () => {
+      if (closed) throw new StoreError('STORE_UNAVAILABLE', 'store is closed', { reason: 'closed' });
     },
   };
 }

@@ -90,6 +90,7 @@ export const MONGO_INDEXES: Readonly<Record<string, readonly IndexDescription[]>
     { key: { at: 1, _id: 1 }, name: 'audit_at' },
     { key: { action: 1, at: 1, _id: 1 }, name: 'audit_action' },
     { key: { 'actor.userId': 1, at: 1, _id: 1 }, name: 'audit_actor' },
+    { key: { 'target.id': 1, at: 1, _id: 1 }, name: 'audit_target' },
   ],
   // TTL indexes only tidy up: reads ignore expired counters whether or not the monitor ran.
   [COLLECTIONS.rateWindows]: [{ key: { resetAt: 1 }, name: 'rate_windows_ttl', expireAfterSeconds: 0 }],

@@ -100,6 +100,12 @@ test('operator-shaped arguments are refused before any query is built (no server
     store.counters.recordLoginFailure(op, { maxFailures: 5, lockMs: 1, forgetAfterMs: 1 }),
     store.users.list({ limit: 5, cursor: op }),
     store.users.list({ limit: op }),
+    store.users.grantsHeld(op),
+    store.users.erase(op, { pseudonym: 'erased-0123456789' }),
+    store.users.erase('u', { pseudonym: op }),
+    store.audit.query({ involvesUserId: op }, { limit: 5 }),
+    store.audit.deleteBefore(op, 10),
+    store.audit.deleteBefore(new Date(), op),
   ];
   for (const attempt of attempts) await assertStoreError(attempt, 'STORE_INVALID');
   assert.deepEqual(calls, [], 'no query reached the driver');

@@ -19,6 +19,7 @@ import { createMongoHandle } from './handle.ts';
 import { ensureIndexes } from './indexes.ts';
 import { createApiKeysRepository } from './repositories/api-keys.ts';
 import { createAuditLog } from './repositories/audit.ts';
+import { createBackup } from './repositories/backup.ts';
 import { createChartsRepository } from './repositories/charts.ts';
 import { createCountersRepository } from './repositories/counters.ts';
 import { createDashboardsRepository } from './repositories/dashboards.ts';
@@ -78,6 +79,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     audit: createAuditLog(h),
     counters: createCountersRepository(h),
     settings: createSettingsRepository(h),
+    backup: createBackup(h),
     ping: () =>
       h.op(async () => {
         await db.command({ ping: 1 });

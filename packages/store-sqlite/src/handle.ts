@@ -33,6 +33,8 @@ export interface SqliteHandle {
    * `false` when it was closed already.
    */
   close(): boolean;
+  /** @throws `STORE_UNAVAILABLE` `closed` after {@link close}. */
+  assertOpen(): void;
 }
 
 export function createSqliteHandle(db: DatabaseSync, deps: StoreDeps): SqliteHandle {
@@ -81,6 +83,9 @@ export function createSqliteHandle(db: DatabaseSync, deps: StoreDeps): SqliteHan
       return d.getTime();
     },
     newId: () => assertId(deps.newId(), 'newId()'),
+    assertOpen: () => {
+      if (closed) throw new StoreError('STORE_UNAVAILABLE', 'store is closed', { reason: 'closed' });
+    },
     close: () => {
       if (closed) return false;
       closed = true;

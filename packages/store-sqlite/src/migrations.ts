@@ -283,6 +283,38 @@ CREATE INDEX user_identities_user ON user_identities (user_id, created_at);
 ALTER TABLE sessions ADD COLUMN password_change_required INTEGER NOT NULL DEFAULT 0 CHECK (password_change_required IN (0, 1));
 `,
   },
+  {
+    version: 5,
+    name: 'audit: pseudonymisation on erasure and retention are the only changes allowed; events by target',
+    sql: `
+DROP TRIGGER audit_events_no_update;
+DROP TRIGGER audit_events_no_delete;
+-- An erasure may replace a person by a pseudonym (erased-...) in the actor, the target and the
+-- details, and clear the address of the events the person acted in; nothing else of an event
+-- may change, whoever runs the UPDATE.
+CREATE TRIGGER audit_events_update_guard BEFORE UPDATE ON audit_events
+WHEN NOT (
+  NEW.id IS OLD.id AND NEW.at IS OLD.at AND NEW.actor_kind IS OLD.actor_kind AND NEW.action IS OLD.action
+  AND NEW.target_type IS OLD.target_type AND NEW.outcome IS OLD.outcome AND NEW.request_id IS OLD.request_id
+  AND NEW.actor_api_key_id IS OLD.actor_api_key_id AND NEW.actor_api_key_name IS OLD.actor_api_key_name
+  AND (NEW.actor_user_id IS OLD.actor_user_id OR NEW.actor_user_id GLOB 'erased-*')
+  AND (NEW.target_id IS OLD.target_id OR NEW.target_id GLOB 'erased-*')
+  AND (NEW.ip IS OLD.ip OR (NEW.ip IS NULL AND NEW.actor_user_id GLOB 'erased-*'))
+  AND (NEW.details IS OLD.details OR NEW.details GLOB '*erased-*')
+)
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: only an erasure may pseudonymise an event'); END;
+-- Retention deletes events older than a cutoff that its own transaction writes here first and
+-- removes after; without that row (or for newer events) a DELETE is refused.
+CREATE TABLE audit_retention_guard (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  cutoff INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER audit_events_delete_guard BEFORE DELETE ON audit_events
+WHEN OLD.at >= COALESCE((SELECT cutoff FROM audit_retention_guard WHERE id = 1), -9223372036854775807)
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: only events older than the retention cutoff may be deleted'); END;
+CREATE INDEX audit_events_target ON audit_events (target_id, at, id);
+`,
+  },
 ]);
 
 /**

@@ -82,6 +82,14 @@ test('pragmas: WAL, foreign keys, busy timeout; audit rows cannot be changed eve
   const e = await store.audit.append({ actor: { kind: 'system', userId: null }, action: 'boot', outcome: 'success' });
   assert.throws(() => database.prepare('DELETE FROM audit_events').run(), /append-only/);
   assert.throws(() => database.prepare("UPDATE audit_events SET action = 'x'").run(), /append-only/);
+  // Only an erasure's pseudonym may replace a person, and only retention's cutoff lets a row go.
+  assert.throws(() => database.prepare("UPDATE audit_events SET actor_user_id = 'someone-else'").run(), /append-only/);
+  assert.throws(() => database.prepare(`UPDATE audit_events SET details = '{"forged":true}'`).run(), /append-only/);
+  assert.throws(() => database.prepare("UPDATE audit_events SET actor_user_id = 'erased-12345678', at = 0").run(), /append-only/);
+  assert.throws(() => database.prepare('INSERT INTO audit_retention_guard (id, cutoff) VALUES (2, 0)').run(), /CHECK/);
+  database.prepare('INSERT INTO audit_retention_guard (id, cutoff) VALUES (1, ?)').run(e.at.getTime());
+  assert.throws(() => database.prepare('DELETE FROM audit_events').run(), /append-only/, 'the cutoff is exclusive');
+  database.prepare('DELETE FROM audit_retention_guard').run();
   assert.equal((await store.audit.query({}, { limit: 5 })).items[0]?.id, e.id);
   await store.close();
   assert.ok(database.isOpen, 'an injected connection is left open');
@@ -104,3 +112,58 @@ test('two connections to one file: a refresh token rotates once across them', as
   assert.deepEqual(results.map((r) => r.status).sort(), ['reused', 'rotated']);
   await assertStoreError(b.users.create({ email: 'X@example.com', displayName: 'y', passwordHash: 'h', systemRole: 'user' }), 'STORE_CONFLICT', 'users.email');
 });
+
+test('a dump reads one snapshot while another connection keeps writing, and releases it', async (t) => {
+  const path = join(tempDir(t), 'snap.db');
+  const clock = createTestClock();
+  const a = createSqliteStore({ now: clock.now, newId: () => randomUUID(), path });
+  const b = createSqliteStore({ now: clock.now, newId: () => randomUUID(), path });
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  for (let i = 0; i < 50; i += 1) {
+    const u = await a.users.create({ email: `u${i}@example.com`, displayName: `U${i}`, passwordHash: 'h', systemRole: 'user' });
+    await a.audit.append({ actor: { kind: 'user', userId: u.id }, action: 'login_success', outcome: 'success' });
+  }
+  const seen: string[] = [];
+  for await (const r of a.backup.dump()) {
+    seen.push(r.type);
+    if (seen.length % 10 === 1) {
+      // Writers go on (another connection, like the API next to the CLI), and are not blocked.
+      const u = await b.users.create({ email: `late${seen.length}@example.com`, displayName: 'late', passwordHash: 'h', systemRole: 'user' });
+      await b.audit.append({ actor: { kind: 'user', userId: u.id }, action: 'login_success', outcome: 'success' });
+    }
+  }
+  assert.equal(seen.filter((x) => x === 'user').length, 50, 'users written after the dump began are not in it');
+  assert.equal(seen.filter((x) => x === 'audit_event').length, 50);
+  // The reader is gone: a writer can checkpoint the WAL fully.
+  const db = new DatabaseSync(path);
+  const ckpt = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+  db.close();
+  assert.equal(ckpt?.busy, 0);
+  // A dump stopped early releases its snapshot too.
+  for await (const r of a.backup.dump()) {
+    assert.equal(r.type, 'user');
+    break;
+  }
+  assert.ok((await collect(a.backup.dump())).filter((r) => r.type === 'user').length > 50);
+});
+
+test('an in-memory store dumps and loads too (one connection: read at once)', async () => {
+  const a = createSqliteStore({ ...deps(), path: ':memory:' });
+  const b = createSqliteStore({ ...deps(), path: ':memory:' });
+  const u = await a.users.create({ email: 'm@example.com', displayName: 'M', passwordHash: 'h', systemRole: 'admin' });
+  await a.projects.create({ name: 'P', createdBy: u.id });
+  const records = await collect(a.backup.dump());
+  await b.backup.load(records);
+  assert.deepEqual(await collect(b.backup.dump()), records);
+  await a.close();
+  await b.close();
+});
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}

@@ -16,6 +16,7 @@ import { SQLITE_MIGRATIONS, migrateSqlite } from './migrations.ts';
 import type { Migration } from './migrations.ts';
 import { createApiKeysRepository } from './repositories/api-keys.ts';
 import { createAuditLog } from './repositories/audit.ts';
+import { createBackup } from './repositories/backup.ts';
 import { createChartsRepository } from './repositories/charts.ts';
 import { createCountersRepository } from './repositories/counters.ts';
 import { createDashboardsRepository } from './repositories/dashboards.ts';
@@ -95,6 +96,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     audit: createAuditLog(h),
     counters: createCountersRepository(h),
     settings: createSettingsRepository(h),
+    backup: createBackup(h, db),
     ping: () =>
       h.op(() => {
         h.one('SELECT 1 AS x');

@@ -8,10 +8,12 @@
 import { describe } from 'node:test';
 import { apiKeysConformance } from './conformance/api-keys.ts';
 import { auditConformance } from './conformance/audit.ts';
+import { backupConformance } from './conformance/backup.ts';
 import { chartsConformance } from './conformance/charts.ts';
 import { countersConformance } from './conformance/counters.ts';
 import { dashboardsConformance } from './conformance/dashboards.ts';
 import { datasetsConformance } from './conformance/datasets.ts';
+import { erasureConformance } from './conformance/erasure.ts';
 import { groupsConformance } from './conformance/groups.ts';
 import { createConformanceContext } from './conformance/harness.ts';
 import type { ConformanceContext, ConformanceHarness } from './conformance/harness.ts';
@@ -26,7 +28,7 @@ import { settingsConformance } from './conformance/settings.ts';
 import { usersConformance } from './conformance/users.ts';
 
 export { assertStoreError, collectPages, createTestClock } from './conformance/harness.ts';
-export type { ConformanceContext, ConformanceHarness, ConformanceStoreOptions, StoreTest, TestClock } from './conformance/harness.ts';
+export type { ConformanceContext, ConformanceHarness, ConformanceStoreOptions, MoreStores, StoreTest, TestClock } from './conformance/harness.ts';
 
 /** Every part of the suite, in the order it runs. */
 const PARTS: readonly ((context: ConformanceContext) => void)[] = [
@@ -45,6 +47,8 @@ const PARTS: readonly ((context: ConformanceContext) => void)[] = [
   paginationConformance,
   countersConformance,
   settingsConformance,
+  erasureConformance,
+  backupConformance,
   lifecycleConformance,
 ];
 

@@ -10,3 +10,4 @@ export * from './cursor.ts';
 export * from './policy.ts';
 export * from './inputs.ts';
 export * from './repository.ts';
+export * from './backup.ts';

@@ -20,3 +20,4 @@ export * from './inputs/render-cache.ts';
 export * from './inputs/audit.ts';
 export * from './inputs/counters.ts';
 export * from './inputs/settings.ts';
+export * from './inputs/backup.ts';

@@ -16,4 +16,5 @@ export * from './ports/render-cache.ts';
 export * from './ports/audit.ts';
 export * from './ports/counters.ts';
 export * from './ports/settings.ts';
+export * from './ports/backup.ts';
 export * from './ports/store.ts';

@@ -1,4 +1,6 @@
-/** Every error code a store adapter may throw. The API maps each to an HTTP status in one table. */
+import { PlotboxError, errorGuard, isCodeOf } from '@plotbox/errors';
+
+/** Every error code a store adapter may throw. The API translates each in its one error table. */
 export const STORE_ERROR_CODES = [
   /** The record addressed by a mutation does not exist (lookups return `null` instead). */
   'STORE_NOT_FOUND',
@@ -16,7 +18,7 @@ export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 
 /** Is `value` one of {@link STORE_ERROR_CODES}? */
 export function isStoreErrorCode(value: unknown): value is StoreErrorCode {
-  return typeof value === 'string' && (STORE_ERROR_CODES as readonly string[]).includes(value);
+  return isCodeOf(STORE_ERROR_CODES, value);
 }
 
 /**
@@ -39,17 +41,51 @@ export const STORE_CONSTRAINTS = [
   'primary_key',
   /** A referenced record is still in use or the change breaks a relation. */
   'reference',
+  /** A restore ({@link StoreBackup.load}) needs an empty store: this one holds records. */
+  'not_empty',
 ] as const;
 
 export type StoreConstraint = (typeof STORE_CONSTRAINTS)[number];
 
+/** Why the database cannot be used, reported in `reason` of a `STORE_UNAVAILABLE`. */
+export const STORE_UNAVAILABLE_REASONS = [
+  /** The store was closed. */
+  'closed',
+  /** The database is locked by others for longer than the busy timeout. */
+  'busy',
+  /** Any other failure of the database or its driver. */
+  'database',
+  /** The disk (or quota) holding the database is full: nothing was written. */
+  'storage_full',
+  /** Too many concurrent writers for a compare-and-set to succeed. */
+  'contention',
+  /** A stored value cannot be read back as what it should be. */
+  'corrupt',
+  /** The migrations this code carries are malformed. */
+  'migrations',
+  /** The database's schema is newer than this code knows (a newer release migrated it). */
+  'schema_too_new',
+] as const;
+
+export type StoreUnavailableReason = (typeof STORE_UNAVAILABLE_REASONS)[number];
+
+/**
+ * The `reason` of each code: the constraint for `STORE_CONFLICT`, why for `STORE_UNAVAILABLE`, the
+ * entity for `STORE_NOT_FOUND` and `STORE_VERSION_MISMATCH` (`user`, `dataset_version`…), the field
+ * for `STORE_INVALID`.
+ */
+export interface StoreErrorReasons {
+  readonly STORE_NOT_FOUND: string;
+  readonly STORE_CONFLICT: StoreConstraint;
+  readonly STORE_VERSION_MISMATCH: string;
+  readonly STORE_INVALID: string;
+  readonly STORE_UNAVAILABLE: StoreUnavailableReason;
+}
+
 /** Options of {@link StoreError}. */
-export interface StoreErrorOptions {
-  /**
-   * A finer, stable sub-code: the constraint for `STORE_CONFLICT`, the entity for
-   * `STORE_NOT_FOUND` (`user`, `session`…), the field for `STORE_INVALID`.
-   */
-  readonly reason?: string;
+export interface StoreErrorOptions<C extends StoreErrorCode = StoreErrorCode> {
+  /** A finer, stable sub-code: see {@link StoreErrorReasons}. */
+  readonly reason?: StoreErrorReasons[C];
   /** The underlying driver error, for logs only: never shown to a client. */
   readonly cause?: unknown;
 }
@@ -58,39 +94,32 @@ export interface StoreErrorOptions {
  * The one error class of the store packages. `code` is stable; `message` never contains driver
  * messages, SQL or values supplied by users (the driver error is kept in `cause`).
  */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  readonly reason: string | undefined;
-
-  constructor(code: StoreErrorCode, message: string, options: StoreErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+export class StoreError<C extends StoreErrorCode = StoreErrorCode> extends PlotboxError<C, StoreErrorReasons[C]> {
+  constructor(code: C, message: string, options: StoreErrorOptions<C> = {}) {
+    super(code, message, options);
     this.name = 'StoreError';
-    this.code = code;
-    this.reason = options.reason;
   }
 }
 
-/** Is `value` a {@link StoreError} (optionally with the given code)? */
-export function isStoreError(value: unknown, code?: StoreErrorCode): value is StoreError {
-  return value instanceof StoreError && (code === undefined || value.code === code);
-}
+/** Is `value` a {@link StoreError} (optionally with the given code, whose `reason` is then typed)? */
+export const isStoreError = errorGuard(StoreError) as <C extends StoreErrorCode = StoreErrorCode>(value: unknown, code?: C) => value is StoreError<C>;
 
 /** `STORE_NOT_FOUND` for `entity`. */
-export function notFound(entity: string): StoreError {
+export function notFound(entity: string): StoreError<'STORE_NOT_FOUND'> {
   return new StoreError('STORE_NOT_FOUND', `${entity} not found`, { reason: entity });
 }
 
 /** `STORE_CONFLICT` naming `constraint`. */
-export function conflict(constraint: StoreConstraint, cause?: unknown): StoreError {
+export function conflict(constraint: StoreConstraint, cause?: unknown): StoreError<'STORE_CONFLICT'> {
   return new StoreError('STORE_CONFLICT', `constraint violated: ${constraint}`, cause === undefined ? { reason: constraint } : { reason: constraint, cause });
 }
 
 /** `STORE_VERSION_MISMATCH` for `entity`. */
-export function versionMismatch(entity: string): StoreError {
+export function versionMismatch(entity: string): StoreError<'STORE_VERSION_MISMATCH'> {
   return new StoreError('STORE_VERSION_MISMATCH', `${entity} was changed by someone else`, { reason: entity });
 }
 
 /** `STORE_INVALID` naming `field`. */
-export function invalid(field: string, what: string): StoreError {
+export function invalid(field: string, what: string): StoreError<'STORE_INVALID'> {
   return new StoreError('STORE_INVALID', `${field}: ${what}`, { reason: field });
 }

@@ -7,12 +7,12 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { createSessionPolicy, createTotp } from '@plotbox/auth';
-import { isStoreError } from '@plotbox/store';
 import { createAudit } from './audit.ts';
 import type { AppContext, AppDeps, AuthState } from './context.ts';
 import { clientIp, reqMeta, requestIdOf } from './context.ts';
 import { createIpAllowlist, createThrottle, ipAllowlistMiddleware } from './ip-allowlist.ts';
-import { ApiError, errorBody, isApiError } from './errors.ts';
+import { toApiError } from './error-table.ts';
+import { ApiError, errorBody } from './errors.ts';
 import { CSP_REPORT_PATH, cspReportRoute } from './csp-report.ts';
 import { createApiMetrics, metricsEndpoint, metricsMiddleware } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -273,27 +273,30 @@ function csrfAndMediaType(allowed: ReadonlySet<string>, isUpload: (req: Request)
   };
 }
 
-/** The one error handler: every failure becomes `{ error: { code, message, requestId } }`. */
+/** What body-parser's own failures mean (they carry a `type`, not one of our codes). */
+function bodyParserError(type: string, maxBodyBytes: number): ApiError | null {
+  if (type === 'entity.too.large') return new ApiError('VALIDATION_PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${maxBodyBytes} bytes.` });
+  if (type === 'entity.parse.failed') return new ApiError('VALIDATION_MALFORMED_JSON');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new ApiError('VALIDATION_UNSUPPORTED_MEDIA_TYPE');
+  if (type.startsWith('request.')) return new ApiError('VALIDATION_FAILED', { message: 'The request body could not be read.' });
+  return null;
+}
+
+/**
+ * The one error handler: every failure becomes `{ error: { code, message, requestId } }`. Package
+ * errors are translated by the one table (`error-table.ts`); server-side failures are logged with
+ * their cause under the request id, never sent.
+ */
 function errorHandler(ctx: AppContext): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    let apiErr: ApiError;
     const type = (err as { type?: unknown } | null)?.type;
-    if (isApiError(err)) apiErr = err;
-    else if (type === 'entity.too.large') apiErr = new ApiError('VALIDATION_PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${ctx.config.maxBodyBytes} bytes.` });
-    else if (type === 'entity.parse.failed') apiErr = new ApiError('VALIDATION_MALFORMED_JSON');
-    else if (type === 'encoding.unsupported' || type === 'charset.unsupported') apiErr = new ApiError('VALIDATION_UNSUPPORTED_MEDIA_TYPE');
-    else if (typeof type === 'string' && type.startsWith('request.')) apiErr = new ApiError('VALIDATION_FAILED', { message: 'The request body could not be read.' });
-    else if (isStoreError(err, 'STORE_UNAVAILABLE') && err.reason === 'storage_full') apiErr = new ApiError('STORAGE_FULL');
-    else if (isStoreError(err, 'STORE_UNAVAILABLE')) apiErr = new ApiError('API_UNAVAILABLE');
-    else if (isStoreError(err, 'STORE_CONFLICT') && String(err.reason ?? '').includes('email')) apiErr = new ApiError('USER_EMAIL_TAKEN');
-    else if (isStoreError(err, 'STORE_INVALID')) apiErr = new ApiError('VALIDATION_FAILED');
-    else if (isStoreError(err, 'STORE_VERSION_MISMATCH')) apiErr = new ApiError('API_CONFLICT');
-    else apiErr = new ApiError('API_INTERNAL');
+    const apiErr = (typeof type === 'string' ? bodyParserError(type, ctx.config.maxBodyBytes) : null) ?? toApiError(err);
     if (apiErr.status >= 500) (req as Request & { log?: { error: (o: object, m: string) => void } }).log?.error({ err }, 'request failed');
     if (res.headersSent) {
       res.end();
       return;
     }
+    if (apiErr.retryAfterSec !== undefined) res.setHeader('Retry-After', String(apiErr.retryAfterSec));
     res.status(apiErr.status).json(errorBody(apiErr, requestIdOf(req)));
   };
 }

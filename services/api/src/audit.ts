@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { AuditActor, AuditEvent, AuditOutcome, AuditTarget, JsonValue, Store } from '@plotbox/store';
+import type { AuditName } from './api-types.ts';
 
 export interface AuditInput {
   readonly action: string;
@@ -39,13 +40,7 @@ export function createAudit(store: Store, logger: Logger): Audit {
   };
 }
 
-/** How an id in an audit event reads to a person: what it is and its name (and a user's email). */
-export interface AuditName {
-  readonly type: 'user' | 'group' | 'project' | 'dashboard' | 'chart' | 'dataset';
-  readonly name: string;
-  /** A user's email. */
-  readonly email?: string;
-}
+export type { AuditName };
 
 /** Distinct ids one page may resolve: a page of 500 events stays a bounded number of lookups. */
 const MAX_NAMED_IDS = 300;

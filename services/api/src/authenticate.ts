@@ -32,9 +32,10 @@ const API_KEY_MARK_EVERY_MS = 60_000;
  * Failed authentication is limited per client address (SPEC §4 rate limits; the per-principal
  * limiter runs only after authentication, so it never sees a guessed key): after
  * `rateLimits.authFailures.limit` invalid tokens or API keys within the window, the address gets
- * `429` for the rest of it, for every credential it presents, valid or not, so guessing learns
- * nothing. Expired tokens and ended sessions are ordinary and not counted. The counts live in the
- * store (the lockout records, keyed by address), shared by every replica.
+ * `429` for the rest of it, for every API key it presents, right or not, so guessing learns
+ * nothing. An access token that verifies (RS256) cannot be a guess and is not held back; one that
+ * does not is refused like a key. Expired tokens and ended sessions are ordinary and not counted.
+ * The counts live in the store (the lockout records, keyed by address), shared by every replica.
  */
 function failureKey(req: Request): string {
   return `authfail:${ipKeyGenerator(req.ip ?? 'unknown')}`;
@@ -58,20 +59,39 @@ async function countFailure(ctx: AppContext, req: Request): Promise<void> {
   }
 }
 
-/** Resolve the request's credentials to an {@link AuthState}, or throw a 401 {@link ApiError}. */
+type AccessClaims = ReturnType<AppContext['tokens']['verifyAccessToken']>;
+
+/** The claims of the access cookie when its token verifies (signature, issuer, audience, expiry), else `null`. */
+function verifiedCookie(ctx: AppContext, req: Request): AccessClaims | null {
+  if (req.headers.authorization !== undefined) return null;
+  const token = readCookies(req)[cookieNames(ctx.config.secureCookies).access];
+  if (token === undefined || token === '') return null;
+  try {
+    return ctx.tokens.verifyAccessToken(token);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Resolve the request's credentials to an {@link AuthState}, or throw a 401 {@link ApiError}. An
+ * access token that verifies cannot have been guessed, so only API keys and tokens that do not
+ * verify meet the failure throttle (a signed-in browser's request costs no throttle read).
+ */
 export async function resolveAuth(ctx: AppContext, req: Request, res: Response): Promise<AuthState> {
   const presents = req.headers.authorization !== undefined || readCookies(req)[cookieNames(ctx.config.secureCookies).access] !== undefined;
-  if (!presents) return resolveCredentials(ctx, req, res);
-  await refuseIfThrottled(ctx, req, res);
+  if (!presents) return resolveCredentials(ctx, req, res, null);
+  const claims = verifiedCookie(ctx, req);
+  if (claims === null) await refuseIfThrottled(ctx, req, res);
   try {
-    return await resolveCredentials(ctx, req, res);
+    return await resolveCredentials(ctx, req, res, claims);
   } catch (err) {
     if (isApiError(err) && err.code === 'AUTH_INVALID_TOKEN') await countFailure(ctx, req);
     throw err;
   }
 }
 
-async function resolveCredentials(ctx: AppContext, req: Request, res: Response): Promise<AuthState> {
+async function resolveCredentials(ctx: AppContext, req: Request, res: Response, verified: AccessClaims | null): Promise<AuthState> {
   const now = ctx.now();
   const authz = req.headers.authorization;
   if (authz !== undefined) {
@@ -96,12 +116,14 @@ async function resolveCredentials(ctx: AppContext, req: Request, res: Response):
 
   const token = readCookies(req)[cookieNames(ctx.config.secureCookies).access];
   if (token === undefined || token === '') throw new ApiError('AUTH_REQUIRED');
-  let claims;
-  try {
-    claims = ctx.tokens.verifyAccessToken(token);
-  } catch (err) {
-    if (isAuthError(err, 'AUTH_EXPIRED')) throw new ApiError('AUTH_TOKEN_EXPIRED');
-    throw new ApiError('AUTH_INVALID_TOKEN');
+  let claims = verified;
+  if (claims === null) {
+    try {
+      claims = ctx.tokens.verifyAccessToken(token);
+    } catch (err) {
+      if (isAuthError(err, 'AUTH_EXPIRED')) throw new ApiError('AUTH_TOKEN_EXPIRED');
+      throw new ApiError('AUTH_INVALID_TOKEN');
+    }
   }
   const session = await ctx.store.sessions.findById(claims.sid);
   if (session === null || session.userId !== claims.sub) throw new ApiError('AUTH_INVALID_TOKEN');

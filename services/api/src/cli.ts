@@ -8,9 +8,10 @@ import { createPasswordHasher, isAuthError } from '@plotbox/auth';
 import { ConfigError, parseConfig, type ApiConfig } from '@plotbox/config';
 import { isStoreError, type AuditEvent, type AuditFilter, type AuditOutcome } from '@plotbox/store';
 import { auditNames, type AuditName } from './audit.ts';
-import { auditEventView } from './routes/admin-routes.ts';
+import { auditEventView } from './views.ts';
 import { ensureBootstrapAdmin } from './bootstrap.ts';
 import { openStore } from './open-store.ts';
+import { DATA_USAGE, isCliFailure, runDataCommand } from './backup/data-cli.ts';
 
 const USAGE = `usage:
   plotbox init --email EMAIL [--name NAME] (--password-stdin | --password-file PATH)
@@ -18,6 +19,7 @@ const USAGE = `usage:
   plotbox audit [--type ACTION] [--since DATE] [--until DATE] [--actor EMAIL|USER_ID]
                 [--outcome success|failure|denied] [--limit N] [--json]
       print audit events, oldest first: tab-separated with names, or JSON lines with ids
+${DATA_USAGE}
   plotbox --help`;
 
 const EX_USAGE = 64;
@@ -179,7 +181,9 @@ async function main(argv: readonly string[]): Promise<void> {
   if (command === undefined) throw usageError('a command is required');
   if (command === '--help' || command === '-h' || command === 'help') return void console.log(USAGE);
   if (command === 'init') return init(rest);
+  if (command === 'audit' && rest[0] === 'export') return runDataCommand({ loadConfig }, 'audit export', rest.slice(1));
   if (command === 'audit') return audit(rest);
+  if (command === 'backup' || command === 'restore' || command === 'user') return runDataCommand({ loadConfig }, command, rest);
   throw usageError(command.startsWith('-') ? `unknown option ${command}` : `unknown command "${command}"`);
 }
 
@@ -188,6 +192,10 @@ try {
 } catch (err) {
   if (err instanceof CliExit) {
     console.error(`plotbox: ${err.message}`);
+    process.exit(err.exitCode);
+  }
+  if (isCliFailure(err)) {
+    console.error(`plotbox: ${err.message}${err.usage ? `\n${USAGE}` : ''}`);
     process.exit(err.exitCode);
   }
   // Anything else (the store unreachable, a bug): one line, no stack; the code helps a bug report.

@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '@plotbox/config';
-import { hasLocalPassword, type KeySet, type PasswordHasher, type SecretBox, type SessionPolicy, type Totp, type TokenService } from '@plotbox/auth';
+import type { KeySet, PasswordHasher, SecretBox, SessionPolicy, Totp, TokenService } from '@plotbox/auth';
 import type { ApiKey, AuditActor, Session, Store, User } from '@plotbox/store';
 import type { BlobStore } from '@plotbox/blobs';
 import type { Audit } from './audit.ts';
@@ -51,6 +51,19 @@ export interface AppContext extends AppDeps {
   readonly totp: Totp;
 }
 
+/** Where a request came from, as plain data for use cases and audit events: client IP (through trusted proxies), our request id, the client's own. */
+export interface RequestMeta {
+  readonly ip: string | null;
+  readonly requestId: string;
+  readonly clientRequestId: string | null;
+}
+
+/** Who a use case acts for: the principal as the audit log names it, where from, and whether only the system admin role allowed it (SPEC §3.1: such writes are marked). */
+export interface Caller extends RequestMeta {
+  readonly actor: AuditActor;
+  readonly asSystemAdmin: boolean;
+}
+
 /** How a request authenticated. */
 export type AuthState =
   | { readonly kind: 'session'; readonly user: User; readonly session: Session; readonly restricted: boolean; /** When the access token presented expires, ms. */ readonly accessExpiresAt: number }
@@ -87,26 +100,17 @@ export function clientRequestIdOf(req: Request): string | null {
 }
 
 /** `{ ip, requestId, clientRequestId }` for audit events. */
-export function reqMeta(req: Request): { readonly ip: string | null; readonly requestId: string; readonly clientRequestId: string | null } {
+export function reqMeta(req: Request): RequestMeta {
   return { ip: clientIp(req), requestId: requestIdOf(req), clientRequestId: clientRequestIdOf(req) };
 }
 
-/** The public view of a user: no hash, no TOTP secret, no recovery codes. */
-export function publicUser(user: User): Record<string, unknown> {
-  return {
-    id: user.id,
-    email: user.email,
-    displayName: user.displayName,
-    systemRole: user.systemRole,
-    disabled: user.disabled,
-    totpEnabled: user.totp?.enabled === true,
-    recoveryCodesLeft: user.totp?.enabled === true ? user.recoveryCodeHashes.length : 0,
-    createdAt: user.createdAt.toISOString(),
-    // `false`: the account signs in only through single sign-on.
-    hasPassword: hasLocalPassword(user.passwordHash),
-    passwordChangedAt: hasLocalPassword(user.passwordHash) ? user.passwordChangedAt.toISOString() : null,
-    lastActiveAt: user.lastActiveAt.toISOString(),
-    // `inactive`: disabled by the inactivity sweep; `null`: by an administrator (or enabled).
-    disabledReason: user.disabled ? user.disabledReason : null,
-  };
+/** The authenticated caller of a request that is not a table route (the route table builds its own). */
+export function callerOf(req: Request, auth: AuthState): Caller {
+  return { ...reqMeta(req), actor: actorOf(auth), asSystemAdmin: false };
+}
+
+/** Where the browser signs in from, recorded with a new session. */
+export function sessionClientOf(req: Request): { readonly userAgent: string | null; readonly ip: string | null } {
+  const ua = req.headers['user-agent'];
+  return { userAgent: typeof ua === 'string' ? ua : null, ip: clientIp(req) };
 }

@@ -2,7 +2,9 @@
  * The API's error codes, their one HTTP status table, and the error body. Every error the API
  * answers with goes through {@link errorBody}: `{ error: { code, message, requestId } }`, never a
  * stack, a driver message or a path. `docs/errors.md` lists exactly these codes (a test checks).
+ * Errors of the packages become these codes through the one table in `error-table.ts`.
  */
+import { PlotboxError } from '@plotbox/errors';
 import { RUN_ERROR_CODES, RUN_ERROR_HTTP_STATUS, type RunErrorCode } from '@plotbox/sandbox-protocol';
 
 /**
@@ -184,19 +186,33 @@ const DEFAULT_MESSAGES: Record<ApiErrorCode, string> = {
   CHART_DATASET_NO_VERSION: 'The dataset has no data yet: upload a version first.',
 };
 
-/** The one error class routes throw. `status` defaults to the table's. */
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
+/** Options of {@link ApiError}. */
+export interface ApiErrorOptions {
+  /** Safe to show; default: the code's default message. */
+  readonly message?: string;
+  /** Default: the table's status for the code. */
+  readonly status?: number;
+  /** Extra safe fields for the body (e.g. `reason`, `issues`, `limit`). Never secrets. */
+  readonly details?: Record<string, unknown>;
+  /** Seconds for a `Retry-After` header (busy or unavailable: when to come back). */
+  readonly retryAfterSec?: number;
+  readonly cause?: unknown;
+}
+
+/** The one error class the API answers with (use cases and routes throw it). `status` defaults to the table's. */
+export class ApiError extends PlotboxError<ApiErrorCode, never> {
   readonly status: number;
   /** Extra safe fields for the body (e.g. `reason`, `issues`). Never secrets. */
   readonly details: Readonly<Record<string, unknown>> | undefined;
+  /** Sent as `Retry-After` by the error handler. */
+  readonly retryAfterSec: number | undefined;
 
-  constructor(code: ApiErrorCode, options: { readonly message?: string; readonly status?: number; readonly details?: Record<string, unknown>; readonly cause?: unknown } = {}) {
-    super(options.message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ApiErrorCode, options: ApiErrorOptions = {}) {
+    super(code, options.message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? {} : { cause: options.cause });
     this.name = 'ApiError';
-    this.code = code;
     this.status = options.status ?? API_HTTP_STATUS[code];
     this.details = options.details;
+    this.retryAfterSec = options.retryAfterSec;
   }
 }
 

@@ -4,18 +4,21 @@
  */
 export { createApp } from './app.ts';
 export { API_ROUTES } from './routes/index.ts';
-export type { AnyRoute, RouteMethod, RouteSpec } from './route-table.ts';
+export { accessLabel, routeRule } from './route-table.ts';
+export type { AnyRoute, RouteAccess, RouteMethod, RouteSpec, ScopeOf } from './route-table.ts';
 export { buildOpenApi, HAND_MOUNTED_ROUTES, jsonSchemaOf, openApiPath } from './openapi.ts';
 export type { HandMountedAccess, HandMountedRoute, OpenApiOptions } from './openapi.ts';
 export { createSandboxClient } from './sandbox-client.ts';
 export type { SandboxClientOptions } from './sandbox-client.ts';
-export type { SandboxPort } from './sandbox-port.ts';
+export type { SandboxInfo, SandboxPort, SandboxRunInput, SandboxRunResult } from './sandbox-port.ts';
 export { openBlobs } from './open-blobs.ts';
 export { openIngest } from './ingest/open-ingest.ts';
 export type { IngestDeps } from './ingest/open-ingest.ts';
 export type { AppDeps, AuthState } from './context.ts';
 export type { SetupTokenState } from './setup-token.ts';
 export { API_ERROR_CODES, API_HTTP_STATUS, ApiError, isApiError } from './errors.ts';
+export { ERROR_TABLE, toApiError } from './error-table.ts';
+export type { PackageErrorCode } from './error-table.ts';
 export type { ApiErrorCode } from './errors.ts';
 export { createCounterRateLimitStore } from './rate-limit.ts';
 export { createLogger, REDACT_PATHS } from './logger.ts';

@@ -16,6 +16,7 @@ import { createLogger } from './logger.ts';
 import { openStore } from './open-store.ts';
 import { runHousekeeping } from './housekeeping.ts';
 import { scheduleInactiveSweep } from './inactive-sweep.ts';
+import { scheduleAuditRetention } from './audit-retention.ts';
 import { createAudit } from './audit.ts';
 import { createApiMetrics } from './metrics.ts';
 import { seedDemo } from './seed-demo.ts';
@@ -134,6 +135,10 @@ housekeepingTimer.unref();
 // Accounts unused for PLOTBOX_DISABLE_INACTIVE_DAYS: hourly, one replica at a time (a lease in the store).
 if (config.disableInactiveMs !== null) {
   scheduleInactiveSweep({ store, audit: createAudit(store, logger), logger, metrics, now, replica: randomUUID() }, config.disableInactiveMs);
+}
+// Audit events older than PLOTBOX_AUDIT_RETENTION_DAYS: hourly, one replica at a time (a lease in the store).
+if (config.auditRetentionMs !== null) {
+  scheduleAuditRetention({ store, audit: createAudit(store, logger), logger, now, replica: randomUUID() }, config.auditRetentionMs);
 }
 server.headersTimeout = 20_000;
 server.requestTimeout = 30_000;

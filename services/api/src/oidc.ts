@@ -8,17 +8,18 @@
  * Plotbox) are functions of their inputs, tested apart.
  */
 import * as client from 'openid-client';
+import { PlotboxError } from '@plotbox/errors';
 import type { OidcConfig } from '@plotbox/config';
 import type { SystemRole } from '@plotbox/store';
 
 /** Why a sign-on failed, as far as the provider or its answer is concerned (logged, never shown raw). */
-export class OidcError extends Error {
+export class OidcError extends PlotboxError<'OIDC_DISCOVERY' | 'OIDC_RESPONSE', never> {
   /** `discovery` (the provider cannot be reached or described itself wrongly) or `response` (its answer was refused). */
   readonly kind: 'discovery' | 'response';
   /** openid-client's error code, e.g. `OAUTH_JWT_CLAIM_COMPARISON_FAILED` (no values in it). */
   readonly detail: string;
   constructor(kind: 'discovery' | 'response', detail: string, cause?: unknown) {
-    super(`single sign-on ${kind} failed (${detail})`, cause === undefined ? undefined : { cause });
+    super(kind === 'discovery' ? 'OIDC_DISCOVERY' : 'OIDC_RESPONSE', `single sign-on ${kind} failed (${detail})`, cause === undefined ? {} : { cause });
     this.name = 'OidcError';
     this.kind = kind;
     this.detail = detail;

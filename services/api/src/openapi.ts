@@ -11,9 +11,9 @@
  * scanner nothing to read.
  */
 import { z } from 'zod';
-import { ACTION_SCOPE, can } from '@plotbox/access';
+import { ACTION_SCOPE } from '@plotbox/access';
 import { cookieNames } from './cookies.ts';
-import type { AnyRoute, RouteMethod } from './route-table.ts';
+import { accessLabel, routeRule, type AnyRoute, type RouteMethod } from './route-table.ts';
 import { apiKeyCreateBody, emptyBody, loginBody, passwordChangeBody, revokeAllBody, setupBody, totpConfirmBody, totpDisableBody } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -201,11 +201,12 @@ export function buildOpenApi(table: readonly AnyRoute[], options: OpenApiOptions
 
   for (const route of table) {
     const opId = operationId(route.method, route.path);
-    const resource = route.access !== 'authenticated' && ACTION_SCOPE[route.access] !== 'system';
+    const rule = routeRule(route);
+    const resource = rule !== null && rule.actions.some((a) => ACTION_SCOPE[a] !== 'system');
     const responses: Record<string, Json> = { [String(route.status)]: { description: STATUS_TEXT[route.status] ?? 'Success' } };
     responses['400'] = errorResponse(400);
     responses['401'] = errorResponse(401);
-    responses['403'] = errorResponse(403, route.access === 'authenticated' ? undefined : `${STATUS_TEXT[403] ?? ''}; ${can(route.access).describe()}`);
+    responses['403'] = errorResponse(403, rule === null ? undefined : `${STATUS_TEXT[403] ?? ''}; ${rule.describe()}`);
     if (resource || pathParamNames(route.path).length > 0) {
       responses['404'] = errorResponse(404, resource ? `${STATUS_TEXT[404] ?? ''}: also what a caller with no role on the project gets` : undefined);
     }
@@ -214,7 +215,7 @@ export function buildOpenApi(table: readonly AnyRoute[], options: OpenApiOptions
       operationId: opId,
       summary: route.summary,
       tags: [route.tag],
-      'x-plotbox-access': route.access,
+      'x-plotbox-access': accessLabel(route),
       security: route.apiKeys === false ? [{ cookieAuth: [] }] : [{ cookieAuth: [] }, { apiKey: [] }],
       parameters: parametersOf(opId, route.path, route.params, route.query),
       responses,
@@ -252,7 +253,7 @@ export function buildOpenApi(table: readonly AnyRoute[], options: OpenApiOptions
       title: 'Plotbox API',
       version: options.version ?? '0.1.0',
       description:
-        'JSON only; unknown fields are refused. State-changing requests authenticated by cookie need `X-Requested-With: plotbox`. `x-plotbox-access` names the access action of @plotbox/access each route needs (`authenticated`: any signed-in user). A caller with no role on a project gets 404 for anything inside it; a member lacking the permission gets 403.',
+        'JSON only; unknown fields are refused. State-changing requests authenticated by cookie need `X-Requested-With: plotbox`. `x-plotbox-access` names the access action of @plotbox/access each route needs (or describes the composed rule; `authenticated`: any signed-in user). A caller with no role on a project gets 404 for anything inside it; a member lacking the permission gets 403.',
     },
     tags: [...tags].sort().map((name) => ({ name })),
     paths,

@@ -1,10 +1,11 @@
 /**
  * The HTTP client of the sandbox service's internal API (`/v1/runs`, `/v1/datasets/{sha256}`,
  * `/v1/info`, `/readyz`), implementing {@link SandboxPort}. Bearer token in a header, never in a
- * URL; every failure of the transport becomes a typed `SANDBOX_UNAVAILABLE` result.
+ * URL; every failure of the transport becomes a typed `SANDBOX_UNAVAILABLE` result. One request per
+ * call: retrying after `SANDBOX_DATASET_MISSING` is the caller's.
  */
 import { isSandboxErrorCode, type Limits, type RunError, type RunResult, type RunStats } from '@plotbox/sandbox-protocol';
-import type { SandboxInfo, SandboxPort, SandboxRunResult } from './sandbox-port.ts';
+import type { SandboxInfo, SandboxPort } from './sandbox-port.ts';
 
 const RUNTIME_VERSION = /^[A-Za-z0-9._:-]{1,128}$/u;
 const LIMIT_NAMES = ['timeMs', 'memoryMb', 'outputBytes', 'codeBytes', 'rows'] as const;
@@ -66,31 +67,6 @@ export function createSandboxClient(options: SandboxClientOptions): SandboxPort 
     return fetch(new URL(path, base), { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) }, signal: AbortSignal.timeout(timeoutMs) });
   }
 
-  async function runOnce(body: string): Promise<SandboxRunResult | 'missing'> {
-    let res: Response;
-    try {
-      res = await call('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    } catch {
-      return { ok: false, error: UNAVAILABLE };
-    }
-    const text = await res.text().catch(() => '');
-    if (res.status === 200) {
-      const result = splitRunBody(text);
-      if (!result.ok) return result;
-      const version = res.headers.get('x-plotbox-runtime-version');
-      return { ...result, runtimeVersion: version !== null && RUNTIME_VERSION.test(version) ? version : null };
-    }
-    let error: RunError | undefined;
-    try {
-      const e = (JSON.parse(text) as { error?: RunError }).error;
-      if (e !== undefined && isSandboxErrorCode(e.code)) error = e;
-    } catch {
-      // not JSON: a proxy or a dying process answered
-    }
-    if (error?.code === 'SANDBOX_DATASET_MISSING') return 'missing';
-    return { ok: false, error: error ?? UNAVAILABLE };
-  }
-
   return {
     async run(input) {
       const body = JSON.stringify({
@@ -100,23 +76,36 @@ export function createSandboxClient(options: SandboxClientOptions): SandboxPort 
         project: input.project.slice(0, 128),
         ...(input.limits === undefined ? {} : { limits: input.limits }),
       });
-      const first = await runOnce(body);
-      if (first !== 'missing') return first;
-      let bytes: Uint8Array;
+      let res: Response;
       try {
-        bytes = await input.loadArrow();
-      } catch {
-        return { ok: false, error: { code: 'SANDBOX_DATASET_MISSING', message: 'The dataset version could not be read from storage.' } };
-      }
-      try {
-        const put = await call(`/v1/datasets/${input.sha256}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.apache.arrow.stream' }, body: bytes });
-        await put.arrayBuffer().catch(() => undefined);
-        if (put.status !== 201 && put.status !== 200) return { ok: false, error: { code: 'SANDBOX_DATASET_INVALID', message: 'The sandbox refused the dataset version.' } };
+        res = await call('/v1/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       } catch {
         return { ok: false, error: UNAVAILABLE };
       }
-      const second = await runOnce(body);
-      return second === 'missing' ? { ok: false, error: UNAVAILABLE } : second;
+      const text = await res.text().catch(() => '');
+      if (res.status === 200) {
+        const result = splitRunBody(text);
+        if (!result.ok) return result;
+        const version = res.headers.get('x-plotbox-runtime-version');
+        return { ...result, runtimeVersion: version !== null && RUNTIME_VERSION.test(version) ? version : null };
+      }
+      try {
+        const e = (JSON.parse(text) as { error?: RunError }).error;
+        if (e !== undefined && isSandboxErrorCode(e.code)) return { ok: false, error: e };
+      } catch {
+        // not JSON: a proxy or a dying process answered
+      }
+      return { ok: false, error: UNAVAILABLE };
+    },
+    async putDataset(sha256, bytes) {
+      try {
+        const put = await call(`/v1/datasets/${encodeURIComponent(sha256)}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.apache.arrow.stream' }, body: bytes });
+        await put.arrayBuffer().catch(() => undefined);
+        if (put.status === 201 || put.status === 200) return { ok: true };
+        return { ok: false, error: { code: 'SANDBOX_DATASET_INVALID', message: 'The sandbox refused the dataset version.' } };
+      } catch {
+        return { ok: false, error: UNAVAILABLE };
+      }
     },
     async info() {
       const res = await fetch(new URL('/v1/info', base), { headers: auth, signal: AbortSignal.timeout(Math.min(timeoutMs, 5000)) });

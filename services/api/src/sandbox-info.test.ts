@@ -17,6 +17,7 @@ function fakeSandbox(): { port: SandboxPort; calls: () => number; answer: (info:
   let calls = 0;
   const port: SandboxPort = {
     run: () => Promise.reject(new Error('not used')),
+    putDataset: () => Promise.reject(new Error('not used')),
     ready: () => Promise.resolve(current !== 'down'),
     info: async () => {
       calls += 1;

@@ -1,9 +1,10 @@
 /**
  * What the API needs from the sandbox service (SPEC §1: internal HTTP with a bearer token). The
- * HTTP implementation is `createSandboxClient` in `sandbox-client.ts`; the port keeps routes and
- * use cases independent of the transport.
+ * HTTP implementation is `createSandboxClient` in `sandbox-client.ts`; unit tests use the fake in
+ * `testing/fake-sandbox.ts`. The port is the transport only: what to do when the sandbox lacks a
+ * dataset (upload it once, ask again) is the use case's (`use-cases/run-in-sandbox.ts`).
  */
-import type { CodeLang, Limits, RunResult } from '@plotbox/sandbox-protocol';
+import type { CodeLang, Limits, RunError, RunResult } from '@plotbox/sandbox-protocol';
 
 /** A run's result; a figure carries the runtime version that made it (`null`: the sandbox did not say). */
 export type SandboxRunResult = (Extract<RunResult, { ok: true }> & { readonly runtimeVersion: string | null }) | Extract<RunResult, { ok: false }>;
@@ -16,23 +17,31 @@ export interface SandboxInfo {
   readonly limits: Limits;
 }
 
+/** One run request: code and the dataset by content hash. */
+export interface SandboxRunInput {
+  readonly code: string;
+  readonly lang: CodeLang;
+  /** The canonical Arrow IPC bytes' sha256 (the sandbox caches datasets by it). */
+  readonly sha256: string;
+  /** Fairness key (the sandbox queues per project). */
+  readonly project: string;
+  readonly limits?: Partial<Limits>;
+  readonly requestId?: string;
+}
+
 export interface SandboxPort {
   /**
-   * Run chart code on a dataset the sandbox is given by content hash. When the sandbox does not
-   * hold the dataset, `loadArrow` is called for its canonical Arrow IPC bytes, which are uploaded
-   * once and the run retried. Always resolves to a typed result: transport failures become
-   * `SANDBOX_UNAVAILABLE` / `SANDBOX_BUSY` results, never exceptions.
+   * Run chart code on a dataset the sandbox is given by content hash. Always resolves to a typed
+   * result, never an exception: a sandbox that does not hold the dataset answers
+   * `SANDBOX_DATASET_MISSING` (give it with {@link putDataset}, then ask again); transport
+   * failures become `SANDBOX_UNAVAILABLE`.
    */
-  run(input: {
-    readonly code: string;
-    readonly lang: CodeLang;
-    readonly sha256: string;
-    readonly loadArrow: () => Promise<Uint8Array>;
-    /** Fairness key (the sandbox queues per project). */
-    readonly project: string;
-    readonly limits?: Partial<Limits>;
-    readonly requestId?: string;
-  }): Promise<SandboxRunResult>;
+  run(input: SandboxRunInput): Promise<SandboxRunResult>;
+  /**
+   * Give the sandbox a dataset's canonical Arrow IPC bytes under their sha256. Never throws: a
+   * refusal is `SANDBOX_DATASET_INVALID`, a transport failure `SANDBOX_UNAVAILABLE`.
+   */
+  putDataset(sha256: string, bytes: Uint8Array): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: RunError }>;
   /**
    * The sandbox's runtime version (part of the render cache key, SPEC §3.6, so a new runtime never
    * serves figures made by an old one) and default limits. Asks the sandbox every time (callers

@@ -11,7 +11,7 @@ import { buildDataset, generateSales, SALES_SEED } from '@plotbox/datasets';
 import { EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime/examples';
 import type { Store } from '@plotbox/store';
 import { profileOf, schemaOf } from './dataset-shape.ts';
-import { reviewCode } from './render.ts';
+import { reviewCode } from './use-cases/code-review.ts';
 
 export const DEMO_OWNER_EMAIL = 'demo-owner@plotbox.invalid';
 export const DEMO_PROJECT_NAME = 'Demo: sales';

@@ -1,10 +1,10 @@
-/** The audit log on MongoDB: `audit_events`, append and query only. */
+/** The audit log on MongoDB: `audit_events`: append, query, and deletion by age only (erasure rewrites in `users.ts`). */
 import type { Filter } from 'mongodb';
 import { AUDIT_INPUTS, assembleRepository, byAt, parseJson } from '@plotbox/store';
 import type { AuditEvent, AuditLog } from '@plotbox/store';
 import type { AuditDoc } from '../documents.ts';
 import type { MongoHandle } from '../handle.ts';
-import { paged } from '../queries.ts';
+import { escapeRegExp, paged } from '../queries.ts';
 
 function toEvent(d: AuditDoc): AuditEvent {
   const { kind, userId, apiKey } = d.actor;
@@ -53,7 +53,16 @@ export function createAuditLog(h: MongoHandle): AuditLog {
         };
       }
       if (f.excludeCached) q.cached = { $ne: true };
+      if (f.involvesUserId !== null) {
+        // Ids are random UUIDs: found inside the details' JSON text, they name this user.
+        q.$or = [{ 'actor.userId': f.involvesUserId }, { 'target.type': 'user', 'target.id': f.involvesUserId }, { details: { $regex: escapeRegExp(f.involvesUserId) } }];
+      }
       return paged(audit, { filter: q, timeField: 'at', map: toEvent, position: byAt }, page);
+    },
+    deleteBefore: async ({ cutoff, limit }) => {
+      const ids = (await audit.find({ at: { $lt: new Date(cutoff) } }, { projection: { _id: 1 } }).sort({ at: 1, _id: 1 }).limit(limit).toArray()).map((d) => d._id);
+      if (ids.length === 0) return 0;
+      return (await audit.deleteMany({ _id: { $in: ids } })).deletedCount;
     },
   });
 }

@@ -1,10 +1,11 @@
 /** The users repository on MongoDB: `users`, with linked identities embedded. */
-import type { Filter } from 'mongodb';
-import { USER_INPUTS, assembleRepository, byCreatedAt, conflict, notFound } from '@plotbox/store';
-import type { CheckedUserPatch, User, UserRepository } from '@plotbox/store';
-import type { UserDoc } from '../documents.ts';
+import type { Collection, Filter } from 'mongodb';
+import { USER_INPUTS, assembleRepository, byCreatedAt, conflict, countDirectUserOwners, isStoreError, notFound, principalKey } from '@plotbox/store';
+import type { CheckedUserPatch, ErasureResult, User, UserRepository } from '@plotbox/store';
+import type { GrantDoc, GrantHolderDoc, UserDoc } from '../documents.ts';
 import type { MongoHandle } from '../handle.ts';
 import { CASE_INSENSITIVE, escapeRegExp, existsIn, findOne, paged, versionedUpdate } from '../queries.ts';
+import { changeGrants, toGrant } from './grants.ts';
 
 function toUser(d: UserDoc): User {
   return {
@@ -136,5 +137,75 @@ export function createUsersRepository(h: MongoHandle): UserRepository {
       const r = await users.updateOne({ _id: id, ...inactiveFilter(new Date(before)) }, { $set: { disabled: true, disabledReason: 'inactive', updatedAt: h.now() }, $inc: { version: 1 } });
       return r.modifiedCount === 1;
     },
+    grantsHeld: async (userId) => {
+      const key = principalKey({ kind: 'user', id: userId });
+      const mine = (grants: readonly GrantDoc[]) => grants.find((g) => g.kind === 'user' && g.id === userId);
+      const projects = await h.c.projects.find({ grantKeys: key }, { projection: { grants: 1 } }).sort({ _id: 1 }).toArray();
+      const dashboards = await h.c.dashboards.find({ grantKeys: key }, { projection: { grants: 1, projectId: 1 } }).sort({ _id: 1 }).toArray();
+      return {
+        projects: projects.flatMap((p) => {
+          const g = mine(p.grants);
+          return g === undefined ? [] : [{ projectId: p._id, role: g.role, createdAt: g.createdAt, updatedAt: g.updatedAt }];
+        }),
+        dashboards: dashboards.flatMap((d) => {
+          const g = mine(d.grants);
+          return g === undefined ? [] : [{ dashboardId: d._id, projectId: d.projectId, role: g.role, createdAt: g.createdAt, updatedAt: g.updatedAt }];
+        }),
+      };
+    },
+    erase: ({ userId, pseudonym }) => eraseUser(h, userId, pseudonym),
   });
+}
+
+const isUser = (userId: string) => (g: GrantDoc): boolean => g.kind === 'user' && g.id === userId;
+
+/**
+ * The erasure without transactions (see {@link UserRepository.erase}): the pseudonym is recorded on
+ * the user's document first, so an erasure cut short and called again goes on with the same one;
+ * every later step is repeatable; the document goes last.
+ */
+async function eraseUser(h: MongoHandle, userId: string, given: string): Promise<ErasureResult | null> {
+  const { users, projects, dashboards, groups, sessions, refreshTokens, apiKeys, audit, datasetVersions } = h.c;
+  if (!(await existsIn(users, userId))) return null;
+  const key = principalKey({ kind: 'user', id: userId });
+  const owned = await projects.find({ grantKeys: key }, { projection: { grants: 1 } }).toArray();
+  // Refused before any change in the usual case; each removal below checks again atomically.
+  const keepsOwner = (grants: readonly GrantDoc[]): boolean => countDirectUserOwners(grants.filter((g) => !isUser(userId)(g)).map(toGrant)) > 0;
+  if (owned.some((p) => p.grants.some((g) => isUser(userId)(g) && g.role === 'owner') && !keepsOwner(p.grants))) throw conflict('last_owner');
+  await users.updateOne({ _id: userId, erasurePseudonym: { $exists: false } }, { $set: { erasurePseudonym: given } });
+  const pseudonym = (await users.findOne({ _id: userId }, { projection: { erasurePseudonym: 1 } }))?.erasurePseudonym ?? given;
+
+  const dropGrant = async <D extends GrantHolderDoc>(coll: Collection<D>, id: string, entity: string, check: boolean): Promise<boolean> => {
+    try {
+      return await changeGrants(coll, id, entity, (grants) => {
+        const after = grants.filter((g) => !isUser(userId)(g));
+        if (after.length === grants.length) return { unchanged: false };
+        if (check && grants.some((g) => isUser(userId)(g) && g.role === 'owner') && !keepsOwner(grants)) throw conflict('last_owner');
+        return { grants: after, result: true };
+      });
+    } catch (error) {
+      if (isStoreError(error, 'STORE_NOT_FOUND')) return false;
+      throw error;
+    }
+  };
+  let projectGrants = 0;
+  for (const p of owned) if (await dropGrant(projects, p._id, 'project', true)) projectGrants += 1;
+  let dashboardGrants = 0;
+  for (const d of await dashboards.find({ grantKeys: key }, { projection: { _id: 1 } }).toArray()) if (await dropGrant(dashboards, d._id, 'dashboard', false)) dashboardGrants += 1;
+  const groupCount = (await groups.updateMany({ memberIds: userId }, { $pull: { memberIds: userId } })).modifiedCount;
+  const sessionIds = (await sessions.find({ userId }, { projection: { _id: 1 } }).toArray()).map((s) => s._id);
+  await refreshTokens.deleteMany({ sessionId: { $in: sessionIds } });
+  const sessionCount = (await sessions.deleteMany({ userId })).deletedCount;
+  const apiKeyCount = (await apiKeys.deleteMany({ userId })).deletedCount;
+  // The audit keeps its events with the person replaced; the address of what they did goes too.
+  const inDetails = { details: { $regex: escapeRegExp(userId) } };
+  const auditEvents = await audit.countDocuments({ $or: [{ 'actor.userId': userId }, { 'target.type': 'user', 'target.id': userId }, inDetails] });
+  await audit.updateMany({ 'actor.userId': userId }, { $set: { 'actor.userId': pseudonym, ip: null } });
+  await audit.updateMany({ 'target.type': 'user', 'target.id': userId }, { $set: { 'target.id': pseudonym } });
+  // A pipeline update embeds the ids as $literal: a value starting with `$` stays a string.
+  await audit.updateMany(inDetails, [{ $set: { details: { $replaceAll: { input: '$details', find: { $literal: userId }, replacement: { $literal: pseudonym } } } } }]);
+  await projects.updateMany({ createdBy: userId }, { $set: { createdBy: pseudonym } });
+  await datasetVersions.updateMany({ createdBy: userId }, { $set: { createdBy: pseudonym } });
+  await users.deleteOne({ _id: userId });
+  return { pseudonym, sessions: sessionCount, apiKeys: apiKeyCount, groups: groupCount, projectGrants, dashboardGrants, auditEvents };
 }

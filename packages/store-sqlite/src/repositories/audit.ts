@@ -1,4 +1,7 @@
-/** The audit log on SQLite: `audit_events`, append-only (triggers refuse UPDATE and DELETE). */
+/**
+ * The audit log on SQLite: `audit_events`, append-only: triggers refuse every UPDATE but an
+ * erasure's pseudonymisation and every DELETE but retention's (migration 5).
+ */
 import { AUDIT_INPUTS, assembleRepository, byAt, parseJson } from '@plotbox/store';
 import type { ActorKind, AuditEvent, AuditLog, AuditOutcome } from '@plotbox/store';
 import type { SQLInputValue } from 'node:sqlite';
@@ -48,9 +51,22 @@ export function createAuditLog(h: SqliteHandle): AuditLog {
       if (f.outcome !== null) add('outcome = ?', f.outcome);
       if (f.since !== null) add('at >= ?', f.since);
       if (f.until !== null) add('at < ?', f.until);
+      if (f.involvesUserId !== null) {
+        // Ids are random UUIDs: found inside the details' JSON text, they name this user.
+        where.push(`(actor_user_id = ? OR (target_type = 'user' AND target_id = ?) OR instr(details, ?) > 0)`);
+        params.push(f.involvesUserId, f.involvesUserId, f.involvesUserId);
+      }
       // json_extract reads a JSON true as 1.
       if (f.excludeCached) where.push(`json_extract(details, '$.cached') IS NOT 1`);
       return paged(h, { base: `SELECT * FROM audit_events WHERE ${where.join(' AND ')}`, params, timeColumn: 'at', map: toEvent, position: byAt }, page);
     },
+    // The delete trigger lets through only events older than the cutoff this transaction records.
+    deleteBefore: ({ cutoff, limit }) =>
+      h.tx(() => {
+        h.run('INSERT INTO audit_retention_guard (id, cutoff) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET cutoff = excluded.cutoff', cutoff);
+        const n = h.run('DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < ? ORDER BY at, id LIMIT ?)', cutoff, limit);
+        h.run('DELETE FROM audit_retention_guard WHERE id = 1');
+        return n;
+      }),
   });
 }

@@ -1,6 +1,6 @@
 /** The users repository on SQLite: `users` and `user_identities`. */
-import { USER_INPUTS, assembleRepository, byCreatedAt, conflict, likeLiteral, notFound } from '@plotbox/store';
-import type { CheckedUserPatch, SystemRole, User, UserRepository } from '@plotbox/store';
+import { USER_INPUTS, assembleRepository, byCreatedAt, conflict, likeLiteral, notFound, principalKey } from '@plotbox/store';
+import type { CheckedUserPatch, ErasureResult, HeldGrants, ProjectRole, SystemRole, User, UserRepository } from '@plotbox/store';
 import type { SqliteHandle } from '../handle.ts';
 import { exists, paged, versionedUpdate } from '../queries.ts';
 import { bool, date, num, optDate, optNum, optStr, str } from '../rows.ts';
@@ -123,5 +123,57 @@ export function createUsersRepository(h: SqliteHandle): UserRepository {
          WHERE id = ? AND disabled = 0 AND COALESCE(last_active_at, updated_at) < ?`,
         h.nowMs(), id, before,
       ) === 1,
+    grantsHeld: (userId) => heldGrants(h, userId),
+    erase: ({ userId, pseudonym }) => h.tx(() => eraseUser(h, userId, pseudonym)),
   });
+}
+
+function heldGrants(h: SqliteHandle, userId: string): HeldGrants {
+  return {
+    projects: h
+      .all("SELECT project_id, role, created_at, updated_at FROM project_grants WHERE principal_key = ? ORDER BY project_id", principalKey({ kind: 'user', id: userId }))
+      .map((r) => ({ projectId: str(r, 'project_id'), role: str(r, 'role') as ProjectRole, createdAt: date(r, 'created_at'), updatedAt: date(r, 'updated_at') })),
+    dashboards: h
+      .all(
+        `SELECT g.dashboard_id, d.project_id, g.role, g.created_at, g.updated_at FROM dashboard_grants g JOIN dashboards d ON d.id = g.dashboard_id
+         WHERE g.principal_kind = 'user' AND g.principal_id = ? ORDER BY g.dashboard_id`,
+        userId,
+      )
+      .map((r) => ({ dashboardId: str(r, 'dashboard_id'), projectId: str(r, 'project_id'), role: str(r, 'role') as ProjectRole, createdAt: date(r, 'created_at'), updatedAt: date(r, 'updated_at') })),
+  };
+}
+
+/** The erasure, inside the caller's transaction (see {@link UserRepository.erase}). */
+function eraseUser(h: SqliteHandle, userId: string, pseudonym: string): ErasureResult | null {
+  if (!exists(h, 'users', userId)) return null;
+  const key = principalKey({ kind: 'user', id: userId });
+  // The owner invariant (SPEC §3.5): every project this user owns must keep another direct user owner.
+  const sole = h.one(
+    `SELECT 1 AS x FROM project_grants g WHERE g.principal_key = ? AND g.role = 'owner' AND NOT EXISTS (
+       SELECT 1 FROM project_grants o WHERE o.project_id = g.project_id AND o.principal_kind = 'user' AND o.role = 'owner' AND o.principal_id <> ?)`,
+    key, userId,
+  );
+  if (sole !== undefined) throw conflict('last_owner');
+  const count = (sql: string): number => num(h.one(sql, userId) as Row, 'n');
+  const sessions = count('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?');
+  const apiKeys = count('SELECT COUNT(*) AS n FROM api_keys WHERE user_id = ?');
+  const groups = count('SELECT COUNT(*) AS n FROM group_members WHERE user_id = ?');
+  const projectGrants = h.run("DELETE FROM project_grants WHERE principal_kind = 'user' AND principal_id = ?", userId);
+  const dashboardGrants = h.run("DELETE FROM dashboard_grants WHERE principal_kind = 'user' AND principal_id = ?", userId);
+  // The audit keeps its events with the person replaced (the triggers accept exactly this change);
+  // the address of what the person did is theirs too, so it goes.
+  const auditEvents = h.run(
+    `UPDATE audit_events SET
+       ip = CASE WHEN actor_user_id = ?1 THEN NULL ELSE ip END,
+       actor_user_id = CASE WHEN actor_user_id = ?1 THEN ?2 ELSE actor_user_id END,
+       target_id = CASE WHEN target_type = 'user' AND target_id = ?1 THEN ?2 ELSE target_id END,
+       details = replace(details, ?1, ?2)
+     WHERE actor_user_id = ?1 OR (target_type = 'user' AND target_id = ?1) OR instr(details, ?1) > 0`,
+    userId, pseudonym,
+  );
+  h.run('UPDATE projects SET created_by = ? WHERE created_by = ?', pseudonym, userId);
+  h.run('UPDATE dataset_versions SET created_by = ? WHERE created_by = ?', pseudonym, userId);
+  // Identities, sessions (and their refresh tokens), API keys and memberships go with the row.
+  h.run('DELETE FROM users WHERE id = ?', userId);
+  return { pseudonym, sessions, apiKeys, groups, projectGrants, dashboardGrants, auditEvents };
 }

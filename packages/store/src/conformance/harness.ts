@@ -80,8 +80,11 @@ export const MIN = 60_000;
 export const TTL = 60 * MIN;
 export const NEVER = new Date(Date.UTC(2200, 0, 1));
 
-/** A test body: a fresh, empty store and its fake clock. */
-export type StoreTest = (store: Store, clock: TestClock) => Promise<void>;
+/** A test body: a fresh, empty store, its fake clock, and a way to get more fresh stores. */
+export type StoreTest = (store: Store, clock: TestClock, more: MoreStores) => Promise<void>;
+
+/** Another fresh, empty store of the same adapter (restore targets), closed and cleaned up with the test's. */
+export type MoreStores = (clock?: TestClock) => Promise<Store>;
 
 /** What each repository's part of the suite registers its tests with. */
 export interface ConformanceContext {
@@ -96,12 +99,20 @@ export function createConformanceContext(harness: ConformanceHarness): Conforman
   const skip = typeof harness.skip === 'string' ? harness.skip : undefined;
   const withStore = async (fn: StoreTest): Promise<void> => {
     const clock = createTestClock();
-    const store = await harness.create({ now: clock.now, newId: () => randomUUID(), renderCache: { ttlMs: TTL, maxEntries: 3 } });
+    const create = (c: TestClock): Promise<Store> => harness.create({ now: c.now, newId: () => randomUUID(), renderCache: { ttlMs: TTL, maxEntries: 3 } });
+    const store = await create(clock);
+    const extra: Store[] = [];
     try {
-      await fn(store, clock);
+      await fn(store, clock, async (c = clock) => {
+        const s = await create(c);
+        extra.push(s);
+        return s;
+      });
     } finally {
-      await store.close();
-      await harness.cleanup?.(store);
+      for (const s of [store, ...extra]) {
+        await s.close();
+        await harness.cleanup?.(s);
+      }
     }
   };
   let n = 0;

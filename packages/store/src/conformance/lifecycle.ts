@@ -8,5 +8,8 @@ export function lifecycleConformance({ it }: ConformanceContext): void {
     await store.close();
     await assertStoreError(store.users.findById('x'), 'STORE_UNAVAILABLE');
     await assertStoreError(store.ping(), 'STORE_UNAVAILABLE');
+    await assertStoreError(store.backup.isEmpty(), 'STORE_UNAVAILABLE');
+    await assertStoreError(store.backup.load([]), 'STORE_UNAVAILABLE');
+    await assertStoreError(store.audit.deleteBefore(new Date(), 1), 'STORE_UNAVAILABLE');
   });
 }

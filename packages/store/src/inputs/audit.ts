@@ -1,10 +1,10 @@
 /** Input checks of the audit log. */
 import { invalid } from '../store-error.ts';
-import { ACTOR_KINDS, AUDIT_OUTCOMES, MAX_AUDIT_DETAILS_BYTES } from '../ports.ts';
+import { ACTOR_KINDS, AUDIT_OUTCOMES, MAX_AUDIT_DELETE_BATCH, MAX_AUDIT_DETAILS_BYTES } from '../ports.ts';
 import type { ActorKind, AuditLog, AuditOutcome } from '../ports.ts';
 import type { InputChecks } from '../repository.ts';
 import { checkPage } from '../cursor.ts';
-import { assertBoolean, assertDate, assertId, assertKnownKeys, assertObject, assertOneOf, assertOptionalString, assertString, serializeJsonObject } from '../validate.ts';
+import { assertBoolean, assertDate, assertId, assertInt, assertKnownKeys, assertObject, assertOneOf, assertOptionalString, assertString, serializeJsonObject } from '../validate.ts';
 import { FIELD_LIMITS } from './common.ts';
 
 const ACTION = /^[a-z0-9_.:-]{1,64}$/;
@@ -49,7 +49,7 @@ export function checkNewAuditEvent(input: unknown) {
 
 export function checkAuditFilter(filter: unknown) {
   const v = assertObject(filter, 'filter');
-  assertKnownKeys(v, 'filter', ['action', 'actorUserId', 'targetType', 'outcome', 'since', 'until', 'excludeCached', 'newestFirst']);
+  assertKnownKeys(v, 'filter', ['action', 'actorUserId', 'targetType', 'outcome', 'since', 'until', 'excludeCached', 'newestFirst', 'involvesUserId']);
   return {
     excludeCached: v.excludeCached === undefined ? false : assertBoolean(v.excludeCached, 'excludeCached'),
     newestFirst: v.newestFirst === undefined ? false : assertBoolean(v.newestFirst, 'newestFirst'),
@@ -59,6 +59,7 @@ export function checkAuditFilter(filter: unknown) {
     outcome: v.outcome === undefined ? null : assertOneOf<AuditOutcome>(v.outcome, 'outcome', AUDIT_OUTCOMES),
     since: v.since === undefined ? null : assertDate(v.since, 'since'),
     until: v.until === undefined ? null : assertDate(v.until, 'until'),
+    involvesUserId: v.involvesUserId === undefined ? null : assertId(v.involvesUserId, 'involvesUserId'),
   };
 }
 
@@ -70,4 +71,5 @@ export const AUDIT_INPUTS = {
     const f = checkAuditFilter(filter);
     return { filter: f, page: checkPage(page, 'audit', f.newestFirst) };
   },
+  deleteBefore: (cutoff: unknown, limit: unknown) => ({ cutoff: assertDate(cutoff, 'cutoff'), limit: assertInt(limit, 'limit', 1, MAX_AUDIT_DELETE_BATCH) }),
 } satisfies InputChecks<AuditLog>;

@@ -1,6 +1,6 @@
 /** Input checks of the users repository. */
 import { invalid } from '../store-error.ts';
-import { MAX_PAGE_LIMIT, SYSTEM_ROLES } from '../ports.ts';
+import { MAX_PAGE_LIMIT, PSEUDONYM_PATTERN, SYSTEM_ROLES } from '../ports.ts';
 import type { SystemRole, UserRepository } from '../ports.ts';
 import type { InputChecks } from '../repository.ts';
 import { checkPage } from '../cursor.ts';
@@ -135,4 +135,15 @@ export const USER_INPUTS = {
   markActive: (id: unknown) => checkId(id),
   listInactive: (before: unknown, limit: unknown) => ({ before: assertDate(before, 'before'), limit: assertInt(limit, 'limit', 1, MAX_PAGE_LIMIT) }),
   disableIfInactive: (id: unknown, before: unknown) => ({ id: checkId(id), before: assertDate(before, 'before') }),
+  grantsHeld: (userId: unknown) => assertId(userId, 'userId'),
+  erase: (userId: unknown, input: unknown) => ({ userId: assertId(userId, 'userId'), pseudonym: checkPseudonym(input) }),
 } satisfies InputChecks<UserRepository>;
+
+/** `erase`'s input: the pseudonym, matching {@link PSEUDONYM_PATTERN}. */
+function checkPseudonym(input: unknown): string {
+  const v = assertObject(input, 'input');
+  assertKnownKeys(v, 'input', ['pseudonym']);
+  const pseudonym = assertString(v.pseudonym, 'pseudonym', 71, 15);
+  if (!PSEUDONYM_PATTERN.test(pseudonym)) throw invalid('pseudonym', 'must be erased- and 8..64 of [A-Za-z0-9_-]');
+  return pseudonym;
+}

@@ -60,14 +60,32 @@ export interface AuditFilter {
    * cache, recorded (SPEC §5) but routine.
    */
   readonly excludeCached?: boolean;
+  /**
+   * Events that involve the user: as actor, as a `user` target, or naming the user's id in their
+   * details (member and group changes). For a personal-data export; not index-only.
+   */
+  readonly involvesUserId?: string;
   /** `(at, id)` descending, newest first. A cursor works only with the order that made it. */
   readonly newestFirst?: boolean;
 }
 
-/** The audit log: append and query only. There is deliberately no update or delete. */
+/**
+ * The audit log: append and query. Events are never edited; the only changes are the two the law
+ * and retention need, each by its own operation: an erasure replaces a person by a pseudonym
+ * ({@link UserRepository.erase}), and {@link AuditLog.deleteBefore} removes events past the
+ * retention period. SQLite enforces exactly this with triggers.
+ */
 export interface AuditLog {
   /** `at` is the store's clock. */
   append(input: NewAuditEvent): Promise<AuditEvent>;
   /** Events matching every given filter, in time order `(at, id)`. */
   query(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>>;
+  /**
+   * Retention: delete at most `limit` (1..{@link MAX_AUDIT_DELETE_BATCH}) of the oldest events
+   * with `at` before `cutoff`; returns how many. Call again until it returns less than `limit`.
+   */
+  deleteBefore(cutoff: Date, limit: number): Promise<number>;
 }
+
+/** The largest batch of {@link AuditLog.deleteBefore}. */
+export const MAX_AUDIT_DELETE_BATCH = 10_000;

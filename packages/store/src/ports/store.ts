@@ -11,6 +11,7 @@ import type { RenderCacheRepository } from './render-cache.ts';
 import type { AuditLog } from './audit.ts';
 import type { CounterRepository } from './counters.ts';
 import type { SettingsRepository } from './settings.ts';
+import type { StoreBackup } from './backup.ts';
 
 export interface Store {
   readonly users: UserRepository;
@@ -25,6 +26,8 @@ export interface Store {
   readonly audit: AuditLog;
   readonly counters: CounterRepository;
   readonly settings: SettingsRepository;
+  /** Dump and load the whole store (backup, restore, migration between adapters). */
+  readonly backup: StoreBackup;
   /** Readiness: resolves if the database answers, else `STORE_UNAVAILABLE`. */
   ping(): Promise<void>;
   /** Release what the adapter opened itself (an injected client is left to its owner). */

@@ -1,5 +1,6 @@
 /** Users: accounts, TOTP enrolment, external identities, activity. */
 import type { Page, PageRequest } from './common.ts';
+import type { ProjectRole } from './projects.ts';
 
 export const SYSTEM_ROLES = ['admin', 'user', 'viewer'] as const;
 export type SystemRole = (typeof SYSTEM_ROLES)[number];
@@ -130,6 +131,65 @@ export interface UserRepository {
    * several replicas sweeping at once exactly one reports each account.
    */
   disableIfInactive(id: string, before: Date): Promise<boolean>;
+  /**
+   * The grants the user holds directly (not through groups), on projects and on dashboards: for a
+   * personal-data export, and to know which projects an erasure must hand over first.
+   */
+  grantsHeld(userId: string): Promise<HeldGrants>;
+  /**
+   * Erase the user (the right to erasure): the account, its external identities, sessions and
+   * refresh tokens, API keys, group memberships and direct project and dashboard grants are
+   * deleted; wherever the user's id remains (audit events as actor, target or in their details,
+   * projects' `createdBy`, dataset versions' `createdBy`) it is replaced by `pseudonym`, and the
+   * client addresses of the events the user acted in are cleared. The audit log keeps its events:
+   * this is the one change it accepts besides retention ({@link AuditLog.deleteBefore}).
+   * SQLite does it in one transaction; MongoDB step by step, each step repeatable: an erasure cut
+   * short is finished by calling again, and the pseudonym of the first call is kept.
+   * `null` when there is no such user.
+   * @throws `STORE_CONFLICT` `last_owner` (nothing changed) when the user is the only direct owner
+   *   of a project: hand it to someone else or delete it first.
+   */
+  erase(userId: string, input: { readonly pseudonym: string }): Promise<ErasureResult | null>;
+}
+
+/** A pseudonym an erasure leaves in place of a user id: `erased-` and 8..64 of `[A-Za-z0-9_-]`. */
+export const PSEUDONYM_PATTERN = /^erased-[A-Za-z0-9_-]{8,64}$/u;
+
+/** A direct project grant held by a user. */
+export interface HeldProjectGrant {
+  readonly projectId: string;
+  readonly role: ProjectRole;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** A direct dashboard grant held by a user. */
+export interface HeldDashboardGrant {
+  readonly dashboardId: string;
+  readonly projectId: string;
+  readonly role: ProjectRole;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface HeldGrants {
+  /** By project id. */
+  readonly projects: readonly HeldProjectGrant[];
+  /** By dashboard id. */
+  readonly dashboards: readonly HeldDashboardGrant[];
+}
+
+/** What {@link UserRepository.erase} did. */
+export interface ErasureResult {
+  /** The pseudonym now standing for the user (the one given, or the one of an erasure cut short). */
+  readonly pseudonym: string;
+  readonly sessions: number;
+  readonly apiKeys: number;
+  readonly groups: number;
+  readonly projectGrants: number;
+  readonly dashboardGrants: number;
+  /** Audit events rewritten (as actor, target or in their details). */
+  readonly auditEvents: number;
 }
 
 /** The largest result of a prefix search (users, groups): a finder, not a directory. */

@@ -16,6 +16,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { PlotboxError, errorGuard } from '@plotbox/errors';
 import { WORKER_FLAG, type IngestOutcome, type IngestTask, type WorkerMessage } from './ingest-protocol.ts';
 
 /** Options of {@link createIngestPool}. */
@@ -32,23 +33,28 @@ export interface IngestPoolOptions {
   readonly warm?: boolean;
 }
 
-export const INGEST_ERROR_CODES = ['INGEST_MEMORY', 'INGEST_TIMEOUT', 'INGEST_CRASHED', 'INGEST_CLOSED'] as const;
+export const INGEST_ERROR_CODES = ['INGEST_MEMORY', 'INGEST_TIMEOUT', 'INGEST_CRASHED', 'INGEST_STORAGE_FULL', 'INGEST_CLOSED'] as const;
 export type IngestErrorCode = (typeof INGEST_ERROR_CODES)[number];
 
+/** The worker limit an upload ran into (named in the API's `DATASET_TOO_LARGE`). */
+export interface IngestLimit {
+  readonly name: 'ingestMemoryMb' | 'ingestSeconds';
+  readonly value: number;
+}
+
 /** Why the pool could not parse an upload (the upload's own faults are outcomes, not errors). */
-export class IngestError extends Error {
-  readonly code: IngestErrorCode;
-  constructor(code: IngestErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+export class IngestError extends PlotboxError<IngestErrorCode, never> {
+  /** `INGEST_MEMORY` and `INGEST_TIMEOUT`: the worker's limit that was reached. */
+  readonly limit: IngestLimit | undefined;
+  constructor(code: IngestErrorCode, message: string, options: { readonly cause?: unknown; readonly limit?: IngestLimit } = {}) {
+    super(code, message, options.cause === undefined ? {} : { cause: options.cause });
     this.name = 'IngestError';
-    this.code = code;
+    this.limit = options.limit;
   }
 }
 
 /** Is `value` an {@link IngestError} (optionally of `code`)? */
-export function isIngestError(value: unknown, code?: IngestErrorCode): value is IngestError {
-  return value instanceof IngestError && (code === undefined || value.code === code);
-}
+export const isIngestError = errorGuard(IngestError);
 
 /** One admitted upload: run its task (at most once), then release the place. */
 export interface IngestSlot {
@@ -140,6 +146,7 @@ export function createIngestPool(options: IngestPoolOptions): IngestPort {
       const job = finish(w);
       if (job === undefined) return;
       if (msg.type === 'outcome') job.resolve(msg.outcome);
+      else if (msg.storageFull === true) job.reject(new IngestError('INGEST_STORAGE_FULL', 'the ingest worker could not write its output: no space', { cause: new Error(msg.message) }));
       else job.reject(new IngestError('INGEST_CRASHED', 'the ingest worker failed', { cause: new Error(msg.message) }));
       dispatch();
     });
@@ -161,7 +168,7 @@ export function createIngestPool(options: IngestPoolOptions): IngestPort {
           const memory = signal === 'SIGABRT' || signal === 'SIGKILL' || code === 134;
           job.reject(
             memory
-              ? new IngestError('INGEST_MEMORY', `the ingest worker ran out of its ${resolved.memoryMb} MiB`)
+              ? new IngestError('INGEST_MEMORY', `the ingest worker ran out of its ${resolved.memoryMb} MiB`, { limit: { name: 'ingestMemoryMb', value: resolved.memoryMb } })
               : new IngestError('INGEST_CRASHED', `the ingest worker exited (${signal ?? String(code)})`),
           );
         }
@@ -185,7 +192,8 @@ export function createIngestPool(options: IngestPoolOptions): IngestPort {
       const job = waiting.shift() as Job;
       w.job = job;
       running++;
-      w.timer = setTimeout(() => kill(w, new IngestError('INGEST_TIMEOUT', `reading the upload took longer than ${resolved.timeoutMs} ms`)), resolved.timeoutMs);
+      const seconds = Math.round(resolved.timeoutMs / 1000);
+      w.timer = setTimeout(() => kill(w, new IngestError('INGEST_TIMEOUT', `reading the upload took longer than ${resolved.timeoutMs} ms`, { limit: { name: 'ingestSeconds', value: seconds } })), resolved.timeoutMs);
       w.child.send({ type: 'task', task: job.task }, (err) => {
         if (err !== null && err !== undefined) kill(w, new IngestError('INGEST_CRASHED', 'the ingest worker could not be reached', { cause: err }));
       });

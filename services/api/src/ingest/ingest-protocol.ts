@@ -48,5 +48,8 @@ export interface TaskMessage {
   readonly task: IngestTask;
 }
 
-/** Worker → parent: ready for tasks, a task's outcome, or an unexpected failure (a bug, not the upload's fault). */
-export type WorkerMessage = { readonly type: 'ready' } | { readonly type: 'outcome'; readonly outcome: IngestOutcome } | { readonly type: 'failed'; readonly message: string };
+/**
+ * Worker → parent: ready for tasks, a task's outcome, or an unexpected failure (a bug, not the
+ * upload's fault, unless `storageFull`: the output could not be written for want of space).
+ */
+export type WorkerMessage = { readonly type: 'ready' } | { readonly type: 'outcome'; readonly outcome: IngestOutcome } | { readonly type: 'failed'; readonly message: string; readonly storageFull?: boolean };

@@ -23,6 +23,7 @@ import {
 import type { Column } from '@plotbox/sandbox-protocol';
 import { profileOf, schemaOf } from '../dataset-shape.ts';
 import { WORKER_FLAG, type IngestFailure, type IngestOutcome, type IngestTask, type TaskMessage, type WorkerMessage } from './ingest-protocol.ts';
+import { isNoSpace } from './staging.ts';
 
 const READ_BYTES = 1024 * 1024;
 const WRITE_BUFFER = 1024 * 1024;
@@ -135,7 +136,7 @@ function serve(): void {
     if (msg?.type !== 'task') return;
     ingest(msg.task).then(
       (outcome) => send({ type: 'outcome', outcome }),
-      (err: unknown) => send({ type: 'failed', message: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error' }),
+      (err: unknown) => send({ type: 'failed', message: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error', storageFull: isNoSpace(err) }),
     );
   });
   // The API is gone (even by kill -9): stop at once; its successor sweeps the staged files.

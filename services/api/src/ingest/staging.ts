@@ -13,6 +13,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { lstat, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { PlotboxError, errorGuard } from '@plotbox/errors';
 
 /** Options of {@link createStaging}. */
 export interface StagingOptions {
@@ -27,14 +28,17 @@ export interface StagingOptions {
 /** Why a body could not be staged. */
 export type StagingFailure = 'too_large' | 'aborted' | 'storage_full' | 'io';
 
-export class StagingError extends Error {
-  readonly reason: StagingFailure;
-  constructor(reason: StagingFailure, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+/** A body that could not be staged; `reason` says why. */
+export class StagingError extends PlotboxError<'STAGING_FAILED', StagingFailure> {
+  declare readonly reason: StagingFailure;
+  constructor(reason: StagingFailure, message: string, options: { readonly cause?: unknown } = {}) {
+    super('STAGING_FAILED', message, { reason, ...(options.cause === undefined ? {} : { cause: options.cause }) });
     this.name = 'StagingError';
-    this.reason = reason;
   }
 }
+
+/** Is `value` a {@link StagingError}? */
+export const isStagingError = errorGuard(StagingError);
 
 export interface Staging {
   readonly dir: string;

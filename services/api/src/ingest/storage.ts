@@ -1,14 +1,13 @@
 /**
  * Is there room to write? The readiness probe's storage checks (each directory the API writes to
- * can be written, and keeps at least `PLOTBOX_MIN_FREE_DISK_MB` free), and the one predicate that
- * recognises "storage is full" in every layer's errors.
+ * can be written, and keeps at least `PLOTBOX_MIN_FREE_DISK_MB` free). What "storage is full"
+ * looks like in every layer's errors is in the error table (`STORAGE_FULL`).
  */
 import { randomUUID } from 'node:crypto';
 import { open, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isBlobError, type BlobStore } from '@plotbox/blobs';
-import { isStoreError } from '@plotbox/store';
-import { isNoSpace, StagingError } from './staging.ts';
+import type { BlobStore } from '@plotbox/blobs';
+import { isNoSpace } from './staging.ts';
 
 /** One storage check as `/api/ready` reports it. */
 export interface StorageCheck {
@@ -67,12 +66,4 @@ export function createStorageProbe(options: { readonly dataDir: string | null; r
       return { ...(data === null ? {} : { data }), staging, blobs: blobsCheck };
     },
   };
-}
-
-/** Does `err` (from staging, the blob store or the metadata store) mean the storage is full? */
-export function isStorageFull(err: unknown): boolean {
-  if (err instanceof StagingError) return err.reason === 'storage_full';
-  if (isBlobError(err, 'BLOB_STORAGE_FULL')) return true;
-  if (isStoreError(err, 'STORE_UNAVAILABLE') && err.reason === 'storage_full') return true;
-  return isNoSpace(err);
 }

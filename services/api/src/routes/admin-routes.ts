@@ -3,16 +3,13 @@
  * Users and groups live in `user-routes.ts` and `group-routes.ts`; all are table routes.
  */
 import { z } from 'zod';
-import { isStoreError, type AuditEvent } from '@plotbox/store';
+import { isStoreError } from '@plotbox/store';
+import type { AuditPage } from '../api-types.ts';
 import { auditNames } from '../audit.ts';
 import { ApiError } from '../errors.ts';
 import { defineRoute, type AnyRoute } from '../route-table.ts';
 import { auditQuery } from '../schemas.ts';
-
-/** The JSON form of an audit event (the same shape `plotbox audit --json` prints). */
-export function auditEventView(e: AuditEvent): Record<string, unknown> {
-  return { id: e.id, at: e.at.toISOString(), actor: e.actor, ip: e.ip, action: e.action, target: e.target, outcome: e.outcome, requestId: e.requestId, details: e.details };
-}
+import { auditEventView } from '../views.ts';
 
 const listAuditQuery = auditQuery.extend({
   // Newest first by default: the log is read to see what just happened.
@@ -58,7 +55,8 @@ export const ADMIN_ROUTES: readonly AnyRoute[] = [
           },
           { limit, cursor: q.cursor },
         );
-        res.json({ items: page.items.map(auditEventView), nextCursor: page.nextCursor ?? null, names: await auditNames(ctx.store, page.items) });
+        const answer: AuditPage = { items: page.items.map(auditEventView), nextCursor: page.nextCursor ?? null, names: await auditNames(ctx.store, page.items) };
+        res.json(answer);
       } catch (err) {
         if (isStoreError(err, 'STORE_INVALID')) throw invalidFilter();
         throw err;

@@ -6,12 +6,12 @@
  * path parameters the handlers load (404 when missing). Every change is audited.
  */
 import { z } from 'zod';
-import { isStoreError, type Group } from '@plotbox/store';
-import type { AppContext } from '../context.ts';
+import { isStoreError, type Group, type Store } from '@plotbox/store';
 import { ApiError } from '../errors.ts';
 import { defineRoute, type AnyRoute } from '../route-table.ts';
-import { auditWrite } from './project-routes.ts';
-import { ID, listQuery, pageOf } from './resource-schemas.ts';
+import { auditWrite } from '../use-cases/audit-write.ts';
+import { groupView, pageOf } from '../views.ts';
+import { ID, listQuery } from './resource-schemas.ts';
 import { loadUser } from './user-routes.ts';
 
 /** Members per group accepted at creation (the store reads a user's groups whole on every request). */
@@ -23,23 +23,16 @@ const renameBody = z.strictObject({ name });
 const groupParams = z.strictObject({ groupId: ID });
 const memberParams = z.strictObject({ groupId: ID, userId: ID });
 
-export function groupView(g: Group): Record<string, unknown> {
-  return { id: g.id, name: g.name, memberIds: g.memberIds, memberCount: g.memberIds.length, createdAt: g.createdAt.toISOString(), updatedAt: g.updatedAt.toISOString() };
-}
-
-async function loadGroup(ctx: AppContext, groupId: string): Promise<Group> {
-  const group = await ctx.store.groups.findById(groupId);
+async function loadGroup(store: Pick<Store, 'groups'>, groupId: string): Promise<Group> {
+  const group = await store.groups.findById(groupId);
   if (group === null) throw new ApiError('API_NOT_FOUND');
   return group;
 }
 
-/** Store conflicts and unknown members as API errors (the error handler would make them a 500). */
-function storeFailure(err: unknown): unknown {
-  if (isStoreError(err, 'STORE_CONFLICT')) return new ApiError('API_CONFLICT', { message: 'A group with this name already exists.' });
-  if (isStoreError(err, 'STORE_NOT_FOUND')) {
-    return String(err.reason ?? '').includes('user') ? new ApiError('VALIDATION_FAILED', { message: 'No such user.' }) : new ApiError('API_NOT_FOUND');
-  }
-  return err;
+/** Members named in a body that do not exist are the body's fault (400), not a missing group (404). */
+function unknownMember(err: unknown): never {
+  if (isStoreError(err, 'STORE_NOT_FOUND') && err.reason === 'user') throw new ApiError('VALIDATION_FAILED', { message: 'No such user.' });
+  throw err;
 }
 
 export const GROUP_ROUTES: readonly AnyRoute[] = [
@@ -52,12 +45,8 @@ export const GROUP_ROUTES: readonly AnyRoute[] = [
     query: listQuery,
     status: 200,
     async handler({ ctx, query, res }) {
-      try {
-        res.json(pageOf(await ctx.store.groups.list({ limit: query.limit, cursor: query.cursor }), groupView));
-      } catch (err) {
-        if (isStoreError(err, 'STORE_INVALID')) throw new ApiError('VALIDATION_FAILED', { details: { issues: [{ path: 'cursor', message: 'invalid cursor' }] } });
-        throw err;
-      }
+      // A garbage cursor is the store's STORE_INVALID naming `cursor` (error table).
+      res.json(pageOf(await ctx.store.groups.list({ limit: query.limit, cursor: query.cursor }), groupView));
     },
   }),
   defineRoute({
@@ -68,16 +57,10 @@ export const GROUP_ROUTES: readonly AnyRoute[] = [
     access: 'group.manage',
     body: createBody,
     status: 201,
-    async handler(call) {
-      const { ctx, body, res } = call;
+    async handler({ ctx, body, res, caller }) {
       const memberIds = [...new Set(body.memberIds ?? [])];
-      let group: Group;
-      try {
-        group = await ctx.store.groups.create({ name: body.name, memberIds });
-      } catch (err) {
-        throw storeFailure(err);
-      }
-      await auditWrite(call, 'group_create', { type: 'group', id: group.id }, { name: group.name, members: group.memberIds.length });
+      const group = await ctx.store.groups.create({ name: body.name, memberIds }).catch(unknownMember);
+      await auditWrite(ctx, caller, 'group_create', { type: 'group', id: group.id }, { name: group.name, members: group.memberIds.length });
       res.status(201).json({ group: groupView(group) });
     },
   }),
@@ -90,7 +73,7 @@ export const GROUP_ROUTES: readonly AnyRoute[] = [
     params: groupParams,
     status: 200,
     async handler({ ctx, params, res }) {
-      const group = await loadGroup(ctx, params.groupId);
+      const group = await loadGroup(ctx.store, params.groupId);
       const members = await Promise.all(
         group.memberIds.map(async (id) => {
           const u = await ctx.store.users.findById(id);
@@ -109,16 +92,10 @@ export const GROUP_ROUTES: readonly AnyRoute[] = [
     params: groupParams,
     body: renameBody,
     status: 200,
-    async handler(call) {
-      const { ctx, params, body, res } = call;
-      const before = await loadGroup(ctx, params.groupId);
-      let group: Group;
-      try {
-        group = await ctx.store.groups.rename(before.id, body.name);
-      } catch (err) {
-        throw storeFailure(err);
-      }
-      await auditWrite(call, 'group_rename', { type: 'group', id: group.id }, { from: before.name, to: group.name });
+    async handler({ ctx, params, body, res, caller }) {
+      const before = await loadGroup(ctx.store, params.groupId);
+      const group = await ctx.store.groups.rename(before.id, body.name);
+      await auditWrite(ctx, caller, 'group_rename', { type: 'group', id: group.id }, { from: before.name, to: group.name });
       res.json({ group: groupView(group) });
     },
   }),
@@ -130,11 +107,10 @@ export const GROUP_ROUTES: readonly AnyRoute[] = [
     access: 'group.manage',
     params: groupParams,
     status: 204,
-    async handler(call) {
-      const { ctx, params, res } = call;
-      const group = await loadGroup(ctx, params.groupId);
+    async handler({ ctx, params, res, caller }) {
+      const group = await loadGroup(ctx.store, params.groupId);
       if (!(await ctx.store.groups.delete(group.id))) throw new ApiError('API_NOT_FOUND');
-      await auditWrite(call, 'group_delete', { type: 'group', id: group.id }, { name: group.name, members: group.memberIds.length });
+      await auditWrite(ctx, caller, 'group_delete', { type: 'group', id: group.id }, { name: group.name, members: group.memberIds.length });
       res.status(204).end();
     },
   }),
@@ -146,17 +122,11 @@ export const GROUP_ROUTES: readonly AnyRoute[] = [
     access: 'group.manage',
     params: memberParams,
     status: 200,
-    async handler(call) {
-      const { ctx, params, res } = call;
-      await loadGroup(ctx, params.groupId);
-      const user = await loadUser(ctx, params.userId);
-      let group: Group;
-      try {
-        group = await ctx.store.groups.addMember(params.groupId, user.id);
-      } catch (err) {
-        throw storeFailure(err);
-      }
-      await auditWrite(call, 'group_member_add', { type: 'group', id: group.id }, { userId: user.id });
+    async handler({ ctx, params, res, caller }) {
+      await loadGroup(ctx.store, params.groupId);
+      const user = await loadUser(ctx.store, params.userId);
+      const group = await ctx.store.groups.addMember(params.groupId, user.id);
+      await auditWrite(ctx, caller, 'group_member_add', { type: 'group', id: group.id }, { userId: user.id });
       res.json({ group: groupView(group) });
     },
   }),
@@ -168,17 +138,12 @@ export const GROUP_ROUTES: readonly AnyRoute[] = [
     access: 'group.manage',
     params: memberParams,
     status: 204,
-    async handler(call) {
-      const { ctx, params, res } = call;
-      const group = await loadGroup(ctx, params.groupId);
+    async handler({ ctx, params, res, caller }) {
+      const group = await loadGroup(ctx.store, params.groupId);
       // Not a member (or no such user): nothing to remove, like a grant that does not exist.
       if (!group.memberIds.includes(params.userId)) throw new ApiError('API_NOT_FOUND');
-      try {
-        await ctx.store.groups.removeMember(group.id, params.userId);
-      } catch (err) {
-        throw storeFailure(err);
-      }
-      await auditWrite(call, 'group_member_remove', { type: 'group', id: group.id }, { userId: params.userId });
+      await ctx.store.groups.removeMember(group.id, params.userId);
+      await auditWrite(ctx, caller, 'group_member_remove', { type: 'group', id: group.id }, { userId: params.userId });
       res.status(204).end();
     },
   }),

@@ -10,6 +10,7 @@ import { DATASET_ROUTES } from './dataset-routes.ts';
 import { USER_ROUTES } from './user-routes.ts';
 import { GROUP_ROUTES } from './group-routes.ts';
 import { ADMIN_ROUTES } from './admin-routes.ts';
+import { PERSONAL_DATA_ROUTES } from './personal-data-routes.ts';
 import { OPENAPI_ROUTES } from './openapi-route.ts';
 
 export const API_ROUTES: readonly AnyRoute[] = Object.freeze([
@@ -20,5 +21,6 @@ export const API_ROUTES: readonly AnyRoute[] = Object.freeze([
   ...USER_ROUTES,
   ...GROUP_ROUTES,
   ...ADMIN_ROUTES,
+  ...PERSONAL_DATA_ROUTES,
   ...OPENAPI_ROUTES,
 ]);

@@ -15,14 +15,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { stringifySetCookie } from 'cookie';
-import { NO_PASSWORD_HASH, isAuthError } from '@plotbox/auth';
-import { isStoreError, type User } from '@plotbox/store';
+import { isAuthError } from '@plotbox/auth';
 import type { AppContext } from '../context.ts';
-import { reqMeta } from '../context.ts';
-import { readCookies } from '../cookies.ts';
+import { reqMeta, sessionClientOf } from '../context.ts';
+import { readCookies, setSessionCookies } from '../cookies.ts';
 import { ApiError, type ApiErrorCode } from '../errors.ts';
-import { OidcError, createOidcClient, planSsoSync, safeNext, type OidcClient, type OidcIdentity } from '../oidc.ts';
-import { startSession } from './auth-routes.ts';
+import { OidcError, createOidcClient, safeNext, type OidcClient, type OidcIdentity } from '../oidc.ts';
+import { SsoFailure, ssoSignIn } from '../use-cases/sso-sign-in.ts';
+import { startSession } from '../use-cases/start-session.ts';
 
 export const OIDC_START_PATH = '/api/auth/oidc/start';
 export const OIDC_CALLBACK_PATH = '/api/auth/oidc/callback';
@@ -58,19 +58,6 @@ function setBindingCookie(req: Request, res: Response, ctx: AppContext, value: s
     // Lax: the provider's redirect back is a top-level GET navigation from its site, which Lax allows.
     stringifySetCookie({ name: bindingCookieName(ctx.config.secureCookies), value, httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies || req.secure, path: OIDC_CALLBACK_PATH, maxAge: maxAgeSec }),
   );
-}
-
-/** Failure of a sign-on, with the code the sign-in page shows and the reason the audit records. */
-class SsoFailure extends Error {
-  readonly code: ApiErrorCode;
-  readonly reason: string;
-  readonly userId: string | null;
-  constructor(code: ApiErrorCode, reason: string, userId: string | null = null) {
-    super(reason);
-    this.code = code;
-    this.reason = reason;
-    this.userId = userId;
-  }
 }
 
 /** Routes of single sign-on; `limit` is the per-address sign-in limiter. */
@@ -147,15 +134,15 @@ export function oidcRoutes(ctx: AppContext, limit: RequestHandler): Router {
       if (isAuthError(err, 'AUTH_SECRET_UNREADABLE')) return fail(new SsoFailure('AUTH_SSO_FAILED', 'state_unreadable'));
       throw err;
     }
-    let user: User;
+    let user;
     try {
-      user = await accountFor(ctx, identity, req);
-      user = await syncFromProvider(ctx, user, identity, req);
+      user = await ssoSignIn(ctx, identity, meta);
     } catch (err) {
       if (err instanceof SsoFailure) return fail(err);
       throw err;
     }
-    await startSession(ctx, req, res, user);
+    const tokens = await startSession(ctx, user, sessionClientOf(req));
+    setSessionCookies(req, res, ctx.config.secureCookies, tokens, ctx.now().getTime());
     await ctx.store.users.markActive(user.id);
     ctx.metrics.ssoLogin('success');
     await ctx.audit({ action: 'login_success', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'user', id: user.id }, ...meta, details: { via: 'oidc', issuer: identity.issuer.slice(0, 200) } });
@@ -164,114 +151,4 @@ export function oidcRoutes(ctx: AppContext, limit: RequestHandler): Router {
   });
 
   return router;
-}
-
-/** The account of a provider identity: linked already, linked now by verified email (if allowed), or created. */
-async function accountFor(ctx: AppContext, identity: OidcIdentity, req: Request): Promise<User> {
-  const oidc = ctx.config.oidc;
-  if (oidc === null) throw new ApiError('AUTH_SSO_NOT_CONFIGURED');
-  const ref = { issuer: identity.issuer, subject: identity.subject };
-  const linked = await ctx.store.users.findByIdentity(ref);
-  if (linked !== null) {
-    if (linked.disabled) throw new SsoFailure('AUTH_ACCOUNT_DISABLED', linked.disabledReason === 'inactive' ? 'disabled_inactive' : 'disabled', linked.id);
-    return linked;
-  }
-  // First sign-in: an account is found or made only by an address the provider vouches for.
-  if (identity.verifiedEmail === null) throw new SsoFailure('AUTH_SSO_EMAIL_UNVERIFIED', identity.email === null ? 'email_missing' : 'email_unverified');
-  const byEmail = await ctx.store.users.findByEmail(identity.verifiedEmail);
-  if (byEmail !== null) {
-    if (!oidc.linkByEmail) throw new SsoFailure('AUTH_SSO_EMAIL_TAKEN', 'email_taken', byEmail.id);
-    if (byEmail.disabled) throw new SsoFailure('AUTH_ACCOUNT_DISABLED', byEmail.disabledReason === 'inactive' ? 'disabled_inactive' : 'disabled', byEmail.id);
-    try {
-      await ctx.store.users.addIdentity(byEmail.id, ref);
-    } catch (err) {
-      // The identity was linked to someone else meanwhile.
-      if (isStoreError(err, 'STORE_CONFLICT')) throw new SsoFailure('AUTH_SSO_FAILED', 'identity_conflict', byEmail.id);
-      throw err;
-    }
-    await ctx.audit({ action: 'sso_link', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: byEmail.id }, ...reqMeta(req), details: { issuer: identity.issuer.slice(0, 200), by: 'verified_email' } });
-    return byEmail;
-  }
-  if (!oidc.autoCreate) throw new SsoFailure('AUTH_SSO_NO_ACCOUNT', 'no_account');
-  try {
-    const created = await ctx.store.users.create({
-      email: identity.verifiedEmail,
-      displayName: identity.name ?? identity.verifiedEmail.split('@')[0] ?? identity.verifiedEmail,
-      // No Plotbox password: password sign-in, password change and Plotbox's own 2FA do not apply.
-      passwordHash: NO_PASSWORD_HASH,
-      systemRole: oidc.defaultRole,
-      identity: ref,
-    });
-    await ctx.audit({ action: 'sso_user_create', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: created.id }, ...reqMeta(req), details: { issuer: identity.issuer.slice(0, 200), systemRole: created.systemRole } });
-    return created;
-  } catch (err) {
-    // Two first sign-ins at once: the other one made the account.
-    if (isStoreError(err, 'STORE_CONFLICT') && err.reason === 'users.identity') {
-      const winner = await ctx.store.users.findByIdentity(ref);
-      if (winner !== null) return winner;
-    }
-    if (isStoreError(err, 'STORE_CONFLICT') && err.reason === 'users.email') throw new SsoFailure('AUTH_SSO_EMAIL_TAKEN', 'email_taken');
-    throw err;
-  }
-}
-
-/**
- * What the provider decides, applied at every sign-in: the display name, memberships of the mapped
- * groups (added and removed; other groups untouched; a mapped group that does not exist yet is
- * created), and the system role when admin groups are configured.
- */
-async function syncFromProvider(ctx: AppContext, user: User, identity: OidcIdentity, req: Request): Promise<User> {
-  const oidc = ctx.config.oidc;
-  if (oidc === null) return user;
-  const plan = planSsoSync(identity.groups, oidc, user.systemRole);
-  const patch: { displayName?: string; systemRole?: User['systemRole'] } = {};
-  if (identity.name !== null && identity.name !== user.displayName) patch.displayName = identity.name;
-  if (plan.role !== null) patch.systemRole = plan.role;
-  let current = user;
-  if (Object.keys(patch).length > 0) {
-    try {
-      current = await ctx.store.users.update(user.id, user.version, patch);
-    } catch (err) {
-      if (!isStoreError(err, 'STORE_VERSION_MISMATCH')) throw err;
-      const latest = await ctx.store.users.findById(user.id);
-      if (latest === null) throw new SsoFailure('AUTH_SSO_FAILED', 'account_gone');
-      current = await ctx.store.users.update(latest.id, latest.version, patch);
-    }
-    if (plan.role !== null) {
-      await ctx.audit({ action: 'sso_role_sync', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: user.id }, ...reqMeta(req), details: { from: user.systemRole, to: plan.role } });
-    }
-  }
-  if (plan.managed.length > 0) {
-    const member = new Set(plan.member);
-    const mine = new Set((await ctx.store.groups.listForUser(user.id)).map((g) => g.name));
-    const added: string[] = [];
-    const removed: string[] = [];
-    for (const name of plan.managed) {
-      const want = member.has(name);
-      if (want === mine.has(name)) continue;
-      let group = await ctx.store.groups.findByName(name);
-      if (group === null) {
-        if (!want) continue;
-        try {
-          group = await ctx.store.groups.create({ name });
-          await ctx.audit({ action: 'group_create', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'group', id: group.id }, ...reqMeta(req), details: { name, via: 'oidc_group_map' } });
-        } catch (err) {
-          if (!isStoreError(err, 'STORE_CONFLICT')) throw err;
-          group = await ctx.store.groups.findByName(name);
-          if (group === null) throw err;
-        }
-      }
-      if (want) {
-        await ctx.store.groups.addMember(group.id, user.id);
-        added.push(name);
-      } else {
-        await ctx.store.groups.removeMember(group.id, user.id);
-        removed.push(name);
-      }
-    }
-    if (added.length > 0 || removed.length > 0) {
-      await ctx.audit({ action: 'sso_group_sync', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: user.id }, ...reqMeta(req), details: { added, removed } });
-    }
-  }
-  return current;
 }

@@ -1,9 +1,8 @@
 /**
- * Schemas and helpers shared by the resource routes: opaque ids, pagination, principals, roles.
- * Every object is strict and every field typed, so `{"$ne": null}` anywhere is a 400.
+ * Schemas shared by the resource routes: opaque ids, pagination, principals, roles. Every object
+ * is strict and every field typed, so `{"$ne": null}` anywhere is a 400.
  */
 import { z } from 'zod';
-import type { Page } from '@plotbox/store';
 
 /** An opaque id as the stores make them (UUIDs, ObjectId hex): bounded, no path or operator characters. */
 export const ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/u, 'must be an id');
@@ -21,8 +20,3 @@ export const listQuery = z.strictObject({
 export const ROLE = z.enum(['viewer', 'editor', 'owner']);
 export const roleBody = z.strictObject({ role: ROLE });
 export const principalParams = z.strictObject({ kind: z.enum(['user', 'group']), principalId: ID });
-
-/** `{ items, nextCursor }`, the shape of every list. */
-export function pageOf<T>(page: Page<T>, view: (item: T) => Record<string, unknown>): { items: Record<string, unknown>[]; nextCursor: string | null } {
-  return { items: page.items.map(view), nextCursor: page.nextCursor ?? null };
-}

@@ -4,21 +4,20 @@
  * parameter (not a scope): the handler loads the user and answers 404 when it does not exist.
  */
 import { z } from 'zod';
-import { checkPasswordPolicy } from '@plotbox/auth';
-import { isStoreError, type User } from '@plotbox/store';
-import type { AppContext } from '../context.ts';
-import { publicUser } from '../context.ts';
+import { assertPasswordPolicy } from '@plotbox/auth';
+import type { Store, User } from '@plotbox/store';
 import { ApiError } from '../errors.ts';
 import { defineRoute, type AnyRoute } from '../route-table.ts';
 import { createUserBody, patchUserBody } from '../schemas.ts';
-import { auditWrite } from './project-routes.ts';
-import { ID, listQuery, pageOf } from './resource-schemas.ts';
+import { auditWrite } from '../use-cases/audit-write.ts';
+import { pageOf, publicUser } from '../views.ts';
+import { ID, listQuery } from './resource-schemas.ts';
 
 const userParams = z.strictObject({ userId: ID });
 
 /** The user named by `:userId`, or a 404. */
-export async function loadUser(ctx: AppContext, userId: string): Promise<User> {
-  const user = await ctx.store.users.findById(userId);
+export async function loadUser(store: Pick<Store, 'users'>, userId: string): Promise<User> {
+  const user = await store.users.findById(userId);
   if (user === null) throw new ApiError('API_NOT_FOUND');
   return user;
 }
@@ -33,12 +32,8 @@ export const USER_ROUTES: readonly AnyRoute[] = [
     query: listQuery,
     status: 200,
     async handler({ ctx, query, res }) {
-      try {
-        res.json(pageOf(await ctx.store.users.list({ limit: query.limit, cursor: query.cursor }), publicUser));
-      } catch (err) {
-        if (isStoreError(err, 'STORE_INVALID')) throw new ApiError('VALIDATION_FAILED', { details: { issues: [{ path: 'cursor', message: 'invalid cursor' }] } });
-        throw err;
-      }
+      // A garbage cursor is the store's STORE_INVALID naming `cursor` (error table).
+      res.json(pageOf(await ctx.store.users.list({ limit: query.limit, cursor: query.cursor }), publicUser));
     },
   }),
   defineRoute({
@@ -49,12 +44,11 @@ export const USER_ROUTES: readonly AnyRoute[] = [
     access: 'user.manage',
     body: createUserBody,
     status: 201,
-    async handler(call) {
-      const { ctx, body, res } = call;
-      const policy = checkPasswordPolicy(body.password, { email: body.email, displayName: body.displayName });
-      if (!policy.ok) throw new ApiError('AUTH_PASSWORD_POLICY', { details: { reason: policy.reason } });
-      const user = await ctx.store.users.create({ email: body.email, displayName: body.displayName, passwordHash: await ctx.hasher.hash(policy.normalized), systemRole: body.systemRole });
-      await auditWrite(call, 'admin_user_create', { type: 'user', id: user.id }, { systemRole: user.systemRole });
+    async handler({ ctx, body, res, caller }) {
+      const password = assertPasswordPolicy(body.password, { email: body.email, displayName: body.displayName });
+      // A taken email is the store's `users.email` conflict: USER_EMAIL_TAKEN (error table).
+      const user = await ctx.store.users.create({ email: body.email, displayName: body.displayName, passwordHash: await ctx.hasher.hash(password), systemRole: body.systemRole });
+      await auditWrite(ctx, caller, 'admin_user_create', { type: 'user', id: user.id }, { systemRole: user.systemRole });
       res.status(201).json({ user: publicUser(user) });
     },
   }),
@@ -67,9 +61,8 @@ export const USER_ROUTES: readonly AnyRoute[] = [
     params: userParams,
     body: patchUserBody,
     status: 200,
-    async handler(call) {
-      const { ctx, auth, params, body, res } = call;
-      const user = await loadUser(ctx, params.userId);
+    async handler({ ctx, auth, params, body, res, caller }) {
+      const user = await loadUser(ctx.store, params.userId);
       if (user.id === auth.user.id && (body.disabled === true || (body.systemRole !== undefined && body.systemRole !== 'admin'))) {
         throw new ApiError('ACCESS_FORBIDDEN', { message: 'Administrators cannot disable or demote themselves.' });
       }
@@ -81,7 +74,7 @@ export const USER_ROUTES: readonly AnyRoute[] = [
       const revoked = body.disabled === true ? await ctx.store.sessions.revokeAllForUser(user.id, 'user_disabled') : 0;
       // Enabling restarts the inactivity clock, or the next sweep would disable the account again at once.
       if (body.disabled === false && user.disabled) await ctx.store.users.markActive(user.id);
-      await auditWrite(call, 'admin_user_update', { type: 'user', id: user.id }, {
+      await auditWrite(ctx, caller, 'admin_user_update', { type: 'user', id: user.id }, {
         ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
         ...(body.disabled === false && user.disabledReason !== null ? { wasDisabledFor: user.disabledReason } : {}),
         ...(body.systemRole !== undefined ? { systemRole: body.systemRole } : {}),
@@ -100,11 +93,10 @@ export const USER_ROUTES: readonly AnyRoute[] = [
     apiKeys: false,
     params: userParams,
     status: 200,
-    async handler(call) {
-      const { ctx, params, res } = call;
-      const user = await loadUser(ctx, params.userId);
+    async handler({ ctx, params, res, caller }) {
+      const user = await loadUser(ctx.store, params.userId);
       const revoked = await ctx.store.sessions.revokeAllForUser(user.id, 'admin_revoked');
-      await auditWrite(call, 'admin_sessions_revoke', { type: 'user', id: user.id }, { sessionsRevoked: revoked });
+      await auditWrite(ctx, caller, 'admin_sessions_revoke', { type: 'user', id: user.id }, { sessionsRevoked: revoked });
       res.json({ sessionsRevoked: revoked });
     },
   }),

@@ -3,19 +3,10 @@
  * writes (the CSRF rule), JSON in and out, one refresh-and-retry when the access token expired,
  * and every failure as an {@link ApiFailure} carrying the API's typed error.
  */
+import type { ApiErrorBody, MeAnswer, Page } from '../../src/api-types.ts';
 import { forgetSession, mayHaveSession, noteSession, refreshSession } from './session.ts';
 
-export interface ApiErrorBody {
-  readonly code: string;
-  readonly message: string;
-  readonly requestId?: string;
-  readonly line?: number;
-  readonly column?: number;
-  readonly limit?: { readonly name: string; readonly value: number };
-  readonly diagnostics?: readonly { rule: string; message: string; line: number; column: number }[];
-  readonly path?: string;
-  readonly [key: string]: unknown;
-}
+export type { ApiErrorBody, Page };
 
 export class ApiFailure extends Error {
   readonly status: number;
@@ -27,12 +18,8 @@ export class ApiFailure extends Error {
   }
 }
 
-export interface Me {
-  readonly user: { id: string; email: string; displayName: string; systemRole: 'admin' | 'user' | 'viewer'; totpEnabled: boolean; hasPassword?: boolean };
-  readonly mfaEnrolmentRequired?: boolean;
-  /** Signed in with an expired password: only changing it works (`AUTH_PASSWORD_EXPIRED` elsewhere). */
-  readonly passwordChangeRequired?: boolean;
-}
+/** `GET /api/me`: who is signed in. */
+export type Me = MeAnswer;
 
 /** Called when the session is gone for good (the app shows the sign-in page). */
 let onSignedOut: () => void = () => undefined;
@@ -145,12 +132,6 @@ function uploadOnce<T>(path: string, file: Blob, contentType: string, onProgress
     xhr.onerror = () => reject(new ApiFailure(0, { code: 'API_UNAVAILABLE', message: 'The upload could not reach the server.' }));
     xhr.send(file);
   });
-}
-
-/** A page of a list endpoint. */
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly nextCursor: string | null;
 }
 
 /** Every item of a paginated list (bounded: lists in the UI are small). */

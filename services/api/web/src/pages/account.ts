@@ -10,38 +10,8 @@ import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import { roleLabel } from '../format.ts';
 import type { PageContext } from '../router.ts';
+import type { ApiKeyView, SessionListItem, UserView } from '../../../src/api-types.ts';
 
-interface MeUser {
-  readonly id: string;
-  readonly email: string;
-  readonly displayName: string;
-  readonly systemRole: string;
-  readonly totpEnabled: boolean;
-  readonly recoveryCodesLeft?: number;
-  /** `false`: signs in only through single sign-on (no Plotbox password, no Plotbox 2FA). */
-  readonly hasPassword?: boolean;
-}
-
-interface SessionView {
-  readonly id: string;
-  readonly current: boolean;
-  readonly createdAt: string;
-  readonly lastSeenAt: string;
-  readonly idleExpiresAt: string;
-  readonly absoluteExpiresAt: string;
-  readonly userAgent: string | null;
-  readonly ip: string | null;
-}
-
-interface ApiKeyView {
-  readonly id: string;
-  readonly name: string;
-  readonly prefix: string;
-  readonly createdAt: string;
-  readonly expiresAt: string | null;
-  readonly lastUsedAt: string | null;
-  readonly revokedAt: string | null;
-}
 
 const POLICY_REASONS: Readonly<Record<string, string>> = {
   too_short: 'it is too short: use at least 8 characters (a few words make a good passphrase)',
@@ -118,6 +88,12 @@ export async function renderAccount(ctx: PageContext): Promise<void> {
       section('account-password', 'Change password', passwordBody),
       section('account-2fa', 'Two-factor authentication', tfaBody),
       section('account-keys', 'API keys', keysBody),
+      section(
+        'account-data',
+        'Your data',
+        h('p', {}, 'Everything Plotbox keeps about you, as one JSON file: your profile, groups, project and dashboard access, API keys (never the keys themselves), sessions, and the audit events about you.'),
+        h('p', {}, h('a', { class: 'button-link', id: 'account-export', href: '/api/me/export', download: 'plotbox-personal-data.json' }, 'Download my data')),
+      ),
     ),
   );
 
@@ -138,9 +114,9 @@ export async function renderAccount(ctx: PageContext): Promise<void> {
 // Sessions
 
 async function loadSessions(box: HTMLElement, status?: HTMLElement): Promise<void> {
-  let items: SessionView[];
+  let items: SessionListItem[];
   try {
-    ({ items } = await api<{ items: SessionView[] }>('GET', '/api/me/sessions'));
+    ({ items } = await api<{ items: SessionListItem[] }>('GET', '/api/me/sessions'));
   } catch (err) {
     mount(box, notice('error', describeError(err)));
     return;
@@ -272,9 +248,9 @@ function drawPasswordForm(box: HTMLElement, afterChange: () => Promise<void>): v
 // Two-factor authentication
 
 async function loadTwoFactor(box: HTMLElement, status?: HTMLElement): Promise<void> {
-  let user: MeUser;
+  let user: UserView;
   try {
-    ({ user } = await api<{ user: MeUser }>('GET', '/api/me'));
+    ({ user } = await api<{ user: UserView }>('GET', '/api/me'));
   } catch (err) {
     mount(box, notice('error', describeError(err)));
     return;
@@ -375,7 +351,7 @@ function drawRecoveryCodes(box: HTMLElement, codes: readonly string[]): void {
   done.focus();
 }
 
-function drawTwoFactorOn(box: HTMLElement, user: MeUser, status?: HTMLElement): void {
+function drawTwoFactorOn(box: HTMLElement, user: UserView, status?: HTMLElement): void {
   const live = h('div', { 'aria-live': 'polite' });
   if (status !== undefined) live.append(status);
   const password = h('input', { id: 'account-2fa-off-password', type: 'password', autocomplete: 'current-password', required: true });

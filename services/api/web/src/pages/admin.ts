@@ -6,29 +6,8 @@ import { all, api, ApiFailure, describeError } from '../api.ts';
 import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
+import type { GroupView, UserView } from '../../../src/api-types.ts';
 import { on, passwordErrorText, when } from './account.ts';
-
-interface UserView {
-  readonly id: string;
-  readonly email: string;
-  readonly displayName: string;
-  readonly systemRole: 'admin' | 'user' | 'viewer';
-  readonly disabled: boolean;
-  readonly totpEnabled: boolean;
-  readonly createdAt: string;
-  /** `inactive`: disabled by the inactivity sweep; `null`: by an administrator. */
-  readonly disabledReason?: string | null;
-  readonly lastActiveAt?: string;
-  /** `false`: signs in only through single sign-on. */
-  readonly hasPassword?: boolean;
-}
-
-interface GroupView {
-  readonly id: string;
-  readonly name: string;
-  readonly memberIds: readonly string[];
-  readonly memberCount: number;
-}
 
 const ROLES = [
   ['admin', 'Admin'],
@@ -172,6 +151,35 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
           },
           'Sign out everywhere',
         );
+    const exportLink = h('a', { class: 'button-link secondary', href: `/api/users/${encodeURIComponent(u.id)}/export`, download: `plotbox-personal-data-${u.id}.json`, 'aria-label': `Export the personal data of ${u.email}` }, 'Export data');
+    const erase = self
+      ? null
+      : h(
+          'button',
+          {
+            type: 'button',
+            class: 'danger',
+            'aria-label': `Erase ${u.email}`,
+            onclick: on(async (e: Event) => {
+              const b = e.currentTarget as HTMLButtonElement;
+              b.disabled = true;
+              mount(live);
+              try {
+                const erased = await eraseFlow(u, users);
+                if (erased !== null) {
+                  users = users.filter((x) => x.id !== u.id);
+                  draw();
+                  mount(live, notice('ok', `${u.email} was erased. The audit log keeps their events under ${erased}.`));
+                }
+              } catch (err) {
+                mount(live, notice('error', describeError(err)));
+              } finally {
+                b.disabled = false;
+              }
+            }),
+          },
+          'Erase…',
+        );
     return h(
       'tr',
       { class: u.disabled ? 'disabled' : null },
@@ -186,7 +194,7 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
       h('td', {}, u.totpEnabled ? 'On' : 'Off'),
       h('td', { title: when(u.createdAt) }, new Date(u.createdAt).toLocaleDateString()),
       // A flex box inside the cell, not a flex cell: a table cell must stay a cell to line up with its row.
-      h('td', {}, h('div', { class: 'cell-actions' }, toggle, endSessions)),
+      h('td', {}, h('div', { class: 'cell-actions' }, toggle, endSessions, exportLink, erase)),
     );
   };
 
@@ -243,6 +251,50 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
     live,
     form,
   );
+}
+
+/** What `GET /api/users/:id/erasure-plan` answers (use-cases/personal-data.ts). */
+interface ErasurePlanView {
+  readonly soleOwnedProjects: readonly { readonly id: string; readonly name: string }[];
+  readonly otherGrants: number;
+  readonly dashboardGrants: number;
+  readonly groups: number;
+  readonly apiKeys: number;
+  readonly sessions: number;
+  readonly lastAdmin: boolean;
+}
+
+/**
+ * Erase a user after a confirmation that names what will be lost and, when they alone own
+ * projects, asks whether those go to someone else or are deleted. Resolves the pseudonym the audit
+ * log now uses, or `null` when cancelled.
+ */
+async function eraseFlow(u: UserView, users: readonly UserView[]): Promise<string | null> {
+  const { plan } = await api<{ plan: ErasurePlanView }>('GET', `/api/users/${encodeURIComponent(u.id)}/erasure-plan`);
+  if (plan.lastAdmin) throw new Error(`${u.email} is the last enabled administrator and cannot be erased: make someone else an administrator first.`);
+  // Enabled admins and users: a system viewer could not run the projects it received.
+  const heirs = users.filter((x) => x.id !== u.id && !x.disabled && x.systemRole !== 'viewer').sort(byEmail);
+  const sole = plan.soleOwnedProjects;
+  const transfer = h('input', { type: 'radio', name: 'erase-projects', id: 'erase-transfer', value: 'transfer', checked: heirs.length > 0, disabled: heirs.length === 0 });
+  const remove = h('input', { type: 'radio', name: 'erase-projects', id: 'erase-delete', value: 'delete', checked: heirs.length === 0 });
+  const heir = h('select', { id: 'erase-heir', 'aria-label': 'New owner' }, heirs.map((x) => h('option', { value: x.id }, `${x.displayName} <${x.email}>`)));
+  const n = (k: number, one: string): string => `${k} ${one}${k === 1 ? '' : 's'}`;
+  const body: (string | Node)[] = [
+    `This deletes ${u.displayName} <${u.email}> for good: the account, its password, sign-in identities and two-factor settings; ${n(plan.sessions, 'live session')} (signed out at once); ${n(plan.apiKeys, 'API key')}; membership of ${n(plan.groups, 'group')}; ${n(plan.otherGrants, 'grant')} on projects others own and ${n(plan.dashboardGrants, 'dashboard grant')}.`,
+    'The audit log keeps every event, with this person replaced by an anonymous pseudonym. Download their data first if they asked for it.',
+  ];
+  if (sole.length > 0) {
+    body.push(
+      `They alone own ${n(sole.length, 'project')}: ${sole.map((p) => `“${p.name}”`).join(', ')}.`,
+      h('span', { class: 'choice' }, transfer, h('label', { for: 'erase-transfer' }, ' Hand them to '), heir),
+      h('span', { class: 'choice' }, remove, h('label', { for: 'erase-delete' }, ' Delete them, with their dashboards, charts and datasets')),
+    );
+  }
+  const ok = await confirmDialog({ title: `Erase ${u.email}?`, body, confirm: 'Erase user', danger: true });
+  if (!ok) return null;
+  const mode = sole.length === 0 || remove.checked ? 'delete' : 'transfer';
+  const r = await api<{ erased: { pseudonym: string } }>('POST', `/api/users/${encodeURIComponent(u.id)}/erase`, mode === 'transfer' ? { projects: 'transfer', transferTo: heir.value } : { projects: 'delete' });
+  return r.erased.pseudonym;
 }
 
 // =============================================================================================

@@ -3,38 +3,11 @@
  * their ids on hover and in each event's details, a type picker, and the routine dashboard views
  * served from the render cache left out unless asked for (they are still recorded: SPEC §5).
  */
-import { all, api, ApiFailure, describeError, type Page } from '../api.ts';
+import { all, api, ApiFailure, describeError } from '../api.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
+import type { AuditEventView, AuditName, AuditPage, UserView } from '../../../src/api-types.ts';
 import { on, when } from './account.ts';
-
-interface AuditView {
-  readonly id: string;
-  readonly at: string;
-  readonly actor: { readonly kind: string; readonly userId: string | null; readonly apiKey?: { readonly id: string; readonly name: string } };
-  readonly ip: string | null;
-  readonly action: string;
-  readonly target: { readonly type: string; readonly id: string | null } | null;
-  readonly outcome: string;
-  readonly requestId: string | null;
-  readonly details: Readonly<Record<string, unknown>>;
-}
-
-interface AuditName {
-  readonly type: string;
-  readonly name: string;
-  readonly email?: string;
-}
-
-interface AuditPage extends Page<AuditView> {
-  readonly names?: Readonly<Record<string, AuditName>>;
-}
-
-interface UserView {
-  readonly id: string;
-  readonly email: string;
-  readonly displayName: string;
-}
 
 /**
  * Every action the API records, with what it means (the type picker). `test/api-audit-view.test.ts`
@@ -94,6 +67,11 @@ export const AUDIT_ACTIONS: readonly (readonly [string, string])[] = [
   ['dataset_set_current', 'Dataset version made current'],
   ['dataset_delete', 'Dataset deleted'],
   ['demo_seed', 'Demo project seeded'],
+  ['personal_data_export', 'Personal data exported'],
+  ['user_erase', 'User erased (pseudonymised)'],
+  ['audit_retention', 'Old audit events deleted (retention)'],
+  ['backup_create', 'Backup made'],
+  ['backup_restore', 'Backup restored'],
 ];
 const ACTION_LABEL = new Map(AUDIT_ACTIONS);
 
@@ -160,12 +138,12 @@ export async function renderAdminAudit(ctx: PageContext): Promise<void> {
     return h('span', { title: `${n.type} id ${id}${n.email === undefined ? '' : ` · ${n.email}`}` }, n.name);
   };
 
-  const actorCell = (e: AuditView): (Node | string)[] => {
+  const actorCell = (e: AuditEventView): (Node | string)[] => {
     if (e.actor.userId === null) return [h('span', { class: 'muted' }, e.actor.kind === 'anonymous' ? 'Anonymous' : 'Plotbox')];
     return [named(e.actor.userId, 'user'), e.actor.kind === 'api_key' ? h('span', { class: 'muted' }, ` via API key${e.actor.apiKey === undefined ? '' : ` “${e.actor.apiKey.name}”`}`) : ''];
   };
 
-  const targetCell = (e: AuditView): (Node | string)[] => {
+  const targetCell = (e: AuditEventView): (Node | string)[] => {
     if (e.target === null) return ['—'];
     if (e.target.id === null) return [e.target.type];
     return [h('span', { class: 'muted' }, `${e.target.type} `), named(e.target.id, e.target.type)];
@@ -180,7 +158,7 @@ export async function renderAdminAudit(ctx: PageContext): Promise<void> {
     return JSON.stringify(value);
   };
 
-  const detailsCell = (e: AuditView): HTMLElement => {
+  const detailsCell = (e: AuditEventView): HTMLElement => {
     const entries = Object.entries(e.details);
     const brief = entries
       .filter(([k]) => !['codeHash', 'datasetVersionId', 'versionId', 'sha256', 'projectId'].includes(k))

@@ -8,48 +8,14 @@
 import { api, ApiFailure, all, describeError, type ApiErrorBody } from '../api.ts';
 import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
-import { createCodeEditor, type CodeEditor, type CodeLang, type CodeProblem, type ColumnInfo } from '../editor/code-editor.ts';
+import { createCodeEditor, type CodeEditor, type CodeProblem, type ColumnInfo } from '../editor/code-editor.ts';
 import { GLOBALS, PX, PX_COMMON_OPTIONS } from '../editor/reference.ts';
 import { richText, VIEWER_CHART_FAILURE } from '../format.ts';
 import { drawFigure, plotlyLoaded, purgePlot } from '../plot.ts';
 import type { PageContext } from '../router.ts';
+import type { ChartView, DatasetDetail, DatasetView, ProjectRoleName, RenderAnswer } from '../../../src/api-types.ts';
 
-type Role = 'owner' | 'editor' | 'viewer';
-
-interface Diag {
-  readonly rule: string;
-  readonly message: string;
-  readonly line: number;
-  readonly column: number;
-}
-
-interface ChartView {
-  readonly id: string;
-  readonly title: string;
-  readonly lang: CodeLang;
-  readonly datasetId: string | null;
-  readonly diagnostics: readonly Diag[] | null;
-  readonly version: number;
-  readonly code: string;
-  readonly updatedAt: string;
-}
-
-interface DatasetSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly currentVersionId: string | null;
-}
-
-interface DatasetDetail {
-  readonly dataset: DatasetSummary;
-  readonly current: { readonly id: string; readonly rowCount: number; readonly schema: { readonly columns?: readonly ColumnInfo[] } | null } | null;
-}
-
-interface RunAnswer {
-  readonly figure: { readonly data?: unknown[]; readonly layout?: Record<string, unknown> };
-  readonly cached: boolean;
-  readonly stats: { readonly durationMs?: number; readonly rows?: number; readonly outputBytes?: number } | null;
-}
+type Role = ProjectRoleName;
 
 const STARTER = '// df, aq, op, data and px are in scope; assign the figure to fig.\nfig = px.bar(df, { x: \'\', y: \'\', agg: \'sum\' });\n';
 
@@ -167,7 +133,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   const [dashboardAnswer, chartAnswer, datasets] = await Promise.all([
     api<{ dashboard: { name: string }; myRole: Role | null }>('GET', base),
     chartId === null ? Promise.resolve(null) : api<{ chart: ChartView; myRole: Role | null }>('GET', `${base}/charts/${chartId}`),
-    all<DatasetSummary>(`/api/projects/${projectId}/datasets`),
+    all<DatasetView>(`/api/projects/${projectId}/datasets`),
   ]);
   let chart: ChartView | null = chartAnswer?.chart ?? null;
   const role = chartAnswer?.myRole ?? dashboardAnswer.myRole;
@@ -253,7 +219,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     plotNote.hidden = false;
   }
 
-  async function draw(answer: RunAnswer): Promise<void> {
+  async function draw(answer: RenderAnswer): Promise<void> {
     if (!plotlyLoaded()) {
       clearPlot('The charting library did not load; reload the page.');
       return;
@@ -262,7 +228,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     await drawFigure(plot, answer.figure);
   }
 
-  function ranText(answer: RunAnswer): string {
+  function ranText(answer: RenderAnswer): string {
     const s = answer.stats;
     if (answer.cached) return 'Shown from the cache of the saved chart.';
     if (s === null) return 'Ran.';
@@ -273,7 +239,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   }
 
   let running = false;
-  async function execute(request: () => Promise<RunAnswer>, what: string): Promise<void> {
+  async function execute(request: () => Promise<RenderAnswer>, what: string): Promise<void> {
     if (running) return;
     running = true;
     runButton.disabled = true;
@@ -305,7 +271,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
       datasetSelect.focus();
       return;
     }
-    await execute(() => api<RunAnswer>('POST', `${base}/preview`, { code: editor.code(), lang: langSelect.value, datasetId }), 'Running');
+    await execute(() => api<RenderAnswer>('POST', `${base}/preview`, { code: editor.code(), lang: langSelect.value, datasetId }), 'Running');
   }
 
   let saving = false;
@@ -507,7 +473,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     const saved = chart;
     if (saved.datasetId === null) clearPlot('The chart has no dataset yet: choose one, run, and save.');
     else if ((saved.diagnostics ?? []).length > 0) clearPlot('The saved code has problems (listed under Problems); fix them and run.');
-    else await execute(() => api<RunAnswer>('POST', `${base}/charts/${saved.id}/render`), 'Rendering the saved chart');
+    else await execute(() => api<RenderAnswer>('POST', `${base}/charts/${saved.id}/render`), 'Rendering the saved chart');
     if (ctx.query.get('saved') === '1') mount(status, h('span', { class: 'saved' }, savedText(savedProblems(saved).length)));
   }
   await columnsLoaded;

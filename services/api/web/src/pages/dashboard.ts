@@ -12,29 +12,12 @@ import { h, mount, notice } from '../dom.ts';
 import { richText, VIEWER_CHART_FAILURE } from '../format.ts';
 import { drawFigure, purgePlot } from '../plot.ts';
 import type { PageContext } from '../router.ts';
+import type { ChartSummary, DashboardDetail, RenderAnswer } from '../../../src/api-types.ts';
 import { canEdit, effectiveRole, mapLimit, projectPath, type ProjectRole } from './project.ts';
 
 /** How many charts render at once (each may be a sandbox run). */
 const RENDER_CONCURRENCY = 4;
 
-interface ChartSummary {
-  readonly id: string;
-  readonly title: string;
-  readonly datasetId?: string | null;
-  readonly diagnostics?: readonly { readonly message: string; readonly line: number; readonly column: number; readonly rule: string }[] | null;
-}
-interface DashboardView {
-  readonly id: string;
-  readonly projectId: string;
-  readonly name: string;
-  readonly layout: readonly string[];
-  readonly charts: readonly ChartSummary[];
-  readonly version: number;
-}
-interface RenderAnswer {
-  readonly figure: { readonly data?: unknown; readonly layout?: unknown };
-  readonly cached: boolean;
-}
 
 /** One chart on the page: its section and the parts of it that change. */
 interface ChartCard {
@@ -54,7 +37,7 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
   const base = `/api/projects/${encodeURIComponent(projectId)}/dashboards/${encodeURIComponent(dashboardId)}`;
   const pagePath = `${projectPath(projectId)}/dashboards/${encodeURIComponent(dashboardId)}`;
 
-  let { dashboard, myRole } = await api<{ dashboard: DashboardView; myRole: ProjectRole | null }>('GET', base);
+  let { dashboard, myRole } = await api<{ dashboard: DashboardDetail; myRole: ProjectRole | null }>('GET', base);
   const role = effectiveRole(ctx.me, myRole);
   const editor = canEdit(role);
   const owner = role === 'owner';
@@ -171,7 +154,7 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
   }
 
   async function reload(): Promise<void> {
-    ({ dashboard, myRole } = await api<{ dashboard: DashboardView; myRole: ProjectRole | null }>('GET', base));
+    ({ dashboard, myRole } = await api<{ dashboard: DashboardDetail; myRole: ProjectRole | null }>('GET', base));
     heading.textContent = dashboard.name;
     ctx.setTitle(dashboard.name);
     void mapLimit(arrange(), RENDER_CONCURRENCY, draw);
@@ -191,7 +174,7 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
     const card = cards.get(chartId);
     const title = card?.chart.title ?? 'Chart';
     try {
-      const res = await api<{ dashboard: DashboardView }>('PATCH', base, { layout: ids, version: dashboard.version });
+      const res = await api<{ dashboard: DashboardDetail }>('PATCH', base, { layout: ids, version: dashboard.version });
       dashboard = res.dashboard;
       void mapLimit(arrange(), RENDER_CONCURRENCY, draw);
       mount(pageStatus, notice('ok', `Moved ${title} ${delta < 0 ? 'up' : 'down'}.`));

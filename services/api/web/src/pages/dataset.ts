@@ -8,53 +8,10 @@ import { api, ApiFailure, all, describeError, upload } from '../api.ts';
 import { renameDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
+import type { DatasetPreview, DatasetView, ProjectRoleName, VersionListItem, VersionView } from '../../../src/api-types.ts';
 import { deleteDatasetFlow, effectiveRole } from './project.ts';
 
-type Role = 'owner' | 'editor' | 'viewer';
-
-interface ColumnInfo {
-  readonly name: string;
-  readonly type: string;
-}
-
-interface DatasetView {
-  readonly id: string;
-  readonly name: string;
-  readonly currentVersionId: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly version: number;
-}
-
-interface VersionSummary {
-  readonly id: string;
-  readonly sha256: string;
-  readonly bytes: number;
-  readonly rowCount: number;
-  readonly schema: { readonly columns?: readonly ColumnInfo[] } | null;
-  readonly createdAt: string;
-  readonly current?: boolean;
-}
-
-interface ColumnProfile {
-  readonly name: string;
-  readonly type: string;
-  readonly count: number;
-  readonly nulls: number;
-  readonly min: unknown;
-  readonly max: unknown;
-  readonly distinct?: number;
-}
-
-interface VersionDetail extends VersionSummary {
-  readonly profile: { readonly rowCount?: number; readonly columns?: readonly ColumnProfile[] } | null;
-}
-
-interface PreviewAnswer {
-  readonly rowCount: number;
-  readonly columns: readonly ColumnInfo[];
-  readonly rows: readonly Record<string, unknown>[];
-}
+type Role = ProjectRoleName;
 
 /** The upload media types, by file extension. */
 const MEDIA_TYPES: Readonly<Record<string, string>> = {
@@ -213,7 +170,7 @@ export function datasetUploadForm(projectId: string, onUploaded: () => void): HT
       nameInput.focus();
       return;
     }
-    const answer = await sendFile<{ dataset: DatasetView; version: VersionSummary }>(() => `/api/projects/${projectId}/datasets?name=${encodeURIComponent(name)}`, controls);
+    const answer = await sendFile<{ dataset: DatasetView; version: VersionListItem }>(() => `/api/projects/${projectId}/datasets?name=${encodeURIComponent(name)}`, controls);
     if (answer === null) return;
     form.reset();
     nameFromFile = null;
@@ -249,7 +206,7 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
 
   const [projectAnswer, first] = await Promise.all([
     api<{ project: { name: string }; myRole: Role | null }>('GET', `/api/projects/${projectId}`),
-    api<{ dataset: DatasetView; current: VersionSummary | null }>('GET', base),
+    api<{ dataset: DatasetView; current: VersionListItem | null }>('GET', base),
   ]);
   const role = effectiveRole(ctx.me, projectAnswer.myRole);
   const canEdit = role === 'owner' || role === 'editor';
@@ -265,7 +222,7 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
   const actionStatus = h('div', { 'aria-live': 'polite' });
 
   async function load(): Promise<void> {
-    const [detail, versions] = await Promise.all([api<{ dataset: DatasetView; current: VersionSummary | null }>('GET', base), all<VersionSummary>(`${base}/versions`)]);
+    const [detail, versions] = await Promise.all([api<{ dataset: DatasetView; current: VersionListItem | null }>('GET', base), all<VersionListItem>(`${base}/versions`)]);
     dataset = detail.dataset;
     versionCount = versions.length;
     heading.textContent = dataset.name;
@@ -304,9 +261,9 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
     await Promise.all([loadProfile(current), loadPreview(current)]);
   }
 
-  async function loadProfile(current: VersionSummary): Promise<void> {
+  async function loadProfile(current: VersionListItem): Promise<void> {
     try {
-      const { version } = await api<{ version: VersionDetail }>('GET', `${base}/versions/${current.id}`);
+      const { version } = await api<{ version: VersionView }>('GET', `${base}/versions/${current.id}`);
       const columns = version.profile?.columns ?? [];
       mount(
         profileBox,
@@ -324,9 +281,9 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
     }
   }
 
-  async function loadPreview(current: VersionSummary): Promise<void> {
+  async function loadPreview(current: VersionListItem): Promise<void> {
     try {
-      const preview = await api<PreviewAnswer>('GET', `${base}/versions/${current.id}/preview?limit=20`);
+      const preview = await api<DatasetPreview>('GET', `${base}/versions/${current.id}/preview?limit=20`);
       const names = preview.columns.map((c) => c.name);
       mount(
         previewBox,
@@ -350,7 +307,7 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
 
   let versionStatus: HTMLElement | null = null;
 
-  async function makeCurrent(v: VersionSummary): Promise<void> {
+  async function makeCurrent(v: VersionListItem): Promise<void> {
     mount(actionStatus);
     if (versionStatus !== null) mount(versionStatus);
     try {
@@ -393,7 +350,7 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
       status,
     );
     async function submit(): Promise<void> {
-      const answer = await sendFile<{ version: VersionSummary }>(() => `${base}/versions`, { fileInput, progress, status, button });
+      const answer = await sendFile<{ version: VersionListItem }>(() => `${base}/versions`, { fileInput, progress, status, button });
       if (answer === null) return;
       form.reset();
       progress.hidden = true;

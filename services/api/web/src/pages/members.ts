@@ -9,27 +9,11 @@ import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import { roleLabel } from '../format.ts';
 import type { PageContext } from '../router.ts';
+import type { GroupView, MemberView, PeopleAnswer } from '../../../src/api-types.ts';
 import { projectPath, type ProjectRole } from './project.ts';
 
 type Kind = 'user' | 'group';
 
-interface GrantView {
-  readonly principal: { readonly kind: Kind; readonly id: string };
-  readonly role: ProjectRole;
-  readonly name: string | null;
-  readonly email?: string | null;
-  readonly disabled?: boolean | null;
-  readonly members?: number;
-}
-interface GroupSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly memberIds: readonly string[];
-}
-interface PeopleAnswer {
-  readonly users: readonly { readonly id: string; readonly displayName: string; readonly email: string }[];
-  readonly groups: readonly { readonly id: string; readonly name: string; readonly members: number }[];
-}
 interface Candidate {
   readonly kind: Kind;
   readonly id: string;
@@ -46,17 +30,17 @@ const ROLE_HINT: Readonly<Record<ProjectRole, string>> = {
 };
 
 /** Groups with their members, to explain effective roles; only system admins may list them. */
-async function loadGroups(ctx: PageContext): Promise<GroupSummary[] | null> {
+async function loadGroups(ctx: PageContext): Promise<GroupView[] | null> {
   if (ctx.me.user.systemRole !== 'admin') return null;
   try {
-    return await all<GroupSummary>('/api/groups');
+    return await all<GroupView>('/api/groups');
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 403) return null;
     throw err;
   }
 }
 
-function labelOf(g: GrantView): string {
+function labelOf(g: MemberView): string {
   return g.name ?? g.principal.id;
 }
 
@@ -64,12 +48,12 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
   const projectId = ctx.params.projectId ?? '';
   const base = `/api/projects/${encodeURIComponent(projectId)}`;
   // The member list first: a caller who may not see it gets the router's "Not allowed" page.
-  const [{ project }, first, groups] = await Promise.all([api<{ project: { name: string } }>('GET', base), api<{ items: GrantView[] }>('GET', `${base}/members`), loadGroups(ctx)]);
+  const [{ project }, first, groups] = await Promise.all([api<{ project: { name: string } }>('GET', base), api<{ items: MemberView[] }>('GET', `${base}/members`), loadGroups(ctx)]);
   ctx.setTitle(`Members — ${project.name}`);
 
   const status = h('div', { 'aria-live': 'polite' });
   const tableBox = h('div', { class: 'table-scroll' });
-  let grants: GrantView[] = first.items;
+  let grants: MemberView[] = first.items;
 
   /** A user's effective role from their direct grant and their groups' grants (known to admins). */
   function effectiveOf(userId: string): { role: ProjectRole | null; via: string[] } {
@@ -135,11 +119,11 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
   }
 
   async function load(): Promise<void> {
-    grants = (await api<{ items: GrantView[] }>('GET', `${base}/members`)).items;
+    grants = (await api<{ items: MemberView[] }>('GET', `${base}/members`)).items;
     draw();
   }
 
-  async function changeRole(g: GrantView, select: HTMLSelectElement): Promise<void> {
+  async function changeRole(g: MemberView, select: HTMLSelectElement): Promise<void> {
     const role = select.value as ProjectRole;
     const name = labelOf(g);
     if (RANK[role] < RANK[g.role] && g.principal.kind === 'user' && g.principal.id === ctx.me.user.id && ctx.me.user.systemRole !== 'admin') {
@@ -167,7 +151,7 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
     }
   }
 
-  async function revoke(g: GrantView, button: HTMLButtonElement): Promise<void> {
+  async function revoke(g: MemberView, button: HTMLButtonElement): Promise<void> {
     const name = labelOf(g);
     const self = g.principal.kind === 'user' && g.principal.id === ctx.me.user.id;
     const ok = await confirmDialog({
@@ -220,7 +204,7 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
 }
 
 /** "Add a member": find people or groups by name or email, choose one, give a role. */
-function addForm(base: string, projectName: string, current: () => readonly GrantView[], done: (message: string) => Promise<void>): HTMLElement {
+function addForm(base: string, projectName: string, current: () => readonly MemberView[], done: (message: string) => Promise<void>): HTMLElement {
   const formStatus = h('div', { 'aria-live': 'polite' });
   const search = h('input', { id: 'member-search', type: 'search', autocomplete: 'off', spellcheck: 'false', maxlength: 100, 'aria-describedby': 'member-search-hint', 'aria-controls': 'member-results' });
   const results = h('ul', { id: 'member-results', class: 'pick-list', 'aria-label': 'People and groups found' });

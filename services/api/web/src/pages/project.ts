@@ -6,9 +6,10 @@ import { ApiFailure, all, api, describeError, type Me } from '../api.ts';
 import { confirmDialog, count, renameDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
+import type { DashboardDetail, DashboardView, DatasetDetail, DatasetView, ProjectRoleName, ProjectView } from '../../../src/api-types.ts';
 import { datasetUploadForm } from './dataset.ts';
 
-export type ProjectRole = 'viewer' | 'editor' | 'owner';
+export type ProjectRole = ProjectRoleName;
 
 /**
  * What the UI lets me do, from the API's `myRole` (SPEC §3): a system admin acts as owner of every
@@ -44,32 +45,14 @@ export function projectPath(projectId: string): string {
   return `/projects/${encodeURIComponent(projectId)}`;
 }
 
-interface ProjectView {
-  readonly id: string;
-  readonly name: string;
-  readonly description?: string;
-  readonly version: number;
-}
-interface DashboardSummary {
-  readonly id: string;
-  readonly name: string;
-}
-interface DatasetSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly currentVersionId: string | null;
-}
-interface DatasetDetail {
-  readonly current: { readonly rowCount: number } | null;
-}
 interface DashboardCharts {
-  readonly dashboard: { readonly name: string; readonly charts: readonly { readonly title: string; readonly datasetId?: string | null }[] };
+  readonly dashboard: DashboardDetail;
 }
 
 /** Every chart of the project with its dashboard's name (for "what will be lost"), a few dashboards at a time. */
 export async function projectCharts(projectId: string): Promise<{ dashboard: string; title: string; datasetId: string | null }[]> {
   const base = `/api/projects/${encodeURIComponent(projectId)}`;
-  const dashboards = await all<DashboardSummary>(`${base}/dashboards`);
+  const dashboards = await all<DashboardView>(`${base}/dashboards`);
   const views = await mapLimit(dashboards, 4, (d) => api<DashboardCharts>('GET', `${base}/dashboards/${encodeURIComponent(d.id)}`));
   return views.flatMap((v) => v.dashboard.charts.map((c) => ({ dashboard: v.dashboard.name, title: c.title, datasetId: c.datasetId ?? null })));
 }
@@ -114,7 +97,7 @@ export async function renderProject(ctx: PageContext): Promise<void> {
 
   async function loadDashboards(): Promise<void> {
     try {
-      const items = await all<DashboardSummary>(`${base}/dashboards`);
+      const items = await all<DashboardView>(`${base}/dashboards`);
       items.sort((a, b) => a.name.localeCompare(b.name));
       mount(
         dashboardsBox,
@@ -140,7 +123,7 @@ export async function renderProject(ctx: PageContext): Promise<void> {
 
   async function loadDatasets(): Promise<void> {
     try {
-      const items = await all<DatasetSummary>(`${base}/datasets`);
+      const items = await all<DatasetView>(`${base}/datasets`);
       items.sort((a, b) => a.name.localeCompare(b.name));
       // The list is metadata only; each dataset's current version carries its row count.
       const rows = await mapLimit(items, 4, async (d) => {
@@ -175,7 +158,7 @@ export async function renderProject(ctx: PageContext): Promise<void> {
     }
   }
 
-  async function deleteDashboard(d: DashboardSummary): Promise<void> {
+  async function deleteDashboard(d: DashboardView): Promise<void> {
     let charts: readonly { title: string }[] | null = null;
     try {
       charts = (await api<DashboardCharts>('GET', `${base}/dashboards/${encodeURIComponent(d.id)}`)).dashboard.charts;
@@ -204,7 +187,7 @@ export async function renderProject(ctx: PageContext): Promise<void> {
     }
   }
 
-  async function deleteDataset(d: DatasetSummary): Promise<void> {
+  async function deleteDataset(d: DatasetView): Promise<void> {
     mount(pageStatus);
     try {
       if (!(await deleteDatasetFlow(projectId, d, null))) return;
@@ -233,7 +216,7 @@ export async function renderProject(ctx: PageContext): Promise<void> {
   async function deleteProject(): Promise<void> {
     let what = 'all its dashboards, charts and datasets';
     try {
-      const [charts, datasets, dashboards] = await Promise.all([projectCharts(projectId), all<DatasetSummary>(`${base}/datasets`), all<DashboardSummary>(`${base}/dashboards`)]);
+      const [charts, datasets, dashboards] = await Promise.all([projectCharts(projectId), all<DatasetView>(`${base}/datasets`), all<DashboardView>(`${base}/dashboards`)]);
       what = `its ${count(dashboards.length, 'dashboard')}, ${count(charts.length, 'chart')} and ${count(datasets.length, 'dataset')}`;
     } catch {
       // the counts are a courtesy: ask without them
@@ -314,7 +297,7 @@ function createDashboardForm(ctx: PageContext, base: string, projectId: string):
           submit.disabled = true;
           mount(status);
           try {
-            const res = await api<{ dashboard: DashboardSummary }>('POST', `${base}/dashboards`, { name: value });
+            const res = await api<{ dashboard: DashboardView }>('POST', `${base}/dashboards`, { name: value });
             ctx.navigate(`${projectPath(projectId)}/dashboards/${encodeURIComponent(res.dashboard.id)}`);
           } catch (err) {
             mount(status, notice('error', describeError(err)));

@@ -2,16 +2,12 @@
 import { all, api, describeError } from '../api.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
+import type { ProjectView } from '../../../src/api-types.ts';
 
-interface ProjectSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly description?: string;
-}
 
 export async function renderProjects(ctx: PageContext): Promise<void> {
   ctx.setTitle('Projects');
-  const projects = await all<ProjectSummary>('/api/projects');
+  const projects = await all<ProjectView>('/api/projects');
   projects.sort((a, b) => a.name.localeCompare(b.name));
 
   const list =
@@ -49,7 +45,7 @@ function createForm(ctx: PageContext): HTMLElement {
           submit.disabled = true;
           mount(status);
           try {
-            const res = await api<{ project: ProjectSummary }>('POST', '/api/projects', { name: value });
+            const res = await api<{ project: ProjectView }>('POST', '/api/projects', { name: value });
             ctx.navigate(`/projects/${res.project.id}`);
           } catch (err) {
             mount(status, notice('error', describeError(err)));

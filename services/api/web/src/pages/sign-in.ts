@@ -8,11 +8,8 @@ import { api, ApiFailure, describeError } from '../api.ts';
 import { h, mount, notice } from '../dom.ts';
 import { currentLocation } from '../router.ts';
 import { passwordErrorText } from './account.ts';
+import type { AuthOptions } from '../../../src/api-types.ts';
 
-interface AuthOptions {
-  readonly localLogin: boolean;
-  readonly sso: { readonly name: string; readonly startUrl: string } | null;
-}
 
 /** What a failed single sign-on means to the person looking at the sign-in page. */
 const SSO_ERRORS: Readonly<Record<string, string>> = {
