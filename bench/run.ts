@@ -1,6 +1,6 @@
 // `npm run bench`: Plotbox's benchmarks, each printed as a table beside the Depictio-style
 // baseline measured in the same run. Never fails on slowness; it reports.
-//   node --no-node-snapshot bench/run.ts [runner] [service] [api] [render] [ingest] [--sizes 1k,100k,1m] [--quick]
+//   node --no-node-snapshot bench/run.ts [runner] [px] [service] [api] [render] [ingest] [backup] [--sizes 1k,100k,1m] [--quick] [--charts name,…]
 import { parseArgs } from 'node:util';
 import { runnerBench } from './runner-bench.ts';
 import { loadSales, type SizeTag } from './data.ts';
@@ -10,13 +10,19 @@ const { values, positionals } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1k,100k,1m' },
     quick: { type: 'boolean', default: false },
+    // px section: only these charts (names from bench/px-charts.ts).
+    charts: { type: 'string', default: '' },
   },
 });
-const sections = positionals.length > 0 ? positionals : ['runner', 'service', 'api', 'render', 'ingest'];
+const sections = positionals.length > 0 ? positionals : ['runner', 'px', 'service', 'api', 'render', 'ingest', 'backup'];
 const sizes = values.sizes.split(',') as SizeTag[];
 
 const registry: Record<string, () => Promise<void>> = {
   runner: () => runnerBench({ sizes, quick: values.quick, load: loadSales }),
+  px: async () => {
+    const { pxBench } = await import('./px-bench.ts');
+    await pxBench({ sizes, quick: values.quick, load: loadSales, only: values.charts === '' ? [] : values.charts.split(',') });
+  },
   api: async () => {
     const { apiBench } = await import('./api-bench.ts');
     await apiBench({ quick: values.quick });
@@ -28,6 +34,10 @@ const registry: Record<string, () => Promise<void>> = {
   ingest: async () => {
     const { ingestBench } = await import('./ingest-bench.ts');
     await ingestBench({ quick: values.quick });
+  },
+  backup: async () => {
+    const { backupBench } = await import('./backup-bench.ts');
+    await backupBench({ quick: values.quick });
   },
   service: async () => {
     const { serviceBench } = await import('./service-bench.ts');

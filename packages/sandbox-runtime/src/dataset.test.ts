@@ -63,6 +63,30 @@ const CHARTS: readonly string[] = [
   `px.heatmap(T, { x: 'cat', y: 'flag' })`,
   `px.heatmap(px.corr(T))`,
   `px.heatmap(px.corr(T, ['num', 'int']))`,
+  `px.violin(T, { x: 'cat', y: 'num', color: 'flag', box: true })`,
+  `px.strip(T, { x: 'cat', y: 'int', color: 'flag', max_points: 300 })`,
+  `px.ecdf(T, { x: 'num', color: 'cat' })`,
+  `px.funnel(T, { x: 'int', y: 'cat', color: 'flag' })`,
+  `px.sunburst(T, { path: ['cat', 'flag'], values: 'int', color: 'num' })`,
+  `px.treemap(T, { path: ['cat', 'day'], color: 'cat' })`,
+  `px.icicle(T, { path: ['flag', 'cat'] })`,
+  `px.scatter_matrix(T, { dimensions: ['num', 'int'], color: 'cat', max_points: 500 })`,
+  `px.density_heatmap(T, { x: 'num', y: 'int', z: 'num', histfunc: 'avg', nbinsx: 7, nbinsy: 5 })`,
+  `px.density_heatmap(T, { x: 'cat', y: 'flag' })`,
+  `px.density_contour(T, { x: 'num', y: 'int', color: 'flag' })`,
+  `px.timeline(T, { x_start: 'day', x_end: 'day', y: 'cat', color: 'flag', max_points: 400 })`,
+  `px.parallel_coordinates(T, { dimensions: ['num', 'int'], color: 'int', max_points: 700 })`,
+  `px.parallel_categories(T, { dimensions: ['cat', 'flag'], color: 'num' })`,
+  `px.bar_polar(T, { r: 'int', theta: 'cat', color: 'flag' })`,
+  `px.line_polar(T, { r: 'num', theta: 'cat', agg: 'mean' })`,
+  `px.scatter_polar(T, { r: 'num', theta: 'int', color: 'cat', max_points: 250 })`,
+  `px.scatter(T, { x: 'num', y: 'int', color: 'flag', trendline: 'ols', max_points: 100 })`,
+  `px.scatter(T, { x: 'day', y: 'num', trendline: 'lowess', trendline_options: { frac: 0.3 } })`,
+  `px.scatter(T, { x: 'num', y: 'int', marginal_x: 'histogram', marginal_y: 'violin', color: 'cat' })`,
+  `px.histogram(T, { x: 'num', facet_col: 'cat', facet_row: 'flag', marginal: undefined })`,
+  `px.box(T, { x: 'cat', y: 'num', facet_col: 'flag', category_orders: { flag: [true, false], cat: ['d', 'c'] } })`,
+  `px.bar(T, { x: 'cat', y: 'num', agg: 'sum', facet_col: d => d.flag, facet_col_wrap: 1 })`,
+  `px.pie(T, { names: 'cat', values: 'int', facet_col: 'flag' })`,
 ];
 
 /** Each chart on `df` (fast path) and on `data` (a plain object of the decoded arrays: generic path). */
@@ -85,7 +109,22 @@ test('px on df (typed fast paths) gives exactly the figures of the generic path'
 
 test('an empty dataset works on both paths', () => {
   const g = createGlobals({ rowCount: 0, columns: [{ name: 'cat', kind: 'string', dictionary: [], codes: new Int32Array(0) }, { name: 'num', kind: 'number', values: new Float64Array(0) }] });
-  for (const chart of [`px.bar(T, { x: 'cat', y: 'num', agg: 'sum' })`, `px.box(T, { x: 'cat', y: 'num' })`, `px.histogram(T, { x: 'num' })`]) {
+  const charts = [
+    `px.bar(T, { x: 'cat', y: 'num', agg: 'sum' })`,
+    `px.box(T, { x: 'cat', y: 'num' })`,
+    `px.histogram(T, { x: 'num', facet_col: 'cat' })`,
+    `px.violin(T, { x: 'cat', y: 'num', box: true })`,
+    `px.strip(T, { x: 'cat', y: 'num' })`,
+    `px.ecdf(T, { x: 'num' })`,
+    `px.funnel(T, { x: 'num', y: 'cat' })`,
+    `px.sunburst(T, { path: ['cat'], values: 'num' })`,
+    `px.density_heatmap(T, { x: 'num', y: 'num', marginal_x: 'violin' })`,
+    `px.density_contour(T, { x: 'num', y: 'cat' })`,
+    `px.scatter(T, { x: 'num', y: 'num', trendline: 'lowess', marginal_y: 'box' })`,
+    `px.parallel_categories(T, { dimensions: ['cat'] })`,
+    `px.bar_polar(T, { r: 'num', theta: 'cat' })`,
+  ];
+  for (const chart of charts) {
     const run = (table: unknown): string => JSON.stringify((new Function('T', 'px', `return ${chart};`) as (t: unknown, p: unknown) => unknown)(table, g.px));
     assert.equal(run(g.df), run(g.data), chart);
   }

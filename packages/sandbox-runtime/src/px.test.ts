@@ -65,6 +65,11 @@ test('helpful errors: unknown options and columns', () => {
   assert.throws(() => px.bar(sales, { x: 'nope', y: 'units' }), /no column named "nope" \(columns: "region", "units", "price"\)/);
   assert.throws(() => px.histogram(sales, { x: 'units', nbins: 0 }), /nbins/);
   assert.throws(() => px.bar(sales, { x: 'region', y: 'units', agg: 'avg' as never }), /agg must be one of/);
+  assert.throws(() => px.histogram(sales, { x: 'region' }), /px.histogram: x: column "region" holds text, not numbers/);
+  assert.throws(() => px.box(sales, { x: 'region', y: 'region' }), /px.box: y: column "region" holds text, not numbers/);
+  assert.throws(() => px.bar(sales, { x: 'region', y: (d) => d['region'], agg: 'sum' }), /px.bar: y: the values hold text, not numbers/);
+  assert.throws(() => px.scatter(sales, { x: 'units', y: 'price', opacity: 2 }), /px.scatter: opacity must be a number from 0 to 1/);
+  assert.throws(() => px.pie(sales, { names: 'region', hole: 1 }), /px.pie: hole must be a number from 0 to 0.99/);
 });
 
 test('quantiles and box statistics on known sets', () => {

@@ -1,7 +1,7 @@
 /**
  * The Code Mode editor: CodeMirror 6 with line numbers, JavaScript/TypeScript highlighting,
  * history, bracket helpers, lint markers for the check's and the sandbox's findings, and
- * completions for the dataset's columns, the px builders and the Code Mode globals.
+ * completions for the dataset's columns, the px builders and their options, and the Code Mode globals.
  *
  * CSP: CodeMirror styles itself through style-mod, which writes a `<style>` element when mounted
  * in a document (refused by `style-src 'self'` without a nonce) but a constructable stylesheet
@@ -15,14 +15,11 @@ import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighti
 import { lintGutter, lintKeymap, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { Compartment, EditorState, type Extension, type Text } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
-import { AQ_NAMES, GLOBALS, OP_NAMES, PX, TABLE_VERBS } from './reference.ts';
+import type { CodeLangName, ColumnInfo } from '../../../src/api-types.ts';
+import { AQ_NAMES, GLOBALS, OP_NAMES, PX, TABLE_VERBS, pxOptions } from './reference.ts';
 
-export type CodeLang = 'js' | 'ts';
-
-export interface ColumnInfo {
-  readonly name: string;
-  readonly type: string;
-}
+export type CodeLang = CodeLangName;
+export type { ColumnInfo };
 
 /** A finding at a 1-based line and column of the code as the analyst wrote it. */
 export interface CodeProblem {
@@ -78,6 +75,49 @@ function quote(name: string, q: string): string {
   return `${q}${name.replaceAll('\\', '\\\\').replaceAll(q, `\\${q}`)}${q}`;
 }
 
+/** A syntax node as far as option completion needs it. */
+interface SyntaxNodeLike {
+  readonly name: string;
+  readonly from: number;
+  readonly to: number;
+  readonly parent: SyntaxNodeLike | null;
+  readonly firstChild: SyntaxNodeLike | null;
+  readonly nextSibling: SyntaxNodeLike | null;
+}
+
+/**
+ * Inside the options object of `px.<builder>(table, { … })`, where a key goes: the builder's
+ * options not given yet. The object must be an argument after the first (the first is the table,
+ * or a `{ z, x, y }` matrix).
+ */
+function pxOptionCompletions(ctx: CompletionContext, node: SyntaxNodeLike): CompletionResult | null {
+  const object = node.name === 'ObjectExpression' ? node : node.name === 'PropertyDefinition' && node.parent?.name === 'Property' ? node.parent.parent : null;
+  if (object?.name !== 'ObjectExpression') return null;
+  const args = object.parent;
+  const call = args?.parent;
+  if (args?.name !== 'ArgList' || call?.name !== 'CallExpression') return null;
+  const callee = call.firstChild;
+  if (callee === null) return null;
+  const m = /^px\s*\.\s*([\w$]+)$/u.exec(ctx.state.sliceDoc(callee.from, callee.to));
+  if (m === null) return null;
+  const first = args.firstChild?.nextSibling ?? null; // the first argument, after '('
+  if (first === null || first.from === object.from) return null;
+  // A key position: since the object's last top-level ',' or its '{', only the word being typed.
+  const word = ctx.matchBefore(/[\w$]*$/u);
+  const from = word === null ? ctx.pos : word.from;
+  const given = new Set<string>();
+  for (let p = object.firstChild; p !== null; p = p.nextSibling) {
+    if (p.name !== 'Property') continue;
+    const key = p.firstChild;
+    if (key !== null && key.to < from) given.add(ctx.state.sliceDoc(key.from, key.to).replace(/^['"]|['"]$/gu, ''));
+  }
+  const before = ctx.state.sliceDoc(object.from, from);
+  if (!/[{,]\s*$/u.test(before)) return null;
+  const options = pxOptions(m[1] ?? '').filter((o) => !given.has(o.name));
+  if (options.length === 0) return null;
+  return { from, options: options.map((o) => ({ label: o.name, type: 'property', detail: o.detail, apply: `${o.name}: `, boost: o.own ? 1 : 0 })), validFor: /^[\w$]*$/u };
+}
+
 /** Completions of Code Mode names; reads the current columns through `columns()`. */
 export function codeModeCompletions(columns: () => readonly ColumnInfo[]): (ctx: CompletionContext) => CompletionResult | null {
   const columnDetail = (c: ColumnInfo): string => `column · ${c.type}`;
@@ -93,6 +133,8 @@ export function codeModeCompletions(columns: () => readonly ColumnInfo[]): (ctx:
       return options.length === 0 ? null : { from: node.from + 1, options, validFor: /^[^'"\\]*$/u };
     }
     if (node.name === 'TemplateString') return null;
+    const option = pxOptionCompletions(ctx, node);
+    if (option !== null) return option;
 
     const member = ctx.matchBefore(/(?:^|[^\w$.])(px|op|aq|df|data|d)\.([\w$]*)$/u);
     if (member !== null) {

@@ -1,8 +1,9 @@
 /**
  * What the chart editor tells the analyst about Code Mode (docs/code-mode.md): the five globals,
- * the px builders with a one-line example each, and the arquero names worth completing. Shared by
- * the reference panel and the autocompletion, so both say the same thing.
+ * the px builders with their options and a one-line example each, and the arquero names worth
+ * completing. Shared by the reference panel and the autocompletion, so both say the same thing.
  */
+import { COMMON_OPTIONS, FACET_OPTIONS, OPTION_DOCS, PX_CATALOG, optionsOf, signatureOf } from '@plotbox/sandbox-runtime/px-catalog';
 
 export interface RefEntry {
   /** The name as typed after its namespace (`bar`) or bare (`df`). */
@@ -23,23 +24,31 @@ export const GLOBALS: readonly RefEntry[] = [
   { name: 'fig', detail: 'assign the figure here: { data: [...], layout }', example: "fig = px.pie(df, { names: 'region', values: 'units' })" },
 ];
 
-/** px builders and helpers. */
-export const PX: readonly RefEntry[] = [
-  { name: 'bar', detail: '(table, { x, y, color, agg, orientation, barmode, sort })', example: "fig = px.bar(df, { x: 'region', y: 'units', agg: 'sum', sort: 'descending' })" },
-  { name: 'line', detail: '(table, { x, y, color, agg, sort, markers })', example: "fig = px.line(df, { x: 'date', y: d => d.units * d.price, agg: 'sum' })" },
-  { name: 'scatter', detail: '(table, { x, y, color, opacity, size, render })', example: "fig = px.scatter(df.sample(5000), { x: 'price', y: 'cost', color: 'region' })" },
-  { name: 'histogram', detail: '(table, { x, color, nbins, range, histnorm, barmode })', example: "fig = px.histogram(df, { x: 'price', nbins: 50 })" },
-  { name: 'box', detail: '(table, { x, y, color, orientation, points })', example: "fig = px.box(df, { x: 'region', y: 'price' })" },
-  { name: 'pie', detail: '(table, { names, values, hole, sort })', example: "fig = px.pie(df, { names: 'region', values: 'units', hole: 0.4 })" },
-  { name: 'heatmap', detail: '(table, { x, y, z, agg, sort, zmin, zmax, colorscale, text })', example: "fig = px.heatmap(df, { x: d => d.date.slice(0, 7), y: 'region', z: 'units' })" },
-  { name: 'area', detail: '(table, { x, y, color, agg, stack })', example: "fig = px.area(df, { x: 'date', y: 'units', color: 'region', agg: 'sum' })" },
-  { name: 'corr', detail: '(table, columns?) → { z, x, y } for px.heatmap', example: "fig = px.heatmap(px.corr(df, ['units', 'price', 'cost']), { zmin: -1, zmax: 1 })" },
-  { name: 'figure', detail: '(traces, layout?) → a checked figure', example: "fig = px.figure([{ type: 'bar', x: ['a', 'b'], y: [1, 2] }])" },
-  { name: 'palette', detail: 'Plotly’s qualitative colours (array)', example: "fig = px.bar(df, { x: 'region', y: 'units', agg: 'sum', colors: px.palette })" },
-];
+/**
+ * px builders and helpers, generated from the runtime's own catalogue (the table the sandbox
+ * checks options against), so the panel and completions cannot drift from what runs.
+ */
+export const PX: readonly RefEntry[] = PX_CATALOG.map((e) => ({
+  name: e.name,
+  detail: e.kind === 'builder' ? `${signatureOf(e)} — ${e.summary}` : e.kind === 'helper' ? `${e.signature ?? ''} → ${e.summary}` : e.summary,
+  example: e.example,
+}));
 
-/** Options every px builder accepts (completed inside the options object is out of scope; listed). */
-export const PX_COMMON_OPTIONS = 'title, labels, colors, width, height';
+/** Options every px builder accepts. */
+export const PX_COMMON_OPTIONS = COMMON_OPTIONS.join(', ');
+
+/** An option of a px builder, for completion inside its options object. */
+export interface PxOptionRef {
+  readonly name: string;
+  readonly detail: string;
+  /** The builder's own options rank above the common and facet ones. */
+  readonly own: boolean;
+}
+
+/** The options of builder `name` with a one-line description each (empty for helpers and unknown names). */
+export function pxOptions(name: string): readonly PxOptionRef[] {
+  return optionsOf(name).map((o) => ({ name: o, detail: OPTION_DOCS[o] ?? '', own: !COMMON_OPTIONS.includes(o) && !FACET_OPTIONS.includes(o) }));
+}
 
 /** arquero operators worth completing after `op.`. */
 export const OP_NAMES: readonly string[] = [
