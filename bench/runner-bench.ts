@@ -1,6 +1,7 @@
-// Runner section: the eight example charts at each size through `run()` (worker process + warm
-// isolate, end to end), the same snippets in-process with no sandbox, and the Depictio-style
-// baseline, in one table.
+// Runner section: the eight example charts at each size through `run()` (worker process + isolate,
+// end to end) with isolate reuse on (the tenant's kept isolate) and off (a fresh pooled isolate per
+// run), the same snippets in-process with no sandbox, and the Depictio-style baseline, in one table.
+// Reuse on is measured interleaved with the in-process runs; reuse off after it, per chart.
 import { EXAMPLE_CHARTS, createGlobals, serializeFigure } from '@plotbox/sandbox-runtime';
 import { createRunner } from '@plotbox/sandbox';
 import { DEFAULT_LIMITS } from '@plotbox/sandbox-protocol';
@@ -21,14 +22,24 @@ function inProcess(code: string): (g: Globals) => unknown {
   return (g) => fn(g.df, g.aq, g.op, g.data, g.px);
 }
 
+/** Waits (up to 2 s) until every worker of `runner` has its warm pool full again. */
+async function poolFull(runner: ReturnType<typeof createRunner>, size = 2): Promise<void> {
+  for (const deadline = Date.now() + 2000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 2))) {
+    if (runner.stats().workers.every((w) => w.pool >= size)) return;
+  }
+}
+
 export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
   const runsFor = (size: SizeTag): number => (opts.quick ? 5 : size === '1m' ? 10 : 20);
-  const runner = createRunner({ workers: 1, poolSize: 2 });
-  await runner.ready();
+  const runner = createRunner({ workers: 1, poolSize: 2, isolateReuse: true });
+  const single = createRunner({ workers: 1, poolSize: 2, isolateReuse: false });
+  await Promise.all([runner.ready(), single.ready()]);
+  // With reuse the runs are one tenant's (a project); without, every run gets a fresh isolate.
+  const project = 'bench';
   // Default limits (64 MiB for the analyst: runs take warm isolates), but time enough for 1M rows.
   const limits = { ...DEFAULT_LIMITS, timeMs: 30_000 };
   const rows: string[][] = [];
-  const summary: { size: SizeTag; chart: string; plotbox: number; inproc: number; baseline?: number }[] = [];
+  const summary: { size: SizeTag; chart: string; plotbox: number; off: number; inproc: number; baseline?: number }[] = [];
   try {
     for (const size of opts.sizes) {
       const { dataset, source } = opts.load(size);
@@ -39,29 +50,45 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
         // Warm up both paths (the first run also moves the dataset into the worker).
         const fn = inProcess(chart.code);
         for (let i = 0; i < 2; i++) {
-          const r = await runner.run({ code: chart.code, dataset, limits });
-          if (!r.ok) throw new Error(`${chart.name} ${size}: ${r.error.code} ${r.error.message}`);
+          for (const r of [await runner.run({ code: chart.code, dataset, limits, project }), await single.run({ code: chart.code, dataset, limits, project })]) {
+            if (!r.ok) throw new Error(`${chart.name} ${size}: ${r.error.code} ${r.error.message}`);
+          }
           serializeFigure(fn(createGlobals(payload)), limits.outputBytes);
         }
         const sandboxed: number[] = [];
+        const inWorker: number[] = [];
+        const fresh: number[] = [];
         const local: number[] = [];
         let bytes = 0;
+        // Reuse on and in-process interleaved; then reuse off, each run once that runner's pool is
+        // full again (its background isolate creation and disposal would otherwise compete with
+        // the measurements on this 2-core machine).
+        await poolFull(single);
         for (let i = 0; i < n; i++) {
           const t0 = performance.now();
-          const r = await runner.run({ code: chart.code, dataset, limits });
+          const r = await runner.run({ code: chart.code, dataset, limits, project });
           sandboxed.push(performance.now() - t0);
-          if (r.ok) bytes = r.stats.outputBytes;
+          if (r.ok) {
+            bytes = r.stats.outputBytes;
+            inWorker.push(r.stats.durationMs);
+          }
           const t1 = performance.now();
           const s = serializeFigure(fn(createGlobals(payload)), limits.outputBytes);
           local.push(performance.now() - t1);
           if (!s.ok) throw new Error(`${chart.name} in-process: ${s.message}`);
         }
-        summary.push({ size, chart: chart.name, plotbox: pct(sandboxed, 50), inproc: pct(local, 50) });
-        rows.push([size, chart.name, fmt(pct(sandboxed, 50)), fmt(pct(sandboxed, 95)), fmt(pct(local, 50)), String(bytes)]);
+        for (let i = 0; i < n; i++) {
+          await poolFull(single);
+          const tf = performance.now();
+          await single.run({ code: chart.code, dataset, limits, project });
+          fresh.push(performance.now() - tf);
+        }
+        summary.push({ size, chart: chart.name, plotbox: pct(sandboxed, 50), off: pct(fresh, 50), inproc: pct(local, 50) });
+        rows.push([size, chart.name, fmt(pct(sandboxed, 50)), fmt(pct(sandboxed, 95)), fmt(pct(inWorker, 50)), fmt(pct(fresh, 50)), fmt(pct(local, 50)), String(bytes)]);
       }
     }
   } finally {
-    await runner.close();
+    await Promise.all([runner.close(), single.close()]);
   }
 
   const why = baselineUnavailable();
@@ -71,7 +98,7 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
     console.log('baseline: running the Depictio-style runner (one Python process per chart and size)...');
     baseline = baselineLatency(opts.sizes, opts.quick ? 5 : 20, opts.quick ? 3 : 10);
   }
-  const header = ['size', 'chart', 'plotbox p50', 'plotbox p95', 'in-process p50', 'overhead', 'target ≤1.5×+1', 'baseline p50', 'baseline ÷ plotbox', 'figure bytes'];
+  const header = ['size', 'chart', 'plotbox p50', 'plotbox p95', 'in worker p50', 'reuse off p50', 'in-process p50', 'overhead', 'target ≤1.5×+1', 'baseline p50', 'baseline ÷ plotbox', 'figure bytes'];
   const table = rows.map((r, i) => {
     const s = summary[i];
     if (!s) return r;
@@ -83,12 +110,14 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
       r[2] ?? '',
       r[3] ?? '',
       r[4] ?? '',
+      r[5] ?? '',
+      r[6] ?? '',
       `${fmt(s.plotbox - s.inproc)}`,
       s.plotbox <= target ? 'met' : `missed (${fmt(target)})`,
       b ? fmt(b.p50) : '—',
       b ? `${(b.p50 / s.plotbox).toFixed(1)}×` : '—',
-      r[5] ?? '',
+      r[7] ?? '',
     ];
   });
-  printTable('Code Mode runner: latency per render, ms (histogram and box are binned/summarised in the sandbox; the baseline ships raw values)', header, table);
+  printTable('Code Mode runner: latency per render, ms; plotbox = isolate reuse on (the default), reuse off = a fresh isolate per run (histogram and box are binned/summarised in the sandbox; the baseline ships raw values)', header, table);
 }

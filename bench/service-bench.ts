@@ -1,9 +1,11 @@
 // Service section: the mixed eight-chart workload at 100k rows through the sandbox service's HTTP
-// API on loopback (dataset cached), at concurrency 1, 4 and 16; the same sequence through the
-// runner called directly in-process (to isolate the service's own overhead); and the
+// API on loopback (dataset cached), at concurrency 1, 4 and 16, with isolate reuse on and off; the
+// workers' CPU per render and peak resident memory under that load (from /proc); the same sequence
+// through the runner called directly in-process (to isolate the service's own overhead); and the
 // Depictio-style baseline's throughput with 2 workers, in the same run.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { encodeArrowIPC } from '@plotbox/datasets';
@@ -20,10 +22,10 @@ export interface ServiceBenchOptions {
 const MAIN = resolve(import.meta.dirname, '../services/sandbox/src/main.ts');
 
 /** The real sandbox service in its own process on port 0, ready (also used by the render section). */
-export async function startService(token: string): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startService(token: string, env: Record<string, string> = {}): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const child = fork(MAIN, [], {
     execArgv: ['--no-node-snapshot'],
-    env: { PATH: process.env.PATH ?? '', SANDBOX_TOKEN: token, SANDBOX_PORT: '0', SANDBOX_WORKERS: String(availableParallelism()), SANDBOX_MAX_QUEUE: '4096' },
+    env: { PATH: process.env.PATH ?? '', SANDBOX_TOKEN: token, SANDBOX_PORT: '0', SANDBOX_WORKERS: String(availableParallelism()), SANDBOX_MAX_QUEUE: '4096', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((res, rej) => {
@@ -34,12 +36,47 @@ export async function startService(token: string): Promise<{ url: string; stop: 
   for (let i = 0; i < 400 && (await fetch(`${url}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
   return {
     url,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise((res) => {
         child.once('exit', () => res());
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The service's worker processes (its children), from /proc. */
+function workerPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return out;
+}
+
+/** CPU time (user + system) of a process, ms. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function rssBytes(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
 interface Sample {
@@ -79,7 +116,7 @@ export async function serviceBench(opts: ServiceBenchOptions): Promise<void> {
   await runner.ready();
   const direct = async (c: number): Promise<{ ms: number; workerMs: number }> => {
     const t = performance.now();
-    const r = await runner.run({ code: EXAMPLE_CHARTS[c]?.code ?? '', dataset });
+    const r = await runner.run({ code: EXAMPLE_CHARTS[c]?.code ?? '', dataset, project: `p${c % 3}` });
     if (!r.ok) throw new Error(`${EXAMPLE_CHARTS[c]?.name}: ${r.error.code} ${r.error.message}`);
     return { ms: performance.now() - t, workerMs: r.stats.durationMs };
   };
@@ -87,47 +124,59 @@ export async function serviceBench(opts: ServiceBenchOptions): Promise<void> {
   const directRun = await drive(perLevel / 2, 1, direct);
   await runner.close();
 
-  // 2. Through the service.
-  const svc = await startService(token);
+  // 2. Through the service, with isolate reuse on (the default) and off.
   const rows: string[][] = [];
   const overheadRows: string[][] = [];
-  try {
-    const auth = { authorization: `Bearer ${token}` };
-    const put = await fetch(`${svc.url}/v1/datasets/${dataset.sha256}`, { method: 'PUT', headers: auth, body: arrow });
-    if (put.status !== 201) throw new Error(`dataset upload failed: ${put.status}`);
-    const viaHttp = async (c: number): Promise<{ ms: number; workerMs: number }> => {
-      const t = performance.now();
-      const res = await fetch(`${svc.url}/v1/runs`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ code: EXAMPLE_CHARTS[c]?.code, dataset: { sha256: dataset.sha256 }, project: `p${c % 3}` }),
-      });
-      const text = await res.text();
-      const ms = performance.now() - t;
-      if (res.status !== 200) throw new Error(`${EXAMPLE_CHARTS[c]?.name}: ${res.status} ${text.slice(0, 200)}`);
-      const statsAt = text.lastIndexOf('"stats":');
-      const stats = JSON.parse(text.slice(statsAt + 8, -1)) as { durationMs: number };
-      return { ms, workerMs: stats.durationMs };
-    };
-    // Warm every worker on every chart (and move the dataset into each worker once).
-    await drive(EXAMPLE_CHARTS.length * availableParallelism() * 3, availableParallelism(), viaHttp);
-    for (const concurrency of [1, 4, 16]) {
-      const { samples, seconds } = await drive(concurrency === 1 ? perLevel / 2 : perLevel, concurrency, viaHttp);
-      const ms = samples.map((s) => s.ms);
-      rows.push([String(concurrency), String(samples.length), (samples.length / seconds).toFixed(1), fmt(pct(ms, 50)), fmt(pct(ms, 95))]);
-      if (concurrency === 1) {
-        for (const chart of EXAMPLE_CHARTS) {
-          const http = samples.filter((s) => s.chart === chart.name);
-          const dir = directRun.samples.filter((s) => s.chart === chart.name);
-          const httpP50 = pct(http.map((s) => s.ms), 50);
-          const dirP50 = pct(dir.map((s) => s.ms), 50);
-          const workerP50 = pct(http.map((s) => s.workerMs), 50);
-          overheadRows.push([chart.name, fmt(httpP50), fmt(dirP50), fmt(workerP50), fmt(httpP50 - dirP50), fmt(httpP50 - workerP50)]);
+  const resourceRows: string[][] = [];
+  for (const reuse of ['on', 'off'] as const) {
+    const svc = await startService(token, { SANDBOX_ISOLATE_REUSE: reuse });
+    try {
+      const auth = { authorization: `Bearer ${token}` };
+      const put = await fetch(`${svc.url}/v1/datasets/${dataset.sha256}`, { method: 'PUT', headers: auth, body: arrow });
+      if (put.status !== 201) throw new Error(`dataset upload failed: ${put.status}`);
+      const viaHttp = async (c: number): Promise<{ ms: number; workerMs: number }> => {
+        const t = performance.now();
+        const res = await fetch(`${svc.url}/v1/runs`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ code: EXAMPLE_CHARTS[c]?.code, dataset: { sha256: dataset.sha256 }, project: `p${c % 3}` }),
+        });
+        const text = await res.text();
+        const ms = performance.now() - t;
+        if (res.status !== 200) throw new Error(`${EXAMPLE_CHARTS[c]?.name}: ${res.status} ${text.slice(0, 200)}`);
+        const statsAt = text.lastIndexOf('"stats":');
+        const stats = JSON.parse(text.slice(statsAt + 8, -1)) as { durationMs: number };
+        return { ms, workerMs: stats.durationMs };
+      };
+      // Warm every worker on every chart (and move the dataset into each worker once).
+      await drive(EXAMPLE_CHARTS.length * availableParallelism() * 3, availableParallelism(), viaHttp);
+      const workers = workerPids(svc.pid);
+      for (const concurrency of [1, 4, 16]) {
+        const cpu0 = workers.reduce((n, p) => n + cpuMs(p), 0);
+        const peak = new Map<number, number>();
+        const poll = setInterval(() => {
+          for (const p of workers) peak.set(p, Math.max(peak.get(p) ?? 0, rssBytes(p)));
+        }, 20);
+        const { samples, seconds } = await drive(concurrency === 1 ? perLevel / 2 : perLevel, concurrency, viaHttp);
+        clearInterval(poll);
+        const cpuPerRender = (workers.reduce((n, p) => n + cpuMs(p), 0) - cpu0) / samples.length;
+        const ms = samples.map((x) => x.ms);
+        rows.push([reuse, String(concurrency), String(samples.length), (samples.length / seconds).toFixed(1), fmt(pct(ms, 50)), fmt(pct(ms, 95))]);
+        resourceRows.push([reuse, String(concurrency), fmt(cpuPerRender), [...peak.values()].map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')]);
+        if (concurrency === 1 && reuse === 'on') {
+          for (const chart of EXAMPLE_CHARTS) {
+            const http = samples.filter((x) => x.chart === chart.name);
+            const dir = directRun.samples.filter((x) => x.chart === chart.name);
+            const httpP50 = pct(http.map((x) => x.ms), 50);
+            const dirP50 = pct(dir.map((x) => x.ms), 50);
+            const workerP50 = pct(http.map((x) => x.workerMs), 50);
+            overheadRows.push([chart.name, fmt(httpP50), fmt(dirP50), fmt(workerP50), fmt(httpP50 - dirP50), fmt(httpP50 - workerP50)]);
+          }
         }
       }
+    } finally {
+      await svc.stop();
     }
-  } finally {
-    await svc.stop();
   }
 
   const why = baselineUnavailable();
@@ -137,9 +186,10 @@ export async function serviceBench(opts: ServiceBenchOptions): Promise<void> {
     console.log('baseline: Depictio-style throughput, 2 Python workers, mixed eight charts at 100k...');
     baseline = baselineThroughput('100k', 2, opts.quick ? 32 : 96);
   }
-  printTable('Sandbox service over HTTP, mixed eight charts at 100k rows (dataset cached)', ['concurrency', 'renders', 'renders/s', 'p50 ms', 'p95 ms'], [
+  printTable('Sandbox service over HTTP, mixed eight charts at 100k rows (dataset cached), three projects', ['isolate reuse', 'concurrency', 'renders', 'renders/s', 'p50 ms', 'p95 ms'], [
     ...rows,
-    ['baseline (2 workers)', '', baseline ? baseline.toFixed(1) : 'unavailable', '', ''],
+    ['baseline (2 workers)', '', '', baseline ? baseline.toFixed(1) : 'unavailable', '', ''],
   ]);
+  printTable('Sandbox workers under that load (from /proc)', ['isolate reuse', 'concurrency', 'worker CPU ms per render', 'peak RSS per worker, MiB'], resourceRows);
   printTable('Service overhead at concurrency 1, p50 ms (target: HTTP − direct ≤ 1 ms)', ['chart', 'HTTP', 'direct run()', 'in worker', 'HTTP − direct', 'HTTP − worker'], overheadRows);
 }

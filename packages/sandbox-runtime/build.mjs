@@ -1,4 +1,4 @@
-// Bundles the isolate runtime (src/isolate-entry.ts + arquero) into ONE classic script,
+// Bundles the isolate runtime (src/isolate-entry.ts: ses, arquero, px) into ONE classic script,
 // dist/runtime.js, that an isolate evaluates once per warm context. Plain JavaScript so the root
 // postinstall script can run it on whatever Node npm runs on.
 import { build } from 'esbuild';
@@ -35,6 +35,9 @@ export async function buildRuntime(options = {}) {
     minify: options.minify ?? true,
     legalComments: 'none',
     charset: 'utf8',
+    // The modules are ES modules, strict by definition; an IIFE bundle is a classic script, so say
+    // it (ses refuses to initialise in sloppy mode).
+    banner: { js: '"use strict";' },
     logLevel: 'warning',
   });
   return outfile;

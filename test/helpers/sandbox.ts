@@ -29,7 +29,7 @@ export const TEST_PROJECT = 'test-project';
  * that in reuse mode consecutive runs on a dataset share an isolate, as a project's runs do.
  */
 export function startRunner(options: RunnerOptions = {}): Runner {
-  const runner = createRunner({ workers: 2, poolSize: 1, workerStderr: process.env.PLOTBOX_DEBUG_KEEP ? 'inherit' : 'ignore', isolateReuse: ISOLATE_REUSE, ...options });
+  const runner = createRunner({ workers: 2, poolSize: 1, workerStderr: 'ignore', isolateReuse: ISOLATE_REUSE, ...options });
   return { ...runner, run: (input) => runner.run({ project: TEST_PROJECT, ...input }), stats: () => runner.stats(), holds: (sha) => runner.holds(sha), readyWorkers: () => runner.readyWorkers(), ready: () => runner.ready(), close: (ms) => runner.close(ms) };
 }
 

@@ -110,7 +110,7 @@ fig = px.bar(df, { x: 'region', y: 'units', title: [idx, exists, isArr, typeName
 class Derived extends Base { describe() { return 'derived/' + super.describe(); } static create() { return new this(); } }
 fig = px.bar(df, { x: 'region', y: 'units', title: Derived.create().describe() });`,
   `const lines = \`line one
-line two with <b>html</b> --> arrow text <!-- in a template\`;
+line two with <b>html</b> -- > arrow text < !-- in a template\`;
 fig = px.bar(df, { x: 'region', y: 'units', title: lines.split('\\n')[0] });`,
   `#!/usr/bin/env plotbox
 fig = px.bar(df, { x: 'region', y: 'units' }); // hashbang line is a comment`,
@@ -455,9 +455,15 @@ describe('syntax errors', () => {
     }
   });
 
-  test('is a script: top-level return is a syntax error; sloppy-mode code parses', () => {
+  test('is strict code: top-level return, and syntax only sloppy mode allows, are syntax errors with a position', () => {
     assert.equal(checkCode('return 1').ok, false);
-    assertOk(checkCode('var let = 1; x = 010; function f(a, a) {}'), '');
+    for (const [code, line] of [['var let = 1;', 1], ['const a = 1;\nx = 010;', 2], ['function f(a, a) {}', 1], ['let y = 1;\ndelete y;', 2], ['const static = 1;', 1]] as const) {
+      const result = checkCode(code);
+      assert.equal(result.ok, false, code);
+      if (result.ok) continue;
+      assert.equal(result.code, 'CODE_SYNTAX', code);
+      assert.equal(result.diagnostics[0]?.line, line, code);
+    }
   });
 
   test('TypeScript in lang js is a syntax error', () => {
@@ -484,8 +490,20 @@ describe('HTML-like comments', () => {
     assert.equal(new vm.Script('var x = 1 <!-- x = 2\n; x').runInContext(context), 1);
     assert.equal(new vm.Script('var y = 1;\n--> y = 2\ny').runInContext(context), 1);
   });
-  test('inside strings, templates, regexes and ordinary comments they are data', () => {
-    assertOk(checkCode('x = "<!--"; y = `-->`; z = /<!--/; // <!-- -->\n/* --> */'), '');
+  test('inside strings, templates, regexes and comments they are refused too (the sandbox refuses them anywhere), each with its position', () => {
+    const result = checkCode('x = "<!--"; y = `-->`;\nz = /<!--/; // -->');
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.deepEqual(result.diagnostics.map((d) => [d.rule, d.line, d.column]), [['no-html-comment', 1, 6], ['no-html-comment', 1, 18], ['no-html-comment', 2, 6], ['no-html-comment', 2, 16]]);
+    assert.match(result.diagnostics[0]?.message ?? '', /not even inside a string/);
+  });
+  test('the text import( is refused anywhere too, even in a string or a comment', () => {
+    for (const code of ["fig = px.bar(df, { x: 'region', title: 'import (csv)' });", '// import(\nfig = 1;', 'fig = `import//`;']) {
+      const result = checkCode(code);
+      assert.equal(result.ok, false, code);
+      if (!result.ok) assert.equal(result.diagnostics[0]?.rule, 'no-import', code);
+    }
+    assertOk(checkCode("fig = px.bar(df, { x: 'region', title: 'important (csv)', y: data.x?.import });"), '');
   });
 });
 

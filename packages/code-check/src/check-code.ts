@@ -1,7 +1,8 @@
 /**
  * checkCode: the static check of a Code Mode snippet, run before anything executes it.
- * Order: size (UTF-8 bytes) → nesting pre-scan → parse exactly as V8 will run it (a sloppy classic
- * script) → for TypeScript, erase the types and parse the result again → rules on that AST.
+ * Order: size (UTF-8 bytes) → nesting pre-scan → parse as a script → for TypeScript, erase the types
+ * and parse the result again → rules on that AST → parse again as strict code, which is how the
+ * sandbox runs it.
  */
 import { parse, type ParserOptions } from '@babel/parser';
 import type { CodeLang, Diagnostic } from '@plotbox/sandbox-protocol';
@@ -42,6 +43,8 @@ const JS_OPTIONS: ParserOptions = {
   allowSuperOutsideMethod: false,
   allowUndeclaredExports: false,
 };
+
+const STRICT_JS_OPTIONS: ParserOptions = { ...JS_OPTIONS, strictMode: true };
 
 // TypeScript is parsed leniently about import/export (so `import type` and `export type` can be
 // erased) and with decorators (so they get a clear `ts-unsupported`); the verdict is the second,
@@ -107,6 +110,15 @@ function checkJavaScript(js: string, earlier: readonly Finding[]): CheckResult {
   const comments = (file.comments ?? []) as unknown as AstNode[];
   const findings = [...earlier, ...findViolations(program, js, comments)];
   if (findings.length > 0) return failure('CODE_RULE', toDiagnostics(findings));
+  // The sandbox runs the code as strict code (the body of a generator in a ses compartment:
+  // packages/sandbox-runtime/src/run-realm.ts), so what only strict mode refuses (octal literals,
+  // `delete x`, duplicate parameters, reserved words as names) is a syntax error here, with its
+  // position. The rules above ran on the sloppy parse so that `with` gets its own rule.
+  try {
+    parse(js, STRICT_JS_OPTIONS);
+  } catch (error) {
+    return fromParseError(error, js);
+  }
   return { ok: true, js };
 }
 

@@ -207,6 +207,7 @@ export function findViolations(program: AstNode, source: string, comments: reado
   }
 
   findHtmlComments(source, comments, literalRanges, findings);
+  findImportText(source, findings);
   return findings;
 }
 
@@ -300,31 +301,31 @@ function concat(left: readonly string[], right: readonly string[]): string[] {
 /**
  * `<!--` and `-->` start single-line comments in a classic script but not in a module, and
  * `-->` only at the start of a line: exactly the kind of text two parsers may read differently.
- * So any occurrence outside string/template/regex literals and ordinary comments is rejected,
- * whether or not Babel read it as a comment.
+ * The sandbox's realm (ses compartments) refuses the source outright if either appears anywhere,
+ * even inside a string or a comment, because a regular expression cannot tell; so does this
+ * check, with the position, so the analyst hears it before a run.
  */
 function findHtmlComments(source: string, comments: readonly AstNode[], literalRanges: number[], findings: Finding[]): void {
   if (!source.includes('<!--') && !source.includes('-->')) return;
-  const safe: number[] = [...literalRanges];
+  const quiet: number[] = [...literalRanges];
   for (const comment of comments) {
     const text = source.slice(comment.start, comment.start + 4);
     if (text.startsWith('<!--') || text.startsWith('-->')) continue;
-    safe.push(comment.start, comment.end);
+    quiet.push(comment.start, comment.end);
   }
-  const inSafe = (index: number): boolean => {
-    for (let k = 0; k < safe.length; k += 2) {
-      if (index >= (safe[k] ?? 0) && index < (safe[k + 1] ?? 0)) return true;
+  const inLiteralOrComment = (index: number): boolean => {
+    for (let k = 0; k < quiet.length; k += 2) {
+      if (index >= (quiet[k] ?? 0) && index < (quiet[k + 1] ?? 0)) return true;
     }
     return false;
   };
   for (const marker of ['<!--', '-->']) {
-    let at = source.indexOf(marker);
-    while (at !== -1) {
-      if (!inSafe(at)) {
-        const { line, column } = positionOf(source, at);
-        findings.push({ rule: 'no-html-comment', message: ruleMessage('no-html-comment', marker), index: at, line, column });
-      }
-      at = source.indexOf(marker, at + marker.length);
+    for (let at = source.indexOf(marker); at !== -1; at = source.indexOf(marker, at + marker.length)) {
+      const { line, column } = positionOf(source, at);
+      const message = inLiteralOrComment(at)
+        ? `\`${marker}\` cannot appear anywhere in Code Mode code, not even inside a string or a comment (the sandbox cannot tell it from an HTML-like comment): write it as ${marker === '-->' ? "'--' + '>'" : "'<!-' + '-'"}.`
+        : ruleMessage('no-html-comment', marker);
+      findings.push({ rule: 'no-html-comment', message, index: at, line, column });
     }
   }
 }
@@ -341,4 +342,27 @@ export function positionOf(source: string, index: number): { line: number; colum
     }
   }
   return { line, column: index - lineStart + 1 };
+}
+
+/**
+ * The sandbox's realm (ses compartments) refuses any source where `import` is followed by `(` or a
+ * comment, even inside a string or a comment (a regular expression cannot tell them apart from
+ * `import()`): the same pattern, reported here with its position.
+ */
+const IMPORT_TEXT = /(^|[^.]|\.\.\.)\bimport(\s*(?:\(|\/[/*]))/g;
+
+function findImportText(source: string, findings: Finding[]): void {
+  if (!source.includes('import')) return;
+  for (const m of source.matchAll(IMPORT_TEXT)) {
+    const at = (m.index ?? 0) + (m[1]?.length ?? 0);
+    if (findings.some((f) => f.rule === 'no-import' && f.index === at)) continue;
+    const { line, column } = positionOf(source, at);
+    findings.push({
+      rule: 'no-import',
+      message: '`import` followed by `(` cannot appear anywhere in Code Mode code, not even inside a string or a comment (the sandbox cannot tell it from `import()`): write it as \'imp\' + \'ort(\'.',
+      index: at,
+      line,
+      column,
+    });
+  }
 }

@@ -140,8 +140,13 @@ export interface RunStats {
   readonly codeMs: number;
   /** Time spent serializing and checking the figure, ms. */
   readonly outputMs: number;
-  /** Was the isolate taken warm from the pool? */
+  /** Was the isolate ready before the run: taken warm from the pool, or kept from the tenant's earlier runs? */
   readonly warm: boolean;
+  /**
+   * Which run of its isolate this was: 1 for a fresh isolate; more when the isolate was kept for
+   * its tenant (project, dataset version, runtime) and reused (services/sandbox: SANDBOX_ISOLATE_REUSE).
+   */
+  readonly isolateRun?: number;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { SerializeResult } from '../src/index.ts';
 
 const rows = Number(process.argv[2] ?? 100_000);
 const reps = Number(process.argv[3] ?? 9);
-// Rows for the pool-time JIT warm-up (`__plotbox_boot.warmUp`); 0 = none.
+// Rows for the pool-time JIT warm-up (the runtime API's `warmUp`); 0 = none.
 const warm = Number(process.argv[4] ?? 0);
 const maxBytes = 4 * 1024 * 1024;
 const payload = createSalesPayload(rows);
@@ -34,29 +34,34 @@ const datasetCopy = new ivm.ExternalCopy(payload); // kept per dataset by the wo
 const compiledBundle = await new ivm.Isolate({ memoryLimit: 64 }).compileScript(bundle, { produceCachedData: true });
 const cachedData = (compiledBundle as ivm.Script & ivm.CachedDataResult).cachedData;
 
-async function warmIsolate(): Promise<{ isolate: ivm.Isolate; context: ivm.Context; boot: ivm.Reference }> {
+type Api = Record<'bind' | 'prepare' | 'execute' | 'serialize' | 'warmUp', ivm.Reference<(...args: unknown[]) => unknown>>;
+
+async function warmIsolate(): Promise<{ isolate: ivm.Isolate; api: Api }> {
   const isolate = new ivm.Isolate({ memoryLimit: 64 + Math.ceil((rows * 80) / 1e6) });
   const context = await isolate.createContext();
   const script = await isolate.compileScript(bundle, cachedData === undefined ? {} : { cachedData });
   await script.run(context);
-  if (warm > 0) await context.eval(`__plotbox_boot.warmUp(${warm})`);
-  const boot = (await context.global.get('__plotbox_boot', { reference: true })) as ivm.Reference;
-  return { isolate, context, boot };
+  const boot = (await context.global.get('__plotbox_boot', { reference: true })) as ivm.Reference<() => unknown>;
+  const ref = (await boot.apply(undefined, [], { result: { reference: true } })) as ivm.Reference<Record<string, unknown>>;
+  const names = ['bind', 'prepare', 'execute', 'serialize', 'warmUp'] as const;
+  const refs = await Promise.all(names.map((n) => ref.get(n, { reference: true })));
+  const api = Object.fromEntries(names.map((n, i) => [n, refs[i]])) as Api;
+  if (warm > 0) await api.warmUp.apply(undefined, [warm]);
+  return { isolate, api };
 }
 
 async function inIsolate(code: string): Promise<{ ms: number; copy: number; boot: number; run: number; out: number }> {
-  const { isolate, context, boot } = await warmIsolate();
+  const { isolate, api } = await warmIsolate();
   try {
     const t0 = now();
-    const copy = datasetCopy.copyInto();
-    const options = new ivm.ExternalCopy({ maxBytes }).copyInto();
+    await api.bind.apply(undefined, [datasetCopy.copyInto(), new ivm.ExternalCopy({ shared: false }).copyInto()]);
     const t1 = now();
-    const serializer = (await boot.apply(undefined, [copy, options], { result: { reference: true } })) as ivm.Reference;
+    await api.prepare.apply(undefined, [new ivm.ExternalCopy({ maxBytes }).copyInto()]);
     const t2 = now();
-    const script = await isolate.compileScript(code);
-    await script.run(context, { timeout: 2000 });
+    const thrown = await api.execute.apply(undefined, [code, 'bench'], { timeout: 2000, result: { copy: true } });
+    if (thrown !== undefined) throw new Error(JSON.stringify(thrown));
     const t3 = now();
-    const r = (await serializer.apply(undefined, [], { result: { copy: true }, timeout: 2000 })) as SerializeResult;
+    const r = (await api.serialize.apply(undefined, [], { result: { copy: true }, timeout: 2000 })) as SerializeResult;
     const t4 = now();
     if (!r.ok) throw new Error(r.message);
     JSON.parse(r.json);

@@ -6,7 +6,12 @@ import * as arquero from 'arquero';
 import { ColumnTable } from 'arquero';
 import { createLazyColumns, decodeRows } from './columns.ts';
 import type { DatasetPayload, LazyColumns, LazyColumnsOptions } from './columns.ts';
-import { registerDataset } from './dataset.ts';
+import { datasetOf, registerDataset, shareDataset } from './dataset.ts';
+import { dictionaryGroups, fastRollup, singleColumnKey } from './fast-agg.ts';
+import type { ArqueroGroups } from './fast-agg.ts';
+
+/** The prototype of arquero's aggregate expressions (`op.sum('x')`), to recognise them. */
+const OP_PROTOTYPE = Object.getPrototypeOf(arquero.op.count()) as object;
 import type { Column } from '@plotbox/sandbox-protocol';
 import { px } from './px.ts';
 import type { Px } from './px.ts';
@@ -57,6 +62,39 @@ class DatasetTable extends ColumnTable {
   }
 
   /**
+   * `groupby` of the dataset itself by one dictionary-encoded column groups through the codes
+   * (fast-agg.ts): the same groups arquero makes, without reading every row's string.
+   */
+  override groupby(...keys: unknown[]): this {
+    const name = singleColumnKey(keys);
+    const view = name === undefined ? undefined : datasetOf(this);
+    const groups = view === undefined || name === undefined ? undefined : dictionaryGroups(view, name);
+    if (groups === undefined) {
+      // @ts-expect-error arquero's typings declare groupby(...keys: ExprList[]).
+      return super.groupby(...keys);
+    }
+    const grouped = (this as unknown as { create(parts: object): unknown }).create({ groups }) as this;
+    shareDataset(grouped, this);
+    return grouped;
+  }
+
+  /**
+   * `rollup` of the dataset (whole, or grouped through its codes) with plain `op.count/valid/sum/
+   * mean/min/max(column)` aggregates runs over the typed columns (fast-agg.ts `fastRollup`): the
+   * same table arquero makes. Anything else takes arquero's path.
+   */
+  override rollup(values?: unknown): this {
+    const view = datasetOf(this);
+    const self = this as unknown as { _group: ArqueroGroups | null; create(parts: object): unknown };
+    const fast = view === undefined ? undefined : fastRollup(view, self._group ?? null, values, OP_PROTOTYPE);
+    if (fast === undefined) {
+      // @ts-expect-error arquero's typings declare rollup(values?: ExprObject).
+      return super.rollup(values);
+    }
+    return self.create({ data: fast.data, names: fast.names, groups: null, filter: null, order: null }) as this;
+  }
+
+  /**
    * arquero's `reify(indices)` (behind `sample`, `slice` of the dataset, …) reads whole columns;
    * for the dataset's own ungrouped rows, decode just the picked rows instead. Same values, same
    * (plain array) column type; anything else takes arquero's path.
@@ -81,11 +119,105 @@ class DatasetTable extends ColumnTable {
 
 /**
  * arquero's namespace without the loaders (`loadCSV`, `fromCSVStream`, …): they fetch URLs or
- * read streams, which a sandbox has neither of, so they could only fail confusingly.
+ * read streams, which a sandbox has neither of, so they could only fail confusingly; and without
+ * `addFunction`, `addAggregateFunction` and `addWindowFunction`, which write into arquero's
+ * module-level registries: in an isolate that serves several runs, one run's additions would be
+ * there for the next. (A function of the row, or `aq.escape(fn)`, does the same within a run.)
  */
 const aqNamespace = Object.freeze(
-  Object.fromEntries(Object.entries(arquero).filter(([name]) => !name.startsWith('load') && !name.endsWith('Stream'))),
+  Object.fromEntries(Object.entries(arquero).filter(([name]) => !name.startsWith('load') && !name.endsWith('Stream') && !name.startsWith('add'))),
 ) as Readonly<typeof arquero>;
+
+/**
+ * Freezes, transitively, every object of the runtime a run can reach and that outlives the run:
+ * the `aq` namespace (arquero's classes and their prototypes), `op`, `px` and the `df` class.
+ * Inside the isolate only (needs ses's `harden`, installed by `lockdown()`); in Node (tests, the
+ * in-process benchmark) it is never called.
+ */
+export function hardenRuntime(): void {
+  const harden = (globalThis as { harden?: (value: unknown) => unknown }).harden;
+  if (typeof harden !== 'function') throw new Error('hardenRuntime needs a locked-down realm (ses)');
+  // arquero's wrappers (`aq.desc`, `aq.escape`) are made by `Object.assign(this, { toString… })`,
+  // which a frozen `toString` on their prototype would refuse (the "override mistake" ses repairs
+  // for the built-ins): make those two properties accessors that let instances shadow them.
+  const wrapperPrototype = Object.getPrototypeOf(arquero.desc('a')) as object;
+  enableOverrides(wrapperPrototype, ['toString', 'toObject']);
+  harden(aqNamespace);
+  harden(arquero.op);
+  harden(px);
+  harden(DatasetTable);
+  // Classes the namespaces do not expose are reachable from what their functions return: arquero's
+  // `Op` expressions (`op.sum('x')`), its descending-order and escape wrappers, and flechette's
+  // Arrow table, column and batch classes (`toArrow`, `fromArrow`). One cheap instance of each;
+  // test/sandbox-reuse.test.ts walks everything a run can reach to catch any left out.
+  const t = arquero.table({ a: [1], b: ['x'], c: [1.5], d: [true] });
+  const samples: (() => unknown)[] = [
+    () => arquero.op.sum('a'),
+    () => arquero.desc('a'),
+    () => arquero.escape((x: unknown) => x),
+    () => t.toArrow(),
+    () => arquero.fromArrow(t.toArrowIPC()),
+  ];
+  for (const make of samples) hardenPrototypes(make(), harden);
+}
+
+/**
+ * Turns data properties of a prototype into accessors whose setter defines an own property on the
+ * instance being assigned to, as ses's `enablePropertyOverrides` does for the built-ins, so that
+ * once the prototype is frozen, assigning `instance.key = …` still works.
+ */
+function enableOverrides(proto: object, keys: readonly PropertyKey[]): void {
+  for (const key of keys) {
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    if (d === undefined || !('value' in d) || d.configurable !== true) continue;
+    const value: unknown = d.value;
+    Object.defineProperty(proto, key, {
+      get(): unknown {
+        return value;
+      },
+      set(this: object, next: unknown): void {
+        if (this === proto) throw new TypeError(`Cannot assign to read only property '${String(key)}'`);
+        Object.defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: d.enumerable ?? false,
+      configurable: false,
+    });
+  }
+}
+
+/**
+ * Hardens the prototype of every object reachable from `root` (not the objects themselves: they
+ * are per run), keeping its properties overridable on instances ({@link enableOverrides}).
+ */
+function hardenPrototypes(root: unknown, harden: (value: unknown) => unknown): void {
+  // First find every prototype the graph holds (of objects, and of classes: a constructor's
+  // `prototype`), so all of them are made overridable before any is frozen: freezing one freezes
+  // what it reaches (static `ArrayType` classes, …), which must be overridable already.
+  const seen = new Set<unknown>();
+  const protos = new Set<object>();
+  const queue: unknown[] = [root];
+  while (queue.length > 0 && seen.size < 100_000) {
+    const o = queue.pop();
+    if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
+    seen.add(o);
+    const proto = Object.getPrototypeOf(o) as object | null;
+    // A class's [[Prototype]] is its parent class (a function): frozen as reached, not made overridable.
+    if (proto !== null && typeof proto === 'object' && !Object.isFrozen(proto)) protos.add(proto);
+    queue.push(proto);
+    for (const key of Reflect.ownKeys(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, key);
+      if (d === undefined) continue;
+      if ('value' in d) {
+        queue.push(d.value);
+        if (key === 'prototype' && typeof o === 'function' && d.value !== null && typeof d.value === 'object' && !Object.isFrozen(d.value)) protos.add(d.value as object);
+      } else queue.push(d.get, d.set);
+    }
+  }
+  // Library classes set own properties that shadow prototype ones (flechette's columns assign
+  // their own `at`): keep that possible once the prototypes are frozen.
+  for (const proto of protos) enableOverrides(proto, Reflect.ownKeys(proto).filter((k) => k !== 'constructor'));
+  for (const proto of protos) harden(proto);
+}
 
 /**
  * Build the analyst's globals from a columnar payload. Nothing is decoded here: a column becomes

@@ -45,17 +45,33 @@ export function registerDataset(table: object, holder: LazyColumns, names: reado
   registry.set(table, { view: createView(names, rowCount, raw), holder });
 }
 
+/** Registers `derived` (a table arquero made from `base` by grouping it) as reading `base`'s dataset. */
+export function shareDataset(derived: object, base: object): void {
+  const entry = registry.get(base);
+  if (entry !== undefined) registry.set(derived, entry);
+}
+
 /**
- * The dataset view for `table` when it is the registered base `df` and still reads its own rows
- * in order (arquero's internals are plain fields, so check they are what they were).
+ * The dataset view for `table` when it is the registered base `df`, or a table arquero derived from
+ * it that still reads all its rows, in order, under the same column names (a `groupby` of it: the
+ * groups are the caller's to check), since arquero's internals are plain fields, check they are
+ * what they were.
  */
 export function datasetOf(table: unknown): DatasetView | undefined {
   if (table === null || typeof table !== 'object') return undefined;
   const entry = registry.get(table);
   if (entry === undefined) return undefined;
   const t = table as { _data?: unknown; _mask?: unknown; _order?: unknown; _nrows?: unknown; _names?: unknown };
-  if (t._data !== entry.holder || t._mask !== null || t._order !== null || t._nrows !== entry.view.rowCount || t._names !== entry.view.names) return undefined;
+  if (t._data !== entry.holder || t._mask !== null || t._order !== null || t._nrows !== entry.view.rowCount || !sameNames(t._names, entry.view.names)) return undefined;
   return entry.view;
+}
+
+/** Tables arquero derives (`groupby`) copy the names array: the same names, in order, are the dataset's. */
+function sameNames(names: unknown, expected: readonly string[]): boolean {
+  if (names === expected) return true;
+  if (!Array.isArray(names) || names.length !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (names[i] !== expected[i]) return false;
+  return true;
 }
 
 function createView(names: readonly string[], rowCount: number, raw: ReadonlyMap<string, Column>): DatasetView {

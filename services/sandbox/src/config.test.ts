@@ -76,3 +76,19 @@ test('worker count, RSS ceiling and caches come from what the machine allows unl
     assert.throws(() => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile, machine), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
   }
 });
+
+test('isolate reuse: on by default, on/off only, with its bounds', () => {
+  const d = parseSandboxConfig({ SANDBOX_TOKEN: TOKEN }, noFile);
+  assert.deepEqual([d.isolateReuse, d.maxRunsPerIsolate, d.maxKeptHeapMb, d.keptIsolates], [true, 200, 192, 4]);
+  const c = parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, SANDBOX_ISOLATE_REUSE: 'off', SANDBOX_ISOLATE_MAX_RUNS: '5', SANDBOX_ISOLATE_MAX_HEAP_MB: '64', SANDBOX_ISOLATES_KEPT: '0' }, noFile);
+  assert.deepEqual([c.isolateReuse, c.maxRunsPerIsolate, c.maxKeptHeapMb, c.keptIsolates], [false, 5, 64, 0]);
+  for (const [name, value] of [
+    ['SANDBOX_ISOLATE_REUSE', 'yes'],
+    ['SANDBOX_ISOLATE_REUSE', 'true'],
+    ['SANDBOX_ISOLATE_MAX_RUNS', '0'],
+    ['SANDBOX_ISOLATE_MAX_HEAP_MB', '8'],
+    ['SANDBOX_ISOLATES_KEPT', '65'],
+  ] as const) {
+    assert.throws(() => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
+  }
+});

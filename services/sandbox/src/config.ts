@@ -22,6 +22,14 @@ export interface SandboxConfig {
   readonly resources: { readonly reasons: readonly string[]; readonly warnings: readonly string[] };
   /** Synthetic rows each pooled isolate warms its JIT on before use (0: off). */
   readonly jitWarmUpRows: number;
+  /** SANDBOX_ISOLATE_REUSE: keep an isolate for its tenant's next run (docs/architecture.md "Isolate reuse"). */
+  readonly isolateReuse: boolean;
+  /** Runs an isolate serves before it is disposed. */
+  readonly maxRunsPerIsolate: number;
+  /** Heap an idle kept isolate may hold, MiB. */
+  readonly maxKeptHeapMb: number;
+  /** Idle kept isolates per worker. */
+  readonly keptIsolates: number;
   /** Decoded dataset bytes each worker keeps. */
   readonly workerCacheBytes: number;
   /** Arrow IPC bytes the supervisor keeps to hand to workers that lack a dataset. */
@@ -57,6 +65,10 @@ const KNOWN = new Set([
   'SANDBOX_WORKER_MAX_RSS_MB',
   'SANDBOX_PREPARE_TIMEOUT_MS',
   'SANDBOX_JIT_WARMUP_ROWS',
+  'SANDBOX_ISOLATE_REUSE',
+  'SANDBOX_ISOLATE_MAX_RUNS',
+  'SANDBOX_ISOLATE_MAX_HEAP_MB',
+  'SANDBOX_ISOLATES_KEPT',
   'SANDBOX_WORKER_CACHE_MB',
   'SANDBOX_SUPERVISOR_CACHE_MB',
   'SANDBOX_MAX_DATASET_MB',
@@ -99,6 +111,13 @@ export function parseSandboxConfig(
     return n;
   };
   const int = (name: string, fallback: number, min: number, max: number): number => optionalInt(name, min, max) ?? fallback;
+  const onOff = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'on') return true;
+    if (raw === 'off') return false;
+    throw new ConfigError(`${name} must be on or off`);
+  };
   let token = env.SANDBOX_TOKEN;
   if (env.SANDBOX_TOKEN_FILE) {
     if (token) throw new ConfigError('set SANDBOX_TOKEN or SANDBOX_TOKEN_FILE, not both');
@@ -141,6 +160,10 @@ export function parseSandboxConfig(
     prepareTimeoutMs: int('SANDBOX_PREPARE_TIMEOUT_MS', DEFAULT_PREPARE_TIMEOUT_MS, 100, 600_000),
     resources: Object.freeze({ reasons: plan.reasons, warnings: plan.warnings }),
     jitWarmUpRows: int('SANDBOX_JIT_WARMUP_ROWS', 0, 0, 100_000),
+    isolateReuse: onOff('SANDBOX_ISOLATE_REUSE', true),
+    maxRunsPerIsolate: int('SANDBOX_ISOLATE_MAX_RUNS', 200, 1, 100_000),
+    maxKeptHeapMb: int('SANDBOX_ISOLATE_MAX_HEAP_MB', 192, 16, 4096),
+    keptIsolates: int('SANDBOX_ISOLATES_KEPT', 4, 0, 64),
     workerCacheBytes: plan.workerCacheBytes,
     supervisorCacheBytes: plan.supervisorCacheBytes,
     maxDatasetBytes: int('SANDBOX_MAX_DATASET_MB', 100, 1, 4096) * MiB,

@@ -61,6 +61,26 @@ export function classifyIsolateError(err: unknown, ctx: ErrorContext): RunError 
   };
 }
 
+/** What the runtime read from a value the analyst's code threw (isolate-entry.ts `Thrown`). */
+export type Thrown =
+  | { readonly thrown: 'error'; readonly name: string; readonly message: string; readonly stack: string }
+  | { readonly thrown: 'value' };
+
+/**
+ * The analyst-facing error for what their code threw. The runtime catches it inside the isolate
+ * (reading its message and stack there, under the time limit) and hands over plain strings; they
+ * are classified exactly like an error isolated-vm converted (memory errors V8 raises as ordinary
+ * exceptions keep their memory code).
+ */
+export function thrownError(thrown: Thrown, limits: Limits): RunError {
+  if (thrown === null || typeof thrown !== 'object' || thrown.thrown !== 'error') {
+    return classifyIsolateError(new Error('A thrown value was not an instance of `Error`'), { deadlineHit: false, limits, phase: 'code' });
+  }
+  const err = new Error(typeof thrown.message === 'string' ? thrown.message : '');
+  err.stack = typeof thrown.stack === 'string' ? thrown.stack : '';
+  return classifyIsolateError(err, { deadlineHit: false, limits, phase: 'code' });
+}
+
 /**
  * A failure while preparing a run (copying the dataset in, booting the globals): before the
  * analyst's code, so never their fault. Running out of the preparation budget or memory means the
@@ -133,10 +153,19 @@ function truncate(s: string): string {
 
 const FRAME = /chart\.js:(\d+):(\d+)/;
 
+/**
+ * Characters the runtime puts before the analyst's first line (`(function* () { `, the generator
+ * the code runs in: packages/sandbox-runtime/src/run-realm.ts `CODE_PREFIX`); columns on line 1
+ * are that much off. Pinned by a test that reads a line-1 column from a real run.
+ */
+export const FIRST_LINE_PREFIX_CHARS = 16;
+
 /** The first stack frame in the analyst's script: where their code failed (or called the failing helper). */
 export function chartPosition(err: unknown): { line: number; column: number } | undefined {
   if (!(err instanceof Error) || typeof err.stack !== 'string') return undefined;
   const m = FRAME.exec(err.stack);
   if (!m) return undefined;
-  return { line: Number(m[1]), column: Number(m[2]) };
+  const line = Number(m[1]);
+  const column = Number(m[2]);
+  return { line, column: line === 1 ? Math.max(1, column - FIRST_LINE_PREFIX_CHARS) : column };
 }

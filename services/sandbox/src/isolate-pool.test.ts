@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createIsolatePool } from './isolate-pool.ts';
+import { createIsolatePool, disposeIsolate } from './isolate-pool.ts';
 
 const runtimeSource = readFileSync(fileURLToPath(import.meta.resolve('@plotbox/sandbox-runtime/dist/runtime.js')), 'utf8');
 const onCatastrophicError = (message: string): never => {
@@ -26,7 +26,7 @@ test('the pool refills after every take, including after a refill that found it 
     for (let round = 0; round < 3; round++) {
       const taken = await pool.take(64);
       assert.equal(taken.warm, true);
-      taken.isolate.dispose();
+      disposeIsolate(taken);
       assert.equal(pool.ready, 1);
       pool.refill();
       assert.ok(await until(() => pool.ready === 2), `round ${round}: pool back to 2`);
@@ -36,7 +36,7 @@ test('the pool refills after every take, including after a refill that found it 
     const big = await pool.take(128);
     assert.equal(big.warm, false);
     assert.equal(big.memoryMb, 128);
-    big.isolate.dispose();
+    disposeIsolate(big);
     assert.equal(pool.ready, 2);
   } finally {
     pool.close();
@@ -53,7 +53,7 @@ test('JIT warm-up runs before hand-out and leaves no trace in the global scope',
       assert.equal(names, '[]');
       assert.equal(await w.context.eval('typeof Proxy + typeof eval', { timeout: 1000 }), 'undefinedundefined');
     } finally {
-      w.isolate.dispose();
+      disposeIsolate(w);
     }
   } finally {
     pool.close();

@@ -1,27 +1,93 @@
 import ivm from 'isolated-vm';
 
-/** A fresh isolate with the runtime loaded and the context hardened, ready for exactly one run. */
+/**
+ * An isolate with the runtime loaded and its realm locked down (ses `lockdown()`, run by the
+ * bundle before anything else), ready to serve runs. A pooled isolate has no dataset yet; the
+ * first run binds one (`boundSha`). With isolate reuse (worker.ts) it may then serve further runs
+ * of the same tenant — each in a fresh compartment — until a limit or failure retires it.
+ */
 export interface WarmIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  /** `__plotbox_boot`, removed from the global object before any analyst code can see it. */
-  readonly boot: ivm.Reference<(payload: unknown, options: unknown) => unknown>;
+  /** The runtime's API (isolate-entry.ts `RuntimeApi`), taken before any analyst code ran; `__plotbox_boot` is gone from the global object. */
+  readonly api: RuntimeRefs;
   /** The V8 heap limit it was made with, MiB. */
   readonly memoryMb: number;
+  /**
+   * What isolated-vm holds heap plus external bytes to after a full collection: V8's
+   * `heap_size_limit` when the isolate was made (its memory limit plus V8's young generation).
+   * Array buffers alone are held to the memory limit itself (measured), which caps the ballast.
+   */
+  readonly limitBytes: number;
   /** Heap and external bytes in use once the runtime is loaded, before any dataset (measured). */
   readonly baseBytes: number;
   /**
-   * A full garbage collection of this isolate, for the host's memory check after a run (V8's `gc`,
-   * taken off the global object before any analyst code; absent without `--expose-gc`).
+   * A full garbage collection of this isolate (or, given `true`, of its young generation only), for
+   * the host's memory checks around runs (V8's `gc`, taken off the global object before any analyst
+   * code; absent without `--expose-gc`).
    */
-  readonly collect: ivm.Reference<() => void> | undefined;
+  readonly collect: ivm.Reference<(minor?: boolean) => void> | undefined;
   /**
-   * Keeps what it is given alive for the isolate's life, out of reach of analyst code: holds the
-   * run's memory ballast (execute.ts).
+   * Keeps what it is given alive, out of reach of analyst code: the memory ballast (execute.ts),
+   * in pieces; `null` lets go of all of them.
    */
   readonly hold: ivm.Reference<(value: unknown) => number>;
+  /** Bytes of ballast held now (kept from run to run while the budget stays the same). */
+  ballastBytes: number;
+  /** The run budget (reserve + allowance) the ballast leaves free, bytes. */
+  ballastBudget: number;
   /** Taken from the warm pool (true) or made on demand (false). */
   warm: boolean;
+  /** sha256 of the dataset bound into it, once a run has bound one. */
+  boundSha: string | undefined;
+  /** Heap and external bytes once the dataset is bound and collected, before a run (measured). */
+  boundBytes: number;
+  /** Runs it has started. */
+  runs: number;
+  /** The next run's compartment and globals are made already (settleForReuse), with this budget's ballast. */
+  preparedAhead: boolean;
+}
+
+/** References to the runtime API's functions (packages/sandbox-runtime/src/isolate-entry.ts). */
+export interface RuntimeRefs {
+  readonly bind: ivm.Reference<(payload: unknown, options: unknown) => void>;
+  readonly prepare: ivm.Reference<(options: unknown) => void>;
+  readonly execute: ivm.Reference<(code: string, nonce: string) => unknown>;
+  readonly serialize: ivm.Reference<(maxBytes?: number) => unknown>;
+  readonly end: ivm.Reference<() => void>;
+  readonly warmUp: ivm.Reference<(rows: number) => void>;
+}
+
+const API_FUNCTIONS = ['bind', 'prepare', 'execute', 'serialize', 'end', 'warmUp'] as const;
+
+/**
+ * Disposes an isolate and lets go of the host's References into it first. A Reference left for
+ * Node's own teardown can abort the process at exit (isolated-vm asserts there is a current
+ * isolate when it frees one), so every disposal goes through here.
+ */
+export function disposeIsolate(entry: WarmIsolate): void {
+  for (const ref of [...Object.values(entry.api), entry.collect, entry.hold, entry.context]) {
+    try {
+      ref?.release();
+    } catch {
+      // Already released.
+    }
+  }
+  if (!entry.isolate.isDisposed) entry.isolate.dispose();
+}
+
+/** The global the bundle reads to decide whether to lock the realm down (packages/sandbox-runtime/src/realm.ts). */
+const LOCKDOWN_FLAG = '__plotbox_lockdown';
+
+/** Takes the runtime's API from a context where the bundle was just evaluated (before any analyst code). */
+async function takeApi(context: ivm.Context): Promise<RuntimeRefs> {
+  const boot = (await context.global.get('__plotbox_boot', { reference: true })) as ivm.Reference<() => unknown>;
+  if (boot.typeof !== 'function') throw new Error('runtime bundle did not define __plotbox_boot');
+  const api = (await boot.apply(undefined, [], { timeout: 1000, result: { reference: true } })) as ivm.Reference<Record<string, unknown>>;
+  boot.release();
+  const refs = await Promise.all(API_FUNCTIONS.map((name) => api.get(name, { reference: true }) as Promise<ivm.Reference<never>>));
+  api.release();
+  return Object.fromEntries(API_FUNCTIONS.map((name, i) => [name, refs[i]])) as unknown as RuntimeRefs;
 }
 
 export interface IsolatePoolOptions {
@@ -47,6 +113,11 @@ export interface IsolatePoolOptions {
   readonly jitWarmUpRows?: number;
   /** Called with the number of ready isolates whenever the background refill adds one. */
   readonly onRefilled?: (ready: number) => void;
+  /**
+   * Lock each isolate's realm down (ses `lockdown()` and the runtime's own hardening) so it may
+   * serve several runs of a tenant; costs ≈10–15 ms of CPU per isolate. Off for single-use isolates.
+   */
+  readonly lockdown?: boolean;
 }
 
 export interface IsolatePool {
@@ -72,31 +143,30 @@ const RUNTIME_FILENAME = 'plotbox-runtime.js';
 const TAKE_GC = `(() => {
   const g = typeof gc === 'function' ? gc : undefined;
   try { gc = undefined; } catch {}
-  return g === undefined ? undefined : () => { g(); };
+  return g === undefined ? undefined : (minor) => { if (minor === true) g({ type: 'minor' }); else g(); };
 })()`;
 
-// A closure that keeps whatever it is handed (it reads it, so V8 must keep it). Only the host holds
-// a reference to it.
-const HOLDER = `(() => { let held = null; return (value) => { held = value; return held === null ? 0 : 1; }; })()`;
+// A closure that keeps whatever it is handed (it reads it, so V8 must keep it); `null` drops all.
+// Only the host holds a reference to it.
+const HOLDER = `(() => { let held = []; return (value) => { if (value === null) held = []; else held.push(value); return held.length; }; })()`;
 
-// Run once per isolate after the runtime is loaded and before any analyst code: removes what can
-// reach outside pure computation, allocate memory the limit does not count, or run analyst code
-// outside the time limit (a thrown Proxy is inspected by isolated-vm after the run's timeout, and
-// can spin forever; error-formatting hooks likewise). The runtime's boot removes its own set too;
-// this is the host's own list, so it holds whatever the runtime does.
+// Run once per isolate after the runtime is loaded and before any analyst code, in the start
+// compartment (whose global object analyst code never sees: runs get their own compartments, which
+// leave the same names out, run-realm.ts). Removes what can reach outside pure computation, allocate
+// memory the limit does not count, or run code outside the time limit from the start compartment
+// too (the host's own list, so it holds whatever the runtime does), then freezes its global object,
+// so nothing that runs there (arquero's compiled table expressions) can leave state on it.
 const HARDEN = `(() => {
   const g = globalThis;
   for (const name of ['Proxy', 'WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry', 'WeakRef', 'eval']) {
     try { delete g[name]; } catch {}
   }
-  Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: false, configurable: false });
-  Object.defineProperty(Error, 'captureStackTrace', { value: undefined, writable: false, configurable: false });
-  Object.defineProperty(Error, 'stackTraceLimit', { value: 10, writable: false, configurable: false });
+  Object.freeze(g);
 })();`;
 
 /**
- * A pool of single-use isolates. Each has the runtime compiled (from V8 code cache produced here,
- * never taken from outside) and evaluated, so a run only pays for copying its data in.
+ * A pool of fresh isolates. Each has the runtime compiled (from V8 code cache produced here, never
+ * taken from outside), evaluated and locked down, so a run only pays for copying its data in.
  */
 export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   if (!options.runtimeSource) throw new Error('runtimeSource is required');
@@ -122,18 +192,16 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     const isolate = new ivm.Isolate({ memoryLimit: 512, onCatastrophicError: options.onCatastrophicError });
     try {
       const context = await isolate.createContext();
+      if (options.lockdown === true) await context.global.set(LOCKDOWN_FLAG, true);
       const script = await isolate.compileScript(options.runtimeSource, { filename: RUNTIME_FILENAME });
       await script.run(context, { timeout: 10_000 });
       if (options.warmUp) {
-        const boot = (await context.global.get('__plotbox_boot', { reference: true })) as ivm.Reference<(...args: unknown[]) => unknown>;
-        const serialize = (await boot.apply(undefined, [new ivm.ExternalCopy(options.warmUp.payload).copyInto(), new ivm.ExternalCopy({ maxBytes: 64 << 20 }).copyInto()], {
-          timeout: 10_000,
-          result: { reference: true },
-        })) as ivm.Reference<() => unknown>;
+        const api = await takeApi(context);
+        await api.bind.apply(undefined, [new ivm.ExternalCopy(options.warmUp.payload).copyInto(), new ivm.ExternalCopy({ shared: options.lockdown === true }).copyInto()], { timeout: 10_000 });
         for (const code of options.warmUp.scripts) {
-          // Each chart in its own function scope (their top-level names would clash across scripts).
-          await context.eval(`var fig = (() => { let fig;\n${code}\n; return fig; })();`, { timeout: 10_000 }).catch(() => undefined);
-          await serialize.apply(undefined, [], { timeout: 10_000 }).catch(() => undefined);
+          await api.prepare.apply(undefined, [new ivm.ExternalCopy({ maxBytes: 64 << 20, seed: [1, 2, 3, 4] }).copyInto()], { timeout: 10_000 });
+          await api.execute.apply(undefined, [code, 'warmup'], { timeout: 10_000 }).catch(() => undefined);
+          await api.serialize.apply(undefined, [], { timeout: 10_000 }).catch(() => undefined);
         }
       }
       const again = (await isolate.compileScript(options.runtimeSource, { filename: RUNTIME_FILENAME, produceCachedData: true })) as ivm.Script & ivm.CachedDataResult;
@@ -150,7 +218,10 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     cachedData ??= await (codeCache ??= buildCodeCache().catch(() => undefined));
     const isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: options.onCatastrophicError });
     try {
+      const limitBytes = (await isolate.getHeapStatistics()).heap_size_limit;
       const context = await isolate.createContext();
+      // Read and deleted by the bundle's first module (packages/sandbox-runtime/src/realm.ts).
+      if (options.lockdown === true) await context.global.set(LOCKDOWN_FLAG, true);
       // The typings omit the cachedData fields compileScript adds to its result.
       const script = (await isolate.compileScript(options.runtimeSource, {
         filename: RUNTIME_FILENAME,
@@ -159,17 +230,16 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
       if (!cachedData && script.cachedData) cachedData = script.cachedData;
       await script.run(context, { timeout: 5000 });
       script.release();
-      const boot = (await context.global.get('__plotbox_boot', { reference: true })) as WarmIsolate['boot'];
-      if (boot.typeof !== 'function') throw new Error('runtime bundle did not define __plotbox_boot');
-      if (forPool && jitWarmUpRows > 0) await context.eval(`__plotbox_boot.warmUp(${jitWarmUpRows})`, { timeout: 10_000 });
-      await context.global.delete('__plotbox_boot');
-      await context.eval(HARDEN, { timeout: 1000 });
+      const api = await takeApi(context);
+      if (forPool && jitWarmUpRows > 0) await api.warmUp.apply(undefined, [jitWarmUpRows], { timeout: 10_000 });
       const gcRef = (await context.eval(TAKE_GC, { timeout: 1000, reference: true })) as ivm.Reference<(() => void) | undefined>;
-      const collect = gcRef.typeof === 'function' ? (gcRef as ivm.Reference<() => void>) : undefined;
+      const collect = gcRef.typeof === 'function' ? (gcRef as ivm.Reference<(minor?: boolean) => void>) : undefined;
+      if (collect === undefined) gcRef.release();
       const hold = (await context.eval(HOLDER, { timeout: 1000, reference: true })) as ivm.Reference<(value: unknown) => number>;
+      await context.eval(HARDEN, { timeout: 1000 });
       const heap = await isolate.getHeapStatistics();
       baseBytes = heap.used_heap_size + heap.externally_allocated_size;
-      return { isolate, context, boot, memoryMb, baseBytes, collect, hold, warm: false };
+      return { isolate, context, api, memoryMb, limitBytes, baseBytes, collect, hold, ballastBytes: 0, ballastBudget: 0, warm: false, boundSha: undefined, boundBytes: baseBytes, runs: 0, preparedAhead: false };
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       throw err;
@@ -186,7 +256,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
         while (!closed && warm.length < options.size) {
           const entry = await create(options.memoryMb, true);
           if (closed) {
-            entry.isolate.dispose();
+            disposeIsolate(entry);
             break;
           }
           entry.warm = true;
@@ -234,7 +304,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     },
     close(): void {
       closed = true;
-      for (const entry of warm.splice(0)) if (!entry.isolate.isDisposed) entry.isolate.dispose();
+      for (const entry of warm.splice(0)) disposeIsolate(entry);
       for (const w of waiters.splice(0)) w.resolve();
     },
   };

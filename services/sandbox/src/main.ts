@@ -28,7 +28,7 @@ try {
 }
 
 logger.info(
-  { workers: config.workers, workerMaxRssMb: config.workerMaxRssMb, workerCacheMb: config.workerCacheBytes / 2 ** 20, supervisorCacheMb: config.supervisorCacheBytes / 2 ** 20, why: config.resources.reasons },
+  { workers: config.workers, isolateReuse: config.isolateReuse, workerMaxRssMb: config.workerMaxRssMb, workerCacheMb: config.workerCacheBytes / 2 ** 20, supervisorCacheMb: config.supervisorCacheBytes / 2 ** 20, why: config.resources.reasons },
   'sandbox sizing',
 );
 for (const warning of config.resources.warnings) logger.warn({ warning }, 'sandbox sizing does not fit');
@@ -41,6 +41,10 @@ const runner = createRunner({
   prepareTimeoutMs: config.prepareTimeoutMs,
   onWorkerEvent: (event) => logger.warn(event, 'sandbox worker event'),
   jitWarmUpRows: config.jitWarmUpRows,
+  isolateReuse: config.isolateReuse,
+  maxRunsPerIsolate: config.maxRunsPerIsolate,
+  maxKeptHeapMb: config.maxKeptHeapMb,
+  keptIsolates: config.keptIsolates,
   cacheBytes: config.workerCacheBytes,
   defaultLimits: config.defaultLimits,
   ceilings: config.ceilings,

@@ -7,7 +7,7 @@ import { checkCode } from '@plotbox/code-check';
 import { DEFAULT_LIMITS, type CodeLang, type ColumnarDataset, type Limits, type RunError, type RunResult } from '@plotbox/sandbox-protocol';
 import { DEFAULT_CEILINGS, LimitsError, resolveLimits, type LimitCeilings } from './limits.ts';
 import { crashedError, fatalLooksLikeMemory, timeoutError, workerLostError, workerMemoryError } from './isolate-errors.ts';
-import type { ParentMessage, WorkerConfig, WorkerMessage } from './worker-protocol.ts';
+import { tenantKey, type ParentMessage, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
 
 /** A dataset for a run: decoded columns, Arrow IPC bytes, or only its hash (a worker must hold it). */
 export type DatasetRef =
@@ -20,8 +20,13 @@ export interface RunInput {
   readonly lang?: CodeLang;
   readonly dataset: DatasetRef;
   readonly limits?: Partial<Limits>;
-  /** Fair-share key: runs are taken round-robin across projects. */
+  /**
+   * Fair-share key: runs are taken round-robin across projects. Also the tenant isolates are kept
+   * for (with isolate reuse): runs without a project always get a single-use isolate.
+   */
   readonly project?: string;
+  /** The runtime bundle the code runs on (one today). */
+  readonly runtime?: 'arquero';
 }
 
 /** Why the supervisor ended a worker process itself. */
@@ -74,6 +79,20 @@ export interface RunnerOptions {
   readonly onWorkerEvent?: (event: WorkerEvent) => void;
   /** Synthetic rows each pooled isolate warms its JIT on before use (0: off). */
   readonly jitWarmUpRows?: number;
+  /**
+   * Keep an isolate after a successful run for the next run of the same tenant (project, dataset
+   * version, runtime), each run in a fresh compartment of a locked-down realm (default true); false
+   * gives every run a fresh isolate (docs/architecture.md "Isolate reuse").
+   */
+  readonly isolateReuse?: boolean;
+  /** Runs an isolate serves before it is disposed (default 200). */
+  readonly maxRunsPerIsolate?: number;
+  /** Heap an idle kept isolate may hold after collecting, MiB, else it is disposed (default 192). */
+  readonly maxKeptHeapMb?: number;
+  /** Idle kept isolates per worker, least recently used disposed first (default 4). */
+  readonly keptIsolates?: number;
+  /** V8 flags for the worker processes (default {@link DEFAULT_WORKER_V8_FLAGS}). */
+  readonly workerV8Flags?: readonly string[];
   /** Path of the bundled runtime (default: @plotbox/sandbox-runtime's dist/runtime.js). */
   readonly runtimePath?: string;
   /**
@@ -133,6 +152,8 @@ interface Job {
   readonly dataset: DatasetRef;
   readonly limits: Limits;
   readonly project: string;
+  /** worker-protocol.ts `tenantKey`, or undefined when the run has no project. */
+  readonly tenant: string | undefined;
   readonly resolve: (r: RunResult) => void;
 }
 
@@ -166,9 +187,18 @@ interface WorkerSlot {
   stderrTail: string;
   /** The worker said it exits after its last result (an isolate outlived its deadline). */
   retiring: boolean;
+  /** Tenants the worker keeps an idle isolate for (its last word on it). */
+  kept: ReadonlySet<string>;
 }
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/**
+ * V8 flags of the worker processes (besides those the runner always sets). With one worker per
+ * core, V8's background GC threads only compete with the other workers (docs/operations.md
+ * "Worker tuning").
+ */
+export const DEFAULT_WORKER_V8_FLAGS: readonly string[] = Object.freeze(['--single-threaded-gc']);
 const MiB = 1024 * 1024;
 const STDERR_TAIL_CHARS = 4096;
 /** Signals a worker gets from outside (an operator, the OS, the kernel OOM killer), not from its own crash. */
@@ -206,7 +236,7 @@ function rssSlackBytes(limits: Limits): number {
 
 /**
  * The Code Mode runner: a supervised set of worker processes, each with a warm pool of
- * single-use isolates. The supervisor holds each worker to a time watchdog per run and to a
+ * locked-down isolates and, with isolate reuse, isolates kept per tenant. The supervisor holds each worker to a time watchdog per run and to a
  * resident-memory ceiling (read from /proc, so it works however stuck the worker is), and tells
  * apart how a worker ended: killed for time (SANDBOX_TIMEOUT) or memory (SANDBOX_MEMORY), died of
  * memory or another crash during the analyst's code (SANDBOX_MEMORY / SANDBOX_CRASHED), or lost to
@@ -239,7 +269,16 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     graceMs: options.graceMs ?? 250,
     prepareMs: prepareTimeoutMs,
     jitWarmUpRows: options.jitWarmUpRows ?? 0,
+    reuse: options.isolateReuse ?? true,
+    maxRunsPerIsolate: options.maxRunsPerIsolate ?? 200,
+    maxKeptHeapBytes: (options.maxKeptHeapMb ?? 192) * MiB,
+    keptIsolates: options.keptIsolates ?? 4,
   };
+  if (!Number.isInteger(config.maxRunsPerIsolate) || config.maxRunsPerIsolate < 1) throw new Error('maxRunsPerIsolate must be a positive whole number');
+  if (!Number.isInteger(config.keptIsolates) || config.keptIsolates < 0) throw new Error('keptIsolates must be a whole number');
+  if (!(config.maxKeptHeapBytes >= 8 * MiB)) throw new Error('maxKeptHeapMb must be at least 8');
+  const workerV8Flags = options.workerV8Flags ?? DEFAULT_WORKER_V8_FLAGS;
+  for (const flag of workerV8Flags) if (!/^--[a-z0-9-]+(=[a-z0-9.]+)?$/.test(flag)) throw new Error(`not a V8 flag: ${flag}`);
   const inherit = (options.workerStderr ?? 'inherit') === 'inherit';
 
   const slots: WorkerSlot[] = [];
@@ -262,11 +301,11 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       // It does not touch isolates, whose limits isolated-vm sets itself.
       // --expose-gc: the pool takes V8's `gc` off each isolate's global for the post-run memory
       // check (isolate-pool.ts); analyst code never sees it.
-      execArgv: ['--no-node-snapshot', '--expose-gc', `--max-old-space-size=${workerMaxRssMb}`],
+      execArgv: ['--no-node-snapshot', '--expose-gc', `--max-old-space-size=${workerMaxRssMb}`, ...workerV8Flags],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const s: WorkerSlot = slot ?? { child, ready: false, job: undefined, datasets: new Set(), pool: 0, readyWaiters: [], killedFor: undefined, lastRss: 0, peakRss: 0, stderrTail: '', retiring: false };
+    const s: WorkerSlot = slot ?? { child, ready: false, job: undefined, datasets: new Set(), pool: 0, readyWaiters: [], killedFor: undefined, lastRss: 0, peakRss: 0, stderrTail: '', retiring: false, kept: new Set() };
     s.child = child;
     s.ready = false;
     s.job = undefined;
@@ -276,6 +315,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     s.peakRss = 0;
     s.stderrTail = '';
     s.retiring = false;
+    s.kept = new Set();
     child.stderr?.on('data', (chunk: Buffer) => {
       if (s.child === child) s.stderrTail = (s.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
       if (inherit) process.stderr.write(chunk);
@@ -324,6 +364,9 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       case 'pool':
         slot.pool = msg.pool;
         return;
+      case 'kept':
+        slot.kept = new Set(msg.kept);
+        return;
       case 'dataset-ok':
         for (const sha of msg.evicted) slot.datasets.delete(sha);
         return;
@@ -355,6 +398,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
         clearTimeout(job.watchdog);
         slot.job = undefined;
         slot.pool = msg.pool;
+        slot.kept = new Set(msg.kept);
         // A retiring worker exits next; it is replaced on exit and gets no more runs meanwhile.
         if (msg.retiring) {
           slot.ready = false;
@@ -479,14 +523,17 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     return undefined;
   }
 
+  /** An idle worker: one keeping an isolate for the run's tenant, else one holding its dataset, else any. */
   function pickWorker(job: Job): WorkerSlot | undefined {
+    let holder: WorkerSlot | undefined;
     let fallback: WorkerSlot | undefined;
     for (const s of slots) {
       if (!s.ready || s.job || s.killedFor !== undefined) continue;
-      if (s.datasets.has(job.dataset.sha256)) return s;
+      if (job.tenant !== undefined && s.kept.has(job.tenant)) return s;
+      if (s.datasets.has(job.dataset.sha256)) holder ??= s;
       fallback ??= s;
     }
-    return fallback;
+    return holder ?? fallback;
   }
 
   function dispatch(): void {
@@ -526,7 +573,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     }, prepareTimeoutMs + watchdogMs);
     slot.peakRss = 0;
     slot.job = { ...job, id, phase: 'prepare', watchdog, rssAtStart: undefined, budgetBytes: job.limits.memoryMb * MiB, rssCeiling: maxRssBytes };
-    slot.child.send({ type: 'run', id, js: job.js, sha256: sha, limits: job.limits } satisfies ParentMessage);
+    slot.child.send({ type: 'run', id, js: job.js, sha256: sha, limits: job.limits, tenant: job.tenant } satisfies ParentMessage);
     scheduleRss(true);
   }
 
@@ -559,7 +606,8 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       if (queued >= maxQueue) return Promise.resolve(busy(queued));
       return new Promise<RunResult>((resolve) => {
         const project = input.project ?? '';
-        const job: Job = { js: checked.js, dataset: input.dataset, limits, project, resolve };
+        const tenant = project === '' ? undefined : tenantKey(input.runtime ?? 'arquero', project, input.dataset.sha256);
+        const job: Job = { js: checked.js, dataset: input.dataset, limits, project, tenant, resolve };
         const q = queues.get(project);
         if (q) q.push(job);
         else queues.set(project, [job]);

@@ -177,6 +177,7 @@ export function createSandboxServer(deps: SandboxServerDeps): SandboxServer {
       dataset,
       ...(body.limits ? { limits: body.limits as Partial<Limits> } : {}),
       ...(body.project ? { project: body.project } : {}),
+      ...(body.runtime ? { runtime: body.runtime } : {}),
     });
     if (!result.ok && result.error.code === 'SANDBOX_DATASET_MISSING') cacheCounts.misses++;
     else cacheCounts.hits++;

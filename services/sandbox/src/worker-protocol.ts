@@ -16,12 +16,36 @@ export interface WorkerConfig {
   readonly prepareMs: number;
   /** Synthetic rows each pooled isolate warms its JIT on (0: off). */
   readonly jitWarmUpRows: number;
+  /** Keep an isolate after a successful run for its tenant's next run (SANDBOX_ISOLATE_REUSE). */
+  readonly reuse: boolean;
+  /** Runs an isolate serves before it is disposed. */
+  readonly maxRunsPerIsolate: number;
+  /** Bytes a kept isolate may hold between runs (after collecting) before it is disposed. */
+  readonly maxKeptHeapBytes: number;
+  /** Idle kept isolates per worker (least recently used go first). */
+  readonly keptIsolates: number;
+}
+
+/**
+ * The tenant an isolate may serve several runs of: never across projects, dataset versions or
+ * runtimes. Runs without a project are never kept.
+ */
+export function tenantKey(runtime: string, project: string, sha256: string): string {
+  return `${runtime}\u0000${project}\u0000${sha256}`;
 }
 
 export type ParentMessage =
   | { readonly type: 'dataset'; readonly id: number; readonly sha256: string; readonly rowCount: number; readonly columns: readonly Column[] }
   | { readonly type: 'dataset-arrow'; readonly id: number; readonly sha256: string; readonly bytes: Uint8Array }
-  | { readonly type: 'run'; readonly id: number; readonly js: string; readonly sha256: string; readonly limits: Limits };
+  | {
+      readonly type: 'run';
+      readonly id: number;
+      readonly js: string;
+      readonly sha256: string;
+      readonly limits: Limits;
+      /** The run's tenant ({@link tenantKey}), or undefined: a single-use isolate. */
+      readonly tenant: string | undefined;
+    };
 
 export type WorkerMessage =
   | { readonly type: 'ready'; readonly pool: number }
@@ -43,7 +67,11 @@ export type WorkerMessage =
       readonly pool: number;
       /** The worker is exiting after this result (an isolate outlived its deadline): send it nothing more. */
       readonly retiring: boolean;
-    };
+      /** Tenants the worker expects to have an idle kept isolate for once this run's isolate is settled. */
+      readonly kept: readonly string[];
+    }
+  /** Tenants with an idle kept isolate, after a kept isolate was settled or dropped. */
+  | { readonly type: 'kept'; readonly kept: readonly string[] };
 
 /**
  * The line a worker writes to stderr just before it aborts on a fatal isolate error, so the

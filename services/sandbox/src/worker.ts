@@ -1,14 +1,15 @@
-// A sandbox worker process: holds a warm pool of single-use isolates and a cache of datasets, and
-// runs one chart at a time for its supervisor over IPC. Started by the runner with
-// `--no-node-snapshot`; the supervisor restarts it if it dies, so nothing here tries to limp on.
+// A sandbox worker process: holds a warm pool of fresh (locked-down) isolates, the isolates it keeps
+// for tenants between their runs (isolate reuse), and a cache of datasets, and runs one chart at a
+// time for its supervisor over IPC. Started by the runner with `--no-node-snapshot`; the supervisor
+// restarts it if it dies, so nothing here tries to limp on.
 import { readFileSync, writeFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import { decodeArrowIPC, generateSales } from '@plotbox/datasets';
 import { EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime/examples';
 import { packStringColumn, type PayloadColumn } from '@plotbox/sandbox-runtime/columns';
 import type { Column, RunResult } from '@plotbox/sandbox-protocol';
-import { createIsolatePool } from './isolate-pool.ts';
-import { decodeReserveBytes, executeRun, type HeldDataset } from './execute.ts';
+import { decodeReserveBytes, executeRun, settleForReuse, type HeldDataset } from './execute.ts';
+import { createIsolatePool, disposeIsolate, type WarmIsolate } from './isolate-pool.ts';
 import { FATAL_MARKER, type ParentMessage, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
@@ -32,6 +33,8 @@ const pool = createIsolatePool({
   size: config.poolSize,
   memoryMb: config.warmMemoryMb,
   jitWarmUpRows: config.jitWarmUpRows,
+  // Isolates that may serve several runs of a tenant are locked down; single-use ones need not be.
+  lockdown: config.reuse,
   onRefilled: (ready) => void send({ type: 'pool', pool: ready }),
   // The code cache is made after running the example charts on a small synthetic dataset, so it
   // holds bytecode for what charts typically call.
@@ -44,6 +47,33 @@ const pool = createIsolatePool({
     process.abort();
   },
 });
+
+/**
+ * Idle isolates kept for their tenant's next run, by tenant key, least recently used first. Each
+ * is bound to one dataset version of one project and runtime (worker-protocol.ts `tenantKey`) and
+ * was settled after its last run (execute.ts `settleForReuse`).
+ */
+const kept = new Map<string, { readonly entry: WarmIsolate; readonly sha256: string }>();
+
+function keptKeys(): string[] {
+  return [...kept.keys()];
+}
+
+function dropKept(key: string): void {
+  const k = kept.get(key);
+  kept.delete(key);
+  if (k) disposeIsolate(k.entry);
+}
+
+/** Keeps a settled isolate for its tenant, disposing the least recently used beyond the limit. */
+function keep(key: string, entry: WarmIsolate, sha256: string): void {
+  dropKept(key);
+  kept.set(key, { entry, sha256 });
+  for (const k of kept.keys()) {
+    if (kept.size <= config.keptIsolates) break;
+    dropKept(k);
+  }
+}
 
 /** Datasets by sha256, least recently used first (Map keeps insertion order). */
 const datasets = new Map<string, HeldDataset>();
@@ -80,16 +110,24 @@ function hold(sha256: string, rowCount: number, columns: readonly Column[]): str
     heldBytes -= value.bytes;
     value.payload.release();
     evicted.push(key);
+    // A kept isolate serves a dataset the worker still holds (runs check the cache first).
+    for (const [k, v] of kept) if (v.sha256 === key) dropKept(k);
   }
   return evicted;
 }
 
 let queue: Promise<void> = Promise.resolve();
 let tainted = false;
+/** Messages received and not yet handled: work after a run yields to a waiting one. */
+let pending = 0;
 
 process.on('message', (msg: ParentMessage) => {
   // One run at a time: runs are CPU-bound and the supervisor spreads them over workers.
-  queue = queue.then(() => handle(msg)).catch((err: unknown) => {
+  pending++;
+  queue = queue.then(() => {
+    pending--;
+    return handle(msg);
+  }).catch((err: unknown) => {
     process.stderr.write(`sandbox worker: ${err instanceof Error ? err.message : String(err)}\n`);
   });
 });
@@ -116,29 +154,57 @@ async function handle(msg: ParentMessage): Promise<void> {
     }
     case 'run': {
       const dataset = datasets.get(msg.sha256);
+      const tenant = config.reuse ? msg.tenant : undefined;
       let result: RunResult;
+      let after: (() => Promise<void>) | undefined;
+      let expectKept = false;
       if (!dataset) {
         result = { ok: false, error: { code: 'SANDBOX_DATASET_MISSING', message: 'The sandbox does not hold this dataset.' } };
       } else {
         datasets.delete(msg.sha256);
         datasets.set(msg.sha256, dataset);
-        result = await executeRun(pool, {
+        const reuse = tenant === undefined ? undefined : kept.get(tenant)?.entry;
+        if (tenant !== undefined) kept.delete(tenant);
+        const outcome = await executeRun(pool, {
           js: msg.js,
           dataset,
           limits: msg.limits,
           graceMs: config.graceMs,
           prepareMs: config.prepareMs,
+          shared: tenant !== undefined,
+          ...(reuse ? { reuse } : {}),
           onStarted: ({ budgetBytes }) => void send({ type: 'started', id: msg.id, budgetBytes }),
           onForcedDispose: () => {
             tainted = true;
           },
         });
+        result = outcome.result;
+        const entry = outcome.isolate;
+        if (entry !== undefined) {
+          expectKept = outcome.reusable && tenant !== undefined && !tainted && entry.runs < config.maxRunsPerIsolate;
+          after = async () => {
+            // After the result is on its way: settle the isolate for the tenant's next run, or dispose it.
+            if (expectKept && tenant !== undefined && !tainted) {
+              const bytes = await settleForReuse(entry, () => pending > 0);
+              if (bytes !== undefined && bytes <= config.maxKeptHeapBytes && !tainted) {
+                keep(tenant, entry, msg.sha256);
+                return;
+              }
+            }
+            disposeIsolate(entry);
+            if (expectKept) void send({ type: 'kept', kept: keptKeys() });
+          };
+        }
       }
-      await send({ type: 'result', id: msg.id, result, evicted: [], pool: pool.ready, retiring: tainted });
+      const keys = keptKeys();
+      if (expectKept && tenant !== undefined && !keys.includes(tenant)) keys.push(tenant);
+      await send({ type: 'result', id: msg.id, result, evicted: [], pool: pool.ready, retiring: tainted, kept: keys });
+      if (after) await after();
       if (!tainted) pool.refill();
       if (tainted) {
         // An isolate outlived its deadline; it may still hold a thread. Start afresh (the
         // supervisor replaces this process) rather than run the next chart beside it.
+        for (const k of keptKeys()) dropKept(k);
         pool.close();
         process.disconnect();
       }
@@ -148,6 +214,7 @@ async function handle(msg: ParentMessage): Promise<void> {
 }
 
 process.on('disconnect', () => {
+  for (const k of keptKeys()) dropKept(k);
   pool.close();
   process.exit(0);
 });

@@ -1,6 +1,6 @@
 /** The render cache on MongoDB: `render_cache`, keyed by the JSON of its key (no TTL index: see `indexes.ts`). */
 import { RENDER_CACHE_INPUTS, assembleRepository, parseJson } from '@plotbox/store';
-import type { RenderCacheEntry, RenderCacheKey, RenderCacheRepository } from '@plotbox/store';
+import type { RenderCacheEntry, RenderCacheKey, RenderCacheRepository, RenderCacheText } from '@plotbox/store';
 import type { RenderCacheDoc } from '../documents.ts';
 import type { MongoHandle } from '../handle.ts';
 import { isDuplicateKey } from '../errors.ts';
@@ -18,6 +18,17 @@ function toEntry(d: RenderCacheDoc): RenderCacheEntry {
   };
 }
 
+/** The stored text, unparsed (issue 16: the API serves it as it is). */
+function toText(d: RenderCacheDoc): RenderCacheText {
+  return {
+    key: { codeHash: d.codeHash, datasetVersionId: d.datasetVersionId, runtimeVersion: d.runtimeVersion },
+    figureJson: d.figure,
+    blobKey: d.blobKey,
+    createdAt: d.createdAt,
+    expiresAt: d.expiresAt,
+  };
+}
+
 export function createRenderCacheRepository(h: MongoHandle, bounds: { readonly ttlMs: number; readonly maxEntries: number }): RenderCacheRepository {
   const cache = h.c.renderCache;
   /** Remove `entries`, adding their blob keys to `blobKeys`; returns how many went. */
@@ -28,6 +39,7 @@ export function createRenderCacheRepository(h: MongoHandle, bounds: { readonly t
 
   return assembleRepository(RENDER_CACHE_INPUTS, h.op, {
     get: (k) => findOne(cache, { _id: cacheId(k), expiresAt: { $gt: h.now() } }, toEntry),
+    getText: (k) => findOne(cache, { _id: cacheId(k), expiresAt: { $gt: h.now() } }, toText),
     put: async ({ key: k, value: v }) => {
       const t = h.now();
       const doc: RenderCacheDoc = { _id: cacheId(k), ...k, figure: v.figure, blobKey: v.blobKey, createdAt: t, expiresAt: new Date(t.getTime() + bounds.ttlMs) };

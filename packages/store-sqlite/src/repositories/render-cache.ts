@@ -1,6 +1,6 @@
 /** The render cache on SQLite: `render_cache`, bounded by a TTL and a number of entries. */
 import { RENDER_CACHE_INPUTS, assembleRepository, parseJson } from '@plotbox/store';
-import type { RenderCacheEntry, RenderCacheRepository } from '@plotbox/store';
+import type { RenderCacheEntry, RenderCacheRepository, RenderCacheText } from '@plotbox/store';
 import type { SqliteHandle } from '../handle.ts';
 import { date, num, optStr, str } from '../rows.ts';
 import type { Row } from '../rows.ts';
@@ -16,11 +16,28 @@ function toEntry(r: Row): RenderCacheEntry {
   };
 }
 
+/** The stored text, unparsed (issue 16: the API serves it as it is). */
+function toText(r: Row): RenderCacheText {
+  return {
+    key: { codeHash: str(r, 'code_hash'), datasetVersionId: str(r, 'dataset_version_id'), runtimeVersion: str(r, 'runtime_version') },
+    figureJson: optStr(r, 'figure'),
+    blobKey: optStr(r, 'blob_key'),
+    createdAt: date(r, 'created_at'),
+    expiresAt: date(r, 'expires_at'),
+  };
+}
+
 export function createRenderCacheRepository(h: SqliteHandle, bounds: { readonly ttlMs: number; readonly maxEntries: number }): RenderCacheRepository {
   return assembleRepository(RENDER_CACHE_INPUTS, h.op, {
     get: (k) =>
       h.find(
         toEntry,
+        'SELECT * FROM render_cache WHERE code_hash = ? AND dataset_version_id = ? AND runtime_version = ? AND expires_at > ?',
+        k.codeHash, k.datasetVersionId, k.runtimeVersion, h.nowMs(),
+      ),
+    getText: (k) =>
+      h.find(
+        toText,
         'SELECT * FROM render_cache WHERE code_hash = ? AND dataset_version_id = ? AND runtime_version = ? AND expires_at > ?',
         k.codeHash, k.datasetVersionId, k.runtimeVersion, h.nowMs(),
       ),

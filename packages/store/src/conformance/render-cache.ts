@@ -13,13 +13,21 @@ export function renderCacheConformance({ it }: ConformanceContext): void {
     assert.equal(e.blobKey, null);
     assert.equal(e.expiresAt.getTime() - e.createdAt.getTime(), TTL);
     assert.deepEqual((await store.renderCache.get(key))?.figure, fig);
+    // The stored text, unparsed: what JSON.stringify makes of the figure.
+    const text = await store.renderCache.getText(key);
+    assert.equal(text?.figureJson, JSON.stringify(fig));
+    assert.equal(text?.blobKey, null);
+    assert.deepEqual(text?.key, key);
+    assert.equal(await store.renderCache.getText({ ...key, runtimeVersion: '1.0.1' }), null);
     assert.equal(await store.renderCache.get({ ...key, runtimeVersion: '1.0.1' }), null);
     const replaced = await store.renderCache.put(key, { blobKey: 'figures/c1' });
     assert.equal(replaced.figure, null);
     assert.equal((await store.renderCache.get(key))?.blobKey, 'figures/c1');
+    assert.deepEqual([(await store.renderCache.getText(key))?.figureJson, (await store.renderCache.getText(key))?.blobKey], [null, 'figures/c1']);
     await assertStoreError(store.renderCache.put(key, { figure: fig, blobKey: 'x' } as never), 'STORE_INVALID');
     clock.advance(TTL);
     assert.equal(await store.renderCache.get(key), null, 'expired entries are never returned');
+    assert.equal(await store.renderCache.getText(key), null, 'expired entries are never returned as text');
     const pruned = await store.renderCache.prune();
     assert.equal(pruned.removed, 1);
     assert.deepEqual(pruned.blobKeys, ['figures/c1']);

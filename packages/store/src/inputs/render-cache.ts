@@ -35,6 +35,7 @@ export function checkRenderCacheOptions(value: unknown): { ttlMs: number; maxEnt
 /** The input check of every {@link RenderCacheRepository} operation; figures serialized. */
 export const RENDER_CACHE_INPUTS = {
   get: (key: unknown) => checkRenderCacheKey(key),
+  getText: (key: unknown) => checkRenderCacheKey(key),
   put: (key: unknown, value: unknown) => ({ key: checkRenderCacheKey(key), value: checkRenderValue(value) }),
   prune: () => undefined,
 } satisfies InputChecks<RenderCacheRepository>;

@@ -28,13 +28,13 @@ export function figureBlobKey(key: RenderCacheKey): string {
 
 /**
  * The cached figure's JSON text, or `null` (no entry, expired, or its blob is gone). Inline
- * figures come back from the store as values and are serialized once here (issue 16: a port
- * method returning the stored text would save that).
+ * figures come back from the store as the text it stored, served as it is: never parsed and
+ * re-serialized on the cached path (issue 16).
  */
 export async function cachedFigure(deps: RenderCacheDeps, key: RenderCacheKey): Promise<string | null> {
-  const entry = await deps.store.renderCache.get(key);
+  const entry = await deps.store.renderCache.getText(key);
   if (entry === null) return null;
-  if (entry.figure !== null) return JSON.stringify(entry.figure);
+  if (entry.figureJson !== null) return entry.figureJson;
   if (entry.blobKey === null) return null;
   try {
     return Buffer.from(await deps.blobs.getBytes(entry.blobKey, MAX_CACHED_FIGURE_BYTES)).toString('utf8');
