@@ -12,7 +12,7 @@ import { Ajv } from 'ajv';
 import { DCLinter } from 'dclint';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
-import type { K8sObject } from './deploy-policy.ts';
+import type { K8sObject } from './k8s-objects.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 

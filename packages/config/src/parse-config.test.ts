@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, KNOWN_PLOTBOX_VARIABLES, PRODUCTION_BOUNDS, describeConfig, parseConfig, redactConnectionString } from './parse-config.ts';
+import { ConfigError, KNOWN_PLOTBOX_VARIABLES, PRODUCTION_BOUNDS, describeConfig, parseConfig, redactConnectionString } from './index.ts';
 
 const noFile = (): string => {
   throw new Error('no file');

@@ -4,7 +4,7 @@ import type { Column } from '@plotbox/sandbox-protocol';
 import { columnToArray } from './column-to-array.ts';
 import { columnsFromObject, columnsFromRows } from './columns-from-values.ts';
 import { isDatasetError } from './dataset-error.ts';
-import { parseIsoDate } from './infer-columns.ts';
+import { parseIsoDate } from './parse-cell-text.ts';
 
 const kinds = (cols: Column[]): Record<string, string> => Object.fromEntries(cols.map((c) => [c.name, c.kind]));
 

@@ -12,7 +12,8 @@ import Papa from 'papaparse';
 import type { Column } from '@plotbox/sandbox-protocol';
 import { DatasetError } from './dataset-error.ts';
 import { DecodeBudget, MAX_COLUMN_NAME_CHARS, assertColumnCount, checkStoredSoFar, fieldTooLong, resolveLimits, STORED_CHECK_MASK, type DatasetLimits } from './dataset-limits.ts';
-import { TextColumnBuilder, type InferOptions } from './infer-columns.ts';
+import type { InferOptions } from './infer-columns.ts';
+import { TextColumnBuilder } from './text-column-builder.ts';
 import { assertColumnNames } from './validate-columns.ts';
 
 /** Options of {@link createCsvReader} and `parseCsv`. */

@@ -8,7 +8,7 @@ export { DEFAULT_DATASET_LIMITS, DecodeBudget, MAX_COLUMN_NAME_CHARS, resolveLim
 export type { DatasetLimits } from './dataset-limits.ts';
 export { columnsFromObject, columnsFromRows } from './columns-from-values.ts';
 export type { ColumnsFromValuesOptions } from './columns-from-values.ts';
-export { parseIsoDate, parseNumericText } from './infer-columns.ts';
+export { parseIsoDate, parseNumericText } from './parse-cell-text.ts';
 export type { InferOptions } from './infer-columns.ts';
 export { assertColumnName, assertValidColumns, canonicalizeColumn } from './validate-columns.ts';
 export { buildDataset, canonicalDataset, datasetFromColumns } from './dataset-from-columns.ts';

@@ -13,7 +13,8 @@ import { Tokenizer, TokenType, type ParsedTokenInfo } from '@streamparser/json';
 import type { Column } from '@plotbox/sandbox-protocol';
 import { DatasetError } from './dataset-error.ts';
 import { DecodeBudget, STORED_CHECK_MASK, assertColumnCount, assertRowCount, checkStoredSoFar, fieldTooLong, resolveLimits, type DatasetLimits } from './dataset-limits.ts';
-import { ValueColumnBuilder, type InferOptions, type JsonScalar } from './infer-columns.ts';
+import type { InferOptions } from './infer-columns.ts';
+import { ValueColumnBuilder, type JsonScalar } from './value-column-builder.ts';
 import { assertColumnName } from './validate-columns.ts';
 
 /** Options of {@link createJsonReader} and `parseJsonRows`. */

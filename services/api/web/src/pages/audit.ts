@@ -7,7 +7,7 @@ import { all, api, ApiFailure, describeError } from '../api.ts';
 import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
 import type { AuditEventView, AuditName, AuditPage, UserView } from '../../../src/api-types.ts';
-import { on, when } from './account.ts';
+import { on, when } from './page-helpers.ts';
 
 /**
  * Every action the API records, with what it means (the type picker). `test/api-audit-view.test.ts`

@@ -221,6 +221,7 @@ function addForm(base: string, projectName: string, current: () => readonly Memb
     submit.disabled = c === null;
     if (c === null) {
       chosenBox.hidden = true;
+      submit.textContent = 'Add member';
       return;
     }
     const existing = current().find((g) => g.principal.kind === c.kind && g.principal.id === c.id);

@@ -7,7 +7,7 @@
 import { api, ApiFailure, describeError } from '../api.ts';
 import { h, mount, notice } from '../dom.ts';
 import { currentLocation } from '../router.ts';
-import { passwordErrorText } from './account.ts';
+import { passwordErrorText } from './page-helpers.ts';
 import type { AuthOptions } from '../../../src/api-types.ts';
 
 
