@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as aq from 'arquero';
 import { px, DEFAULT_PALETTE } from './px.ts';
-import { boxStats, countBins, makeBins, quantileSorted } from './stats.ts';
+import { boxStats, boxSummary, countBins, makeBins, pearson, quantileSorted } from './stats.ts';
 
 type Trace = Record<string, unknown>;
 const trace = (fig: { data: Trace[] }, i = 0): Trace => fig.data[i] as Trace;
@@ -168,4 +168,80 @@ test('px.figure wraps raw traces', () => {
   const fig = px.figure([{ type: 'bar', x: [1], y: [2] }], { title: { text: 'raw' } });
   assert.deepEqual(fig, { data: [{ type: 'bar', x: [1], y: [2] }], layout: { title: { text: 'raw' } } });
   assert.throws(() => px.figure('nope' as never), /array of trace objects/);
+});
+
+test('row functions: numbers, then other values, then nulls are all kept in row order; d offers only the columns', () => {
+  const t = aq.table({ k: ['a', 'b', 'c', 'd'], v: [1, 2, 3, 4] });
+  // Numbers first (kept in a typed array), then a string and undefined: the rest goes to a plain array.
+  const mixed = px.scatter(t, { x: 'k', y: (d) => (d['v'] === 3 ? 'three' : d['v'] === 4 ? undefined : (d['v'] as number) * 1.5) });
+  assert.deepEqual(trace(mixed)['y'], [1.5, 3, 'three', null]);
+  const numbers = px.scatter(t, { x: 'k', y: (d) => (d['v'] as number) / 2 });
+  assert.deepEqual(trace(numbers)['y'], [0.5, 1, 1.5, 2]);
+  const seen: unknown[] = [];
+  px.scatter(t, {
+    x: 'k',
+    y: (d) => {
+      const proto = Object.getPrototypeOf(d) as object | null;
+      seen.push([proto === null ? null : [Object.getPrototypeOf(proto), Reflect.ownKeys(proto).length], 'toString' in d, 'constructor' in d, Object.keys(d).join(',')]);
+      return 1;
+    },
+  });
+  // The first call probes which columns the function reads (a null-prototype object); the rest
+  // get the row object, whose prototype is empty and has no prototype of its own.
+  assert.deepEqual(seen[0], [null, false, false, 'k,v']);
+  for (const s of seen.slice(1)) assert.deepEqual(s, [[null, 0], false, false, 'k,v']);
+});
+
+test('pearson on typed columns gives the generic result to the last bit (nulls as NaN, infinities skipped)', () => {
+  let seed = 7;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let round = 0; round < 20; round++) {
+    const n = 1 + Math.floor(rand() * 3000);
+    const a = new Float64Array(n);
+    const b = new Int32Array(n);
+    const c = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      a[i] = rand() < 0.05 ? NaN : rand() < 0.01 ? Infinity : (rand() - 0.5) * 1e6 + 1e9;
+      b[i] = Math.floor(rand() * 1000) - 500;
+      c[i] = a[i]! * 0.25 + b[i]! * rand();
+    }
+    for (const [x, y] of [[a, b], [b, c], [a, c], [c, c]] as const) {
+      // The generic path sees plain arrays; the typed path the typed columns.
+      assert.equal(pearson(x, y), pearson(Array.from(x), Array.from(y)), `round ${round}`);
+    }
+  }
+  assert.equal(pearson(new Float64Array([1, NaN]), new Float64Array([2, 3])), null);
+  assert.equal(pearson(new Int32Array([1, 1, 1]), new Int32Array([1, 2, 3])), null);
+});
+
+test('boxSummary (selection) gives what boxStats (sorting) gives, as figures carry it (JSON: -0 is 0), mean aside', () => {
+  let seed = 11;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const sets: Float64Array[] = [Float64Array.of(1), Float64Array.of(2, 1), Float64Array.of(3, 3, 3), Float64Array.of(-0, 0, -0, 0, 1)];
+  for (let round = 0; round < 60; round++) {
+    const n = 1 + Math.floor(rand() * (round < 40 ? 50 : 5000));
+    const kind = round % 5;
+    sets.push(
+      Float64Array.from({ length: n }, (_, i) =>
+        kind === 0 ? rand() * 100 : kind === 1 ? Math.floor(rand() * 4) : kind === 2 ? i : kind === 3 ? n - i : (rand() < 0.1 ? 1e6 : 1) * (rand() - 0.5),
+      ),
+    );
+  }
+  for (const set of sets) {
+    const sorted = boxStats(set.slice(), 40);
+    const selected = boxSummary(set.slice(), 40);
+    assert.ok(sorted !== null && selected !== null);
+    const { mean: m1, ...a } = sorted;
+    const { mean: m2, ...b } = selected;
+    assert.equal(JSON.stringify(b), JSON.stringify(a));
+    assert.ok(Math.abs(m1 - m2) <= 1e-9 * Math.max(1, Math.abs(m1)));
+  }
+  assert.equal(boxSummary(new Float64Array(0)), null);
+  assert.deepEqual(boxSummary(Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 100)), { count: 10, q1: 3.25, median: 5.5, q3: 7.75, lowerfence: 1, upperfence: 9, mean: 14.5, outliers: [100] });
 });

@@ -75,6 +75,110 @@ export function boxStats(values: Float64Array, maxOutliers = 200): BoxStats | nu
   return { count: n, q1, median, q3, lowerfence: values[lo] as number, upperfence: values[hi] as number, mean: sum / n, outliers };
 }
 
+/**
+ * The same statistics as {@link boxStats} (quartiles, fences and outliers; a zero may come out as
+ * `-0` where sorting gives `0` or the reverse, the same in JSON) without
+ * sorting: the three quartile ranks are found by selection, in linear expected time, and only the
+ * outliers are sorted. `values` is reordered. Its mean sums the values in their given (row) order,
+ * as pandas and plotly.js do; {@link boxStats} sums them sorted, which may differ in the last bit.
+ * For box plots, where only these numbers travel: sorting a million values was most of a 1M-row
+ * box chart's time.
+ * @returns `null` for an empty set.
+ */
+export function boxSummary(values: Float64Array, maxOutliers = 200): BoxStats | null {
+  const n = values.length;
+  if (n === 0) return null;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i] as number;
+  const last = n - 1;
+  const r1 = Math.floor(last * 0.25);
+  const r2 = Math.floor(last * 0.5);
+  const r3 = Math.floor(last * 0.75);
+  // After each selection the values left of a rank are ≤ it and those right of it ≥ it, so the
+  // next selection works inside one side and the next-larger value of a rank is the smallest of
+  // the values right of it, up to the next selected rank.
+  selectRank(values, r2, 0, last);
+  if (r1 < r2) selectRank(values, r1, 0, r2 - 1);
+  if (r3 > r2) selectRank(values, r3, r2 + 1, last);
+  const quantile = (h: number, rank: number, upTo: number): number => {
+    const a = values[rank] as number;
+    const b = rank + 1 > last ? a : minOf(values, rank + 1, upTo);
+    return a + (h - rank) * (b - a);
+  };
+  const q1 = quantile(last * 0.25, r1, r2);
+  const median = quantile(last * 0.5, r2, r3 > r2 ? r3 : last);
+  const q3 = quantile(last * 0.75, r3, last);
+  const iqr = q3 - q1;
+  const lowLimit = q1 - 1.5 * iqr;
+  const highLimit = q3 + 1.5 * iqr;
+  let lowerfence = Infinity;
+  let upperfence = -Infinity;
+  const below: number[] = [];
+  const above: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    if (v < lowLimit) below.push(v);
+    else if (v < lowerfence) lowerfence = v;
+    if (v > highLimit) above.push(v);
+    else if (v > upperfence) upperfence = v;
+  }
+  const outliers: number[] = [];
+  const total = below.length + above.length;
+  if (total > 0) {
+    below.sort((x, y) => x - y);
+    above.sort((x, y) => x - y);
+    const stride = Math.max(1, total / maxOutliers);
+    for (let k = 0; k < total && outliers.length < maxOutliers; k += stride) {
+      const j = Math.floor(k);
+      outliers.push((j < below.length ? below[j] : above[j - below.length]) as number);
+    }
+  }
+  return { count: n, q1, median, q3, lowerfence, upperfence, mean: sum / n, outliers };
+}
+
+/** Smallest of `values[from..to]` (inclusive). */
+function minOf(values: Float64Array, from: number, to: number): number {
+  let m = values[from] as number;
+  for (let i = from + 1; i <= to; i++) if ((values[i] as number) < m) m = values[i] as number;
+  return m;
+}
+
+/**
+ * Reorders `a[lo..hi]` so that `a[k]` holds the value of rank `k` there, with nothing larger to its
+ * left and nothing smaller to its right (Hoare's selection, median-of-three pivots). Sorts the range
+ * instead once the partitions stop shrinking fast enough, so adversarial input costs n·log n at
+ * worst, never n².
+ */
+function selectRank(a: Float64Array, k: number, lo: number, hi: number): void {
+  let budget = 2 * Math.ceil(Math.log2(hi - lo + 2)) + 8;
+  while (hi > lo) {
+    if (budget-- <= 0) {
+      a.subarray(lo, hi + 1).sort();
+      return;
+    }
+    const mid = lo + ((hi - lo) >> 1);
+    const x0 = a[lo] as number;
+    const x1 = a[mid] as number;
+    const x2 = a[hi] as number;
+    const pivot = x0 < x1 ? (x1 < x2 ? x1 : x0 < x2 ? x2 : x0) : x0 < x2 ? x0 : x1 < x2 ? x2 : x1;
+    let i = lo;
+    let j = hi;
+    do {
+      while ((a[i] as number) < pivot) i++;
+      while (pivot < (a[j] as number)) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    } while (i <= j);
+    if (j < k) lo = i;
+    if (k < i) hi = j;
+  }
+}
+
 export interface Bins {
   /** nbins + 1 ascending edges; bin i is [edges[i], edges[i+1]), the last bin also holds its upper edge. */
   readonly edges: number[];
@@ -199,8 +303,57 @@ export function createAccumulator(agg: Aggregation): Accumulator {
   }
 }
 
+/** The typed columns the dataset's numeric columns are (numbers, and integers without nulls). */
+type NumericArray = Float64Array | Int32Array;
+
+const isNumericArray = (v: ArrayLike<unknown>): v is NumericArray => v instanceof Float64Array || v instanceof Int32Array;
+
 /** Pearson correlation over rows where both values are finite numbers; `null` if undefined. */
 export function pearson(a: ArrayLike<unknown>, b: ArrayLike<unknown>): number | null {
+  return isNumericArray(a) && isNumericArray(b) ? pearsonTyped(a, b) : pearsonAny(a, b);
+}
+
+/**
+ * {@link pearson} on typed columns: the same arithmetic in the same order (so the same result to
+ * the last bit), without the per-value type checks, and with loads V8 can specialise. 3–5× faster
+ * on the dataset's columns (a 1M-row correlation matrix spends most of its time here).
+ */
+function pearsonTyped(a: NumericArray, b: NumericArray): number | null {
+  const n = Math.min(a.length, b.length);
+  let count = 0;
+  let meanA = 0;
+  let meanB = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (x - x === 0 && y - y === 0) {
+      count++;
+      meanA += x;
+      meanB += y;
+    }
+  }
+  if (count < 2) return null;
+  meanA /= count;
+  meanB /= count;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (x - x === 0 && y - y === 0) {
+      const dx = x - meanA;
+      const dy = y - meanB;
+      sab += dx * dy;
+      saa += dx * dx;
+      sbb += dy * dy;
+    }
+  }
+  if (saa === 0 || sbb === 0) return null;
+  return Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb)));
+}
+
+function pearsonAny(a: ArrayLike<unknown>, b: ArrayLike<unknown>): number | null {
   const n = Math.min(a.length, b.length);
   let count = 0;
   let meanA = 0;

@@ -17,6 +17,7 @@ import { CSP_REPORT_PATH, cspReportRoute } from './csp-report.ts';
 import { createApiMetrics, metricsEndpoint, metricsMiddleware } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createSandboxInfoSource } from './sandbox-info.ts';
+import { DEFAULT_TOKEN_CACHE, cacheVerifiedTokens } from './token-cache.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { oidcRoutes } from './routes/oidc-routes.ts';
 import { meRoutes } from './routes/me-routes.ts';
@@ -39,6 +40,8 @@ export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const ctx: AppContext = {
     ...deps,
+    // Verified access tokens are remembered briefly; sessions are still checked per request.
+    tokens: cacheVerifiedTokens(deps.tokens, { ...DEFAULT_TOKEN_CACHE, now: deps.now }),
     metrics: deps.metrics ?? createApiMetrics(),
     audit: createAudit(store, logger),
     sandboxInfo: createSandboxInfoSource({ sandbox: deps.sandbox, store, logger, now: deps.now }),

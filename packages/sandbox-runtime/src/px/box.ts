@@ -4,7 +4,7 @@
  * and facet subplot. Also the shared reading of (category, value, colour) options used by the
  * violin and strip builders. Pure ECMAScript; runs inside the isolate.
  */
-import { boxStats, isFiniteNumber } from '../stats.ts';
+import { boxSummary, isFiniteNumber } from '../stats.ts';
 import { toSource } from '../px-source.ts';
 import type { ColumnRef, Source } from '../px-source.ts';
 import type { KeyColumn } from '../dataset.ts';
@@ -104,7 +104,7 @@ export function box(table: unknown, options: unknown): Figure {
       const outPos: unknown[] = [];
       const outVal: number[] = [];
       buckets.forEach((bucket, ci) => {
-        const s = boxStats(bucket);
+        const s = boxSummary(bucket);
         if (s === null) return;
         const pos = cat !== undefined ? (cat.keys[ci] ?? null) : color !== undefined ? name : valTitle;
         stat.pos.push(pos === null ? '(null)' : pos);

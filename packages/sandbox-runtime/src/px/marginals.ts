@@ -6,7 +6,7 @@
  * statistics and violin densities from every row, rug ticks from the rows drawn.
  * Pure ECMAScript; runs inside the isolate.
  */
-import { boxStats, countBins, makeBins } from '../stats.ts';
+import { boxSummary, countBins, makeBins } from '../stats.ts';
 import type { ColumnRef, Source } from '../px-source.ts';
 import type { KeyColumn } from '../dataset.ts';
 import { finiteAt, numericColumn, pick } from './groups.ts';
@@ -58,7 +58,7 @@ function marginalTraces(kind: MarginalKind, values: ArrayLike<unknown>, along: '
     }
   } else if (kind === 'box') {
     for (const g of data.groups) {
-      const s = boxStats(finiteAt(values, g.all));
+      const s = boxSummary(finiteAt(values, g.all));
       if (s === null) continue;
       traces.push({ type: 'box', ...common(g), [cross]: [g.name], q1: [s.q1], median: [s.median], q3: [s.q3], lowerfence: [s.lowerfence], upperfence: [s.upperfence], mean: [s.mean], boxpoints: false, orientation: along === 'x' ? 'h' : 'v', marker: { color: g.color } });
     }
