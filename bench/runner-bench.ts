@@ -1,12 +1,15 @@
 // Runner section: the eight example charts at each size through `run()` (worker process + isolate,
 // end to end) with isolate reuse on (the tenant's kept isolate) and off (a fresh pooled isolate per
-// run), the same snippets in-process with no sandbox, and the Depictio-style baseline, in one table.
-// Reuse on is measured interleaved with the in-process runs; reuse off after it, per chart.
+// run), the same snippets in-process with no sandbox, the same charts written the danfo way on the
+// danfo runtime, and the Depictio-style baseline, in one table; then isolate start per runtime.
+// Reuse on is measured interleaved with the in-process runs; reuse off, then danfo, after it, per chart.
 import { EXAMPLE_CHARTS, createGlobals, serializeFigure } from '@plotbox/sandbox-runtime';
+import { DANFO_EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime/danfo-examples';
 import { createRunner } from '@plotbox/sandbox';
 import { DEFAULT_LIMITS } from '@plotbox/sandbox-protocol';
 import { baselineLatency, baselineUnavailable, type BaselineLatency } from './baseline.ts';
 import { fmt, pct, printTable, type LoadedSales, type SizeTag } from './data.ts';
+import { printIsolateStarts } from './isolate-start.ts';
 
 export interface RunnerBenchOptions {
   readonly sizes: readonly SizeTag[];
@@ -33,13 +36,15 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
   const runsFor = (size: SizeTag): number => (opts.quick ? 5 : size === '1m' ? 10 : 20);
   const runner = createRunner({ workers: 1, poolSize: 2, isolateReuse: true });
   const single = createRunner({ workers: 1, poolSize: 2, isolateReuse: false });
-  await Promise.all([runner.ready(), single.ready()]);
+  // danfo runs always get a fresh (pooled) isolate, whatever the reuse setting.
+  const danfo = createRunner({ workers: 1, poolSize: 2, isolateReuse: true });
+  await Promise.all([runner.ready(), single.ready(), danfo.ready()]);
   // With reuse the runs are one tenant's (a project); without, every run gets a fresh isolate.
   const project = 'bench';
   // Default limits (64 MiB for the analyst: runs take warm isolates), but time enough for 1M rows.
   const limits = { ...DEFAULT_LIMITS, timeMs: 30_000 };
   const rows: string[][] = [];
-  const summary: { size: SizeTag; chart: string; plotbox: number; off: number; inproc: number; baseline?: number }[] = [];
+  const summary: { size: SizeTag; chart: string; plotbox: number; off: number; inproc: number; danfo: number; baseline?: number }[] = [];
   try {
     for (const size of opts.sizes) {
       const { dataset, source } = opts.load(size);
@@ -83,12 +88,28 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
           await single.run({ code: chart.code, dataset, limits, project });
           fresh.push(performance.now() - tf);
         }
-        summary.push({ size, chart: chart.name, plotbox: pct(sandboxed, 50), off: pct(fresh, 50), inproc: pct(local, 50) });
+        // The same chart written the danfo way, on the danfo runtime (its pool refills between runs:
+        // danfo isolates serve one run each).
+        const danfoCode = DANFO_EXAMPLE_CHARTS.find((c) => c.name === chart.name)?.code;
+        const onDanfo: number[] = [];
+        if (danfoCode !== undefined) {
+          for (let i = 0; i < 2; i++) {
+            const r = await danfo.run({ code: danfoCode, dataset, limits, project, runtime: 'danfo' });
+            if (!r.ok) throw new Error(`${chart.name} ${size} (danfo): ${r.error.code} ${r.error.message}`);
+          }
+          for (let i = 0; i < n; i++) {
+            await new Promise((r) => setTimeout(r, 250));
+            const td = performance.now();
+            await danfo.run({ code: danfoCode, dataset, limits, project, runtime: 'danfo' });
+            onDanfo.push(performance.now() - td);
+          }
+        }
+        summary.push({ size, chart: chart.name, plotbox: pct(sandboxed, 50), off: pct(fresh, 50), inproc: pct(local, 50), danfo: pct(onDanfo, 50) });
         rows.push([size, chart.name, fmt(pct(sandboxed, 50)), fmt(pct(sandboxed, 95)), fmt(pct(inWorker, 50)), fmt(pct(fresh, 50)), fmt(pct(local, 50)), String(bytes)]);
       }
     }
   } finally {
-    await Promise.all([runner.close(), single.close()]);
+    await Promise.all([runner.close(), single.close(), danfo.close()]);
   }
 
   const why = baselineUnavailable();
@@ -98,7 +119,7 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
     console.log('baseline: running the Depictio-style runner (one Python process per chart and size)...');
     baseline = baselineLatency(opts.sizes, opts.quick ? 5 : 20, opts.quick ? 3 : 10);
   }
-  const header = ['size', 'chart', 'plotbox p50', 'plotbox p95', 'in worker p50', 'reuse off p50', 'in-process p50', 'overhead', 'target ≤1.5×+1', 'baseline p50', 'baseline ÷ plotbox', 'figure bytes'];
+  const header = ['size', 'chart', 'plotbox p50', 'plotbox p95', 'in worker p50', 'reuse off p50', 'in-process p50', 'overhead', 'target ≤1.5×+1', 'danfo p50', 'danfo ÷ plotbox', 'baseline p50', 'baseline ÷ plotbox', 'figure bytes'];
   const table = rows.map((r, i) => {
     const s = summary[i];
     if (!s) return r;
@@ -114,10 +135,13 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
       r[6] ?? '',
       `${fmt(s.plotbox - s.inproc)}`,
       s.plotbox <= target ? 'met' : `missed (${fmt(target)})`,
+      fmt(s.danfo),
+      Number.isFinite(s.danfo) ? `${(s.danfo / s.plotbox).toFixed(1)}×` : '—',
       b ? fmt(b.p50) : '—',
       b ? `${(b.p50 / s.plotbox).toFixed(1)}×` : '—',
       r[7] ?? '',
     ];
   });
-  printTable('Code Mode runner: latency per render, ms; plotbox = isolate reuse on (the default), reuse off = a fresh isolate per run (histogram and box are binned/summarised in the sandbox; the baseline ships raw values)', header, table);
+  printTable('Code Mode runner: latency per render, ms; plotbox = isolate reuse on (the default), reuse off = a fresh isolate per run, danfo = the chart written the danfo way on the danfo runtime (a fresh isolate per run, its DataFrame built in the preparation) (histogram and box are binned/summarised in the sandbox; the baseline ships raw values)', header, table);
+  printIsolateStarts(opts.quick ? 5 : 10);
 }

@@ -4,11 +4,20 @@
 # shutdown and tini reaps whatever the sandbox's workers leave behind.
 #   api                  the dashboard API (default)
 #   sandbox              the sandbox service
-#   cli <command> ...    the operator CLI: cli init --email you@example.com --password-stdin
+#   cli <command> ...    the operator CLI (services/api/src/cli.ts), arguments passed through:
+#                        init, audit [export], backup [keygen], restore, user export|erase, --help
+#   help, -h, --help     this usage
 set -eu
 
 usage() {
-  echo 'usage: plotbox api | sandbox | cli <init|audit> [options]  (cli --help for the CLI)' >&2
+  cat >&2 <<'EOF'
+usage: plotbox [api]              the dashboard API (the default)
+       plotbox sandbox            the sandbox service
+       plotbox cli COMMAND ...    the operator CLI; COMMAND is one of
+           init | audit | audit export | backup | backup keygen | restore | user export | user erase
+         (plotbox cli --help for their options)
+       plotbox help | -h | --help
+EOF
 }
 
 cmd="${1:-api}"

@@ -352,3 +352,59 @@ test('cached renders need no sandbox: an API replica started while the sandbox i
   // What needs the sandbox still says so.
   assert.equal((await json<ErrorBody>(await viewer.req('POST', `${base}/preview`, { code: BAR, datasetId: dataset.id }), 503)).error.code, 'SANDBOX_UNAVAILABLE');
 });
+
+test('charts: the danfo runtime is chosen per chart, validated, stored, rendered on danfo, and keyed apart in the render cache', async (t) => {
+  const { api, owner, projectId, dashboardId, dataset } = await setup(t);
+  const base = `/api/projects/${projectId}/dashboards/${dashboardId}`;
+  const DANFO_BAR = "const g = df.groupby(['region']).col(['units']).sum();\nfig = px.bar(g, { x: 'region', y: 'units_sum' });";
+  // What the figure must hold: units summed per region of the dataset's version.
+  const columns = generateSales(2000, 1);
+  const region = columns.find((c) => c.name === 'region');
+  const units = columns.find((c) => c.name === 'units');
+  assert.ok(region?.kind === 'string' && units !== undefined && units.kind !== 'string');
+  const expected = new Map<string, number>();
+  for (let i = 0; i < region.codes.length; i++) {
+    const name = region.dictionary[region.codes[i] as number] as string;
+    expected.set(name, (expected.get(name) ?? 0) + Number(units.values[i]));
+  }
+
+  // Unknown runtimes are refused like any invalid field; nothing is stored.
+  for (const runtime of ['pandas', 'Danfo', '', 42, null, { $ne: null }]) {
+    assert.equal((await json<ErrorBody>(await owner.client.req('POST', `${base}/charts`, { title: 'x', code: DANFO_BAR, runtime, datasetId: dataset.id }), 400)).error.code, 'VALIDATION_FAILED');
+    assert.equal((await owner.client.req('POST', `${base}/preview`, { code: DANFO_BAR, runtime, datasetId: dataset.id })).status, 400);
+  }
+  assert.equal((await api.store.charts.listByDashboard(dashboardId, { limit: 10 })).items.length, 0);
+
+  const created = await json<{ chart: { id: string; version: number; runtime: string } }>(await owner.client.req('POST', `${base}/charts`, { title: 'Units (danfo)', code: DANFO_BAR, runtime: 'danfo', datasetId: dataset.id }), 201);
+  assert.equal(created.chart.runtime, 'danfo');
+  assert.equal((await api.store.charts.findById(created.chart.id))?.runtime, 'danfo');
+  assert.equal((await json<{ chart: { runtime: string } }>(await owner.client.req('GET', `${base}/charts/${created.chart.id}`), 200)).chart.runtime, 'danfo');
+  const listed = await json<{ items: { id: string; runtime: string }[] }>(await owner.client.req('GET', `${base}/charts`), 200);
+  assert.deepEqual(listed.items.map((c) => c.runtime), ['danfo']);
+
+  const rendered = await json<RenderBody>(await owner.client.req('POST', `${base}/charts/${created.chart.id}/render`, {}), 200);
+  assert.equal(rendered.cached, false);
+  const trace = rendered.figure.data[0] as unknown as { type: string; x: string[]; y: number[] };
+  assert.equal(trace.type, 'bar');
+  assert.deepEqual(Object.fromEntries(trace.x.map((r, i) => [r, trace.y[i]])), Object.fromEntries(expected));
+  assert.equal((await json<RenderBody>(await owner.client.req('POST', `${base}/charts/${created.chart.id}/render`, {}), 200)).cached, true);
+
+  // The same code on arquero has no dfd: its own (typed) error, never the danfo figure from the cache.
+  const switched = await json<{ chart: { runtime: string; codeHash: string } }>(await owner.client.req('PATCH', `${base}/charts/${created.chart.id}`, { runtime: 'arquero' }), 200);
+  assert.equal(switched.chart.runtime, 'arquero');
+  const onArquero = await json<ErrorBody>(await owner.client.req('POST', `${base}/charts/${created.chart.id}/render`, {}), 422);
+  assert.equal(onArquero.error.code, 'SANDBOX_RUNTIME_ERROR');
+  assert.equal((await owner.client.req('PATCH', `${base}/charts/${created.chart.id}`, { runtime: 'pandas' })).status, 400);
+  await json(await owner.client.req('PATCH', `${base}/charts/${created.chart.id}`, { runtime: 'danfo' }), 200);
+  assert.equal((await json<RenderBody>(await owner.client.req('POST', `${base}/charts/${created.chart.id}/render`, {}), 200)).cached, true, 'back on danfo: its cached figure');
+
+  // Preview: danfo when asked, arquero (no dfd, aq present) otherwise.
+  const preview = await json<RenderBody>(await owner.client.req('POST', `${base}/preview`, { code: "fig = { data: [], layout: { title: { text: [typeof dfd, typeof aq, String(df.shape)].join(',') } } };", runtime: 'danfo', datasetId: dataset.id }), 200);
+  assert.deepEqual((preview.figure.layout as { title: { text: string } }).title.text, `object,undefined,2000,${columns.length}`);
+  const plain = await json<RenderBody>(await owner.client.req('POST', `${base}/preview`, { code: "fig = { data: [], layout: { title: { text: [typeof dfd, typeof aq].join(',') } } };", datasetId: dataset.id }), 200);
+  assert.deepEqual((plain.figure.layout as { title: { text: string } }).title.text, 'undefined,object');
+
+  // The audit of saves is as before (no runtime in it).
+  const saves = (await api.store.audit.query({}, { limit: 500 })).items.filter((e) => e.action === 'chart_save');
+  assert.ok(saves.length >= 3 && saves.every((e) => !('runtime' in e.details)));
+});

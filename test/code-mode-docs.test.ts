@@ -20,6 +20,8 @@ interface Figure {
 
 const DOC = resolve(import.meta.dirname, '../docs/code-mode.md');
 const blocks = [...readFileSync(DOC, 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+/** The examples of "The danfo runtime" (fenced ```js danfo), run on the danfo runtime. */
+const danfoBlocks = [...readFileSync(DOC, 'utf8').matchAll(/```js danfo\n([\s\S]*?)```/g)].map((m) => m[1] as string);
 
 /** The trace types each builder's figure has (its main traces; marginals and trendlines add others). */
 const TRACE_TYPES: Readonly<Record<string, readonly string[]>> = {
@@ -51,19 +53,21 @@ const TRACE_TYPES: Readonly<Record<string, readonly string[]>> = {
 };
 
 let runner: Runner;
+let danfo: Runner;
 let dataset: ColumnarDataset;
 before(async () => {
   dataset = salesDataset(3000);
   runner = startRunner();
-  await runner.ready();
+  danfo = startRunner({ workers: 1 }, 'danfo');
+  await Promise.all([runner.ready(), danfo.ready()]);
 });
 after(async () => {
-  await runner.close();
+  await Promise.all([runner.close(), danfo.close()]);
 });
 
-async function render(code: string, data: ColumnarDataset = dataset): Promise<Figure> {
+async function render(code: string, data: ColumnarDataset = dataset, on: Runner = runner): Promise<Figure> {
   // Time enough for a loaded test machine: this suite is about what the figures contain.
-  const r: RunResult = await runner.run({ code, dataset: data, limits: { timeMs: 15_000 } });
+  const r: RunResult = await on.run({ code, dataset: data, limits: { timeMs: 15_000 } });
   assert.ok(r.ok, `${code}\n→ ${r.ok ? '' : `${r.error.code}: ${r.error.message}`}`);
   const fig = JSON.parse(r.figureJson) as Figure;
   const checked = checkFigure(fig);
@@ -124,4 +128,29 @@ test('category values with markup cannot make a px figure fail the host check (i
     assert.ok(fig.data.length > 0, code);
     assert.ok(fig.data.some((t) => t['hovertemplate'] === undefined) || !code.includes('histogram'), code);
   }
+});
+
+test('every danfo example renders on the danfo runtime; the group sum is the data’s own', async () => {
+  assert.ok(danfoBlocks.length >= 6, `${danfoBlocks.length} danfo examples`);
+  for (const code of danfoBlocks) {
+    const fig = await render(code, dataset, danfo);
+    assert.ok(fig.data.length > 0, code);
+    const last = [...code.matchAll(/fig = px\.(\w+)\(/g)].at(-1)?.[1];
+    const types = new Set(fig.data.map((t) => String(t['type'] ?? 'scatter')));
+    if (last !== undefined && TRACE_TYPES[last] !== undefined) assert.ok(TRACE_TYPES[last].some((t) => types.has(t)), `px.${last}: ${[...types].join(', ')}\n${code}`);
+  }
+  // The first example: units summed per region, as the dataset has them.
+  const region = dataset.columns.find((c) => c.name === 'region');
+  const units = dataset.columns.find((c) => c.name === 'units');
+  assert.ok(region?.kind === 'string' && units !== undefined && units.kind !== 'string');
+  const expected: Record<string, number> = {};
+  for (let i = 0; i < dataset.rowCount; i++) {
+    const name = region.dictionary[region.codes[i] as number] as string;
+    expected[name] = (expected[name] ?? 0) + Number(units.values[i]);
+  }
+  const bar = (await render(danfoBlocks[0] as string, dataset, danfo)).data[0] as { x: string[]; y: number[] };
+  assert.deepEqual(Object.fromEntries(bar.x.map((r, i) => [r, bar.y[i]])), expected);
+  // The arquero runtime has no dfd: the same code fails there, typed.
+  const onArquero = await runner.run({ code: danfoBlocks[0] as string, dataset });
+  assert.ok(!onArquero.ok && onArquero.error.code === 'SANDBOX_RUNTIME_ERROR');
 });

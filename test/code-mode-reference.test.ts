@@ -79,3 +79,28 @@ test('completion inside a builder’s options object offers its options not give
     assert.ok(r === null || !r.options.some((o) => o.label === 'title'), doc);
   }
 });
+
+test('the danfo runtime: its globals in the reference and completion, dfd and danfo frame members, no aq or op', async () => {
+  const ref = await load<{ globalsOf(runtime: string): readonly { name: string; detail: string; example: string }[]; RUNTIME_CHOICES: readonly { name: string }[] }>('reference.ts');
+  const editor = await load<{ codeModeCompletions(columns: () => readonly { name: string; type: string }[], runtime?: () => string): (ctx: CompletionContext) => CompletionResult | null }>('code-editor.ts');
+  assert.deepEqual(ref.RUNTIME_CHOICES.map((r) => r.name), ['arquero', 'danfo']);
+  assert.deepEqual(ref.globalsOf('danfo').map((g) => g.name), ['df', 'dfd', 'data', 'px', 'fig']);
+  assert.deepEqual(ref.globalsOf('arquero').map((g) => g.name), ['df', 'aq', 'op', 'data', 'px', 'fig']);
+  for (const g of ref.globalsOf('danfo')) assert.ok(g.detail.length > 10 && g.example.length > 5, g.name);
+  const complete = (doc: string, runtime: string): CompletionResult | null => {
+    const source = editor.codeModeCompletions(() => [{ name: 'region', type: 'string' }], () => runtime);
+    const state = EditorState.create({ doc, extensions: [javascript()] });
+    ensureSyntaxTree(state, state.doc.length, 5000);
+    return source(new CompletionContext(state, doc.length, true));
+  };
+  const bare = complete('const x = d', 'danfo')?.options.map((o) => o.label) ?? [];
+  assert.ok(bare.includes('dfd') && bare.includes('df') && !bare.includes('aq') && !bare.includes('op'), bare.join(','));
+  assert.ok(!(complete('const x = d', 'arquero')?.options.map((o) => o.label) ?? []).includes('dfd'));
+  const dfd = complete('const s = new dfd.Se', 'danfo')?.options.map((o) => o.label) ?? [];
+  assert.ok(dfd.includes('Series') && dfd.includes('DataFrame') && dfd.includes('concat'), dfd.join(','));
+  const frame = complete('const g = df.gr', 'danfo')?.options.map((o) => o.label) ?? [];
+  assert.ok(frame.includes('groupby') && frame.includes('sortValues') && !frame.includes('rollup'), frame.join(','));
+  assert.ok((complete('const g = df.gr', 'arquero')?.options.map((o) => o.label) ?? []).includes('rollup'));
+  assert.equal(complete('op.su', 'danfo'), null, 'no arquero operators under danfo');
+  assert.equal(complete('dfd.Se', 'arquero'), null, 'no dfd under arquero');
+});

@@ -1,12 +1,13 @@
 // Abuse: code that tries to starve or crash the sandbox. Every case must end in its typed result,
-// and a healthy chart must render right after it (the pool recovers by itself).
+// and a healthy chart must render right after it (the pool recovers by itself). The suite runs
+// against every runtime (arquero, danfo) and, for arquero, in both isolate modes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { datasetFromColumns, generateSales } from '@plotbox/datasets';
-import type { Column, ColumnarDataset, Limits } from '@plotbox/sandbox-protocol';
+import type { Column, ColumnarDataset, Limits, RuntimeName } from '@plotbox/sandbox-protocol';
 import type { Runner } from '@plotbox/sandbox';
-import { HEALTHY_CHART, ISOLATE_MODES, assertNoHostDetails, salesDataset, startRunner, titleOf } from './helpers/sandbox.ts';
+import { SUITE_MODES, assertNoHostDetails, healthyChart, salesDataset, startRunner, titleOf, type SuiteMode } from './helpers/sandbox.ts';
 
 const LIMITS: Limits = { codeBytes: 65536, timeMs: 500, memoryMb: 64, outputBytes: 1 << 20, rows: 1_000_000 };
 
@@ -16,7 +17,12 @@ interface Case {
   readonly codes: readonly string[];
   readonly limits?: Partial<Limits>;
   readonly skipCheck?: boolean;
+  /** The runtimes the case is about (default: every one). */
+  readonly runtimes?: readonly RuntimeName[];
 }
+
+/** Stands for the runtime's healthy chart in a case's code. */
+const HEALTHY = '<healthy chart>';
 
 const LOOP = ['SANDBOX_TIMEOUT'];
 /** A memory bomb ends as a memory error (never a crash, nor a time limit it had time to beat). */
@@ -65,21 +71,29 @@ const CASES: Record<string, Case> = {
   'never-settling promise chain': { code: 'Promise.resolve().then(function f() { return Promise.resolve().then(f); }); fig = { data: [] };', codes: ['SANDBOX_TIMEOUT', 'SANDBOX_MEMORY', 'OK'], skipCheck: true },
   'code too large': { code: `fig = { data: [] }; // ${'x'.repeat(70_000)}`, codes: ['CODE_TOO_LARGE'] },
   'code nested too deep': { code: `fig = ${'['.repeat(30_000)}${']'.repeat(30_000)};`, codes: ['CODE_TOO_DEEP'] },
-  'dataset over the row limit': { code: HEALTHY_CHART, codes: ['SANDBOX_DATASET_TOO_LARGE'], limits: { rows: 10 } },
+  'dataset over the row limit': { code: HEALTHY, codes: ['SANDBOX_DATASET_TOO_LARGE'], limits: { rows: 10 } },
+  // danfo's own callbacks and allocations.
+  'loop in a danfo apply callback': { code: "df['units'].apply(() => { for (;;) {} });", codes: LOOP, runtimes: ['danfo'] },
+  'loop in a danfo groupby apply': { code: "df.groupby(['region']).apply(() => { for (;;) {} });", codes: [...LOOP, 'SANDBOX_RUNTIME_ERROR'], runtimes: ['danfo'] },
+  'memory: a huge danfo frame': { code: 'const big = new dfd.DataFrame({ a: new Array(2e7).fill(1.5), b: new Array(2e7).fill(2.5) });', codes: MEMORY, limits: MEMORY_TIME, runtimes: ['danfo'] },
+  'memory: danfo frames kept in a loop': { code: 'const keep = []; for (;;) keep.push(df.addColumn("x", df["units"].mul(2)));', codes: MEMORY, limits: MEMORY_TIME, runtimes: ['danfo'] },
+  'memory: danfo tensors': { code: 'const keep = []; for (;;) keep.push(new dfd.Series(new Array(1e6).fill(1.5)).tensor);', codes: MEMORY, limits: MEMORY_TIME, runtimes: ['danfo'] },
   'time limit lowered per run': { code: 'const end = 1e12; let i = 0; while (i < end) i++;', codes: LOOP, limits: { timeMs: 50 } },
 };
 
-for (const reuse of ISOLATE_MODES) describe(`isolate reuse ${reuse ? 'on' : 'off'}`, () => suite(reuse));
+for (const mode of SUITE_MODES) describe(mode.label, () => suite(mode));
 
-function suite(reuse: boolean): void {
+function suite(mode: SuiteMode): void {
+  const { runtime, reuse } = mode;
+  const HEALTHY_CHART = healthyChart(runtime);
   let runner: Runner;
   let unchecked: Runner;
   let dataset: ColumnarDataset;
 
   before(async () => {
     dataset = salesDataset(1000);
-    runner = startRunner({ isolateReuse: reuse, defaultLimits: LIMITS });
-    unchecked = startRunner({ isolateReuse: reuse, defaultLimits: LIMITS, unsafeSkipCodeCheck: true, workers: 1 });
+    runner = startRunner({ isolateReuse: reuse, defaultLimits: LIMITS }, runtime);
+    unchecked = startRunner({ isolateReuse: reuse, defaultLimits: LIMITS, unsafeSkipCodeCheck: true, workers: 1 }, runtime);
     await Promise.all([runner.ready(), unchecked.ready()]);
   });
   after(async () => {
@@ -90,10 +104,11 @@ function suite(reuse: boolean): void {
     test('at least 20 abuse cases', () => assert.ok(Object.keys(CASES).length >= 20));
 
     for (const [name, c] of Object.entries(CASES)) {
+      if (c.runtimes !== undefined && !c.runtimes.includes(runtime)) continue;
       test(`${name}: typed result, then the next run works`, async () => {
         const r = c.skipCheck ? unchecked : runner;
         const started = performance.now();
-        const result = await r.run({ code: c.code, dataset, ...(c.limits ? { limits: c.limits } : {}) });
+        const result = await r.run({ code: c.code === HEALTHY ? HEALTHY_CHART : c.code, dataset, ...(c.limits ? { limits: c.limits } : {}) });
         const elapsed = performance.now() - started;
         assertNoHostDetails(result);
         const got = result.ok ? 'OK' : result.error.code;
@@ -187,7 +202,10 @@ function suite(reuse: boolean): void {
 
   describe('preparing a run is not the analyst’s time or memory', () => {
     test('a trivial chart on a large high-cardinality dataset fits a 100 ms limit and an 8 MiB allowance', async () => {
-      const rows = 500_000;
+      // danfo builds each run's DataFrame in the preparation (≈2 s and ≈85 bytes a cell at 1M
+      // rows): a smaller dataset keeps the suite's time down; the point, that it is not the
+      // analyst's time or memory, is the same.
+      const rows = runtime === 'danfo' ? 100_000 : 500_000;
       const distinct = (name: string, label: (i: number) => string): Column => ({
         name,
         kind: 'string',

@@ -1,12 +1,13 @@
 // Escape attempts against the isolate. Each runs TWICE: through the normal path (where the code
 // check usually refuses it first) and with the check skipped, because the isolate is the boundary
 // and must hold against code the check never saw. A snippet reports what it reached in the
-// figure title; "safe" (or a typed error) is the only acceptable outcome.
+// figure title; "safe" (or a typed error) is the only acceptable outcome. The suite runs against
+// every runtime (arquero, danfo) and, for arquero, in both isolate modes (helpers/sandbox.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnarDataset, RunResult } from '@plotbox/sandbox-protocol';
 import type { Runner } from '@plotbox/sandbox';
-import { HEALTHY_CHART, ISOLATE_MODES, assertNoHostDetails, salesDataset, startRunner, titleOf } from './helpers/sandbox.ts';
+import { SUITE_MODES, assertNoHostDetails, healthyChart, salesDataset, startRunner, titleOf, type SuiteMode } from './helpers/sandbox.ts';
 
 /** Wraps a probe: `probe` is an expression; anything host-like it yields is reported. */
 function probe(expr: string): string {
@@ -71,6 +72,14 @@ const ATTEMPTS: Record<string, string> = {
   '__defineGetter__ on Object.prototype': probe(`({}).__defineGetter__('x', () => 1); return globalThis.process;`),
   'Intl leaking host locale paths': probe(`return new Intl.DateTimeFormat().resolvedOptions().timeZone;`),
   'Date and Math host state': probe(`return typeof performance !== 'undefined' ? performance : undefined;`),
+  // The danfo runtime's objects (undefined under arquero: the probe is then trivially safe).
+  'dfd class constructor chain': probe(`return dfd.DataFrame.constructor('return this')().process;`),
+  'danfo frame method constructor': probe(`return df.head.constructor('return process')();`),
+  'danfo tensor constructor chain': probe(`return df.tensor.constructor.constructor('return this')().self;`),
+  'tfjs engine on the global object': probe(`return typeof _tfengine !== 'undefined' || typeof globalThis._tfengine !== 'undefined' || typeof globalThis._tfGlobals !== 'undefined' ? { Isolate: 1 } : undefined;`),
+  'dfd.tensorflow handle': probe(`return dfd.tensorflow !== undefined ? { Isolate: Object.keys(dfd.tensorflow).length } : undefined;`),
+  'danfo file readers and plotting': probe(`return [typeof dfd.readCSV, typeof dfd.readExcel, typeof dfd.toCSV].some((t) => t !== 'undefined') ? { Isolate: 1 } : undefined;`),
+  'danfo plot into the host': probe(`df.plot('x').bar(); return { Isolate: 1 };`),
 };
 
 /** Outputs that try to hurt the host after the code has finished. */
@@ -98,17 +107,66 @@ const OUTPUT_ATTACKS: Record<string, { code: string; codes: readonly string[] }>
   'replaced JSON.stringify, uncaught': { code: `JSON.stringify = () => '{"data":[],"evil":1}'; fig = { data: [] };`, codes: ['OK', 'SANDBOX_RUNTIME_ERROR'] },
 };
 
-for (const reuse of ISOLATE_MODES) describe(`isolate reuse ${reuse ? 'on' : 'off'}`, () => suite(reuse));
+for (const mode of SUITE_MODES) describe(mode.label, () => suite(mode));
 
-function suite(reuse: boolean): void {
+/** Writes into the runtime's shared objects (its namespace, classes and px) that the next run must not see. */
+const STATE_WRITES: Record<SuiteMode['runtime'], { readonly write: string; readonly read: string }> = {
+  arquero: {
+    write: `aq.addFunction('leaky', () => 1); px.bar = null; fig = { data: [] };`,
+    read: `fig = { data: [], layout: { title: { text: typeof op.leaky + ',' + typeof px.bar } } };`,
+  },
+  danfo: {
+    write: `try { dfd.leaky = 1; } catch {} try { dfd.DataFrame.prototype.leaky = () => 1; } catch {} try { dfd.Series.prototype.sum = () => -1; } catch {} px.bar = null; fig = { data: [] };`,
+    read: `fig = { data: [], layout: { title: { text: typeof dfd.leaky + typeof dfd.DataFrame.prototype.leaky + ',' + String(new dfd.Series([1, 2]).sum() === 3 ? 'undefined' : 'changed') + ',' + typeof px.bar } } };`,
+  },
+};
+
+/** Tries to change the dataset through `data` and `df`; the title reports what held. */
+const DATA_WRITES: Record<SuiteMode['runtime'], string> = {
+  arquero: `
+  const before = data.units[0];
+  try { data.units[0] = -999; } catch {}
+  try { data.units.push(1); } catch {}
+  try { data.extra = [1]; } catch {}
+  try { delete data.units; } catch {}
+  try { df.column('units').data[0] = -999; } catch {}
+  try { df.column('units')[0] = -999; } catch {}
+  const sum = df.rollup({ s: op.sum('units') }).get('s', 0);
+  const sum2 = data.units.reduce((a, b) => a + b, 0);
+  fig = { data: [], layout: { title: { text: [data.units[0] === before, typeof data.extra, typeof data.units, sum === sum2, Object.isFrozen(data), Object.isFrozen(data.units)].join(',') } } };
+  `,
+  // danfo frames are mutable: the run may change its own df (each run gets its own), never data
+  // or the next run's df.
+  danfo: `
+  const before = data.units[0];
+  try { data.units[0] = -999; } catch {}
+  try { data.units.push(1); } catch {}
+  try { data.extra = [1]; } catch {}
+  try { delete data.units; } catch {}
+  df.addColumn('units', df['units'].mul(0).add(-999), { inplace: true });
+  df.drop({ columns: ['price'], inplace: true });
+  try { df.getColumnData[0][0] = -999; } catch {}
+  const sum2 = data.units.reduce((a, b) => a + b, 0);
+  fig = { data: [], layout: { title: { text: [data.units[0] === before, typeof data.extra, typeof data.units, df['units'].sum() !== sum2, Object.isFrozen(data), Object.isFrozen(data.units)].join(',') } } };
+  `,
+};
+
+/** The sum of the units column as the runtime's `df` reports it (after a run that tried to change it). */
+const DF_UNITS_SUM: Record<SuiteMode['runtime'], string> = {
+  arquero: `fig = { data: [], layout: { title: { text: String(data.units.reduce((a, b) => a + b, 0)) } } };`,
+  danfo: `fig = { data: [], layout: { title: { text: String(data.units.reduce((a, b) => a + b, 0)) + ',' + df['units'].sum() + ',' + df.columns.join('|') } } };`,
+};
+
+function suite(mode: SuiteMode): void {
+  const { runtime, reuse } = mode;
   let runner: Runner;
   let dataset: ColumnarDataset;
   let unchecked: Runner;
 
   before(async () => {
     dataset = salesDataset(500);
-    runner = startRunner({ isolateReuse: reuse, defaultLimits: { codeBytes: 65536, timeMs: 400, memoryMb: 64, outputBytes: 4 << 20, rows: 1_000_000 } });
-    unchecked = startRunner({ isolateReuse: reuse, unsafeSkipCodeCheck: true, defaultLimits: { codeBytes: 65536, timeMs: 400, memoryMb: 64, outputBytes: 4 << 20, rows: 1_000_000 } });
+    runner = startRunner({ isolateReuse: reuse, defaultLimits: { codeBytes: 65536, timeMs: 400, memoryMb: 64, outputBytes: 4 << 20, rows: 1_000_000 } }, runtime);
+    unchecked = startRunner({ isolateReuse: reuse, unsafeSkipCodeCheck: true, defaultLimits: { codeBytes: 65536, timeMs: 400, memoryMb: 64, outputBytes: 4 << 20, rows: 1_000_000 } }, runtime);
     await Promise.all([runner.ready(), unchecked.ready()]);
   });
   after(async () => {
@@ -181,37 +239,26 @@ function suite(reuse: boolean): void {
       }
     });
 
-    test('arquero and px state does not survive a run', async () => {
-      const first = await unchecked.run({ code: `aq.addFunction('leaky', () => 1); px.bar = null; fig = { data: [] };`, dataset });
+    test(`${runtime} and px state does not survive a run`, async () => {
+      const first = await unchecked.run({ code: STATE_WRITES[runtime].write, dataset });
       assert.ok(first.ok || first.error.code === 'SANDBOX_RUNTIME_ERROR');
-      const next = await unchecked.run({ code: `fig = { data: [], layout: { title: { text: typeof op.leaky + ',' + typeof px.bar } } };`, dataset });
-      assert.equal(titleOf(next), 'undefined,function');
+      const next = await unchecked.run({ code: STATE_WRITES[runtime].read, dataset });
+      assert.equal(titleOf(next), runtime === 'danfo' ? 'undefinedundefined,undefined,function' : 'undefined,function', JSON.stringify(next).slice(0, 300));
     });
 
     test('the dataset cannot be changed through data or df', async () => {
-      const code = `
-  const before = data.units[0];
-  try { data.units[0] = -999; } catch {}
-  try { data.units.push(1); } catch {}
-  try { data.extra = [1]; } catch {}
-  try { delete data.units; } catch {}
-  try { df.column('units').data[0] = -999; } catch {}
-  try { df.column('units')[0] = -999; } catch {}
-  const sum = df.rollup({ s: op.sum('units') }).get('s', 0);
-  const sum2 = data.units.reduce((a, b) => a + b, 0);
-  fig = { data: [], layout: { title: { text: [data.units[0] === before, typeof data.extra, typeof data.units, sum === sum2, Object.isFrozen(data), Object.isFrozen(data.units)].join(',') } } };
-  `;
-      const result = await runner.run({ code, dataset });
+      const result = await runner.run({ code: DATA_WRITES[runtime], dataset });
       assert.equal(titleOf(result), 'true,undefined,object,true,true,true', JSON.stringify(result).slice(0, 300));
-      // The next run sees the original values.
-      const again = await runner.run({ code: `fig = { data: [], layout: { title: { text: String(data.units.reduce((a, b) => a + b, 0)) } } };`, dataset });
+      // The next run sees the original values (under danfo, in a df of its own with every column).
+      const again = await runner.run({ code: DF_UNITS_SUM[runtime], dataset });
       const expected = dataset.columns.find((c) => c.name === 'units');
       assert.ok(expected && expected.kind === 'int');
-      assert.equal(titleOf(again), String(expected.values.reduce((a, b) => a + b, 0)));
+      const sum = String(expected.values.reduce((a, b) => a + b, 0));
+      assert.equal(titleOf(again), runtime === 'danfo' ? `${sum},${sum},${dataset.columns.map((c) => c.name).join('|')}` : sum);
     });
 
     test('the runner still renders a healthy chart after every attack', async () => {
-      const result = await runner.run({ code: HEALTHY_CHART, dataset });
+      const result = await runner.run({ code: healthyChart(runtime), dataset });
       assert.ok(result.ok, JSON.stringify(result));
       assert.equal(titleOf(result), 'healthy');
       assert.equal(runner.stats().crashes, 0);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime';
 import type { ColumnarDataset, RunResult } from '@plotbox/sandbox-protocol';
 import type { Runner } from '@plotbox/sandbox';
-import { HEALTHY_CHART, ISOLATE_MODES, assertNoHostDetails, salesDataset, startRunner, titleOf } from './helpers/sandbox.ts';
+import { HEALTHY_CHART, HEALTHY_DANFO_CHART, ISOLATE_MODES, assertNoHostDetails, salesDataset, startRunner, titleOf } from './helpers/sandbox.ts';
 
 const MARK = '__plotbox_stash';
 
@@ -381,6 +381,18 @@ fig = { data: [], layout: { title: { text: reach.join() } } };`,
       const r2 = await runner.run({ code: HEALTHY_CHART, dataset: a, project: '' });
       assert.equal(r1.stats?.isolateRun, 1);
       assert.equal(r2.stats?.isolateRun, 1);
+    });
+
+    test('danfo runs never share an isolate, and never take an arquero one', async () => {
+      const danfo = (project: string): Promise<RunResult> => runner.run({ code: HEALTHY_DANFO_CHART, dataset: a, project, runtime: 'danfo' });
+      const runs = [await danfo('d1'), await danfo('d1'), await danfo('d1')];
+      for (const r of runs) assert.ok(r.ok, JSON.stringify(r).slice(0, 300));
+      assert.deepEqual(runs.map((r) => r.stats?.isolateRun), [1, 1, 1]);
+      // An arquero tenant kept meanwhile is not handed to danfo, nor the other way round.
+      assert.equal(await runOf('d1', a), 1);
+      if (reuse) assert.equal(await runOf('d1', a), 2);
+      assert.equal((await danfo('d1')).stats?.isolateRun, 1);
+      if (reuse) assert.equal(await runOf('d1', a), 3);
     });
   });
 }

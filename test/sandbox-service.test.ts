@@ -35,7 +35,7 @@ describe('protocol', () => {
 
   test('every other route needs the exact bearer token', async () => {
     for (const authorization of [undefined, 'Bearer', 'Bearer ', `Bearer ${svc.token}x`, `Bearer ${svc.token.slice(1)}`, `Basic ${svc.token}`, `bearer ${svc.token}`, 'Bearer ' + 'a'.repeat(10_000)]) {
-      for (const path of ['/metrics', '/v1/runs', '/v1/check', `/v1/datasets/${dataset.sha256}`]) {
+      for (const path of ['/metrics', '/v1/runs', '/v1/info', `/v1/datasets/${dataset.sha256}`]) {
         const res = await fetch(svc.url + path, { method: path === '/metrics' ? 'GET' : 'POST', headers: authorization ? { authorization } : {} });
         assert.equal(res.status, 401, `${path} with ${String(authorization).slice(0, 20)}`);
         const body = (await res.json()) as { error: { code: string } };
@@ -101,12 +101,15 @@ describe('protocol', () => {
     assert.equal(run.status, 200);
   });
 
-  test('the check endpoint returns diagnostics without running', async () => {
-    const res = await svc.call('/v1/check', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'const a = 1;\nfig = eval(a);' }) });
-    assert.equal(res.status, 200);
-    const body = (await res.json()) as { ok: boolean; diagnostics: { rule: string; line: number }[] };
-    assert.equal(body.ok, false);
-    assert.equal(body.diagnostics[0]?.line, 2);
+  test('there is no separate check route: code is checked as part of a run', async () => {
+    const gone = await svc.call('/v1/check', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'fig = 1;' }) });
+    assert.equal(gone.status, 404);
+    assert.equal(((await gone.json()) as { error: { code: string } }).error.code, 'SANDBOX_NOT_FOUND');
+    const res = await svc.call('/v1/runs', runBody('const a = 1;\nfig = eval(a);', dataset.sha256));
+    assert.equal(res.status, 422);
+    const body = (await res.json()) as { error: { code: string; diagnostics?: { line: number }[] } };
+    assert.equal(body.error.code, 'CODE_RULE');
+    assert.equal(body.error.diagnostics?.[0]?.line, 2);
   });
 
   test('metrics are Prometheus text with runs by outcome, queue, pool, restarts and cache', async () => {

@@ -107,9 +107,27 @@ export type LimitName = keyof Limits;
 
 export type CodeLang = 'js' | 'ts';
 
-/** Runtimes a run can ask for. `arquero` is the default (df, aq, op, data, px). */
-export const RUNTIMES = ['arquero'] as const;
+/**
+ * Runtimes a run can ask for, each a bundle of its own (packages/sandbox-runtime): `arquero`, the
+ * default (`df` an arquero table, `aq`, `op`, `data`, `px`), and `danfo` (`df` a danfo DataFrame,
+ * `dfd`, `data`, `px`).
+ */
+export const RUNTIMES = ['arquero', 'danfo'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
+
+/** The runtime of a run or chart that names none. */
+export const DEFAULT_RUNTIME: RuntimeName = 'arquero';
+
+/** The names each runtime adds to the ECMAScript built-ins (what analyst code sees). */
+export const RUNTIME_GLOBALS: Readonly<Record<RuntimeName, readonly string[]>> = Object.freeze({
+  arquero: Object.freeze(['df', 'aq', 'op', 'data', 'px']),
+  danfo: Object.freeze(['df', 'dfd', 'data', 'px']),
+});
+
+/** Is `value` one of {@link RUNTIMES}? */
+export function isRuntimeName(value: unknown): value is RuntimeName {
+  return typeof value === 'string' && (RUNTIMES as readonly string[]).includes(value);
+}
 
 /** The error of a failed run, as shown to the analyst. Never contains host paths or stacks. */
 export interface RunError {

@@ -3,7 +3,7 @@
  * collections and their indexes). JSON-valued fields are strings, so keys like `$where` inside them
  * are inert data.
  */
-import type { ActorKind, AuditOutcome, ChartLang, PrincipalKind, ProjectRole, SystemRole } from '@plotbox/store';
+import type { ActorKind, AuditOutcome, ChartLang, ChartRuntime, PrincipalKind, ProjectRole, SystemRole } from '@plotbox/store';
 
 export interface UserDoc {
   _id: string;
@@ -114,6 +114,8 @@ export interface ChartDoc {
   title: string;
   code: string;
   lang: ChartLang;
+  /** Absent on charts stored before charts had a runtime: those run on arquero. */
+  runtime?: ChartRuntime;
   datasetId: string | null;
   diagnostics: string;
   codeHash: string;

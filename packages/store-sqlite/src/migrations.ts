@@ -315,6 +315,14 @@ BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: only events older than t
 CREATE INDEX audit_events_target ON audit_events (target_id, at, id);
 `,
   },
+  {
+    version: 6,
+    name: 'charts: the Code Mode runtime a chart runs on',
+    sql: `
+-- Every chart made before runtimes existed ran on arquero.
+ALTER TABLE charts ADD COLUMN runtime TEXT NOT NULL DEFAULT 'arquero' CHECK (runtime IN ('arquero', 'danfo'));
+`,
+  },
 ]);
 
 /**

@@ -11,3 +11,4 @@ export * from './policy.ts';
 export * from './inputs.ts';
 export * from './repository.ts';
 export * from './backup.ts';
+export * from './epochs.ts';

@@ -9,6 +9,8 @@ export type SystemRoleName = 'admin' | 'user' | 'viewer';
 export type ProjectRoleName = 'viewer' | 'editor' | 'owner';
 export type PrincipalKindName = 'user' | 'group';
 export type CodeLangName = 'js' | 'ts';
+/** The Code Mode runtimes (the sandbox protocol's `RUNTIMES`; views.ts checks they agree). */
+export type RuntimeNameView = 'arquero' | 'danfo';
 
 /** `{ items, nextCursor }`, the shape of every list. */
 export interface Page<T> {
@@ -176,6 +178,8 @@ export interface ChartSummary {
   readonly id: string;
   readonly title: string;
   readonly lang: CodeLangName;
+  /** The runtime the chart's code runs on: `arquero` (the default) or `danfo`. */
+  readonly runtime: RuntimeNameView;
   readonly datasetId: string | null;
   /** The code check's findings when the code was saved (`[]`: none). */
   readonly diagnostics: readonly DiagnosticView[] | null;

@@ -4,7 +4,7 @@
  * URL; every failure of the transport becomes a typed `SANDBOX_UNAVAILABLE` result. One request per
  * call: retrying after `SANDBOX_DATASET_MISSING` is the caller's.
  */
-import { isSandboxErrorCode, type Limits, type RunError, type RunResult, type RunStats } from '@plotbox/sandbox-protocol';
+import { RUNTIMES, isSandboxErrorCode, type Limits, type RunError, type RunResult, type RunStats, type RuntimeName } from '@plotbox/sandbox-protocol';
 import type { SandboxInfo, SandboxPort } from './sandbox-port.ts';
 
 const RUNTIME_VERSION = /^[A-Za-z0-9._:-]{1,128}$/u;
@@ -13,7 +13,7 @@ const LIMIT_NAMES = ['timeMs', 'memoryMb', 'outputBytes', 'codeBytes', 'rows'] a
 /** `/v1/info`'s body as {@link SandboxInfo}, or `null` when it is not one. */
 export function parseSandboxInfo(value: unknown): SandboxInfo | null {
   if (typeof value !== 'object' || value === null) return null;
-  const v = value as { runtimeVersion?: unknown; limits?: unknown };
+  const v = value as { runtimeVersion?: unknown; runtimeVersions?: unknown; limits?: unknown };
   if (typeof v.runtimeVersion !== 'string' || !RUNTIME_VERSION.test(v.runtimeVersion)) return null;
   if (typeof v.limits !== 'object' || v.limits === null) return null;
   const raw = v.limits as Record<string, unknown>;
@@ -23,7 +23,20 @@ export function parseSandboxInfo(value: unknown): SandboxInfo | null {
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return null;
     limits[name] = n;
   }
-  return { runtimeVersion: v.runtimeVersion, limits: limits as unknown as Limits };
+  let runtimeVersions: Partial<Record<RuntimeName, string>> | undefined;
+  if (v.runtimeVersions !== undefined) {
+    if (typeof v.runtimeVersions !== 'object' || v.runtimeVersions === null) return null;
+    const raw = v.runtimeVersions as Record<string, unknown>;
+    runtimeVersions = {};
+    // Only runtimes this API knows; a newer sandbox may have more.
+    for (const name of RUNTIMES) {
+      const version = raw[name];
+      if (version === undefined) continue;
+      if (typeof version !== 'string' || !RUNTIME_VERSION.test(version)) return null;
+      runtimeVersions[name] = version;
+    }
+  }
+  return { runtimeVersion: v.runtimeVersion, ...(runtimeVersions === undefined ? {} : { runtimeVersions }), limits: limits as unknown as Limits };
 }
 
 export interface SandboxClientOptions {
@@ -72,6 +85,7 @@ export function createSandboxClient(options: SandboxClientOptions): SandboxPort 
       const body = JSON.stringify({
         code: input.code,
         lang: input.lang,
+        ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
         dataset: { sha256: input.sha256 },
         project: input.project.slice(0, 128),
         ...(input.limits === undefined ? {} : { limits: input.limits }),

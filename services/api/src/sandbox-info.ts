@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import type { Store } from '@plotbox/store';
 import { parseSandboxInfo } from './sandbox-client.ts';
-import type { SandboxInfo, SandboxPort } from './sandbox-port.ts';
+import type { RuntimeName } from '@plotbox/sandbox-protocol';
+import { runtimeVersionOf, type SandboxInfo, type SandboxPort } from './sandbox-port.ts';
 
 /** The settings key under which the last known sandbox info is kept. */
 export const SANDBOX_INFO_KEY = 'sandbox.info';
@@ -19,8 +20,8 @@ export interface SandboxInfoSource {
    * any replica saw (`null` only when nobody has ever reached the sandbox). Never throws.
    */
   current(): Promise<SandboxInfo | null>;
-  /** A run reported the runtime version that made its figure: remember it if it is new. */
-  observe(runtimeVersion: string): Promise<void>;
+  /** A run on `runtime` (default arquero) reported the version that made its figure: learn the sandbox's info again if it is new. */
+  observe(runtimeVersion: string, runtime?: RuntimeName): Promise<void>;
 }
 
 export interface SandboxInfoOptions {
@@ -48,7 +49,7 @@ export function createSandboxInfoSource(options: SandboxInfoOptions): SandboxInf
   async function persist(info: SandboxInfo): Promise<void> {
     try {
       const stored = parseSandboxInfo((await store.settings.get(SANDBOX_INFO_KEY))?.value);
-      if (stored === null || JSON.stringify(stored) !== JSON.stringify(info)) await store.settings.put(SANDBOX_INFO_KEY, { runtimeVersion: info.runtimeVersion, limits: { ...info.limits } });
+      if (stored === null || JSON.stringify(stored) !== JSON.stringify(info)) await store.settings.put(SANDBOX_INFO_KEY, { runtimeVersion: info.runtimeVersion, ...(info.runtimeVersions === undefined ? {} : { runtimeVersions: { ...info.runtimeVersions } }), limits: { ...info.limits } });
     } catch (err) {
       logger.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'the sandbox info could not be persisted');
     }
@@ -57,7 +58,7 @@ export function createSandboxInfoSource(options: SandboxInfoOptions): SandboxInf
   async function ask(): Promise<SandboxInfo | null> {
     try {
       const info = await sandbox.info();
-      const changed = held === null || held.info.runtimeVersion !== info.runtimeVersion || JSON.stringify(held.info.limits) !== JSON.stringify(info.limits);
+      const changed = held === null || JSON.stringify(held.info) !== JSON.stringify(info);
       held = { info, until: nowMs() + freshMs };
       if (changed) await persist(info);
       return info;
@@ -85,8 +86,8 @@ export function createSandboxInfoSource(options: SandboxInfoOptions): SandboxInf
       });
       return asking;
     },
-    async observe(runtimeVersion) {
-      if (held !== null && held.info.runtimeVersion === runtimeVersion) return;
+    async observe(runtimeVersion, runtime = 'arquero') {
+      if (held !== null && runtimeVersionOf(held.info, runtime) === runtimeVersion) return;
       // A new runtime answered (a rolled sandbox): learn its limits too, now.
       held = null;
       await this.current();

@@ -4,23 +4,32 @@
  * `testing/fake-sandbox.ts`. The port is the transport only: what to do when the sandbox lacks a
  * dataset (upload it once, ask again) is the use case's (`use-cases/run-in-sandbox.ts`).
  */
-import type { CodeLang, Limits, RunError, RunResult } from '@plotbox/sandbox-protocol';
+import type { CodeLang, Limits, RunError, RunResult, RuntimeName } from '@plotbox/sandbox-protocol';
 
 /** A run's result; a figure carries the runtime version that made it (`null`: the sandbox did not say). */
 export type SandboxRunResult = (Extract<RunResult, { ok: true }> & { readonly runtimeVersion: string | null }) | Extract<RunResult, { ok: false }>;
 
 /** What the sandbox says of itself. */
 export interface SandboxInfo {
-  /** Identifies the runtime charts run with (a hash of its bundle). */
+  /** Identifies the default (arquero) runtime charts run with (a hash of its bundle). */
   readonly runtimeVersion: string;
+  /** The same for every runtime the sandbox has, by name (absent from sandboxes older than runtimes). */
+  readonly runtimeVersions?: Readonly<Partial<Record<RuntimeName, string>>>;
   /** The limits a run gets unless it asks for others. */
   readonly limits: Limits;
+}
+
+/** The version of `runtime` the sandbox reported, or `null` when it did not report one. */
+export function runtimeVersionOf(info: SandboxInfo, runtime: RuntimeName): string | null {
+  return info.runtimeVersions?.[runtime] ?? (runtime === 'arquero' ? info.runtimeVersion : null);
 }
 
 /** One run request: code and the dataset by content hash. */
 export interface SandboxRunInput {
   readonly code: string;
   readonly lang: CodeLang;
+  /** The runtime to run on (the sandbox's default, arquero, when absent). */
+  readonly runtime?: RuntimeName;
   /** The canonical Arrow IPC bytes' sha256 (the sandbox caches datasets by it). */
   readonly sha256: string;
   /** Fairness key (the sandbox queues per project). */

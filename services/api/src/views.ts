@@ -87,6 +87,7 @@ export function chartSummary(c: Chart): ChartSummary {
     id: c.id,
     title: c.title,
     lang: c.lang,
+    runtime: c.runtime,
     datasetId: c.datasetId,
     // Written by the API as diagnostic views (use-cases/code-review.ts).
     diagnostics: c.diagnostics as readonly DiagnosticView[] | null,

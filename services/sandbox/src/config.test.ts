@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_LIMITS } from '@plotbox/sandbox-protocol';
+import { isPlotboxError } from '@plotbox/errors';
 import { ConfigError, DEFAULT_PREPARE_TIMEOUT_MS, DEFAULT_WARM_MEMORY_MB, parseSandboxConfig } from './config.ts';
+import { LimitsError, resolveLimits } from './limits.ts';
 
 const TOKEN = 't'.repeat(40);
 const noFile = (): string => {
@@ -91,4 +93,15 @@ test('isolate reuse: on by default, on/off only, with its bounds', () => {
   ] as const) {
     assert.throws(() => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
   }
+});
+
+test('its errors are Plotbox errors with stable codes (the one base, DESIGN §4.1)', () => {
+  assert.throws(
+    () => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, SANDBOX_NOPE: '1' }, noFile),
+    (err: unknown) => err instanceof ConfigError && isPlotboxError(err) && err.code === 'CONFIG_INVALID' && err.name === 'ConfigError',
+  );
+  assert.throws(
+    () => resolveLimits({ timeMs: -1 }),
+    (err: unknown) => err instanceof LimitsError && isPlotboxError(err) && err.code === 'SANDBOX_BAD_REQUEST' && err.name === 'LimitsError',
+  );
 });

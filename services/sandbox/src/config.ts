@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { PlotboxError } from '@plotbox/errors';
 import { DEFAULT_LIMITS, type Limits } from '@plotbox/sandbox-protocol';
 import type { CgroupLimits } from './cgroup.ts';
 import { DEFAULT_CEILINGS, type LimitCeilings } from './limits.ts';
@@ -50,8 +51,12 @@ export const DEFAULT_WARM_MEMORY_MB = 384;
 /** Budget for preparing a run (dataset transfer and decode, isolate, copy, boot), ms. */
 export const DEFAULT_PREPARE_TIMEOUT_MS = 30_000;
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID' as const;
+/** A refused sandbox configuration. Messages name variables, never secret values. */
+export class ConfigError extends PlotboxError<'CONFIG_INVALID', never> {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message);
+    this.name = 'ConfigError';
+  }
 }
 
 const KNOWN = new Set([
@@ -90,9 +95,11 @@ export interface HostResources {
 
 /**
  * Parses the sandbox's environment. Pure apart from `readFile`, which is used only for
- * `SANDBOX_TOKEN_FILE` (Kubernetes secrets). Unknown `SANDBOX_` variables are refused so a typo
- * cannot silently fall back to a default. Error messages never include secret values. Worker
- * count, worker RSS ceiling and caches not set explicitly are derived from `machine` (resources.ts).
+ * `SANDBOX_TOKEN_FILE` (Kubernetes secrets), and the default of `machine`
+ * (`os.availableParallelism()`, no cgroup limits), which main.ts replaces with what it reads.
+ * Unknown `SANDBOX_` variables are refused so a typo cannot silently fall back to a default.
+ * Error messages never include secret values. Worker count, worker RSS ceiling and caches not set
+ * explicitly are derived from `machine` (resources.ts).
  */
 export function parseSandboxConfig(
   env: Readonly<Record<string, string | undefined>>,

@@ -17,6 +17,8 @@ export interface HeldDataset {
   readonly payload: ivm.ExternalCopy<unknown>;
   /** What copying this dataset in added to an isolate, measured on its last run; sizes the next isolate. */
   copyBytes: number | undefined;
+  /** Number of columns (sizes the danfo runtime's per-run frame). */
+  readonly columnCount?: number;
 }
 
 /** Told to the supervisor when the analyst's code starts (worker-protocol.ts `started`). */
@@ -42,6 +44,12 @@ export interface ExecuteOptions {
   readonly shared?: boolean;
   /** An isolate that already served this tenant (same dataset), to use if it is large enough. */
   readonly reuse?: WarmIsolate;
+  /**
+   * What the runtime's per-run globals take in the isolate beyond the dataset's copy, bytes (the
+   * danfo runtime's `df` is a DataFrame built per run: {@link danfoFrameBytes}). Sizes the isolate;
+   * like the copy, never charged to the analyst's allowance (it is in place before the ballast).
+   */
+  readonly runtimeBytes?: number;
   /** Called once the run is prepared, right before the analyst's code starts. */
   readonly onStarted?: (start: RunStart) => void;
   /**
@@ -88,10 +96,19 @@ export function decodeReserveBytes(rowCount: number, columns: readonly Pick<Colu
  * it (see {@link executeRun}): an isolate whose V8 limit is the budget itself turns heap bombs into
  * process-aborting OOMs instead of a clean memory-limit error (measured with isolated-vm 7).
  */
-export function isolateMemoryMb(limits: Limits, dataset: Pick<HeldDataset, 'bytes' | 'decodeBytes' | 'copyBytes'>, baseBytes: number, shared = false): number {
+export function isolateMemoryMb(limits: Limits, dataset: Pick<HeldDataset, 'bytes' | 'decodeBytes' | 'copyBytes'>, baseBytes: number, shared = false, runtimeBytes = 0): number {
   const allowance = limits.memoryMb * MiB;
   const copy = dataset.copyBytes ?? 2 * dataset.bytes;
-  return Math.ceil((baseBytes + copy + reserveBytes(dataset, shared) + allowance + headroomBytes(limits)) / MiB);
+  return Math.ceil((baseBytes + copy + runtimeBytes + reserveBytes(dataset, shared) + allowance + headroomBytes(limits)) / MiB);
+}
+
+/**
+ * What the danfo runtime's `df` takes in an isolate: danfo keeps every cell twice (row and column
+ * arrays) plus its index and dtype bookkeeping; measured ≈85 bytes per cell at 1M rows × 6 columns
+ * (506 MiB), rounded up.
+ */
+export function danfoFrameBytes(rowCount: number, columnCount: number): number {
+  return rowCount * (columnCount * 96 + 16);
 }
 
 /**
@@ -150,7 +167,7 @@ export async function executeRun(pool: IsolatePool, options: ExecuteOptions): Pr
     }
     const t0 = performance.now();
     for (let attempt = 0; entry === undefined; attempt++) {
-      const needMb = isolateMemoryMb(limits, dataset, pool.baseBytes, shared);
+      const needMb = isolateMemoryMb(limits, dataset, pool.baseBytes, shared, options.runtimeBytes ?? 0);
       let candidate: WarmIsolate;
       if (reuse !== undefined && reuse.boundSha === dataset.sha256 && reuse.memoryMb >= needMb && !reuse.isolate.isDisposed) {
         candidate = reuse;
@@ -164,7 +181,7 @@ export async function executeRun(pool: IsolatePool, options: ExecuteOptions): Pr
       if (candidate.boundSha === undefined) {
         await api.bind.apply(undefined, [dataset.payload.copyInto(), new ivm.ExternalCopy({ shared }).copyInto()], { timeout: prepareRemaining() });
         candidate.boundSha = dataset.sha256;
-        const bound = await candidate.isolate.getHeapStatistics();
+        const bound = candidate.isolate.getHeapStatisticsSync();
         candidate.boundBytes = bound.used_heap_size + bound.externally_allocated_size;
         dataset.copyBytes = Math.max(0, candidate.boundBytes - candidate.baseBytes);
       }
@@ -208,7 +225,7 @@ export async function executeRun(pool: IsolatePool, options: ExecuteOptions): Pr
     // end over its budget before one happens. If the heap looks over (garbage included), collect:
     // isolated-vm's check after that collection ends the run as a memory error if what it keeps is
     // over. Runs under budget pay one heap-statistics call.
-    const after = await isolate.getHeapStatistics();
+    const after = isolate.getHeapStatisticsSync();
     if (after.used_heap_size + after.externally_allocated_size > entry.limitBytes && entry.collect) {
       // Not the analyst's code: a collection may take longer than what is left of the time limit.
       await entry.collect.apply(undefined, [], { timeout: Math.max(remaining(), 250) });
@@ -289,7 +306,10 @@ const SETTLE_GARBAGE_BYTES = 16 * MiB;
  * collection when the budget grows. False when the isolate is too small for the budget.
  */
 async function fixBallast(entry: WarmIsolate, budget: number, remaining: () => number): Promise<boolean> {
-  let heap = await entry.isolate.getHeapStatistics();
+  // Bookkeeping calls here and around a run are synchronous: each asynchronous call into the
+  // isolate is a round trip through isolated-vm's thread pool, which on a busy machine costs a
+  // scheduling delay every time (the analyst's code and the serializer stay asynchronous).
+  let heap = entry.isolate.getHeapStatisticsSync();
   // What is in use besides the ballast: the runtime, the dataset, the run's globals, and garbage
   // of earlier runs (at most SETTLE_GARBAGE_BYTES: settleForReuse collects beyond that).
   const live = heap.used_heap_size + heap.externally_allocated_size - entry.ballastBytes;
@@ -304,10 +324,10 @@ async function fixBallast(entry: WarmIsolate, budget: number, remaining: () => n
     entry.ballastBytes = 0;
     if (entry.collect) {
       await entry.collect.apply(undefined, [], { timeout: remaining() });
-      heap = await entry.isolate.getHeapStatistics();
+      heap = entry.isolate.getHeapStatisticsSync();
       if (heap.externally_allocated_size > entry.boundBytes + 16 * MiB) await entry.collect.apply(undefined, [], { timeout: remaining() });
     }
-    heap = await entry.isolate.getHeapStatistics();
+    heap = entry.isolate.getHeapStatisticsSync();
     add = entry.limitBytes - (heap.used_heap_size + heap.externally_allocated_size) - budget;
   } else {
     // The same budget (or a smaller one: one more piece). Garbage of earlier runs needs no room of
@@ -325,7 +345,7 @@ async function fixBallast(entry: WarmIsolate, budget: number, remaining: () => n
     // and is counted at its size by isolated-vm; an ArrayBuffer allocated inside would make V8
     // collect garbage at once over the jump in external memory (≈3 ms on every run).
     const ballast = new ivm.ExternalCopy(new SharedArrayBuffer(piece));
-    await entry.hold.apply(undefined, [ballast.copyInto({ release: true })], { timeout: remaining() });
+    entry.hold.applySync(undefined, [ballast.copyInto({ release: true })], { timeout: remaining() });
     entry.ballastBytes += piece;
   }
   return true;
@@ -342,17 +362,17 @@ async function fixBallast(entry: WarmIsolate, budget: number, remaining: () => n
 export async function settleForReuse(entry: WarmIsolate, busy: () => boolean = () => false): Promise<number | undefined> {
   if (entry.isolate.isDisposed || entry.collect === undefined) return undefined;
   try {
-    await entry.api.end.apply(undefined, [], { timeout: 1000 });
+    entry.api.end.applySync(undefined, [], { timeout: 1000 });
     // Most of what a run leaves is young (its own objects, its copies of the columns): a minor
     // collection (≈0.5 ms) frees it. What it left in the old generation is collected when it
     // exceeds a share of the budget: garbage left in the heap leaves the next run that much less
     // room before V8 must collect during the run.
-    await entry.collect.apply(undefined, [true], { timeout: 5000 });
-    let heap = await entry.isolate.getHeapStatistics();
+    entry.collect.applySync(undefined, [true], { timeout: 5000 });
+    let heap = entry.isolate.getHeapStatisticsSync();
     const threshold = Math.min(SETTLE_GARBAGE_BYTES, entry.ballastBudget / 8);
     if (heap.used_heap_size + heap.externally_allocated_size - entry.ballastBytes > entry.boundBytes + threshold) {
       await entry.collect.apply(undefined, [], { timeout: 5000 });
-      heap = await entry.isolate.getHeapStatistics();
+      heap = entry.isolate.getHeapStatisticsSync();
     }
     const held = heap.used_heap_size + heap.externally_allocated_size - entry.ballastBytes;
     // Make the next run's compartment now, off its request path (≈1–2 ms), and fit the ballast to

@@ -1,3 +1,4 @@
+import { PlotboxError } from '@plotbox/errors';
 import { DEFAULT_LIMITS, type Limits, type LimitName } from '@plotbox/sandbox-protocol';
 
 /** The most a run may ask for, per limit (the service's configuration). */
@@ -14,8 +15,11 @@ export const DEFAULT_CEILINGS: LimitCeilings = Object.freeze({
 const MINIMUMS: Limits = Object.freeze({ codeBytes: 1, timeMs: 10, memoryMb: 8, outputBytes: 1024, rows: 0 });
 
 /** Thrown for a limits object that is not acceptable; mapped to SANDBOX_BAD_REQUEST. */
-export class LimitsError extends Error {
-  readonly code = 'SANDBOX_BAD_REQUEST' as const;
+export class LimitsError extends PlotboxError<'SANDBOX_BAD_REQUEST', never> {
+  constructor(message: string) {
+    super('SANDBOX_BAD_REQUEST', message);
+    this.name = 'LimitsError';
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { checkCode } from '@plotbox/code-check';
-import { DEFAULT_LIMITS, type CodeLang, type ColumnarDataset, type Limits, type RunError, type RunResult } from '@plotbox/sandbox-protocol';
+import { DEFAULT_LIMITS, DEFAULT_RUNTIME, RUNTIMES, type CodeLang, type ColumnarDataset, type Limits, type RunError, type RunResult, type RuntimeName } from '@plotbox/sandbox-protocol';
 import { DEFAULT_CEILINGS, LimitsError, resolveLimits, type LimitCeilings } from './limits.ts';
 import { crashedError, fatalLooksLikeMemory, timeoutError, workerLostError, workerMemoryError } from './isolate-errors.ts';
 import { tenantKey, type ParentMessage, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
@@ -25,8 +25,8 @@ export interface RunInput {
    * for (with isolate reuse): runs without a project always get a single-use isolate.
    */
   readonly project?: string;
-  /** The runtime bundle the code runs on (one today). */
-  readonly runtime?: 'arquero';
+  /** The runtime bundle the code runs on (default `arquero`). */
+  readonly runtime?: RuntimeName;
 }
 
 /** Why the supervisor ended a worker process itself. */
@@ -95,6 +95,8 @@ export interface RunnerOptions {
   readonly workerV8Flags?: readonly string[];
   /** Path of the bundled runtime (default: @plotbox/sandbox-runtime's dist/runtime.js). */
   readonly runtimePath?: string;
+  /** Path of the danfo runtime's bundle (default: @plotbox/sandbox-runtime's dist/danfo-runtime.js). */
+  readonly danfoRuntimePath?: string;
   /**
    * Skip the static code check and run whatever is given. Only for tests that prove the isolate
    * holds against code that passes (or never saw) the check; never set from configuration.
@@ -132,8 +134,10 @@ export interface RunnerStats {
 }
 
 export interface Runner {
-  /** sha256 (hex, first 16) of the runtime bundle charts run with; the API keys its render cache on it. */
+  /** sha256 (hex, first 16) of the default (arquero) runtime bundle; the API keys its render cache on it. */
   readonly runtimeVersion: string;
+  /** The same for every runtime, by name: a figure is cached under the runtime's name and version. */
+  readonly runtimeVersions: Readonly<Record<RuntimeName, string>>;
   /** Checks and runs chart code on a dataset; always resolves to a typed result. */
   run(input: RunInput): Promise<RunResult>;
   /** Does some worker hold this dataset? */
@@ -152,6 +156,7 @@ interface Job {
   readonly dataset: DatasetRef;
   readonly limits: Limits;
   readonly project: string;
+  readonly runtime: RuntimeName;
   /** worker-protocol.ts `tenantKey`, or undefined when the run has no project. */
   readonly tenant: string | undefined;
   readonly resolve: (r: RunResult) => void;
@@ -208,6 +213,10 @@ function defaultRuntimePath(): string {
   return fileURLToPath(import.meta.resolve('@plotbox/sandbox-runtime/dist/runtime.js'));
 }
 
+function defaultDanfoRuntimePath(): string {
+  return fileURLToPath(import.meta.resolve('@plotbox/sandbox-runtime/dist/danfo-runtime.js'));
+}
+
 /** VmRSS of a process from /proc (Linux), bytes; works however stuck the process is. */
 export function readProcRss(pid: number): number | undefined {
   try {
@@ -258,11 +267,14 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   if (!Number.isInteger(prepareTimeoutMs) || prepareTimeoutMs < 1) throw new Error('prepareTimeoutMs must be a positive whole number');
   if (!Number.isInteger(workerMaxRssMb) || workerMaxRssMb < 64) throw new Error('workerMaxRssMb must be a whole number of at least 64');
   if (!Number.isInteger(rssPollMs) || rssPollMs < 1) throw new Error('rssPollMs must be a positive whole number');
-  if (!existsSync(runtimePath)) throw new Error(`sandbox runtime bundle missing at ${runtimePath}: run npm install (it builds it)`);
-  const runtimeVersion = createHash('sha256').update(readFileSync(runtimePath)).digest('hex').slice(0, 16);
+  const runtimePaths: Record<RuntimeName, string> = { arquero: runtimePath, danfo: options.danfoRuntimePath ?? defaultDanfoRuntimePath() };
+  for (const path of Object.values(runtimePaths)) if (!existsSync(path)) throw new Error(`sandbox runtime bundle missing at ${path}: run npm install (it builds it)`);
+  const runtimeVersions = Object.freeze(Object.fromEntries(RUNTIMES.map((name) => [name, createHash('sha256').update(readFileSync(runtimePaths[name])).digest('hex').slice(0, 16)]))) as Readonly<Record<RuntimeName, string>>;
+  const runtimeVersion = runtimeVersions.arquero;
   const maxRssBytes = workerMaxRssMb * MiB;
   const config: WorkerConfig = {
     runtimePath,
+    danfoRuntimePath: runtimePaths.danfo,
     poolSize: options.poolSize ?? 2,
     warmMemoryMb: options.warmMemoryMb ?? 384,
     cacheBytes: options.cacheBytes ?? 512 * MiB,
@@ -573,12 +585,13 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     }, prepareTimeoutMs + watchdogMs);
     slot.peakRss = 0;
     slot.job = { ...job, id, phase: 'prepare', watchdog, rssAtStart: undefined, budgetBytes: job.limits.memoryMb * MiB, rssCeiling: maxRssBytes };
-    slot.child.send({ type: 'run', id, js: job.js, sha256: sha, limits: job.limits, tenant: job.tenant } satisfies ParentMessage);
+    slot.child.send({ type: 'run', id, js: job.js, sha256: sha, limits: job.limits, tenant: job.tenant, runtime: job.runtime } satisfies ParentMessage);
     scheduleRss(true);
   }
 
   return {
     runtimeVersion,
+    runtimeVersions,
     run(input: RunInput): Promise<RunResult> {
       if (closing) return Promise.resolve(errorResult({ code: 'SANDBOX_UNAVAILABLE', message: 'The sandbox is shutting down.' }));
       let limits: Limits;
@@ -603,11 +616,15 @@ export function createRunner(options: RunnerOptions = {}): Runner {
           }),
         );
       }
+      const runtime = input.runtime ?? DEFAULT_RUNTIME;
+      if (!RUNTIMES.includes(runtime)) return Promise.resolve(errorResult({ code: 'SANDBOX_BAD_REQUEST', message: `Unknown runtime; one of: ${RUNTIMES.join(', ')}.` }));
       if (queued >= maxQueue) return Promise.resolve(busy(queued));
       return new Promise<RunResult>((resolve) => {
         const project = input.project ?? '';
-        const tenant = project === '' ? undefined : tenantKey(input.runtime ?? 'arquero', project, input.dataset.sha256);
-        const job: Job = { js: checked.js, dataset: input.dataset, limits, project, tenant, resolve };
+        // danfo isolates serve one run each (worker.ts): its tfjs engine is module state that a
+        // run changes (tensors it made, kernels it ran), so nothing of it may meet another run.
+        const tenant = project === '' || runtime === 'danfo' ? undefined : tenantKey(runtime, project, input.dataset.sha256);
+        const job: Job = { js: checked.js, dataset: input.dataset, limits, project, runtime, tenant, resolve };
         const q = queues.get(project);
         if (q) q.push(job);
         else queues.set(project, [job]);

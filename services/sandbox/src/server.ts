@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { checkCode } from '@plotbox/code-check';
 import { decodeArrowIPC } from '@plotbox/datasets';
+import { PlotboxError } from '@plotbox/errors';
 import type { Logger } from 'pino';
-import { RUN_ERROR_HTTP_STATUS, type Limits, type RunError, type RunResult, type SandboxErrorCode } from '@plotbox/sandbox-protocol';
+import { RUN_ERROR_HTTP_STATUS, RUNTIMES, type Limits, type RunError, type RunResult, type SandboxErrorCode } from '@plotbox/sandbox-protocol';
 import type { SandboxConfig } from './config.ts';
 import { createMetrics, type CacheStats } from './metrics.ts';
 import type { DatasetRef, Runner } from './runner.ts';
@@ -35,19 +35,18 @@ const RunBody = z
   .object({
     code: z.string(),
     lang: z.enum(['js', 'ts']).optional(),
-    runtime: z.enum(['arquero']).optional(),
+    runtime: z.enum(RUNTIMES).optional(),
     dataset: z.object({ sha256: Sha256 }).strict(),
     limits: LimitsSchema.optional(),
     project: z.string().min(1).max(128).optional(),
   })
   .strict();
-const CheckBody = z.object({ code: z.string(), lang: z.enum(['js', 'ts']).optional() }).strict();
 
-class HttpError extends Error {
-  readonly code: SandboxErrorCode;
+/** A request the service refuses; the message is shown to the API. */
+class HttpError extends PlotboxError<SandboxErrorCode, never> {
   constructor(code: SandboxErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
+    this.name = 'HttpError';
   }
 }
 
@@ -185,7 +184,7 @@ export function createSandboxServer(deps: SandboxServerDeps): SandboxServer {
     if (result.ok) {
       // The figure is passed through as the JSON text the worker produced and checked.
       // The runtime that made the figure travels with it: the API keys its render cache by it.
-      send(res, 200, `{"figure":${result.figureJson},"stats":${JSON.stringify(result.stats)}}`, { 'x-plotbox-runtime-version': runner.runtimeVersion });
+      send(res, 200, `{"figure":${result.figureJson},"stats":${JSON.stringify(result.stats)}}`, { 'x-plotbox-runtime-version': runner.runtimeVersions[body.runtime ?? 'arquero'] });
     } else {
       if (result.error.code === 'SANDBOX_CRASHED') logger.warn({ event: 'worker_crashed' }, 'a sandbox worker died during a run');
       if (result.error.code === 'SANDBOX_WORKER_LOST') logger.warn({ event: 'worker_lost' }, 'a sandbox worker was lost during a run');
@@ -227,13 +226,8 @@ export function createSandboxServer(deps: SandboxServerDeps): SandboxServer {
       res.end(metrics.render(runner.stats(), cache));
       return;
     }
-    if (req.method === 'GET' && path === '/v1/info') return send(res, 200, JSON.stringify({ runtimeVersion: runner.runtimeVersion, limits: config.defaultLimits }));
+    if (req.method === 'GET' && path === '/v1/info') return send(res, 200, JSON.stringify({ runtimeVersion: runner.runtimeVersion, runtimeVersions: runner.runtimeVersions, limits: config.defaultLimits }));
     if (req.method === 'POST' && path === '/v1/runs') return handleRun(req, res);
-    if (req.method === 'POST' && path === '/v1/check') {
-      const body = await readJson(req, CheckBody);
-      const checked = checkCode(body.code, { lang: body.lang ?? 'js', maxBytes: config.defaultLimits.codeBytes });
-      return send(res, 200, JSON.stringify(checked.ok ? { ok: true, diagnostics: [] } : { ok: false, code: checked.code, diagnostics: checked.diagnostics }));
-    }
     const datasetPath = /^\/v1\/datasets\/([^/]+)$/.exec(path);
     if (datasetPath?.[1] !== undefined) {
       const sha = datasetPath[1];

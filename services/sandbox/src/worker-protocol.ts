@@ -1,9 +1,11 @@
-import type { Column, Limits, RunResult } from '@plotbox/sandbox-protocol';
+import type { Column, Limits, RunResult, RuntimeName } from '@plotbox/sandbox-protocol';
 
 /** Configuration a worker process is started with (passed as JSON in argv). */
 export interface WorkerConfig {
   /** Absolute path of the bundled runtime script. */
   readonly runtimePath: string;
+  /** Absolute path of the danfo runtime's bundle (its pool is made on the worker's first danfo run). */
+  readonly danfoRuntimePath: string;
   /** Warm isolates kept ready. */
   readonly poolSize: number;
   /** V8 heap limit of warm isolates, MiB (what a run may use is enforced per run: execute.ts). */
@@ -45,6 +47,8 @@ export type ParentMessage =
       readonly limits: Limits;
       /** The run's tenant ({@link tenantKey}), or undefined: a single-use isolate. */
       readonly tenant: string | undefined;
+      /** The runtime bundle to run on. */
+      readonly runtime: RuntimeName;
     };
 
 export type WorkerMessage =

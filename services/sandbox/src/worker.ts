@@ -6,10 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import { decodeArrowIPC, generateSales } from '@plotbox/datasets';
 import { EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime/examples';
+import { DANFO_EXAMPLE_CHARTS } from '@plotbox/sandbox-runtime/danfo-examples';
 import { packStringColumn, type PayloadColumn } from '@plotbox/sandbox-runtime/columns';
-import type { Column, RunResult } from '@plotbox/sandbox-protocol';
-import { decodeReserveBytes, executeRun, settleForReuse, type HeldDataset } from './execute.ts';
-import { createIsolatePool, disposeIsolate, type WarmIsolate } from './isolate-pool.ts';
+import type { Column, RunResult, RuntimeName } from '@plotbox/sandbox-protocol';
+import { danfoFrameBytes, decodeReserveBytes, executeRun, settleForReuse, type HeldDataset } from './execute.ts';
+import { createIsolatePool, disposeIsolate, type IsolatePool, type WarmIsolate } from './isolate-pool.ts';
 import { FATAL_MARKER, type ParentMessage, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
@@ -47,6 +48,33 @@ const pool = createIsolatePool({
     process.abort();
   },
 });
+
+/**
+ * The danfo runtime's pool (packages/sandbox-runtime dist/danfo-runtime.js), made on this worker's
+ * first danfo run: danfo is opt-in per chart and its isolates cost more to make and hold (a
+ * bundle half again as large, tfjs's engine), so a worker whose charts never ask for it never pays.
+ * Its isolates are always locked down, and serve one run each (the runner gives danfo runs no
+ * tenant).
+ */
+let danfoPool: IsolatePool | undefined;
+
+function poolFor(runtime: RuntimeName): IsolatePool {
+  if (runtime !== 'danfo') return pool;
+  danfoPool ??= createIsolatePool({
+    runtimeSource: readFileSync(config.danfoRuntimePath, 'utf8'),
+    size: config.poolSize,
+    memoryMb: config.warmMemoryMb,
+    jitWarmUpRows: config.jitWarmUpRows > 0 ? Math.min(config.jitWarmUpRows, 2000) : 0,
+    lockdown: true,
+    warmUp: { payload: { rowCount: 2000, columns: generateSales(2000, 1) }, scripts: DANFO_EXAMPLE_CHARTS.map((c) => c.code) },
+    onCatastrophicError: (message) => {
+      const kind = /memory/i.test(message) ? 'memory' : 'crash';
+      process.stderr.write(`${FATAL_MARKER} ${kind}: catastrophic isolate error: ${message}\n`);
+      process.abort();
+    },
+  });
+  return danfoPool;
+}
 
 /**
  * Idle isolates kept for their tenant's next run, by tenant key, least recently used first. Each
@@ -100,7 +128,7 @@ function hold(sha256: string, rowCount: number, columns: readonly Column[]): str
     }
   }
   const payload = new ivm.ExternalCopy({ rowCount, columns: packed });
-  const held: HeldDataset = { sha256, rowCount, bytes, decodeBytes: decodeReserveBytes(rowCount, columns), payload, copyBytes: undefined };
+  const held: HeldDataset = { sha256, rowCount, bytes, decodeBytes: decodeReserveBytes(rowCount, columns), payload, copyBytes: undefined, columnCount: columns.length };
   datasets.set(sha256, held);
   heldBytes += bytes;
   const evicted: string[] = [];
@@ -165,8 +193,10 @@ async function handle(msg: ParentMessage): Promise<void> {
         datasets.set(msg.sha256, dataset);
         const reuse = tenant === undefined ? undefined : kept.get(tenant)?.entry;
         if (tenant !== undefined) kept.delete(tenant);
-        const outcome = await executeRun(pool, {
+        const runtime = msg.runtime;
+        const outcome = await executeRun(poolFor(runtime), {
           js: msg.js,
+          ...(runtime === 'danfo' ? { runtimeBytes: danfoFrameBytes(dataset.rowCount, dataset.columnCount ?? 1) } : {}),
           dataset,
           limits: msg.limits,
           graceMs: config.graceMs,
@@ -200,12 +230,16 @@ async function handle(msg: ParentMessage): Promise<void> {
       if (expectKept && tenant !== undefined && !keys.includes(tenant)) keys.push(tenant);
       await send({ type: 'result', id: msg.id, result, evicted: [], pool: pool.ready, retiring: tainted, kept: keys });
       if (after) await after();
-      if (!tainted) pool.refill();
+      if (!tainted) {
+        pool.refill();
+        danfoPool?.refill();
+      }
       if (tainted) {
         // An isolate outlived its deadline; it may still hold a thread. Start afresh (the
         // supervisor replaces this process) rather than run the next chart beside it.
         for (const k of keptKeys()) dropKept(k);
         pool.close();
+        danfoPool?.close();
         process.disconnect();
       }
       return;
@@ -216,6 +250,7 @@ async function handle(msg: ParentMessage): Promise<void> {
 process.on('disconnect', () => {
   for (const k of keptKeys()) dropKept(k);
   pool.close();
+  danfoPool?.close();
   process.exit(0);
 });
 

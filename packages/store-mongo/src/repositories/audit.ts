@@ -6,7 +6,7 @@ import type { AuditDoc } from '../documents.ts';
 import type { MongoHandle } from '../handle.ts';
 import { escapeRegExp, paged } from '../queries.ts';
 
-function toEvent(d: AuditDoc): AuditEvent {
+export function toEvent(d: AuditDoc): AuditEvent {
   const { kind, userId, apiKey } = d.actor;
   return {
     id: d._id,

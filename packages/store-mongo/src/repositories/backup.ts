@@ -6,11 +6,15 @@
  * all or nothing by deleting what it wrote when anything fails (the store was empty before).
  */
 import type { Collection, Document, Filter } from 'mongodb';
-import { assembleBackup, principalKey } from '@plotbox/store';
+import { assembleBackup, principalKey, withEpochs } from '@plotbox/store';
 import type { BackupGrant, BackupRecord, CheckedBackupGrant, CheckedBackupRecord, JsonValue, StoreBackup } from '@plotbox/store';
 import type { GrantDoc, SettingDoc } from '../documents.ts';
 import { mapMongoError } from '../errors.ts';
 import type { MongoCollections, MongoHandle } from '../handle.ts';
+import { toEvent } from './audit.ts';
+import { toChart } from './charts.ts';
+import { toDataset, toVersion } from './datasets.ts';
+import { toUser } from './users.ts';
 
 const parse = (text: string): JsonValue => JSON.parse(text) as JsonValue;
 const ms = (d: Date): number => d.getTime();
@@ -31,25 +35,8 @@ function all<D extends Document>(coll: Collection<D>, filter: Filter<D> = {}): A
 
 async function* dump(c: MongoCollections, sessions: boolean): AsyncGenerator<BackupRecord> {
   for await (const d of all(c.users)) {
-    yield {
-      type: 'user',
-      id: d._id,
-      email: d.email,
-      displayName: d.displayName,
-      passwordHash: d.passwordHash,
-      systemRole: d.systemRole,
-      disabled: d.disabled,
-      disabledReason: d.disabledReason ?? null,
-      totp: d.totp === null ? null : { secret: d.totp.secret, enabled: d.totp.enabled, lastUsedStep: d.totp.lastUsedStep },
-      recoveryCodeHashes: [...d.recoveryCodeHashes],
-      createdAt: ms(d.createdAt),
-      updatedAt: ms(d.updatedAt),
-      version: d.version,
-      // Documents from before these were kept read their last update, as the users repository does.
-      passwordChangedAt: ms(d.passwordChangedAt ?? d.updatedAt),
-      lastActiveAt: ms(d.lastActiveAt ?? d.updatedAt),
-      identities: (d.identities ?? []).map((i) => ({ issuer: i.issuer, subject: i.subject, createdAt: ms(i.createdAt) })),
-    };
+    const identities = (d.identities ?? []).map((i) => ({ issuer: i.issuer, subject: i.subject, createdAt: ms(i.createdAt) }));
+    yield { type: 'user', ...withEpochs(toUser(d)), identities };
   }
   for await (const d of all(c.groups)) yield { type: 'group', id: d._id, name: d.name, memberIds: [...d.memberIds].sort(), createdAt: ms(d.createdAt), updatedAt: ms(d.updatedAt) };
   for await (const d of all(c.projects)) {
@@ -58,41 +45,9 @@ async function* dump(c: MongoCollections, sessions: boolean): AsyncGenerator<Bac
   for await (const d of all(c.dashboards)) {
     yield { type: 'dashboard', id: d._id, projectId: d.projectId, name: d.name, layout: parse(d.layout), createdAt: ms(d.createdAt), updatedAt: ms(d.updatedAt), version: d.version, grants: grantsOut(d.grants) };
   }
-  for await (const d of all(c.datasets)) {
-    yield { type: 'dataset', id: d._id, projectId: d.projectId, name: d.name, currentVersionId: d.currentVersionId, createdAt: ms(d.createdAt), updatedAt: ms(d.updatedAt), version: d.version };
-  }
-  for await (const d of all(c.datasetVersions)) {
-    yield {
-      type: 'dataset_version',
-      id: d._id,
-      datasetId: d.datasetId,
-      sha256: d.sha256,
-      blobKey: d.blobKey,
-      bytes: d.bytes,
-      rowCount: d.rowCount,
-      schema: parse(d.schema),
-      profile: parse(d.profile),
-      createdAt: ms(d.createdAt),
-      createdBy: d.createdBy,
-    };
-  }
-  for await (const d of all(c.charts)) {
-    yield {
-      type: 'chart',
-      id: d._id,
-      projectId: d.projectId,
-      dashboardId: d.dashboardId,
-      title: d.title,
-      code: d.code,
-      lang: d.lang,
-      datasetId: d.datasetId,
-      diagnostics: parse(d.diagnostics),
-      codeHash: d.codeHash,
-      createdAt: ms(d.createdAt),
-      updatedAt: ms(d.updatedAt),
-      version: d.version,
-    };
-  }
+  for await (const d of all(c.datasets)) yield { type: 'dataset', ...withEpochs(toDataset(d)) };
+  for await (const d of all(c.datasetVersions)) yield { type: 'dataset_version', ...withEpochs(toVersion(d)) };
+  for await (const d of all(c.charts)) yield { type: 'chart', ...withEpochs(toChart(d)) };
   for await (const d of all(c.apiKeys)) {
     yield { type: 'api_key', id: d._id, userId: d.userId, name: d.name, prefix: d.prefix, hash: d.hash, createdAt: ms(d.createdAt), expiresAt: optMs(d.expiresAt), lastUsedAt: optMs(d.lastUsedAt), revokedAt: optMs(d.revokedAt) };
   }
@@ -118,21 +73,7 @@ async function* dump(c: MongoCollections, sessions: boolean): AsyncGenerator<Bac
       yield { type: 'refresh_token', tokenHash: d._id, sessionId: d.sessionId, familyId: d.familyId, createdAt: ms(d.createdAt), usedAt: optMs(d.usedAt), expiresAt: ms(d.expiresAt) };
     }
   }
-  for await (const d of c.audit.find({}).sort({ at: 1, _id: 1 })) {
-    const { kind, userId, apiKey } = d.actor;
-    yield {
-      type: 'audit_event',
-      id: d._id,
-      at: ms(d.at),
-      actor: apiKey === undefined ? { kind, userId } : { kind, userId, apiKey: { id: apiKey.id, name: apiKey.name } },
-      ip: d.ip,
-      action: d.action,
-      target: d.target === null ? null : { type: d.target.type, id: d.target.id },
-      outcome: d.outcome,
-      requestId: d.requestId,
-      details: parse(d.details) as { readonly [key: string]: JsonValue },
-    };
-  }
+  for await (const d of c.audit.find({}).sort({ at: 1, _id: 1 })) yield { type: 'audit_event', ...withEpochs(toEvent(d)) };
   // Settings with an expiry (leases, setup links, sign-in flows in progress) are transient.
   for await (const d of all<SettingDoc>(c.settings, { expiresAt: null })) yield { type: 'setting', key: d._id, value: parse(d.value), updatedAt: ms(d.updatedAt) };
 }
@@ -201,6 +142,7 @@ function toDoc(r: CheckedBackupRecord): { readonly coll: Written | 'settings'; r
           title: r.title,
           code: r.code,
           lang: r.lang,
+          runtime: r.runtime,
           datasetId: r.datasetId,
           diagnostics: r.diagnostics,
           codeHash: r.codeHash,

@@ -5,7 +5,8 @@ import type { ChartDoc } from '../documents.ts';
 import type { MongoHandle } from '../handle.ts';
 import { findOne, paged, versionedUpdate } from '../queries.ts';
 
-function toChart(d: ChartDoc): Chart {
+/** A chart document as the domain record (also what a backup dumps, with times as epoch ms). */
+export function toChart(d: ChartDoc): Chart {
   return {
     id: d._id,
     projectId: d.projectId,
@@ -13,6 +14,7 @@ function toChart(d: ChartDoc): Chart {
     title: d.title,
     code: d.code,
     lang: d.lang,
+    runtime: d.runtime ?? 'arquero',
     datasetId: d.datasetId,
     diagnostics: parseJson(d.diagnostics),
     codeHash: d.codeHash,
@@ -42,6 +44,7 @@ export function createChartsRepository(h: MongoHandle): ChartRepository {
         title: c.title,
         code: c.code,
         lang: c.lang,
+        runtime: c.runtime,
         datasetId: c.datasetId,
         diagnostics: c.diagnostics,
         codeHash: c.codeHash,

@@ -6,11 +6,11 @@ import type { MongoHandle } from '../handle.ts';
 import { COLLECTIONS } from '../indexes.ts';
 import { existsIn, findOne, paged, versionedUpdate } from '../queries.ts';
 
-function toDataset(d: DatasetDoc): Dataset {
+export function toDataset(d: DatasetDoc): Dataset {
   return { id: d._id, projectId: d.projectId, name: d.name, currentVersionId: d.currentVersionId, createdAt: d.createdAt, updatedAt: d.updatedAt, version: d.version };
 }
 
-function toVersion(d: DatasetVersionDoc): DatasetVersion {
+export function toVersion(d: DatasetVersionDoc): DatasetVersion {
   return {
     id: d._id,
     datasetId: d.datasetId,

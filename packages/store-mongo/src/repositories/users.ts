@@ -7,7 +7,8 @@ import type { MongoHandle } from '../handle.ts';
 import { CASE_INSENSITIVE, escapeRegExp, existsIn, findOne, paged, versionedUpdate } from '../queries.ts';
 import { changeGrants, toGrant } from './grants.ts';
 
-function toUser(d: UserDoc): User {
+/** A user document as the domain record (a backup dumps it with times as epoch ms, plus linked identities). */
+export function toUser(d: UserDoc): User {
   return {
     id: d._id,
     email: d.email,

@@ -5,12 +5,14 @@
  * `BEGIN IMMEDIATE` transaction: all or nothing.
  */
 import { DatabaseSync } from 'node:sqlite';
-import { assembleBackup, principalKey } from '@plotbox/store';
+import { assembleBackup, principalKey, withEpochs } from '@plotbox/store';
 import type { BackupGrant, BackupRecord, CheckedBackupGrant, CheckedBackupRecord, JsonValue, StoreBackup } from '@plotbox/store';
 import { mapSqliteError } from '../errors.ts';
 import type { SqliteHandle } from '../handle.ts';
 import { bool, num, optNum, optStr, str } from '../rows.ts';
 import type { Row } from '../rows.ts';
+import { toChart } from './charts.ts';
+import { toDataset, toVersion } from './datasets.ts';
 
 const json = (r: Row, k: string): JsonValue => JSON.parse(str(r, k)) as JsonValue;
 const opt = <T>(v: T | null, fallback: T): T => (v === null ? fallback : v);
@@ -83,41 +85,9 @@ function* readRecords(db: DatabaseSync, sessions: boolean): Generator<BackupReco
       grants: grantsOf('dashboard_grants', 'dashboard_id', id),
     };
   }
-  for (const r of rows('SELECT * FROM datasets ORDER BY created_at, id')) {
-    yield { type: 'dataset', id: str(r, 'id'), projectId: str(r, 'project_id'), name: str(r, 'name'), currentVersionId: optStr(r, 'current_version_id'), createdAt: num(r, 'created_at'), updatedAt: num(r, 'updated_at'), version: num(r, 'version') };
-  }
-  for (const r of rows('SELECT * FROM dataset_versions ORDER BY created_at, id')) {
-    yield {
-      type: 'dataset_version',
-      id: str(r, 'id'),
-      datasetId: str(r, 'dataset_id'),
-      sha256: str(r, 'sha256'),
-      blobKey: str(r, 'blob_key'),
-      bytes: num(r, 'bytes'),
-      rowCount: num(r, 'row_count'),
-      schema: json(r, 'schema_json'),
-      profile: json(r, 'profile_json'),
-      createdAt: num(r, 'created_at'),
-      createdBy: str(r, 'created_by'),
-    };
-  }
-  for (const r of rows('SELECT * FROM charts ORDER BY created_at, id')) {
-    yield {
-      type: 'chart',
-      id: str(r, 'id'),
-      projectId: str(r, 'project_id'),
-      dashboardId: str(r, 'dashboard_id'),
-      title: str(r, 'title'),
-      code: str(r, 'code'),
-      lang: str(r, 'lang') as 'js' | 'ts',
-      datasetId: optStr(r, 'dataset_id'),
-      diagnostics: json(r, 'diagnostics'),
-      codeHash: str(r, 'code_hash'),
-      createdAt: num(r, 'created_at'),
-      updatedAt: num(r, 'updated_at'),
-      version: num(r, 'version'),
-    };
-  }
+  for (const r of rows('SELECT * FROM datasets ORDER BY created_at, id')) yield { type: 'dataset', ...withEpochs(toDataset(r)) };
+  for (const r of rows('SELECT * FROM dataset_versions ORDER BY created_at, id')) yield { type: 'dataset_version', ...withEpochs(toVersion(r)) };
+  for (const r of rows('SELECT * FROM charts ORDER BY created_at, id')) yield { type: 'chart', ...withEpochs(toChart(r)) };
   for (const r of rows('SELECT * FROM api_keys ORDER BY created_at, id')) {
     yield {
       type: 'api_key',
@@ -243,8 +213,8 @@ function write(h: SqliteHandle, r: CheckedBackupRecord): void {
       return;
     case 'chart':
       h.run(
-        'INSERT INTO charts (id, project_id, dashboard_id, title, code, lang, dataset_id, diagnostics, code_hash, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        r.id, r.projectId, r.dashboardId, r.title, r.code, r.lang, r.datasetId, r.diagnostics, r.codeHash, r.createdAt, r.updatedAt, r.version,
+        'INSERT INTO charts (id, project_id, dashboard_id, title, code, lang, runtime, dataset_id, diagnostics, code_hash, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        r.id, r.projectId, r.dashboardId, r.title, r.code, r.lang, r.runtime, r.datasetId, r.diagnostics, r.codeHash, r.createdAt, r.updatedAt, r.version,
       );
       return;
     case 'api_key':

@@ -1,12 +1,13 @@
 /** The charts repository on SQLite: `charts`. */
 import { CHART_INPUTS, assembleRepository, byCreatedAt, notFound, parseJson, versionMismatch } from '@plotbox/store';
-import type { Chart, ChartLang, ChartRepository } from '@plotbox/store';
+import type { Chart, ChartLang, ChartRepository, ChartRuntime } from '@plotbox/store';
 import type { SqliteHandle } from '../handle.ts';
 import { paged, versionedUpdate } from '../queries.ts';
 import { date, num, optStr, str } from '../rows.ts';
 import type { Row } from '../rows.ts';
 
-function toChart(r: Row): Chart {
+/** A chart row as the domain record (also what a backup dumps, with times as epoch ms). */
+export function toChart(r: Row): Chart {
   return {
     id: str(r, 'id'),
     projectId: str(r, 'project_id'),
@@ -14,6 +15,7 @@ function toChart(r: Row): Chart {
     title: str(r, 'title'),
     code: str(r, 'code'),
     lang: str(r, 'lang') as ChartLang,
+    runtime: str(r, 'runtime') as ChartRuntime,
     datasetId: optStr(r, 'dataset_id'),
     diagnostics: parseJson(str(r, 'diagnostics')),
     codeHash: str(r, 'code_hash'),
@@ -40,9 +42,9 @@ export function createChartsRepository(h: SqliteHandle): ChartRepository {
         const id = h.newId();
         const t = h.nowMs();
         h.run(
-          `INSERT INTO charts (id, project_id, dashboard_id, title, code, lang, dataset_id, diagnostics, code_hash, created_at, updated_at, version)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-          id, projectId, c.dashboardId, c.title, c.code, c.lang, c.datasetId, c.diagnostics, c.codeHash, t, t,
+          `INSERT INTO charts (id, project_id, dashboard_id, title, code, lang, runtime, dataset_id, diagnostics, code_hash, created_at, updated_at, version)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+          id, projectId, c.dashboardId, c.title, c.code, c.lang, c.runtime, c.datasetId, c.diagnostics, c.codeHash, t, t,
         );
         return getChart(id) as Chart;
       }),
@@ -55,7 +57,7 @@ export function createChartsRepository(h: SqliteHandle): ChartRepository {
         if (cur === undefined) throw notFound('chart');
         if (num(cur, 'version') !== expectedVersion) throw versionMismatch('chart');
         if (c.datasetId !== undefined && c.datasetId !== null) assertDatasetInProject(c.datasetId, str(cur, 'project_id'));
-        const set = { title: c.title, code: c.code, lang: c.lang, dataset_id: c.datasetId, diagnostics: c.diagnostics, code_hash: c.codeHash };
+        const set = { title: c.title, code: c.code, lang: c.lang, runtime: c.runtime, dataset_id: c.datasetId, diagnostics: c.diagnostics, code_hash: c.codeHash };
         return toChart(versionedUpdate(h, { table: 'charts', entity: 'chart', id, expectedVersion, set }));
       }),
     delete: (id) => h.run('DELETE FROM charts WHERE id = ?', id) === 1,

@@ -6,7 +6,7 @@ import { exists, insertUnder, paged, versionedUpdate } from '../queries.ts';
 import { date, num, optStr, str } from '../rows.ts';
 import type { Row } from '../rows.ts';
 
-function toDataset(r: Row): Dataset {
+export function toDataset(r: Row): Dataset {
   return {
     id: str(r, 'id'),
     projectId: str(r, 'project_id'),
@@ -18,7 +18,7 @@ function toDataset(r: Row): Dataset {
   };
 }
 
-function toVersion(r: Row): DatasetVersion {
+export function toVersion(r: Row): DatasetVersion {
   return {
     id: str(r, 'id'),
     datasetId: str(r, 'dataset_id'),

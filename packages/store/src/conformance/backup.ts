@@ -43,7 +43,7 @@ async function seed(store: Store, clock: { advance(ms: number): void }, newUser:
   await store.datasets.create({ projectId: project.id, name: 'empty' });
   const chart = await store.charts.create({ dashboardId: dash.id, title: 'Bars', code: 'fig = px.bar(df, { x: "x" });', lang: 'js', datasetId: dataset.id, diagnostics: [{ rule: 'r', line: 1 }], codeHash: 'h1' });
   await store.charts.update(chart.id, chart.version, { title: 'Bars!' });
-  await store.charts.create({ dashboardId: dash.id, title: 'No data', code: 'fig = {data: []};', lang: 'ts', codeHash: 'h2' });
+  await store.charts.create({ dashboardId: dash.id, title: 'No data', code: 'fig = {data: []};', lang: 'ts', runtime: 'danfo', codeHash: 'h2' });
   await store.dashboards.update(dash.id, dash.version, { layout: [chart.id] });
   const key = await store.apiKeys.create({ userId: bob.id, name: 'CI', prefix: 'abcd1234', hash: 'kh1', expiresAt: NEVER });
   await store.apiKeys.markUsed(key.id);

@@ -39,4 +39,28 @@ export function chartsConformance({ it, newUser }: ConformanceContext): void {
     assert.equal(await store.charts.delete(c.id), true);
     assert.equal(await store.charts.delete(c.id), false);
   });
+
+  it('charts: the Code Mode runtime, arquero by default, stored, changed, checked', async (store) => {
+    const u = await newUser(store);
+    const p = await store.projects.create({ name: 'A', createdBy: u.id });
+    const d = await store.dashboards.create({ projectId: p.id, name: 'D' });
+    const plain = await store.charts.create({ dashboardId: d.id, title: 'a', code: '', lang: 'js', codeHash: 'h1' });
+    assert.equal(plain.runtime, 'arquero');
+    const danfo = await store.charts.create({ dashboardId: d.id, title: 'b', code: '', lang: 'js', runtime: 'danfo', codeHash: 'h2' });
+    assert.equal(danfo.runtime, 'danfo');
+    assert.equal((await store.charts.findById(danfo.id))?.runtime, 'danfo');
+    const listed = await collectPages((pg) => store.charts.listByDashboard(d.id, pg), 10);
+    assert.deepEqual(listed.map((x) => `${x.title}:${x.runtime}`).sort(), ['a:arquero', 'b:danfo']);
+    const switched = await store.charts.update(plain.id, 1, { runtime: 'danfo' });
+    assert.equal(switched.runtime, 'danfo');
+    assert.equal(switched.version, 2);
+    const untouched = await store.charts.update(plain.id, 2, { title: 'renamed' });
+    assert.equal(untouched.runtime, 'danfo', 'a patch without runtime keeps it');
+    assert.equal((await store.charts.update(plain.id, 3, { runtime: 'arquero' })).runtime, 'arquero');
+    for (const bad of ['pandas', '', 'Danfo', 1, null, { $ne: null }]) {
+      await assertStoreError(store.charts.create({ dashboardId: d.id, title: 't', code: '', lang: 'js', runtime: bad as never, codeHash: 'h' }), 'STORE_INVALID');
+      await assertStoreError(store.charts.update(danfo.id, 1, { runtime: bad as never }), 'STORE_INVALID');
+    }
+    assert.equal((await store.charts.findById(danfo.id))?.version, 1);
+  });
 }

@@ -4,8 +4,8 @@
  * adapter writes (strings, numbers, booleans, `null`, serialized JSON), like every other operation.
  */
 import { invalid } from '../store-error.ts';
-import { ACTOR_KINDS, AUDIT_OUTCOMES, BACKUP_RECORD_TYPES, CHART_LANGS, MAX_AUDIT_DETAILS_BYTES, PRINCIPAL_KINDS, PROJECT_ROLES, SYSTEM_ROLES } from '../ports.ts';
-import type { ActorKind, AuditOutcome, BackupRecordType, ChartLang, PrincipalKind, ProjectRole, SystemRole } from '../ports.ts';
+import { ACTOR_KINDS, AUDIT_OUTCOMES, BACKUP_RECORD_TYPES, CHART_LANGS, CHART_RUNTIMES, MAX_AUDIT_DETAILS_BYTES, PRINCIPAL_KINDS, PROJECT_ROLES, SYSTEM_ROLES } from '../ports.ts';
+import type { ActorKind, AuditOutcome, BackupRecordType, ChartLang, ChartRuntime, PrincipalKind, ProjectRole, SystemRole } from '../ports.ts';
 import {
   assertBoolean,
   assertEmail,
@@ -119,6 +119,7 @@ export type CheckedBackupRecord =
       readonly title: string;
       readonly code: string;
       readonly lang: ChartLang;
+      readonly runtime: ChartRuntime;
       readonly datasetId: string | null;
       /** Serialized JSON. */
       readonly diagnostics: string;
@@ -317,7 +318,7 @@ export function checkBackupRecord(value: unknown, projectOfDataset: (datasetId: 
       };
     }
     case 'chart':
-      keys(v, type, ['id', 'projectId', 'dashboardId', 'title', 'code', 'lang', 'datasetId', 'diagnostics', 'codeHash', 'createdAt', 'updatedAt', 'version']);
+      keys(v, type, ['id', 'projectId', 'dashboardId', 'title', 'code', 'lang', 'runtime', 'datasetId', 'diagnostics', 'codeHash', 'createdAt', 'updatedAt', 'version']);
       return {
         type,
         id: assertId(v.id, f('id')),
@@ -326,6 +327,8 @@ export function checkBackupRecord(value: unknown, projectOfDataset: (datasetId: 
         title: assertString(v.title, f('title'), FIELD_LIMITS.name),
         code: assertString(v.code, f('code'), FIELD_LIMITS.code),
         lang: assertOneOf<ChartLang>(v.lang, f('lang'), CHART_LANGS),
+        // Archives made before charts had a runtime hold arquero charts.
+        runtime: v.runtime === undefined ? ('arquero' as const) : assertOneOf<ChartRuntime>(v.runtime, f('runtime'), CHART_RUNTIMES),
         datasetId: optId(v.datasetId, f('datasetId')),
         diagnostics: serializeJson(v.diagnostics, f('diagnostics'), FIELD_LIMITS.diagnosticsBytes),
         codeHash: assertString(v.codeHash, f('codeHash'), FIELD_LIMITS.hash, 1),

@@ -6,7 +6,7 @@
  */
 import type { JsonValue } from './common.ts';
 import type { ActorKind, AuditOutcome } from './audit.ts';
-import type { ChartLang } from './charts.ts';
+import type { ChartLang, ChartRuntime } from './charts.ts';
 import type { PrincipalKind, ProjectRole } from './projects.ts';
 import type { SystemRole } from './users.ts';
 
@@ -122,6 +122,7 @@ export interface BackupChart {
   readonly title: string;
   readonly code: string;
   readonly lang: ChartLang;
+  readonly runtime: ChartRuntime;
   readonly datasetId: string | null;
   readonly diagnostics: JsonValue;
   readonly codeHash: string;

@@ -4,6 +4,13 @@ import type { JsonValue, Page, PageRequest } from './common.ts';
 export const CHART_LANGS = ['js', 'ts'] as const;
 export type ChartLang = (typeof CHART_LANGS)[number];
 
+/**
+ * The Code Mode runtimes a chart may run on (the sandbox's `RUNTIMES`; the API checks the two
+ * lists agree). `arquero` is the default, and what every chart made before the field existed has.
+ */
+export const CHART_RUNTIMES = ['arquero', 'danfo'] as const;
+export type ChartRuntime = (typeof CHART_RUNTIMES)[number];
+
 /** A chart. Titles are not unique (several "Untitled" charts are normal); the id is the identity. */
 export interface Chart {
   readonly id: string;
@@ -13,6 +20,7 @@ export interface Chart {
   readonly title: string;
   readonly code: string;
   readonly lang: ChartLang;
+  readonly runtime: ChartRuntime;
   /** A dataset of the same project, or `null` (also after that dataset is deleted). */
   readonly datasetId: string | null;
   readonly diagnostics: JsonValue;
@@ -27,6 +35,8 @@ export interface NewChart {
   readonly title: string;
   readonly code: string;
   readonly lang: ChartLang;
+  /** Default `arquero`. */
+  readonly runtime?: ChartRuntime;
   readonly datasetId?: string | null;
   readonly diagnostics?: JsonValue;
   readonly codeHash: string;
@@ -36,6 +46,7 @@ export interface ChartPatch {
   readonly title?: string;
   readonly code?: string;
   readonly lang?: ChartLang;
+  readonly runtime?: ChartRuntime;
   readonly datasetId?: string | null;
   readonly diagnostics?: JsonValue;
   readonly codeHash?: string;

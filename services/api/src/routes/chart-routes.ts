@@ -7,7 +7,7 @@
  */
 import type { Response } from 'express';
 import { z } from 'zod';
-import { DEFAULT_LIMITS, type CodeLang } from '@plotbox/sandbox-protocol';
+import { DEFAULT_LIMITS, DEFAULT_RUNTIME, RUNTIMES, type CodeLang } from '@plotbox/sandbox-protocol';
 import { ApiError } from '../errors.ts';
 import { defineRoute, type AnyRoute } from '../route-table.ts';
 import { auditWrite } from '../use-cases/audit-write.ts';
@@ -26,12 +26,14 @@ const title = z.string().trim().min(1).max(200);
 // a diagnostic, the limit the sandbox applies), so code somewhat over it gets that answer, not a 400.
 const code = z.string().max(4 * DEFAULT_LIMITS.codeBytes);
 const lang = z.enum(['js', 'ts']);
+/** The Code Mode runtime (default arquero): what `df` is and which libraries the code has. */
+const runtime = z.enum(RUNTIMES);
 const datasetId = ID.nullable();
-const createBody = z.strictObject({ title, code, lang: lang.optional(), datasetId: datasetId.optional() });
+const createBody = z.strictObject({ title, code, lang: lang.optional(), runtime: runtime.optional(), datasetId: datasetId.optional() });
 const patchBody = z
-  .strictObject({ title: title.optional(), code: code.optional(), lang: lang.optional(), datasetId: datasetId.optional(), version: z.number().int().min(0).optional() })
-  .refine((b) => b.title !== undefined || b.code !== undefined || b.lang !== undefined || b.datasetId !== undefined, 'nothing to change');
-const previewBody = z.strictObject({ code, lang: lang.optional(), datasetId: ID });
+  .strictObject({ title: title.optional(), code: code.optional(), lang: lang.optional(), runtime: runtime.optional(), datasetId: datasetId.optional(), version: z.number().int().min(0).optional() })
+  .refine((b) => b.title !== undefined || b.code !== undefined || b.lang !== undefined || b.runtime !== undefined || b.datasetId !== undefined, 'nothing to change');
+const previewBody = z.strictObject({ code, lang: lang.optional(), runtime: runtime.optional(), datasetId: ID });
 const dashboardParams = z.strictObject({ projectId: ID, dashboardId: ID });
 const chartParams = z.strictObject({ projectId: ID, dashboardId: ID, chartId: ID });
 const D = '/api/projects/:projectId/dashboards/:dashboardId';
@@ -92,7 +94,7 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
     status: 201,
     async handler({ ctx, scope, body, res, caller }) {
       const chartLang: CodeLang = body.lang ?? 'js';
-      const { chart, review } = await createChart(ctx, scope, { title: body.title, code: body.code, lang: chartLang, datasetId: body.datasetId });
+      const { chart, review } = await createChart(ctx, scope, { title: body.title, code: body.code, lang: chartLang, runtime: body.runtime, datasetId: body.datasetId });
       await auditWrite(ctx, caller, 'chart_save', { type: 'chart', id: chart.id }, { dashboardId: scope.dashboard.id, codeHash: review.codeHash, lang: chartLang, diagnostics: review.diagnostics.length, created: true });
       res.status(201).json({ chart: chartView(chart) });
     },
@@ -113,7 +115,7 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
     method: 'patch',
     path: `${D}/charts/:chartId`,
     tag: 'charts',
-    summary: 'Change a chart’s title, code, language or dataset (optimistic: pass `version`); code is checked again',
+    summary: 'Change a chart’s title, code, language, runtime or dataset (optimistic: pass `version`); code is checked again',
     access: 'chart.edit',
     params: chartParams,
     body: patchBody,
@@ -155,7 +157,7 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
     status: 200,
     async handler({ ctx, scope: { project, chart }, res, caller }) {
       const startedAt = performance.now();
-      const result = await renderChart(ctx, { projectId: project.id, code: chart.code, lang: chart.lang, codeHash: chart.codeHash, datasetId: chart.datasetId, requestId: caller.requestId });
+      const result = await renderChart(ctx, { projectId: project.id, code: chart.code, lang: chart.lang, runtime: chart.runtime, codeHash: chart.codeHash, datasetId: chart.datasetId, requestId: caller.requestId });
       await answerRun(ctx, caller, res, { action: 'chart_run', target: { type: 'chart', id: chart.id }, codeHash: chart.codeHash, startedAt, result });
     },
   }),
@@ -174,7 +176,7 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
       if (dataset === null) throw new ApiError('VALIDATION_FAILED');
       const previewLang: CodeLang = body.lang ?? 'js';
       const startedAt = performance.now();
-      const result = await previewCode(ctx, { projectId: scope.project.id, code: body.code, lang: previewLang, dataset, requestId: caller.requestId });
+      const result = await previewCode(ctx, { projectId: scope.project.id, code: body.code, lang: previewLang, runtime: body.runtime ?? DEFAULT_RUNTIME, dataset, requestId: caller.requestId });
       await answerRun(ctx, caller, res, { action: 'chart_preview', target: { type: 'dashboard', id: scope.dashboard.id }, codeHash: codeHashOf(previewLang, body.code), startedAt, result });
     },
   }),

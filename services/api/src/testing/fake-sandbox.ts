@@ -93,7 +93,8 @@ export function createFakeSandbox(options: FakeSandboxOptions = {}): FakeSandbox
       infoCalls += 1;
       await Promise.resolve();
       if (down) throw new Error('connection refused');
-      return { runtimeVersion, limits };
+      // Like the real sandbox: a version per runtime (here the same one for both).
+      return { runtimeVersion, runtimeVersions: { arquero: runtimeVersion, danfo: runtimeVersion }, limits };
     },
     ready: () => Promise.resolve(!down),
   };

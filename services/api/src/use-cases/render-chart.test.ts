@@ -13,7 +13,7 @@ import type { RenderResult } from './run-in-sandbox.ts';
 const CODE = "fig = px.bar(df, { x: 'region', y: 'units', agg: 'sum' });";
 
 function chartOn(projectId: string, datasetId: string | null, code = CODE): Parameters<typeof renderChart>[1] {
-  return { projectId, code, lang: 'js', codeHash: codeHashOf('js', code), datasetId, requestId: 'req-1' };
+  return { projectId, code, lang: 'js', runtime: 'arquero', codeHash: codeHashOf('js', code), datasetId, requestId: 'req-1' };
 }
 
 function ok(r: RenderResult): Extract<RenderResult, { ok: true }> {
@@ -61,11 +61,34 @@ test('a figure is cached under the runtime that made it, even when the sandbox r
   h.sandbox.setRuntimeVersion('rt-2');
   ok(await renderChart(h.deps, chart));
   const key = (runtimeVersion: string): { codeHash: string; datasetVersionId: string; runtimeVersion: string } => ({ codeHash: chart.codeHash, datasetVersionId: version.id, runtimeVersion });
-  assert.notEqual(await h.store.renderCache.get(key('rt-2')), null);
-  assert.equal(await h.store.renderCache.get(key('rt-1')), null, 'never under a runtime that did not make it');
+  assert.notEqual(await h.store.renderCache.get(key('arquero:rt-2')), null);
+  assert.equal(await h.store.renderCache.get(key('arquero:rt-1')), null, 'never under a runtime that did not make it');
   // The figure told the API of the new runtime: the next render finds it.
   assert.equal((await h.deps.sandboxInfo.current())?.runtimeVersion, 'rt-2');
   assert.equal(ok(await renderChart(h.deps, chart)).cached, true);
+});
+
+test('the cache key holds the runtime name: the same code on danfo is a miss, run on danfo, then cached apart from arquero', async (t) => {
+  const h = await createRunHarness(t, { sandbox: { runtimeVersion: 'rt-1' } });
+  const { project, dataset, version } = await h.addDataset();
+  const arquero = chartOn(project.id, dataset.id);
+  const danfo = { ...arquero, runtime: 'danfo' as const };
+  h.sandbox.enqueue({ figure: { data: [{ type: 'bar', x: ['a'], y: [1] }] } }, { figure: { data: [{ type: 'bar', x: ['d'], y: [2] }] } });
+  assert.equal(ok(await renderChart(h.deps, arquero)).cached, false);
+  const first = ok(await renderChart(h.deps, danfo));
+  assert.equal(first.cached, false, 'an arquero figure is never served to a danfo chart');
+  // (The first run also met the sandbox without the dataset: asked again after the upload.)
+  assert.deepEqual([...new Set(h.sandbox.runs.map((r) => r.runtime))], ['arquero', 'danfo']);
+  assert.equal(h.sandbox.runs.at(-1)?.runtime, 'danfo');
+  const runs = h.sandbox.runs.length;
+  const key = (runtimeVersion: string): { codeHash: string; datasetVersionId: string; runtimeVersion: string } => ({ codeHash: arquero.codeHash, datasetVersionId: version.id, runtimeVersion });
+  assert.notEqual(await h.store.renderCache.get(key('arquero:rt-1')), null);
+  assert.notEqual(await h.store.renderCache.get(key('danfo:rt-1')), null);
+  const again = ok(await renderChart(h.deps, danfo));
+  assert.equal(again.cached, true);
+  assert.match(again.figureJson, /"d"/);
+  assert.match(ok(await renderChart(h.deps, arquero)).figureJson, /"a"/);
+  assert.equal(h.sandbox.runs.length, runs, 'both served from the cache');
 });
 
 test('a new runtime version is a miss: figures of the old runtime are not served', async (t) => {

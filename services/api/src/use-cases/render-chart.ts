@@ -1,12 +1,13 @@
 /**
  * Render a saved chart (SPEC §2, §3.6): its STORED code on its dataset's current version, from the
- * render cache when (code hash, dataset version, runtime version) was rendered before. Viewers may:
+ * render cache when (code hash, dataset version, runtime name and version) was rendered before. Viewers may:
  * they never run code they supply. A cache hit reads the dataset and the cache entry only: no code
  * check, no version record, no sandbox (the runtime version is remembered, so cached figures are
  * served while the sandbox is down). Only successful figures are cached, under the runtime that
  * made them.
  */
-import type { CodeLang } from '@plotbox/sandbox-protocol';
+import type { CodeLang, RuntimeName } from '@plotbox/sandbox-protocol';
+import { runtimeVersionOf } from '../sandbox-port.ts';
 import type { Store } from '@plotbox/store';
 import { ApiError } from '../errors.ts';
 import { checkFailureError, reviewCode } from './code-review.ts';
@@ -22,6 +23,8 @@ export interface RenderChartInput {
   readonly projectId: string;
   readonly code: string;
   readonly lang: CodeLang;
+  /** The runtime the chart runs on. */
+  readonly runtime: RuntimeName;
   /** The stored hash of (lang, code): the cache key's first part. */
   readonly codeHash: string;
   readonly datasetId: string | null;
@@ -29,6 +32,14 @@ export interface RenderChartInput {
 }
 
 const failed = (error: ApiError, datasetVersionId: string | null = null): RenderResult => ({ ok: false, error, datasetVersionId });
+
+/**
+ * The cache key's runtime part: the runtime's name and its bundle's version, so a chart switched
+ * to another runtime never gets the figure the other one made (even were the two versions equal).
+ */
+export function renderCacheRuntime(runtime: RuntimeName, version: string): string {
+  return `${runtime}:${version}`;
+}
 
 /** Render a saved chart; every outcome is a value (see {@link RenderResult}). */
 export async function renderChart(deps: RenderChartDeps, input: RenderChartInput): Promise<RenderResult> {
@@ -39,12 +50,13 @@ export async function renderChart(deps: RenderChartDeps, input: RenderChartInput
   // Known without the sandbox (remembered, or from the store), so a cached figure is served while
   // the sandbox is down or restarting.
   const info = await deps.sandboxInfo.current();
-  if (info !== null) {
+  const known = info === null ? null : runtimeVersionOf(info, input.runtime);
+  if (known !== null) {
     const datasetVersionId = dataset.currentVersionId;
-    const hit = await cachedFigure(deps, { codeHash: input.codeHash, datasetVersionId, runtimeVersion: info.runtimeVersion });
+    const hit = await cachedFigure(deps, { codeHash: input.codeHash, datasetVersionId, runtimeVersion: renderCacheRuntime(input.runtime, known) });
     if (hit !== null) {
       deps.metrics.renderCache('hit');
-      return { ok: true, figureJson: hit, cached: true, stats: null, datasetVersionId, runtimeVersion: info.runtimeVersion };
+      return { ok: true, figureJson: hit, cached: true, stats: null, datasetVersionId, runtimeVersion: known };
     }
   }
   deps.metrics.renderCache('miss');
@@ -52,10 +64,10 @@ export async function renderChart(deps: RenderChartDeps, input: RenderChartInput
   if (review.failure !== null) return failed(checkFailureError(review));
   const version = await currentVersionOf(deps.store, dataset);
   if (version instanceof ApiError) return failed(version);
-  const result = await runInSandbox(deps, { code: input.code, lang: input.lang, version, projectId: input.projectId, requestId: input.requestId });
+  const result = await runInSandbox(deps, { code: input.code, lang: input.lang, runtime: input.runtime, version, projectId: input.projectId, requestId: input.requestId });
   // Cached under the runtime that made the figure (a sandbox rolled meanwhile has a new one).
-  const madeBy = result.ok ? (result.runtimeVersion ?? info?.runtimeVersion ?? null) : null;
-  if (result.ok && madeBy !== null) await cacheFigure(deps, { codeHash: input.codeHash, datasetVersionId: version.id, runtimeVersion: madeBy }, result.figureJson, input.requestId);
+  const madeBy = result.ok ? (result.runtimeVersion ?? known) : null;
+  if (result.ok && madeBy !== null) await cacheFigure(deps, { codeHash: input.codeHash, datasetVersionId: version.id, runtimeVersion: renderCacheRuntime(input.runtime, madeBy) }, result.figureJson, input.requestId);
   return result;
 }
 

@@ -22,7 +22,7 @@ test('Code Mode codes pass through with their safe fields and statuses; the sand
     const error: RunError = { code, message: 'm'.repeat(5000), line: 3, column: 4, limit: { name: 'timeMs', value: 2000 }, path: 'data[0].x', diagnostics: [{ rule: 'no-eval', message: 'eval', line: 3, column: 4 }] };
     h.sandbox.forget();
     h.sandbox.enqueue({ error });
-    const r = failed(await runInSandbox(h.deps, { code: CODE, lang: 'js', version, projectId: project.id, requestId: `r-${code}` }));
+    const r = failed(await runInSandbox(h.deps, { code: CODE, lang: 'js', runtime: 'arquero', version, projectId: project.id, requestId: `r-${code}` }));
     assert.equal(r.datasetVersionId, version.id);
     if ((RUN_ERROR_CODES as readonly string[]).includes(code)) {
       assert.equal(r.error.code, code);
@@ -43,7 +43,7 @@ test('Code Mode codes pass through with their safe fields and statuses; the sand
 test('a sandbox without the dataset gets its bytes once and the run is asked again; later runs send no bytes', async (t) => {
   const h = await createRunHarness(t);
   const { project, version } = await h.addDataset(500);
-  const input = { code: CODE, lang: 'js' as const, version, projectId: project.id, requestId: 'r' };
+  const input = { code: CODE, lang: 'js' as const, runtime: 'arquero' as const, version, projectId: project.id, requestId: 'r' };
   const first = await runInSandbox(h.deps, input);
   assert.ok(first.ok);
   assert.deepEqual(h.sandbox.uploads, [{ sha256: version.sha256, bytes: version.bytes }]);
@@ -65,7 +65,7 @@ test('a sandbox without the dataset gets its bytes once and the run is asked aga
 test('a second miss right after the upload, a refused upload, or unreadable bytes: SANDBOX_UNAVAILABLE, retried once only', async (t) => {
   const h = await createRunHarness(t);
   const { project, version } = await h.addDataset();
-  const input = { code: CODE, lang: 'js' as const, version, projectId: project.id, requestId: 'r' };
+  const input = { code: CODE, lang: 'js' as const, runtime: 'arquero' as const, version, projectId: project.id, requestId: 'r' };
   h.sandbox.setUploads('lose');
   const lost = failed(await runInSandbox(h.deps, input));
   assert.equal(lost.error.code, 'SANDBOX_UNAVAILABLE');
@@ -87,11 +87,11 @@ test('a second miss right after the upload, a refused upload, or unreadable byte
 test('preview: the code is checked first (no sandbox call for a refusal), then run on the dataset the route found usable', async (t) => {
   const h = await createRunHarness(t);
   const { project, dataset, version } = await h.addDataset();
-  const refused = failed(await previewCode(h.deps, { projectId: project.id, code: 'fig = eval("1");', lang: 'js', dataset, requestId: 'r' }));
+  const refused = failed(await previewCode(h.deps, { projectId: project.id, code: 'fig = eval("1");', lang: 'js', runtime: 'arquero', dataset, requestId: 'r' }));
   assert.equal(refused.error.code, 'CODE_RULE');
   assert.equal(h.sandbox.runs.length, 0);
-  const ran = await previewCode(h.deps, { projectId: project.id, code: CODE, lang: 'js', dataset, requestId: 'r' });
+  const ran = await previewCode(h.deps, { projectId: project.id, code: CODE, lang: 'js', runtime: 'arquero', dataset, requestId: 'r' });
   assert.ok(ran.ok && !ran.cached && ran.datasetVersionId === version.id);
   const empty = await h.store.datasets.create({ projectId: project.id, name: 'empty' });
-  assert.equal(failed(await previewCode(h.deps, { projectId: project.id, code: CODE, lang: 'js', dataset: empty, requestId: 'r' })).error.code, 'CHART_DATASET_NO_VERSION');
+  assert.equal(failed(await previewCode(h.deps, { projectId: project.id, code: CODE, lang: 'js', runtime: 'arquero', dataset: empty, requestId: 'r' })).error.code, 'CHART_DATASET_NO_VERSION');
 });

@@ -6,7 +6,7 @@
  */
 import type { BlobStore } from '@plotbox/blobs';
 import type { ApiConfig } from '@plotbox/config';
-import type { CodeLang, RunError, RunStats } from '@plotbox/sandbox-protocol';
+import type { CodeLang, RunError, RunStats, RuntimeName } from '@plotbox/sandbox-protocol';
 import type { Dataset, DatasetVersion, Store } from '@plotbox/store';
 import type { Logger } from 'pino';
 import { API_HTTP_STATUS, ApiError, isRunErrorCode } from '../errors.ts';
@@ -55,9 +55,9 @@ export function runErrorToApiError(logger: Logger, error: RunError, requestId: s
 }
 
 /** Ask the sandbox; when it lacks the dataset, upload the version's bytes once and ask again. */
-async function runWithDataset(deps: RunDeps, input: { code: string; lang: CodeLang; version: DatasetVersion; projectId: string; requestId: string }): Promise<SandboxRunResult> {
+async function runWithDataset(deps: RunDeps, input: RunInput): Promise<SandboxRunResult> {
   const { version } = input;
-  const request = { code: input.code, lang: input.lang, sha256: version.sha256, project: input.projectId, requestId: input.requestId };
+  const request = { code: input.code, lang: input.lang, runtime: input.runtime, sha256: version.sha256, project: input.projectId, requestId: input.requestId };
   const first = await deps.sandbox.run(request);
   if (first.ok || first.error.code !== 'SANDBOX_DATASET_MISSING') return first;
   let bytes: Uint8Array;
@@ -74,13 +74,23 @@ async function runWithDataset(deps: RunDeps, input: { code: string; lang: CodeLa
   return !second.ok && second.error.code === 'SANDBOX_DATASET_MISSING' ? { ok: false, error: { code: 'SANDBOX_UNAVAILABLE', message: 'The sandbox lost the dataset again.' } } : second;
 }
 
+/** What a run is: code on a runtime and a dataset version, for a project. */
+export interface RunInput {
+  readonly code: string;
+  readonly lang: CodeLang;
+  readonly runtime: RuntimeName;
+  readonly version: DatasetVersion;
+  readonly projectId: string;
+  readonly requestId: string;
+}
+
 /** Run code on a dataset version: the figure, or the typed error the analyst sees. Counted in the metrics. */
-export async function runInSandbox(deps: RunDeps, input: { readonly code: string; readonly lang: CodeLang; readonly version: DatasetVersion; readonly projectId: string; readonly requestId: string }): Promise<RenderResult> {
+export async function runInSandbox(deps: RunDeps, input: RunInput): Promise<RenderResult> {
   const started = performance.now();
   const result = await runWithDataset(deps, input);
   deps.metrics.sandboxCall(result.ok ? 'ok' : result.error.code, (performance.now() - started) / 1000);
   if (!result.ok) return { ok: false, error: runErrorToApiError(deps.logger, result.error, input.requestId), datasetVersionId: input.version.id };
-  if (result.runtimeVersion !== null) await deps.sandboxInfo.observe(result.runtimeVersion);
+  if (result.runtimeVersion !== null) await deps.sandboxInfo.observe(result.runtimeVersion, input.runtime);
   return { ok: true, figureJson: result.figureJson, cached: false, stats: result.stats, datasetVersionId: input.version.id, runtimeVersion: result.runtimeVersion };
 }
 

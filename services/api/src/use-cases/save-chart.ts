@@ -7,7 +7,7 @@
  * nothing of the project's other datasets.
  */
 import { datasetReach, mayUseDataset, type AccessContext, type Action } from '@plotbox/access';
-import type { CodeLang } from '@plotbox/sandbox-protocol';
+import { DEFAULT_RUNTIME, type CodeLang, type RuntimeName } from '@plotbox/sandbox-protocol';
 import { isStoreError, type Chart, type Dashboard, type Dataset, type Project, type Store } from '@plotbox/store';
 import { ApiError } from '../errors.ts';
 import type { SandboxInfoSource } from '../sandbox-info.ts';
@@ -63,14 +63,14 @@ function datasetGone(err: unknown): never {
 export async function createChart(
   deps: SaveChartDeps,
   scope: ChartScope,
-  input: { readonly title: string; readonly code: string; readonly lang: CodeLang; readonly datasetId: string | null | undefined },
+  input: { readonly title: string; readonly code: string; readonly lang: CodeLang; readonly runtime?: RuntimeName | undefined; readonly datasetId: string | null | undefined },
 ): Promise<{ readonly chart: Chart; readonly review: CodeReview }> {
   await usableDataset(deps, scope, 'chart.create', input.datasetId);
   const review = await reviewForSave(deps, input.code, input.lang);
   const existing = await deps.store.charts.listByDashboard(scope.dashboard.id, { limit: MAX_CHARTS_PER_DASHBOARD });
   if (existing.items.length >= MAX_CHARTS_PER_DASHBOARD) throw new ApiError('API_CONFLICT', { message: `A dashboard holds at most ${MAX_CHARTS_PER_DASHBOARD} charts.` });
   const chart = await deps.store.charts
-    .create({ dashboardId: scope.dashboard.id, title: input.title, code: input.code, lang: input.lang, datasetId: input.datasetId ?? null, diagnostics: review.diagnostics, codeHash: review.codeHash })
+    .create({ dashboardId: scope.dashboard.id, title: input.title, code: input.code, lang: input.lang, runtime: input.runtime ?? DEFAULT_RUNTIME, datasetId: input.datasetId ?? null, diagnostics: review.diagnostics, codeHash: review.codeHash })
     .catch(datasetGone);
   return { chart, review };
 }
@@ -79,7 +79,7 @@ export async function createChart(
 export async function updateChart(
   deps: SaveChartDeps,
   scope: ChartScope & { readonly chart: Chart },
-  input: { readonly title?: string | undefined; readonly code?: string | undefined; readonly lang?: CodeLang | undefined; readonly datasetId?: string | null | undefined; readonly version?: number | undefined },
+  input: { readonly title?: string | undefined; readonly code?: string | undefined; readonly lang?: CodeLang | undefined; readonly runtime?: RuntimeName | undefined; readonly datasetId?: string | null | undefined; readonly version?: number | undefined },
 ): Promise<Chart> {
   const { chart } = scope;
   await usableDataset(deps, scope, 'chart.edit', input.datasetId);
@@ -89,6 +89,7 @@ export async function updateChart(
       ...(input.title === undefined ? {} : { title: input.title }),
       ...(input.code === undefined ? {} : { code: input.code }),
       ...(input.lang === undefined ? {} : { lang: input.lang }),
+      ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
       ...(input.datasetId === undefined ? {} : { datasetId: input.datasetId }),
       ...(review === null ? {} : { diagnostics: review.diagnostics, codeHash: review.codeHash }),
     })

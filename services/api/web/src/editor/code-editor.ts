@@ -16,7 +16,7 @@ import { lintGutter, lintKeymap, setDiagnostics, type Diagnostic } from '@codemi
 import { Compartment, EditorState, type Extension, type Text } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
 import type { CodeLangName, ColumnInfo } from '../../../src/api-types.ts';
-import { AQ_NAMES, GLOBALS, OP_NAMES, PX, TABLE_VERBS, pxOptions } from './reference.ts';
+import { AQ_NAMES, DFD_NAMES, FRAME_METHODS, OP_NAMES, PX, TABLE_VERBS, globalsOf, pxOptions, type RuntimeName } from './reference.ts';
 
 export type CodeLang = CodeLangName;
 export type { ColumnInfo };
@@ -41,6 +41,8 @@ export interface CodeEditorOptions {
   readonly onSave?: () => void;
   /** After every change of the document (typing, pasting, undo). */
   readonly onChange?: () => void;
+  /** The chart's runtime (default arquero): which globals and members completion offers. */
+  readonly runtime?: RuntimeName;
 }
 
 export interface CodeEditor {
@@ -50,6 +52,10 @@ export interface CodeEditor {
   code(): string;
   setLang(lang: CodeLang): void;
   setColumns(columns: readonly ColumnInfo[]): void;
+  /** The columns completion offers (the last given to setColumns). */
+  columns(): readonly ColumnInfo[];
+  /** The chart's runtime changed: completion offers its globals from now on. */
+  setRuntime(runtime: RuntimeName): void;
   setProblems(problems: readonly CodeProblem[]): void;
   /** Put the cursor at a 1-based line and column and focus the editor. */
   goTo(line: number, column?: number): void;
@@ -118,8 +124,11 @@ function pxOptionCompletions(ctx: CompletionContext, node: SyntaxNodeLike): Comp
   return { from, options: options.map((o) => ({ label: o.name, type: 'property', detail: o.detail, apply: `${o.name}: `, boost: o.own ? 1 : 0 })), validFor: /^[\w$]*$/u };
 }
 
-/** Completions of Code Mode names; reads the current columns through `columns()`. */
-export function codeModeCompletions(columns: () => readonly ColumnInfo[]): (ctx: CompletionContext) => CompletionResult | null {
+/**
+ * Completions of Code Mode names; reads the current columns through `columns()` and the chart's
+ * runtime through `runtime()` (its globals, and what `df.` offers).
+ */
+export function codeModeCompletions(columns: () => readonly ColumnInfo[], runtime: () => RuntimeName = () => 'arquero'): (ctx: CompletionContext) => CompletionResult | null {
   const columnDetail = (c: ColumnInfo): string => `column · ${c.type}`;
   return (ctx) => {
     const node = syntaxTree(ctx.state).resolveInner(ctx.pos, -1);
@@ -136,16 +145,23 @@ export function codeModeCompletions(columns: () => readonly ColumnInfo[]): (ctx:
     const option = pxOptionCompletions(ctx, node);
     if (option !== null) return option;
 
-    const member = ctx.matchBefore(/(?:^|[^\w$.])(px|op|aq|df|data|d)\.([\w$]*)$/u);
+    const member = ctx.matchBefore(/(?:^|[^\w$.])(px|op|aq|dfd|df|data|d)\.([\w$]*)$/u);
     if (member !== null) {
-      const m = /(px|op|aq|df|data|d)\.([\w$]*)$/u.exec(member.text);
+      const m = /(px|op|aq|dfd|df|data|d)\.([\w$]*)$/u.exec(member.text);
       if (m === null) return null;
       const [, obj = '', word = ''] = m;
       const from = ctx.pos - word.length;
+      const danfo = runtime() === 'danfo';
       if (obj === 'px') return { from, options: PX.map((p) => ({ label: p.name, type: p.name === 'palette' ? 'constant' : 'function', detail: p.detail, info: p.example })), validFor: /^[\w$]*$/u };
-      if (obj === 'op') return { from, options: OP_NAMES.map((n) => ({ label: n, type: 'function', detail: 'arquero op' })), validFor: /^[\w$]*$/u };
-      if (obj === 'aq') return { from, options: AQ_NAMES.map((n) => ({ label: n, type: 'function', detail: 'arquero' })), validFor: /^[\w$]*$/u };
-      if (obj === 'df') return { from, options: TABLE_VERBS.map((n) => ({ label: n, type: 'method', detail: 'table' })), validFor: /^[\w$]*$/u };
+      // Each runtime's own namespaces only: arquero's op and aq are not there under danfo, nor dfd under arquero.
+      if (obj === 'op') return danfo ? null : { from, options: OP_NAMES.map((n) => ({ label: n, type: 'function', detail: 'arquero op' })), validFor: /^[\w$]*$/u };
+      if (obj === 'aq') return danfo ? null : { from, options: AQ_NAMES.map((n) => ({ label: n, type: 'function', detail: 'arquero' })), validFor: /^[\w$]*$/u };
+      if (obj === 'dfd') return danfo ? { from, options: DFD_NAMES.map((n) => ({ label: n, type: /^[A-Z]/u.test(n) ? 'class' : 'function', detail: 'danfojs' })), validFor: /^[\w$]*$/u } : null;
+      if (obj === 'df') {
+        return danfo
+          ? { from, options: FRAME_METHODS.map((n) => ({ label: n, type: 'method', detail: 'danfo DataFrame' })), validFor: /^[\w$]*$/u }
+          : { from, options: TABLE_VERBS.map((n) => ({ label: n, type: 'method', detail: 'table' })), validFor: /^[\w$]*$/u };
+      }
       // data.<column>, and d.<column> in row functions: names that are not identifiers need brackets.
       const dot = from - 1;
       const options: Completion[] = columns().map((c) =>
@@ -162,7 +178,7 @@ export function codeModeCompletions(columns: () => readonly ColumnInfo[]): (ctx:
     const from = word === null ? ctx.pos : word.from;
     if (from > 0 && ctx.state.sliceDoc(from - 1, from) === '.') return null;
     const options: Completion[] = [
-      ...GLOBALS.map((g) => ({ label: g.name, type: 'variable', detail: g.detail, info: g.example, boost: 2 })),
+      ...globalsOf(runtime()).map((g) => ({ label: g.name, type: 'variable', detail: g.detail, info: g.example, boost: 2 })),
       // A bare column name becomes a string: where px and arquero take a column, they take its name.
       ...columns().map((c) => ({ label: c.name, type: 'text', detail: columnDetail(c), apply: quote(c.name, "'"), boost: 1 })),
     ];
@@ -208,8 +224,9 @@ export function createCodeEditor(options: CodeEditorOptions): CodeEditor {
   element.className = 'code-editor';
   const shadow = element.attachShadow({ mode: 'open' });
   let columns: readonly ColumnInfo[] = [];
+  let runtime: RuntimeName = options.runtime ?? 'arquero';
   const language = new Compartment();
-  const completionData = [{ autocomplete: codeModeCompletions(() => columns) }];
+  const completionData = [{ autocomplete: codeModeCompletions(() => columns, () => runtime) }];
   const langExt = (lang: CodeLang): Extension => javascript({ typescript: lang === 'ts' });
   const shortcuts = keymap.of([
     ...(options.onRun === undefined ? [] : [{ key: 'Mod-Enter', run: () => (options.onRun?.(), true) }]),
@@ -254,6 +271,10 @@ export function createCodeEditor(options: CodeEditorOptions): CodeEditor {
     },
     setColumns(next) {
       columns = next;
+    },
+    columns: () => columns,
+    setRuntime(next) {
+      runtime = next;
     },
     setProblems(problems) {
       const doc = view.state.doc;

@@ -24,6 +24,39 @@ export const GLOBALS: readonly RefEntry[] = [
   { name: 'fig', detail: 'assign the figure here: { data: [...], layout }', example: "fig = px.pie(df, { names: 'region', values: 'units' })" },
 ];
 
+/** The Code Mode runtimes a chart can choose (the sandbox protocol's `RUNTIMES`). */
+export type RuntimeName = 'arquero' | 'danfo';
+
+/** The runtimes as the editor's picker shows them. */
+export const RUNTIME_CHOICES: readonly { readonly name: RuntimeName; readonly label: string; readonly detail: string }[] = [
+  { name: 'arquero', label: 'arquero (default)', detail: 'df is an immutable arquero table; aq and op are in scope.' },
+  { name: 'danfo', label: 'danfo (pandas-like)', detail: 'df is a danfo DataFrame (pandas-like, made for each run); dfd is danfojs. No aq or op.' },
+];
+
+/** The globals of the danfo runtime (docs/code-mode.md "The danfo runtime"). */
+export const DANFO_GLOBALS: readonly RefEntry[] = [
+  { name: 'df', detail: 'the dataset as a danfo DataFrame (made for each run; changing it changes only this run’s copy)', example: "df.groupby(['region']).col(['units']).sum()" },
+  { name: 'dfd', detail: 'danfojs (dfd.DataFrame, dfd.Series, dfd.concat, dfd.merge, dfd.toDateTime, …)', example: "new dfd.Series([1, 2, 3]).mean()" },
+  { name: 'data', detail: 'the dataset as frozen column arrays', example: 'const first = data.units[0]; const n = data.units.length;' },
+  { name: 'px', detail: 'figure builders returning Plotly figure JSON; they take danfo DataFrames', example: "fig = px.bar(df.groupby(['region']).col(['units']).sum(), { x: 'region', y: 'units_sum' })" },
+  { name: 'fig', detail: 'assign the figure here: { data: [...], layout }', example: "fig = px.histogram(df, { x: 'price', nbins: 40 })" },
+];
+
+/** The globals of `runtime`, for the reference panel and completions. */
+export function globalsOf(runtime: RuntimeName): readonly RefEntry[] {
+  return runtime === 'danfo' ? DANFO_GLOBALS : GLOBALS;
+}
+
+/** danfojs namespace members worth completing after `dfd.`. */
+export const DFD_NAMES: readonly string[] = ['DataFrame', 'Series', 'concat', 'merge', 'toDateTime', 'dateRange', 'getDummies', 'LabelEncoder', 'OneHotEncoder', 'MinMaxScaler', 'StandardScaler', 'Str', 'Dt', 'Utils', 'Config', 'NDframe'];
+
+/** danfo DataFrame members worth completing after `df.` in the danfo runtime. */
+export const FRAME_METHODS: readonly string[] = [
+  'groupby', 'query', 'loc', 'iloc', 'head', 'tail', 'sortValues', 'addColumn', 'drop', 'rename', 'column', 'columns', 'shape', 'dtypes',
+  'describe', 'sum', 'mean', 'median', 'min', 'max', 'std', 'var', 'count', 'cumSum', 'add', 'sub', 'mul', 'div', 'pow', 'round',
+  'apply', 'applyMap', 'fillNa', 'dropNa', 'isNa', 'dropDuplicates', 'asType', 'setIndex', 'resetIndex', 'nUnique', 'corr', 'values', 'toJSON',
+];
+
 /**
  * px builders and helpers, generated from the runtime's own catalogue (the table the sandbox
  * checks options against), so the panel and completions cannot drift from what runs.

@@ -1,127 +1,22 @@
 /**
  * The chart editor (`…/dashboards/:dashboardId/charts/new` and `…/charts/:chartId`): title,
- * dataset and language; Code Mode code in CodeMirror; Run (preview of the unsaved code, editors)
+ * dataset, language and runtime (arquero or danfo); Code Mode code in CodeMirror; Run (preview of the unsaved code, editors)
  * and Save; the figure beside the code; the check's and the sandbox's findings marked in the
  * editor and listed under "Problems"; a reference of the globals, px and the dataset's columns.
  * Viewers get the stored code read-only and the saved chart's figure.
  */
-import { api, ApiFailure, all, describeError, type ApiErrorBody } from '../api.ts';
+import { api, ApiFailure, all, describeError } from '../api.ts';
 import { confirmDialog } from '../dialog.ts';
 import { h, mount, notice } from '../dom.ts';
-import { createCodeEditor, type CodeEditor, type CodeProblem, type ColumnInfo } from '../editor/code-editor.ts';
-import { GLOBALS, PX, PX_COMMON_OPTIONS } from '../editor/reference.ts';
+import { createCodeEditor, type CodeEditor, type CodeProblem } from '../editor/code-editor.ts';
+import { PX, PX_COMMON_OPTIONS, RUNTIME_CHOICES, globalsOf, type RuntimeName } from '../editor/reference.ts';
 import { richText, VIEWER_CHART_FAILURE } from '../format.ts';
+import { explainRunError, formatBytes, problemsOfError, problemText, starterFor } from './chart-editor-text.ts';
 import { drawFigure, plotlyLoaded, purgePlot } from '../plot.ts';
 import type { PageContext } from '../router.ts';
 import type { ChartView, DatasetDetail, DatasetView, ProjectRoleName, RenderAnswer } from '../../../src/api-types.ts';
 
 type Role = ProjectRoleName;
-
-const STARTER = '// df, aq, op, data and px are in scope; assign the figure to fig.\nfig = px.bar(df, { x: \'\', y: \'\', agg: \'sum\' });\n';
-
-/** A first chart for a dataset: a sum of the first number column by the first text column. */
-function starterFor(columns: readonly ColumnInfo[]): string {
-  // A category rather than a date kept as text, when there is one.
-  const text = columns.find((c) => c.type === 'string' && !/date|time|day|month|year/iu.test(c.name)) ?? columns.find((c) => c.type === 'string');
-  const num = columns.find((c) => c.type === 'number' || c.type === 'int');
-  const q = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-  const head = '// df, aq, op, data and px are in scope; assign the figure to fig.\n';
-  if (text !== undefined && num !== undefined) return `${head}fig = px.bar(df, { x: ${q(text.name)}, y: ${q(num.name)}, agg: 'sum' });\n`;
-  if (num !== undefined) return `${head}fig = px.histogram(df, { x: ${q(num.name)} });\n`;
-  if (text !== undefined) return `${head}fig = px.bar(df, { x: ${q(text.name)} }); // counts rows per value\n`;
-  return STARTER;
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toLocaleString(undefined, { maximumFractionDigits: 1 })} MiB`;
-  if (n >= 1024) return `${(n / 1024).toLocaleString(undefined, { maximumFractionDigits: 1 })} KiB`;
-  return `${n.toLocaleString()} bytes`;
-}
-
-/** A limit as an analyst reads it: "the time limit of 2 s (timeMs = 2000)". */
-export function describeLimit(limit: { name: string; value: number } | undefined): string {
-  if (limit === undefined) return 'a limit';
-  const raw = `(${limit.name} = ${limit.value})`;
-  switch (limit.name) {
-    case 'timeMs':
-      return `the time limit of ${limit.value >= 1000 ? `${(limit.value / 1000).toLocaleString()} s` : `${limit.value} ms`} ${raw}`;
-    case 'memoryMb':
-      return `the memory limit of ${limit.value.toLocaleString()} MiB ${raw}`;
-    case 'outputBytes':
-      return `the figure size limit of ${formatBytes(limit.value)} ${raw}`;
-    case 'rows':
-      return `the limit of ${limit.value.toLocaleString()} dataset rows per run ${raw}`;
-    case 'codeBytes':
-      return `the code size limit of ${formatBytes(limit.value)} ${raw}`;
-    default:
-      return `the limit ${limit.name} = ${limit.value}`;
-  }
-}
-
-/** What went wrong with a run, in the analyst's terms, with what to do about it. */
-function explainRunError(err: unknown): string {
-  if (!(err instanceof ApiFailure)) return describeError(err);
-  const e: ApiErrorBody = err.error;
-  const at = typeof e.line === 'number' ? ` on line ${e.line}${typeof e.column === 'number' ? `, column ${e.column}` : ''}` : '';
-  switch (e.code) {
-    case 'CODE_SYNTAX':
-      return `The code does not parse${at}: ${e.message} Fix the syntax at the position marked in the editor.`;
-    case 'CODE_RULE': {
-      const n = e.diagnostics?.length ?? 1;
-      return `The code uses ${n === 1 ? 'something' : `${n} things`} Code Mode does not allow (see Problems). ${n === 1 ? e.message : ''}`.trim();
-    }
-    case 'CODE_TOO_LARGE':
-      return `The code is larger than ${describeLimit(e.limit ?? { name: 'codeBytes', value: 65536 })}. Shorten it; put data into a dataset.`;
-    case 'CODE_TOO_DEEP':
-      return `The code nests too deeply to be checked${at}. Flatten the expression.`;
-    case 'SANDBOX_RUNTIME_ERROR':
-      return `The code threw an error${at}: ${bare(e.message)}`;
-    case 'SANDBOX_NO_FIGURE':
-      return `The code finished without assigning a figure to fig. End with fig = px.bar(…) or fig = { data: [...] }.`;
-    case 'SANDBOX_TIMEOUT':
-      return `The run took longer than ${describeLimit(e.limit)} and was stopped. Look for endless loops, and aggregate before plotting.`;
-    case 'SANDBOX_MEMORY':
-      return `The run used more memory than ${describeLimit(e.limit)} and was stopped. Aggregate or sample instead of building large arrays or strings.`;
-    case 'SANDBOX_OUTPUT_TOO_LARGE':
-      return `The figure is larger than ${describeLimit(e.limit)}. Plot aggregates or a sample, not every row.`;
-    case 'SANDBOX_DATASET_TOO_LARGE':
-      return `The dataset has more rows than ${describeLimit(e.limit)}. Use a smaller dataset version.`;
-    case 'SANDBOX_CRASHED':
-      return `The process running the chart died, usually from an allocation too large to handle. Use less memory and run again.`;
-    case 'FIGURE_INVALID':
-      return `The figure is not one Plotly can draw safely: ${e.message.replace(/\.?$/u, '.')}${typeof e.path === 'string' && !e.message.includes(e.path) ? ` Look at ${e.path}.` : ''}`;
-    case 'SANDBOX_BUSY':
-    case 'SANDBOX_UNAVAILABLE':
-      return 'The sandbox is busy or unavailable right now. Try again in a moment.';
-    case 'SANDBOX_WORKER_LOST':
-      return 'The sandbox lost the process running this chart; this was not caused by your code. Run it again in a moment.';
-    case 'CHART_NO_DATASET':
-      return 'The chart has no dataset. Choose one and run again.';
-    case 'CHART_DATASET_NO_VERSION':
-      return 'The dataset has no data yet. Upload a version first.';
-    default:
-      if (err.status === 403) return 'You can look at this chart but not run or change its code (editors and owners can).';
-      return describeError(err);
-  }
-}
-
-/** A sandbox message without the "(line 2)" it may end with: the position is shown separately. */
-function bare(message: string): string {
-  return message.replace(/\s*\(line \d+(?:, column \d+)?\)\.?$/u, '');
-}
-
-/** The findings of a failed run, at their positions. */
-function problemsOfError(err: unknown): CodeProblem[] {
-  if (!(err instanceof ApiFailure)) return [];
-  const e = err.error;
-  if (Array.isArray(e.diagnostics) && e.diagnostics.length > 0) return e.diagnostics.map((d) => ({ line: d.line, column: d.column, message: d.message, rule: d.rule }));
-  if (typeof e.line === 'number') return [{ line: e.line, column: typeof e.column === 'number' ? e.column : undefined, message: bare(e.message), rule: e.code }];
-  return [];
-}
-
-function problemText(p: CodeProblem): (Node | string)[] {
-  return [`Line ${p.line}${p.column === undefined ? '' : `, column ${p.column}`}: `, ...richText(p.message), ` (${p.rule})`];
-}
 
 export async function renderChartEditor(ctx: PageContext): Promise<void> {
   const projectId = ctx.params.projectId ?? '';
@@ -161,12 +56,18 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   }
   const langSelect = h('select', { id: 'chart-lang', name: 'lang', disabled: !canEdit }, h('option', { value: 'js' }, 'JavaScript'), h('option', { value: 'ts' }, 'TypeScript'));
   langSelect.value = chart?.lang ?? 'js';
+  const runtimeSelect = h('select', { id: 'chart-runtime', name: 'runtime', disabled: !canEdit, 'aria-describedby': 'chart-runtime-help' }, RUNTIME_CHOICES.map((r) => h('option', { value: r.name }, r.label)));
+  runtimeSelect.value = chart?.runtime ?? (ctx.query.get('runtime') === 'danfo' ? 'danfo' : 'arquero');
+  const runtimeOf = (): RuntimeName => (runtimeSelect.value === 'danfo' ? 'danfo' : 'arquero');
+  const runtimeHelp = h('p', { id: 'chart-runtime-help', class: 'muted field-help' }, RUNTIME_CHOICES.find((r) => r.name === runtimeOf())?.detail ?? '');
 
   // ---------------------------------------------------------------- editor, buttons, status
-  let pristineStarter: string | null = chart === null ? STARTER : null;
+  const initialStarter = starterFor([], runtimeOf());
+  let pristineStarter: string | null = chart === null ? initialStarter : null;
   const editor: CodeEditor = createCodeEditor({
-    doc: chart?.code ?? STARTER,
+    doc: chart?.code ?? initialStarter,
     lang: langSelect.value === 'ts' ? 'ts' : 'js',
+    runtime: runtimeOf(),
     readOnly: !canEdit,
     label: 'Chart code',
     ...(canEdit ? { onRun: () => void run(), onSave: () => void save(), onChange: () => updateDirty() } : {}),
@@ -174,8 +75,8 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   /** Are there changes since the chart was loaded or last saved? */
   function isDirty(): boolean {
     if (!canEdit) return false;
-    if (chart === null) return titleInput.value.trim() !== '' || editor.code() !== (pristineStarter ?? STARTER);
-    return titleInput.value.trim() !== chart.title || editor.code() !== chart.code || langSelect.value !== chart.lang || datasetSelect.value !== (chart.datasetId ?? '');
+    if (chart === null) return titleInput.value.trim() !== '' || editor.code() !== (pristineStarter ?? initialStarter);
+    return titleInput.value.trim() !== chart.title || editor.code() !== chart.code || langSelect.value !== chart.lang || runtimeSelect.value !== chart.runtime || datasetSelect.value !== (chart.datasetId ?? '');
   }
   const dirtyMark = h('span', { class: 'dirty-mark', hidden: true }, 'Unsaved changes');
   function updateDirty(): void {
@@ -271,7 +172,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
       datasetSelect.focus();
       return;
     }
-    await execute(() => api<RenderAnswer>('POST', `${base}/preview`, { code: editor.code(), lang: langSelect.value, datasetId }), 'Running');
+    await execute(() => api<RenderAnswer>('POST', `${base}/preview`, { code: editor.code(), lang: langSelect.value, runtime: runtimeOf(), datasetId }), 'Running');
   }
 
   let saving = false;
@@ -287,7 +188,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     saveButton.disabled = true;
     mount(status, h('span', { class: 'muted' }, 'Saving…'));
     mount(alertBox);
-    const body = { title, code: editor.code(), lang: langSelect.value, datasetId: datasetSelect.value === '' ? null : datasetSelect.value };
+    const body = { title, code: editor.code(), lang: langSelect.value, runtime: runtimeOf(), datasetId: datasetSelect.value === '' ? null : datasetSelect.value };
     try {
       if (chart === null) {
         const created = await api<{ chart: ChartView }>('POST', `${base}/charts`, body);
@@ -355,7 +256,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
       const columns = detail.current?.schema?.columns ?? [];
       editor.setColumns(columns);
       if (pristineStarter !== null && editor.code() === pristineStarter && columns.length > 0) {
-        const next = starterFor(columns);
+        const next = starterFor(columns, runtimeOf());
         pristineStarter = next;
         editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: next } });
       }
@@ -382,13 +283,22 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     }
   }
 
+  const globalsHeading = h('h3', {}, 'Globals');
+  const globalsList = h('dl', { class: 'ref-list', id: 'reference-globals' });
+  /** The globals of the chosen runtime (arquero: df, aq, op, …; danfo: df, dfd, …). */
+  function showGlobals(): void {
+    const runtime = runtimeOf();
+    globalsHeading.textContent = `Globals (${runtime})`;
+    mount(globalsList, globalsOf(runtime).map((g) => [h('dt', {}, h('code', {}, g.name), ' — ', g.detail), h('dd', {}, h('code', {}, g.example))]));
+  }
+  showGlobals();
   const reference = h(
     'section',
     { class: 'reference', 'aria-labelledby': 'reference-heading' },
     h('h2', { id: 'reference-heading' }, 'Reference'),
     h('p', { class: 'muted' }, 'Assign the figure to fig. Press Ctrl+Space for suggestions (columns, px, globals); Ctrl+Enter runs. F8 goes to the next problem. In the editor, Tab indents: press Escape, then Tab, to move on.'),
-    h('h3', {}, 'Globals'),
-    h('dl', { class: 'ref-list' }, GLOBALS.map((g) => [h('dt', {}, h('code', {}, g.name), ' — ', g.detail), h('dd', {}, h('code', {}, g.example))])),
+    globalsHeading,
+    globalsList,
     h('h3', {}, 'px'),
     h('p', { class: 'muted' }, `Every builder takes (table, options) and returns { data, layout }. Common options: ${PX_COMMON_OPTIONS}. Column options take a name, an array or a row function d => …`),
     h('dl', { class: 'ref-list' }, PX.map((p) => [h('dt', {}, h('code', {}, `px.${p.name}`), ' ', h('span', { class: 'muted' }, p.detail)), h('dd', {}, h('code', {}, p.example))])),
@@ -402,6 +312,7 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     h('div', { class: 'field' }, h('label', { for: 'chart-title' }, 'Title'), titleInput),
     h('div', { class: 'field' }, h('label', { for: 'chart-dataset' }, 'Dataset'), datasetSelect),
     h('div', { class: 'field' }, h('label', { for: 'chart-lang' }, 'Language'), langSelect),
+    h('div', { class: 'field' }, h('label', { for: 'chart-runtime' }, 'Runtime'), runtimeSelect, runtimeHelp),
   );
   const codePane = h(
     'div',
@@ -440,6 +351,19 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   langSelect.addEventListener('change', () => {
     updateDirty();
     editor.setLang(langSelect.value === 'ts' ? 'ts' : 'js');
+  });
+  runtimeSelect.addEventListener('change', () => {
+    const runtime = runtimeOf();
+    editor.setRuntime(runtime);
+    runtimeHelp.textContent = RUNTIME_CHOICES.find((r) => r.name === runtime)?.detail ?? '';
+    showGlobals();
+    // A starter nobody has touched yet follows the runtime.
+    if (pristineStarter !== null && editor.code() === pristineStarter) {
+      const next = starterFor(editor.columns(), runtime);
+      pristineStarter = next;
+      editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: next } });
+    }
+    updateDirty();
   });
   titleInput.addEventListener('input', updateDirty);
   // Leaving with unsaved work asks first: in-app links, back and forward (the router's guard), and
