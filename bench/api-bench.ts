@@ -46,7 +46,21 @@ export async function apiBench(opts: ApiBenchOptions): Promise<void> {
   const sandbox = createSandboxClient({ url: config.sandbox.url, token: config.sandbox.token });
   // No uploads here: the ingest pool starts no worker until one arrives.
   const { ingest, storage } = openIngest(config, blobs);
-  const app = createApp({ config, store, blobs, sandbox, ingest, storage, keySet, tokens, hasher, secrets: loadSecretBox(config.secretsKey).box, logger: createLogger('silent'), now: () => new Date(), newId: randomUUID });
+  const app = createApp({
+    config,
+    store,
+    blobs,
+    sandbox,
+    ingest,
+    storage,
+    keySet,
+    tokens,
+    hasher,
+    secrets: loadSecretBox(config.secretsKey).box,
+    logger: createLogger('silent'),
+    now: () => new Date(),
+    newId: randomUUID,
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -59,7 +73,12 @@ export async function apiBench(opts: ApiBenchOptions): Promise<void> {
       const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers, body: JSON.stringify({ email, password }) });
       if (res.status !== 200) throw new Error(`login ${res.status}`);
       await res.arrayBuffer();
-      return res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c?.startsWith('plotbox_access=')) ?? '';
+      return (
+        res.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0])
+          .find((c) => c?.startsWith('plotbox_access=')) ?? ''
+      );
     };
     const cookie = await login();
     const keyRes = await fetch(`${url}/api/me/api-keys`, { method: 'POST', headers: { ...headers, cookie }, body: JSON.stringify({ name: 'bench' }) });

@@ -24,7 +24,15 @@ export interface BackupBenchOptions {
 async function startApi(dir: string, seedDemo: boolean): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(MAIN, [], {
     execArgv: ['--no-node-snapshot'],
-    env: { PATH: process.env.PATH ?? '', PLOTBOX_DATA_DIR: dir, PLOTBOX_PORT: '0', PLOTBOX_LOG_LEVEL: 'warn', PLOTBOX_SEED_DEMO: String(seedDemo), PLOTBOX_ADMIN_EMAIL: ADMIN.email, PLOTBOX_ADMIN_PASSWORD: ADMIN.password },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PLOTBOX_DATA_DIR: dir,
+      PLOTBOX_PORT: '0',
+      PLOTBOX_LOG_LEVEL: 'warn',
+      PLOTBOX_SEED_DEMO: String(seedDemo),
+      PLOTBOX_ADMIN_EMAIL: ADMIN.email,
+      PLOTBOX_ADMIN_PASSWORD: ADMIN.password,
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((done, fail) => {
@@ -48,9 +56,14 @@ function run(env: Record<string, string>, args: readonly string[], input = ''): 
 
 async function uploadMillion(url: string, dir: string, rows: number): Promise<void> {
   const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-requested-with': 'plotbox' }, body: JSON.stringify(ADMIN) });
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const headers = { cookie, 'x-requested-with': 'plotbox' };
-  const project = (await (await fetch(`${url}/api/projects`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Backup bench' }) })).json()) as { project: { id: string } };
+  const project = (await (
+    await fetch(`${url}/api/projects`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Backup bench' }) })
+  ).json()) as { project: { id: string } };
   const columns = generateSales(rows, 20240101);
   const arrays = columns.map((c) => columnToArray(c));
   const csv = join(dir, 'sales.csv');
@@ -117,7 +130,15 @@ export async function backupBench(options: BackupBenchOptions): Promise<void> {
           const r = await run({ PLOTBOX_DATA_DIR: target }, ['restore', archive, ...keyArgs]);
           if (r.status !== 0) throw new Error(r.out);
           const blobs = /(\d+) blobs \(([\d.]+) MiB\)/u.exec(b.out);
-          rowsOut.push({ data: label, key: keyLabel, backupMs: b.ms, archiveBytes: statSync(archive).size, restoreMs: r.ms, storeBytes: db, blobs: blobs === null ? '?' : `${blobs[1] ?? '?'} (${blobs[2] ?? '?'} MiB)` });
+          rowsOut.push({
+            data: label,
+            key: keyLabel,
+            backupMs: b.ms,
+            archiveBytes: statSync(archive).size,
+            restoreMs: r.ms,
+            storeBytes: db,
+            blobs: blobs === null ? '?' : `${blobs[1] ?? '?'} (${blobs[2] ?? '?'} MiB)`,
+          });
         }
       } finally {
         api.child.kill('SIGTERM');
@@ -130,7 +151,15 @@ export async function backupBench(options: BackupBenchOptions): Promise<void> {
   printTable(
     'backup and restore (plotbox CLI processes; the API running during the backup; restore = check pass + write pass into an empty store)',
     ['data', 'key', 'backup', 'archive', 'restore', 'SQLite (+WAL)', 'blobs'],
-    rowsOut.map((r) => [r.data, r.key, `${(r.backupMs / 1000).toFixed(1)} s`, `${(r.archiveBytes / MIB).toFixed(1)} MiB`, `${(r.restoreMs / 1000).toFixed(1)} s`, `${(r.storeBytes / MIB).toFixed(1)} MiB`, r.blobs]),
+    rowsOut.map((r) => [
+      r.data,
+      r.key,
+      `${(r.backupMs / 1000).toFixed(1)} s`,
+      `${(r.archiveBytes / MIB).toFixed(1)} MiB`,
+      `${(r.restoreMs / 1000).toFixed(1)} s`,
+      `${(r.storeBytes / MIB).toFixed(1)} MiB`,
+      r.blobs,
+    ]),
   );
 }
 

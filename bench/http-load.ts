@@ -51,15 +51,25 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
 function once(agent: Agent, job: LoadJob, r: LoadRequest): Promise<string | undefined> {
   const url = new URL(r.path, job.origin);
   return new Promise((resolve) => {
-    const req = request({ agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: r.method, headers: r.body === undefined ? r.headers : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve(res.statusCode === job.expectStatus && text.includes(job.expectText) ? undefined : `${res.statusCode ?? 0} ${text.slice(0, 200)}`);
-      });
-      res.on('error', (err) => resolve(err.message));
-    });
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: r.method,
+        headers: r.body === undefined ? r.headers : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve(res.statusCode === job.expectStatus && text.includes(job.expectText) ? undefined : `${res.statusCode ?? 0} ${text.slice(0, 200)}`);
+        });
+        res.on('error', (err) => resolve(err.message));
+      },
+    );
     req.on('error', (err) => resolve(err.message));
     req.end(r.body);
   });

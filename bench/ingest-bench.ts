@@ -121,7 +121,10 @@ function sampleMemory(pid: number): () => { api: number; workers: number } {
   let workers = 0;
   const timer = setInterval(() => {
     api = Math.max(api, rssOf(pid));
-    workers = Math.max(workers, childrenOf(pid).reduce((sum, c) => sum + rssOf(c), 0));
+    workers = Math.max(
+      workers,
+      childrenOf(pid).reduce((sum, c) => sum + rssOf(c), 0),
+    );
   }, 50);
   return () => {
     clearInterval(timer);
@@ -161,11 +164,14 @@ function pollHealth(url: string): { stop: () => Promise<number[]> } {
 function post(api: Api, cookie: string, path: string, file: string, type: string): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {
     const u = new URL(api.url + path);
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: { cookie, 'content-type': type, 'x-requested-with': 'plotbox', 'content-length': statSync(file).size } }, (response) => {
-      let body = '';
-      response.on('data', (d: Buffer) => void (body += d.toString()));
-      response.on('end', () => res({ status: response.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: { cookie, 'content-type': type, 'x-requested-with': 'plotbox', 'content-length': statSync(file).size } },
+      (response) => {
+        let body = '';
+        response.on('data', (d: Buffer) => void (body += d.toString()));
+        response.on('end', () => res({ status: response.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', rej);
     createReadStream(file, { highWaterMark: MIB }).pipe(req);
   });

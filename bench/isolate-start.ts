@@ -89,7 +89,8 @@ export function isolateStarts(n: number): IsolateStart[] {
       if (m !== null) out.push({ runtime, method, ms: Number(m[1]) });
       // A locked-down realm in a snapshot: V8 fails a CHECK bootstrapping the new context over the
       // frozen intrinsics (Object::AddDataProperty) and aborts the process.
-      else out.push({ runtime, method, ms: child.signal !== null ? `process aborts (${child.signal}${/Check failed/.test(child.stderr) ? ', V8 CHECK' : ''})` : `failed (exit ${String(child.status)})` });
+      else
+        out.push({ runtime, method, ms: child.signal !== null ? `process aborts (${child.signal}${/Check failed/.test(child.stderr) ? ', V8 CHECK' : ''})` : `failed (exit ${String(child.status)})` });
     }
   }
   return out;

@@ -62,16 +62,27 @@ export async function renderBench(opts: RenderBenchOptions): Promise<void> {
     await store.users.create({ email, displayName: 'Bench', passwordHash: await hasher.hash(password), systemRole: 'user' });
     const json = { 'content-type': 'application/json', 'x-requested-with': 'plotbox' };
     const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c?.startsWith('plotbox_access=')) ?? '';
+    const cookie =
+      login.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .find((c) => c?.startsWith('plotbox_access=')) ?? '';
     const call = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = json): Promise<T> => {
-      const res = await fetch(url + path, { method, headers: { ...headers, cookie }, ...(body === undefined ? {} : { body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) }) });
+      const res = await fetch(url + path, {
+        method,
+        headers: { ...headers, cookie },
+        ...(body === undefined ? {} : { body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) }),
+      });
       const text = await res.text();
       if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
       return JSON.parse(text) as T;
     };
     const { project } = await call<{ project: { id: string } }>('POST', '/api/projects', { name: 'Bench' });
     const p = `/api/projects/${project.id}`;
-    const { dataset: ds } = await call<{ dataset: { id: string } }>('POST', `${p}/datasets?name=sales`, encodeArrowIPC(dataset.columns), { 'content-type': 'application/vnd.apache.arrow.stream', 'x-requested-with': 'plotbox' });
+    const { dataset: ds } = await call<{ dataset: { id: string } }>('POST', `${p}/datasets?name=sales`, encodeArrowIPC(dataset.columns), {
+      'content-type': 'application/vnd.apache.arrow.stream',
+      'x-requested-with': 'plotbox',
+    });
     const { dashboard } = await call<{ dashboard: { id: string } }>('POST', `${p}/dashboards`, { name: 'Bench' });
     const d = `${p}/dashboards/${dashboard.id}`;
     const charts: { name: string; id: string; code: string }[] = [];
@@ -106,7 +117,11 @@ export async function renderBench(opts: RenderBenchOptions): Promise<void> {
       if (r.error !== undefined) throw new Error(`cached render: ${r.error}`);
       cachedRows.push([String(concurrency), String(total), fmt(pct(r.samples, 50)), fmt(pct(r.samples, 95)), (total / r.seconds).toFixed(0)]);
     }
-    printTable('Cached renders through the API (render cache hit, SQLite store), the eight charts in turn, client in its own process', ['concurrency', 'requests', 'p50 ms', 'p95 ms', 'req/s'], cachedRows);
+    printTable(
+      'Cached renders through the API (render cache hit, SQLite store), the eight charts in turn, client in its own process',
+      ['concurrency', 'requests', 'p50 ms', 'p95 ms', 'req/s'],
+      cachedRows,
+    );
     const why = baselineUnavailable();
     let baseline: BaselineLatency[] = [];
     if (why) console.log(`baseline unavailable: ${why}`);

@@ -119,7 +119,22 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
     console.log('baseline: running the Depictio-style runner (one Python process per chart and size)...');
     baseline = baselineLatency(opts.sizes, opts.quick ? 5 : 20, opts.quick ? 3 : 10);
   }
-  const header = ['size', 'chart', 'plotbox p50', 'plotbox p95', 'in worker p50', 'reuse off p50', 'in-process p50', 'overhead', 'target ≤1.5×+1', 'danfo p50', 'danfo ÷ plotbox', 'baseline p50', 'baseline ÷ plotbox', 'figure bytes'];
+  const header = [
+    'size',
+    'chart',
+    'plotbox p50',
+    'plotbox p95',
+    'in worker p50',
+    'reuse off p50',
+    'in-process p50',
+    'overhead',
+    'target ≤1.5×+1',
+    'danfo p50',
+    'danfo ÷ plotbox',
+    'baseline p50',
+    'baseline ÷ plotbox',
+    'figure bytes',
+  ];
   const table = rows.map((r, i) => {
     const s = summary[i];
     if (!s) return r;
@@ -142,6 +157,10 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
       r[7] ?? '',
     ];
   });
-  printTable('Code Mode runner: latency per render, ms; plotbox = isolate reuse on (the default), reuse off = a fresh isolate per run, danfo = the chart written the danfo way on the danfo runtime (a fresh isolate per run, its DataFrame built in the preparation) (histogram and box are binned/summarised in the sandbox; the baseline ships raw values)', header, table);
+  printTable(
+    'Code Mode runner: latency per render, ms; plotbox = isolate reuse on (the default), reuse off = a fresh isolate per run, danfo = the chart written the danfo way on the danfo runtime (a fresh isolate per run, its DataFrame built in the preparation) (histogram and box are binned/summarised in the sandbox; the baseline ships raw values)',
+    header,
+    table,
+  );
   printIsolateStarts(opts.quick ? 5 : 10);
 }

@@ -167,9 +167,18 @@ export async function serviceBench(opts: ServiceBenchOptions): Promise<void> {
           for (const chart of EXAMPLE_CHARTS) {
             const http = samples.filter((x) => x.chart === chart.name);
             const dir = directRun.samples.filter((x) => x.chart === chart.name);
-            const httpP50 = pct(http.map((x) => x.ms), 50);
-            const dirP50 = pct(dir.map((x) => x.ms), 50);
-            const workerP50 = pct(http.map((x) => x.workerMs), 50);
+            const httpP50 = pct(
+              http.map((x) => x.ms),
+              50,
+            );
+            const dirP50 = pct(
+              dir.map((x) => x.ms),
+              50,
+            );
+            const workerP50 = pct(
+              http.map((x) => x.workerMs),
+              50,
+            );
             overheadRows.push([chart.name, fmt(httpP50), fmt(dirP50), fmt(workerP50), fmt(httpP50 - dirP50), fmt(httpP50 - workerP50)]);
           }
         }
@@ -186,10 +195,11 @@ export async function serviceBench(opts: ServiceBenchOptions): Promise<void> {
     console.log('baseline: Depictio-style throughput, 2 Python workers, mixed eight charts at 100k...');
     baseline = baselineThroughput('100k', 2, opts.quick ? 32 : 96);
   }
-  printTable('Sandbox service over HTTP, mixed eight charts at 100k rows (dataset cached), three projects', ['isolate reuse', 'concurrency', 'renders', 'renders/s', 'p50 ms', 'p95 ms'], [
-    ...rows,
-    ['baseline (2 workers)', '', '', baseline ? baseline.toFixed(1) : 'unavailable', '', ''],
-  ]);
+  printTable(
+    'Sandbox service over HTTP, mixed eight charts at 100k rows (dataset cached), three projects',
+    ['isolate reuse', 'concurrency', 'renders', 'renders/s', 'p50 ms', 'p95 ms'],
+    [...rows, ['baseline (2 workers)', '', '', baseline ? baseline.toFixed(1) : 'unavailable', '', '']],
+  );
   printTable('Sandbox workers under that load (from /proc)', ['isolate reuse', 'concurrency', 'worker CPU ms per render', 'peak RSS per worker, MiB'], resourceRows);
   printTable('Service overhead at concurrency 1, p50 ms (target: HTTP − direct ≤ 1 ms)', ['chart', 'HTTP', 'direct run()', 'in worker', 'HTTP − direct', 'HTTP − worker'], overheadRows);
 }

@@ -24,7 +24,9 @@ function fail(message) {
 function newKey() {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
   const { e, n } = publicKey.export({ format: 'jwk' });
-  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
   return {
     kid,
     publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),

@@ -11,7 +11,8 @@ const report: AuditReport = {
   },
 };
 const today = new Date('2026-12-06T12:00:00Z');
-const accept = (expires: string): ReturnType<typeof parseAllowlist> => parseAllowlist({ accepted: [{ advisory: 'GHSA-aaaa-bbbb-cccc', package: 'left-pad', reason: 'not reachable from our code', reviewedBy: 'ops', expires }] });
+const accept = (expires: string): ReturnType<typeof parseAllowlist> =>
+  parseAllowlist({ accepted: [{ advisory: 'GHSA-aaaa-bbbb-cccc', package: 'left-pad', reason: 'not reachable from our code', reviewedBy: 'ops', expires }] });
 
 test('audit policy: a high or critical finding fails unless accepted; moderate ones and dependents do not count twice', () => {
   const plain = evaluateAudit(report, [], today);

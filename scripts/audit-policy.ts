@@ -3,7 +3,12 @@
 
 /** The parts of `npm audit --json` the policy reads. */
 export interface AuditReport {
-  readonly vulnerabilities?: Readonly<Record<string, { readonly name: string; readonly severity: string; readonly via: readonly (string | { readonly source?: number; readonly url?: string; readonly title?: string; readonly severity?: string })[] }>>;
+  readonly vulnerabilities?: Readonly<
+    Record<
+      string,
+      { readonly name: string; readonly severity: string; readonly via: readonly (string | { readonly source?: number; readonly url?: string; readonly title?: string; readonly severity?: string })[] }
+    >
+  >;
 }
 
 export interface AcceptedFinding {

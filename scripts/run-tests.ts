@@ -7,7 +7,10 @@ import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const prefixes = process.argv.slice(2);
-const files = globSync(['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'services/*/src/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'], { cwd: root })
+const files = globSync(
+  ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'services/*/src/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
+  { cwd: root },
+)
   .filter((f) => !f.includes('node_modules'))
   .filter((f) => prefixes.length === 0 || prefixes.some((p) => f.startsWith(p)))
   .sort();
@@ -20,7 +23,16 @@ if (files.length === 0) {
  * full stack; building and running the container image) run after the rest, one at a time, so
  * they neither starve nor are starved.
  */
-const ALONE = new Set(['test/sandbox-soak.test.ts', 'test/web-ui.test.ts', 'test/web-admin.test.ts', 'test/web-setup.test.ts', 'test/web-session.test.ts', 'test/web-chart-links.test.ts', 'test/web-oidc.test.ts', 'test/deploy-containers.test.ts']);
+const ALONE = new Set([
+  'test/sandbox-soak.test.ts',
+  'test/web-ui.test.ts',
+  'test/web-admin.test.ts',
+  'test/web-setup.test.ts',
+  'test/web-session.test.ts',
+  'test/web-chart-links.test.ts',
+  'test/web-oidc.test.ts',
+  'test/deploy-containers.test.ts',
+]);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 
 function run(batch: readonly string[], parallel: string): Promise<number> {

@@ -49,14 +49,30 @@ test('audit list: newest first, routine cached views hidden unless asked, actor 
   // Newest first by default; cached views left out.
   const def = await body<AuditPage>(await c.req('GET', '/api/audit?limit=500'), 200);
   const ours = def.items.filter((e) => e.actor.userId === ada.user.id);
-  assert.deepEqual(ours.map((e) => e.action), ['project_update', 'member_grant', 'chart_run']);
+  assert.deepEqual(
+    ours.map((e) => e.action),
+    ['project_update', 'member_grant', 'chart_run'],
+  );
   assert.deepEqual(ours.at(-1)?.details, { cached: false, durationMs: 0 });
-  assert.deepEqual(def.items.map((e) => e.at), def.items.map((e) => e.at).sort().reverse(), 'newest first');
+  assert.deepEqual(
+    def.items.map((e) => e.at),
+    def.items
+      .map((e) => e.at)
+      .sort()
+      .reverse(),
+    'newest first',
+  );
   // routine=show brings them back; order=oldest turns the order round.
   const all = await body<AuditPage>(await c.req('GET', `/api/audit?limit=500&routine=show&actor=${ada.user.id}`), 200);
-  assert.deepEqual(all.items.map((e) => e.action), ['project_update', 'member_grant', 'chart_run', 'chart_run', 'chart_run']);
+  assert.deepEqual(
+    all.items.map((e) => e.action),
+    ['project_update', 'member_grant', 'chart_run', 'chart_run', 'chart_run'],
+  );
   const oldest = await body<AuditPage>(await c.req('GET', `/api/audit?limit=500&routine=show&order=oldest&actor=${ada.user.id}`), 200);
-  assert.deepEqual(oldest.items.map((e) => e.id), all.items.map((e) => e.id).reverse());
+  assert.deepEqual(
+    oldest.items.map((e) => e.id),
+    all.items.map((e) => e.id).reverse(),
+  );
   // Pages in either order: no duplicates, no gaps.
   const paged: string[] = [];
   let cursor: string | null = null;
@@ -65,14 +81,20 @@ test('audit list: newest first, routine cached views hidden unless asked, actor 
     paged.push(...page.items.map((e) => e.id));
     cursor = page.nextCursor;
   } while (cursor !== null);
-  assert.deepEqual(paged, all.items.map((e) => e.id));
+  assert.deepEqual(
+    paged,
+    all.items.map((e) => e.id),
+  );
   const oldCursor = (await body<AuditPage>(await c.req('GET', '/api/audit?limit=1&order=oldest'), 200)).nextCursor;
   assert.ok(oldCursor !== null);
   assert.equal((await c.req('GET', `/api/audit?limit=1&cursor=${encodeURIComponent(oldCursor)}`)).status, 400, 'a cursor of the other order is refused');
 
   // An actor by email; an email nobody has matches nothing.
   const byEmail = await body<AuditPage>(await c.req('GET', '/api/audit?limit=500&routine=show&actor=ADA@example.com'), 200);
-  assert.deepEqual(byEmail.items.map((e) => e.id), all.items.map((e) => e.id));
+  assert.deepEqual(
+    byEmail.items.map((e) => e.id),
+    all.items.map((e) => e.id),
+  );
   assert.deepEqual((await body<AuditPage>(await c.req('GET', '/api/audit?actor=nobody@example.com'), 200)).items, []);
 
   // Names: the actor, the targets, the group a grant names; the deleted project stays an id.

@@ -30,7 +30,10 @@ test('login sets HttpOnly SameSite cookies (refresh scoped to its route), no tok
   assert.equal(body.user.id, user.id);
   assert.equal(body.user.passwordHash, undefined);
   // the access token is RS256 with the claims SPEC §4 names
-  const [h, p] = access.split('.').slice(0, 2).map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()) as Record<string, unknown>);
+  const [h, p] = access
+    .split('.')
+    .slice(0, 2)
+    .map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()) as Record<string, unknown>);
   assert.equal(h?.alg, 'RS256');
   assert.equal(h?.kid, api.keySet.activeKid);
   for (const claim of ['iss', 'aud', 'sub', 'sid', 'iat', 'exp', 'jti']) assert.ok(p?.[claim] !== undefined, claim);
@@ -54,7 +57,11 @@ test('Secure cookies when the public URL is https, or behind a trusted TLS proxy
   assert.equal(me.status, 200, 'the prefixed access cookie authenticates');
   const refreshed = await c.req('POST', '/api/auth/refresh', {}, { origin: 'https://plotbox.example.com' });
   assert.equal(refreshed.status, 200, 'the prefixed refresh cookie refreshes');
-  assert.equal(await errorCode(await api.client().req('GET', '/api/me', undefined, { cookie: `plotbox_access=${c.cookie('__Host-plotbox_access') ?? ''}` })), 'AUTH_REQUIRED', 'the unprefixed name is not read over https');
+  assert.equal(
+    await errorCode(await api.client().req('GET', '/api/me', undefined, { cookie: `plotbox_access=${c.cookie('__Host-plotbox_access') ?? ''}` })),
+    'AUTH_REQUIRED',
+    'the unprefixed name is not read over https',
+  );
   const proxied = await startTestApi(t, { env: { PLOTBOX_TRUST_PROXY_HOPS: '1' } });
   const u2 = await proxied.createUser();
   const c2 = proxied.client();
@@ -85,7 +92,10 @@ test('failures for unknown user, wrong password, locked and disabled accounts lo
     const res = await attempt();
     times.push(performance.now() - t0);
     const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
-    const headers = [...res.headers.keys()].filter((k) => k !== 'date' && k !== 'x-request-id' && k !== 'content-length').sort().join(',');
+    const headers = [...res.headers.keys()]
+      .filter((k) => k !== 'date' && k !== 'x-request-id' && k !== 'content-length')
+      .sort()
+      .join(',');
     seen.push(`${res.status}|${body.error.code}|${body.error.message}|${headers}|${res.headers.get('set-cookie') ?? ''}`);
   }
   assert.equal(new Set(seen).size, 1, seen.join('\n'));
@@ -157,11 +167,17 @@ test('concurrent refreshes with one token (several tabs) keep the session; each 
     return tab;
   });
   const answers = await Promise.all(tabs.map((tab) => tab.req('POST', '/api/auth/refresh', {})));
-  assert.deepEqual(answers.map((r) => r.status), [200, 200, 200]);
+  assert.deepEqual(
+    answers.map((r) => r.status),
+    [200, 200, 200],
+  );
   const withRefresh = tabs.filter((tab) => tab.lastSetCookie.some((sc) => sc.startsWith('plotbox_refresh=') && !sc.startsWith('plotbox_refresh=;')));
   assert.equal(withRefresh.length, 1, 'exactly one rotation');
   for (const tab of tabs) {
-    assert.ok(tab.lastSetCookie.some((sc) => sc.startsWith('plotbox_access=')), 'every tab gets an access token');
+    assert.ok(
+      tab.lastSetCookie.some((sc) => sc.startsWith('plotbox_access=')),
+      'every tab gets an access token',
+    );
     assert.ok(!tab.lastSetCookie.some((sc) => /^plotbox_refresh=;|Max-Age=0/u.test(sc)), 'no tab is signed out');
     assert.equal((await tab.req('GET', '/api/me')).status, 200);
   }
@@ -280,7 +296,10 @@ test('sign out everywhere: every session ends, or every other one with keepCurre
   await d.login(u.email, u.password);
   const all = await a.req('POST', '/api/me/sessions/revoke-all', {});
   assert.deepEqual(await all.json(), { revoked: 2 });
-  assert.ok(a.lastSetCookie.some((sc) => /^plotbox_access=;/u.test(sc)), 'this browser is signed out too');
+  assert.ok(
+    a.lastSetCookie.some((sc) => /^plotbox_access=;/u.test(sc)),
+    'this browser is signed out too',
+  );
   assert.equal(await errorCode(await d.req('GET', '/api/me')), 'AUTH_SESSION_ENDED');
   assert.equal((await a.req('POST', '/api/me/sessions/revoke-all', { keepCurrent: 'yes' })).status, 401);
   const events = (await api.store.audit.query({ action: 'session_revoke_all' }, { limit: 5 })).items;

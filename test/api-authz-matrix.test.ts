@@ -241,7 +241,10 @@ test('authorization matrix: every table route × every persona gets what @plotbo
     }
   }
   assert.deepEqual(mismatches, []);
-  assert.equal([...seen.values()].reduce((a, b) => a + b, 0), API_ROUTES.length * PERSONAS.length);
+  assert.equal(
+    [...seen.values()].reduce((a, b) => a + b, 0),
+    API_ROUTES.length * PERSONAS.length,
+  );
   for (const o of ['allowed', 401, 403, 404] as const) assert.ok((seen.get(o) ?? 0) > 0, `the matrix exercised ${o}`);
 });
 
@@ -324,8 +327,16 @@ test('every /api route mounted on the app is a table route or a listed sign-in/s
   const apiMounted = mounted.filter((m) => m.split(' ')[1]?.startsWith('/api/'));
   const unruled = apiMounted.filter((m) => !table.has(m) && !hand.has(m));
   assert.deepEqual(unruled, [], 'mounted /api routes without an access rule (add them to the route table)');
-  assert.deepEqual([...table].filter((r) => !mounted.includes(r)), [], 'table routes not mounted');
-  assert.deepEqual([...hand].filter((r) => !mounted.includes(r)), [], 'listed hand-mounted routes not mounted (the OpenAPI document would lie)');
+  assert.deepEqual(
+    [...table].filter((r) => !mounted.includes(r)),
+    [],
+    'table routes not mounted',
+  );
+  assert.deepEqual(
+    [...hand].filter((r) => !mounted.includes(r)),
+    [],
+    'listed hand-mounted routes not mounted (the OpenAPI document would lie)',
+  );
   assert.equal(new Set(apiMounted).size, apiMounted.length, 'no route mounted twice');
   assert.ok(apiMounted.length >= API_ROUTES.length);
 

@@ -150,7 +150,10 @@ test('charts: CRUD with diagnostics stored on save, render, cache, invalidation 
   assert.equal((await viewer.client.req('POST', `${base}/charts`, { title: 'x', code: BAR })).status, 403);
   assert.equal((await viewer.client.req('PATCH', `${base}/charts/${draft.chart.id}`, { title: 'x' })).status, 403);
   assert.equal((await viewer.client.req('DELETE', `${base}/charts/${draft.chart.id}`)).status, 403);
-  const preview = await json<RenderBody>(await owner.client.req('POST', `${base}/preview`, { code: "const t: string = 'region';\nfig = px.pie(df, { names: t, values: 'units' });", lang: 'ts', datasetId: dataset.id }), 200);
+  const preview = await json<RenderBody>(
+    await owner.client.req('POST', `${base}/preview`, { code: "const t: string = 'region';\nfig = px.pie(df, { names: t, values: 'units' });", lang: 'ts', datasetId: dataset.id }),
+    200,
+  );
   assert.equal(preview.figure.data[0]?.type, 'pie');
   assert.equal(preview.cached, false);
   assert.equal((await json<RenderBody>(await owner.client.req('POST', `${base}/preview`, { code: BAR, datasetId: dataset.id }), 200)).cached, false);
@@ -166,7 +169,10 @@ test('charts: CRUD with diagnostics stored on save, render, cache, invalidation 
   assert.equal((await json<ErrorBody>(await viewer.client.req('POST', `${base}/charts/${orphan.chart.id}/render`, {}), 409)).error.code, 'CHART_DATASET_NO_VERSION');
 
   // The dashboard lists its charts (without code) and my role.
-  const dash = await json<{ dashboard: { charts: { id: string; diagnostics: unknown; code?: string }[]; layout: string[] }; myRole: string }>(await viewer.client.req('GET', `/api/projects/${projectId}/dashboards/${dashboardId}`), 200);
+  const dash = await json<{ dashboard: { charts: { id: string; diagnostics: unknown; code?: string }[]; layout: string[] }; myRole: string }>(
+    await viewer.client.req('GET', `/api/projects/${projectId}/dashboards/${dashboardId}`),
+    200,
+  );
   assert.equal(dash.myRole, 'viewer');
   assert.deepEqual(dash.dashboard.layout, [draft.chart.id, orphan.chart.id]);
   assert.equal(dash.dashboard.charts[0]?.code, undefined);
@@ -185,7 +191,7 @@ test('charts: CRUD with diagnostics stored on save, render, cache, invalidation 
   assert.ok(audit.some((e) => e.action === 'chart_preview'));
   assert.ok(audit.some((e) => e.action === 'chart_save' && e.details.codeHash === fixed.chart.codeHash));
   const text = JSON.stringify(audit);
-  assert.ok(!text.includes("px.bar(df"), 'the code is never in the audit log');
+  assert.ok(!text.includes('px.bar(df'), 'the code is never in the audit log');
 });
 
 test('runs: hostile charts get their typed error with position, and the next render works', async (t) => {
@@ -246,7 +252,10 @@ test('dashboards: dashboard grants raise a role on one dashboard only; foreign i
   const raised = await json<{ grant: { role: string; inheritedRole: string } }>(await owner.client.req('PUT', `${P}/dashboards/${dashboardId}/grants/user/${analyst.id}`, { role: 'editor' }), 200);
   assert.deepEqual([raised.grant.role, raised.grant.inheritedRole], ['editor', 'viewer']);
   const grants = await json<{ items: { principal: { id: string }; role: string }[] }>(await owner.client.req('GET', `${P}/dashboards/${dashboardId}/grants`), 200);
-  assert.deepEqual(grants.items.map((g) => [g.principal.id, g.role]), [[analyst.id, 'editor']]);
+  assert.deepEqual(
+    grants.items.map((g) => [g.principal.id, g.role]),
+    [[analyst.id, 'editor']],
+  );
 
   // The analyst now edits charts on that dashboard only.
   const mine = await json<{ myRole: string }>(await analyst.client.req('GET', `${P}/dashboards/${dashboardId}`), 200);
@@ -268,7 +277,11 @@ test('dashboards: dashboard grants raise a role on one dashboard only; foreign i
   const secondDash = await json<{ dashboard: { id: string } }>(await owner.client.req('POST', `/api/projects/${second.id}/dashboards`, { name: 'Overview' }), 201);
   assert.equal((await owner.client.req('GET', `/api/projects/${second.id}/dashboards/${dashboardId}`)).status, 404);
   assert.equal((await owner.client.req('GET', `/api/projects/${second.id}/dashboards/${secondDash.dashboard.id}/charts/${onMain.chart.id}`)).status, 404);
-  assert.equal((await owner.client.req('POST', `/api/projects/${second.id}/dashboards/${secondDash.dashboard.id}/preview`, { code: BAR, datasetId: dataset.id })).status, 400, 'a dataset of another project');
+  assert.equal(
+    (await owner.client.req('POST', `/api/projects/${second.id}/dashboards/${secondDash.dashboard.id}/preview`, { code: BAR, datasetId: dataset.id })).status,
+    400,
+    'a dataset of another project',
+  );
   assert.equal((await owner.client.req('POST', `/api/projects/${second.id}/dashboards/${secondDash.dashboard.id}/charts`, { title: 'x', code: BAR, datasetId: dataset.id })).status, 400);
   assert.equal((await stranger.client.req('GET', `${P}/dashboards/${dashboardId}`)).status, 404);
   assert.equal((await stranger.client.req('POST', `${P}/dashboards/${dashboardId}/charts/${onMain.chart.id}/render`, {})).status, 404);
@@ -375,12 +388,18 @@ test('charts: the danfo runtime is chosen per chart, validated, stored, rendered
   }
   assert.equal((await api.store.charts.listByDashboard(dashboardId, { limit: 10 })).items.length, 0);
 
-  const created = await json<{ chart: { id: string; version: number; runtime: string } }>(await owner.client.req('POST', `${base}/charts`, { title: 'Units (danfo)', code: DANFO_BAR, runtime: 'danfo', datasetId: dataset.id }), 201);
+  const created = await json<{ chart: { id: string; version: number; runtime: string } }>(
+    await owner.client.req('POST', `${base}/charts`, { title: 'Units (danfo)', code: DANFO_BAR, runtime: 'danfo', datasetId: dataset.id }),
+    201,
+  );
   assert.equal(created.chart.runtime, 'danfo');
   assert.equal((await api.store.charts.findById(created.chart.id))?.runtime, 'danfo');
   assert.equal((await json<{ chart: { runtime: string } }>(await owner.client.req('GET', `${base}/charts/${created.chart.id}`), 200)).chart.runtime, 'danfo');
   const listed = await json<{ items: { id: string; runtime: string }[] }>(await owner.client.req('GET', `${base}/charts`), 200);
-  assert.deepEqual(listed.items.map((c) => c.runtime), ['danfo']);
+  assert.deepEqual(
+    listed.items.map((c) => c.runtime),
+    ['danfo'],
+  );
 
   const rendered = await json<RenderBody>(await owner.client.req('POST', `${base}/charts/${created.chart.id}/render`, {}), 200);
   assert.equal(rendered.cached, false);
@@ -399,9 +418,19 @@ test('charts: the danfo runtime is chosen per chart, validated, stored, rendered
   assert.equal((await json<RenderBody>(await owner.client.req('POST', `${base}/charts/${created.chart.id}/render`, {}), 200)).cached, true, 'back on danfo: its cached figure');
 
   // Preview: danfo when asked, arquero (no dfd, aq present) otherwise.
-  const preview = await json<RenderBody>(await owner.client.req('POST', `${base}/preview`, { code: "fig = { data: [], layout: { title: { text: [typeof dfd, typeof aq, String(df.shape)].join(',') } } };", runtime: 'danfo', datasetId: dataset.id }), 200);
+  const preview = await json<RenderBody>(
+    await owner.client.req('POST', `${base}/preview`, {
+      code: "fig = { data: [], layout: { title: { text: [typeof dfd, typeof aq, String(df.shape)].join(',') } } };",
+      runtime: 'danfo',
+      datasetId: dataset.id,
+    }),
+    200,
+  );
   assert.deepEqual((preview.figure.layout as { title: { text: string } }).title.text, `object,undefined,2000,${columns.length}`);
-  const plain = await json<RenderBody>(await owner.client.req('POST', `${base}/preview`, { code: "fig = { data: [], layout: { title: { text: [typeof dfd, typeof aq].join(',') } } };", datasetId: dataset.id }), 200);
+  const plain = await json<RenderBody>(
+    await owner.client.req('POST', `${base}/preview`, { code: "fig = { data: [], layout: { title: { text: [typeof dfd, typeof aq].join(',') } } };", datasetId: dataset.id }),
+    200,
+  );
   assert.deepEqual((plain.figure.layout as { title: { text: string } }).title.text, 'undefined,object');
 
   // The audit of saves is as before (no runtime in it).

@@ -23,7 +23,10 @@ async function signedIn(api: TestApi, role: 'admin' | 'user' | 'viewer' = 'user'
 
 /** POST raw bytes (or a stream) with the client's cookies, as the web UI's upload does. */
 async function upload(c: Client, path: string, body: string | Uint8Array | ReadableStream<Uint8Array>, type: string | null, headers: Record<string, string> = {}): Promise<Response> {
-  const cookie = [...c.jar.entries()].filter(([, v]) => path.startsWith(v.path)).map(([k, v]) => `${k}=${v.value}`).join('; ');
+  const cookie = [...c.jar.entries()]
+    .filter(([, v]) => path.startsWith(v.path))
+    .map(([k, v]) => `${k}=${v.value}`)
+    .join('; ');
   return fetch(c.url + path, {
     method: 'POST',
     headers: { 'x-requested-with': 'plotbox', cookie, ...(type === null ? {} : { 'content-type': type }), ...headers },
@@ -116,9 +119,16 @@ test('datasets: CSV, JSON and Arrow uploads with inferred types; versions, make-
 
   // JSON rows.
   api.clock.advance(1000);
-  const rows = [{ a: 1, b: 'x', c: true }, { a: 2.5, b: null, c: false }];
+  const rows = [
+    { a: 1, b: 'x', c: true },
+    { a: 2.5, b: null, c: false },
+  ];
   const js = await json<DatasetBody>(await upload(owner.client, `${base}?name=rows`, JSON.stringify(rows), 'application/json'), 201);
-  assert.deepEqual(js.version.schema.columns, [{ name: 'a', type: 'number' }, { name: 'b', type: 'string' }, { name: 'c', type: 'bool' }]);
+  assert.deepEqual(js.version.schema.columns, [
+    { name: 'a', type: 'number' },
+    { name: 'b', type: 'string' },
+    { name: 'c', type: 'bool' },
+  ]);
   assert.equal(js.version.rowCount, 2);
 
   // Arrow IPC: the same content as the CSV hashes the same (stored bytes depend only on content).
@@ -130,7 +140,10 @@ test('datasets: CSV, JSON and Arrow uploads with inferred types; versions, make-
 
   // List and read: the current version's summary.
   const list = await json<{ items: { name: string }[]; nextCursor: string | null }>(await owner.client.req('GET', base), 200);
-  assert.deepEqual(list.items.map((d) => d.name), ['sales', 'rows', 'arrow']);
+  assert.deepEqual(
+    list.items.map((d) => d.name),
+    ['sales', 'rows', 'arrow'],
+  );
   const page = await json<{ items: unknown[]; nextCursor: string | null }>(await owner.client.req('GET', `${base}?limit=2`), 200);
   assert.equal(page.items.length, 2);
   assert.equal(typeof page.nextCursor, 'string');
@@ -145,7 +158,13 @@ test('datasets: CSV, JSON and Arrow uploads with inferred types; versions, make-
   assert.equal(v2.dataset.currentVersionId, v2.version.id);
   assert.equal(v2.version.rowCount, 2);
   const versions = await json<{ items: { id: string; current: boolean }[] }>(await owner.client.req('GET', `${ds}/versions`), 200);
-  assert.deepEqual(versions.items.map((v) => [v.id, v.current]), [[csv.version.id, false], [v2.version.id, true]]);
+  assert.deepEqual(
+    versions.items.map((v) => [v.id, v.current]),
+    [
+      [csv.version.id, false],
+      [v2.version.id, true],
+    ],
+  );
 
   // Profile: counts, nulls, min/max per column.
   const meta = await json<{ version: { profile: { rowCount: number; columns: Record<string, unknown>[] }; current: boolean } }>(await owner.client.req('GET', `${ds}/versions/${csv.version.id}`), 200);
@@ -213,7 +232,11 @@ test('datasets: the upload cap (413, declared or streamed), media types (415), b
   assert.equal(api.config.maxUploadBytes, cap);
 
   const nothingStored = async (what: string): Promise<void> => {
-    assert.deepEqual((await api.store.datasets.listByProject(pid, { limit: 10 })).items.map((d) => d.name), ['keep'], what);
+    assert.deepEqual(
+      (await api.store.datasets.listByProject(pid, { limit: 10 })).items.map((d) => d.name),
+      ['keep'],
+      what,
+    );
     assert.equal(blobFiles(api).length, 1, what);
     assert.equal((await api.store.datasets.listVersions(keep.dataset.id, { limit: 10 })).items.length, 1, what);
   };
@@ -254,7 +277,10 @@ test('datasets: the upload cap (413, declared or streamed), media types (415), b
   // A client that keeps sending after the answer: the server closes the connection instead of
   // reading the rest, also when the refusal comes before the handler (a stranger's 404).
   const stranger = await signedIn(api);
-  for (const [c, path, status] of [[owner.client, `${base}?name=raw`, '413'], [stranger.client, `${base}/${keep.dataset.id}/versions`, '404']] as const) {
+  for (const [c, path, status] of [
+    [owner.client, `${base}?name=raw`, '413'],
+    [stranger.client, `${base}/${keep.dataset.id}/versions`, '404'],
+  ] as const) {
     const raw = await rawUpload(c, path, 64 * cap);
     assert.match(raw.head, new RegExp(`^HTTP/1\\.1 ${status} `), raw.head);
     assert.match(raw.head, /\r\nconnection: close\r\n/i);
@@ -307,7 +333,11 @@ test('datasets: the upload cap (413, declared or streamed), media types (415), b
   await nothingStored('422');
 
   // CSRF still applies to uploads.
-  const csrf = await fetch(`${owner.client.url}${base}?name=x`, { method: 'POST', headers: { 'content-type': 'text/csv', cookie: [...owner.client.jar.entries()].map(([k, v]) => `${k}=${v.value}`).join('; ') }, body: CSV });
+  const csrf = await fetch(`${owner.client.url}${base}?name=x`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/csv', cookie: [...owner.client.jar.entries()].map(([k, v]) => `${k}=${v.value}`).join('; ') },
+    body: CSV,
+  });
   assert.equal(await errorCode(csrf), 'ACCESS_CSRF');
   // A missing or repeated name is a 400.
   assert.equal((await upload(owner.client, base, CSV, 'text/csv')).status, 400);
@@ -323,7 +353,10 @@ test('datasets: viewers see metadata only, editors upload but not delete, strang
   const stranger = await signedIn(api);
   const pid = await project(owner.client);
   const other = await project(owner.client, 'Other');
-  for (const [who, role] of [[editor, 'editor'], [viewer, 'viewer']] as const) {
+  for (const [who, role] of [
+    [editor, 'editor'],
+    [viewer, 'viewer'],
+  ] as const) {
     assert.equal((await owner.client.req('PUT', `/api/projects/${pid}/members/user/${who.id}`, { role })).status, 200);
   }
   const base = `/api/projects/${pid}/datasets`;
@@ -353,7 +386,16 @@ test('datasets: viewers see metadata only, editors upload but not delete, strang
   assert.equal((await editor.client.req('DELETE', ds)).status, 403);
 
   // Stranger: 404 for everything inside the project, including uploads (nothing read, nothing stored).
-  for (const [m, p] of [['GET', base], ['GET', ds], ['GET', `${ds}/versions`], ['GET', ver], ['GET', `${ver}/preview`], ['PATCH', ds], ['DELETE', ds], ['POST', `${ds}/current`]] as const) {
+  for (const [m, p] of [
+    ['GET', base],
+    ['GET', ds],
+    ['GET', `${ds}/versions`],
+    ['GET', ver],
+    ['GET', `${ver}/preview`],
+    ['PATCH', ds],
+    ['DELETE', ds],
+    ['POST', `${ds}/current`],
+  ] as const) {
     assert.equal((await stranger.client.req(m, p, m === 'PATCH' ? { name: 'x' } : m === 'POST' ? { versionId: a.version.id } : undefined)).status, 404, `${m} ${p}`);
   }
   assert.equal((await upload(stranger.client, `${base}?name=s`, CSV, 'text/csv')).status, 404);

@@ -42,7 +42,10 @@ test('groups: create, list, read, rename, delete, members; admins only; conflict
   assert.equal((await admin.client.req('GET', '/api/groups?cursor=garbage')).status, 400);
 
   const read = (await (await admin.client.req('GET', `/api/groups/${group.id}`)).json()) as { members: { id: string; email: string }[] };
-  assert.deepEqual(read.members.map((m) => m.email), [alice.email]);
+  assert.deepEqual(
+    read.members.map((m) => m.email),
+    [alice.email],
+  );
 
   assert.equal((await admin.client.req('PATCH', `/api/groups/${group.id}`, { name: 'data team' })).status, 200);
   assert.equal(await errorCode(await admin.client.req('PATCH', `/api/groups/${group.id}`, { name: 'leads' })), 'API_CONFLICT');
@@ -79,7 +82,10 @@ test('groups: create, list, read, rename, delete, members; admins only; conflict
   const audit = (await api.store.audit.query({ actorUserId: admin.id }, { limit: 200 })).items;
   for (const a of ['group_create', 'group_rename', 'group_member_add', 'group_member_remove', 'group_delete']) {
     // The test clock stands still, so events share a timestamp: look for the one about this group.
-    assert.ok(audit.some((x) => x.action === a && x.target?.type === 'group' && x.target.id === group.id), `${a} about the first group`);
+    assert.ok(
+      audit.some((x) => x.action === a && x.target?.type === 'group' && x.target.id === group.id),
+      `${a} about the first group`,
+    );
   }
   assert.equal(audit.find((e) => e.action === 'group_rename')?.details.to, 'data team');
   const denials = (await api.store.audit.query({ action: 'permission_denied', actorUserId: alice.id }, { limit: 50 })).items;
@@ -129,7 +135,10 @@ test('users: list, create, change role and disable (effective next request), end
   const page = (await (await admin.client.req('GET', '/api/users?limit=2')).json()) as { items: { id: string; passwordHash?: unknown; email: string }[]; nextCursor: string | null };
   assert.equal(page.items.length, 2);
   assert.ok(page.nextCursor !== null);
-  assert.ok(page.items.every((u) => u.passwordHash === undefined && !JSON.stringify(u).includes('argon2')), 'no hashes');
+  assert.ok(
+    page.items.every((u) => u.passwordHash === undefined && !JSON.stringify(u).includes('argon2')),
+    'no hashes',
+  );
   assert.equal((await admin.client.req('GET', '/api/users?limit=abc')).status, 400);
 
   // Demotion takes effect on the other admin's next request.

@@ -40,7 +40,10 @@ test('IP allowlist: refuses addresses outside the ranges (as seen through truste
   await fetch(`${api.url}/api/me`);
   events = (await api.store.audit.query({ action: 'ip_refused' }, { limit: 10 })).items;
   assert.equal(events.length, 2);
-  assert.ok(api.logs.some((l) => l.includes('PLOTBOX_ALLOW_CIDRS')), 'logged');
+  assert.ok(
+    api.logs.some((l) => l.includes('PLOTBOX_ALLOW_CIDRS')),
+    'logged',
+  );
 });
 
 test('IP allowlist behind one trusted proxy: the address the proxy saw decides, IPv4-mapped addresses as IPv4', async (t) => {

@@ -25,7 +25,12 @@ async function project(c: Client): Promise<string> {
 
 function upload(c: Client, path: string, body: string | Uint8Array | ReadableStream<Uint8Array>, type: string): Promise<Response> {
   const cookie = [...c.jar.entries()].map(([k, v]) => `${k}=${v.value}`).join('; ');
-  return fetch(c.url + path, { method: 'POST', headers: { 'x-requested-with': 'plotbox', cookie, 'content-type': type }, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+  return fetch(c.url + path, {
+    method: 'POST',
+    headers: { 'x-requested-with': 'plotbox', cookie, 'content-type': type },
+    body,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit);
 }
 
 interface ErrorBody {
@@ -100,7 +105,7 @@ test('hostile uploads end in a typed 422 from the ingest worker, and the API ans
   assert.equal(ls.limit?.name, 'fieldChars');
 
   // Nothing of all that was stored.
-  assert.deepEqual((await api.store.datasets.listByProject((base.split('/')[3]) as string, { limit: 10 })).items, []);
+  assert.deepEqual((await api.store.datasets.listByProject(base.split('/')[3] as string, { limit: 10 })).items, []);
   assert.ok(nested.polls > 0);
 });
 

@@ -89,7 +89,10 @@ test('/api/ready reports storage: writable and above PLOTBOX_MIN_FREE_DISK_MB, w
   assert.equal(r2.status, 503);
   assert.equal(r2.body.status, 'not_ready');
   assert.equal(r2.body.checks.storage, 'low_space');
-  assert.ok(r2.body.reasons?.some((r) => /PLOTBOX_MIN_FREE_DISK_MB/u.test(r)), JSON.stringify(r2.body));
+  assert.ok(
+    r2.body.reasons?.some((r) => /PLOTBOX_MIN_FREE_DISK_MB/u.test(r)),
+    JSON.stringify(r2.body),
+  );
   assert.doesNotMatch(JSON.stringify(r2.body), /\/tmp\/|\d{6,}/u);
 });
 
@@ -135,7 +138,11 @@ test('a full blob directory or database: 507 STORAGE_FULL, nothing stored, no te
     else await proj.arrayBuffer();
   }
   assert.ok(full !== undefined, `no write failed: ${[...statuses].join(', ')}`);
-  assert.deepEqual([...statuses].filter((s) => s !== 201 && s !== 507), [], 'only successes and 507');
+  assert.deepEqual(
+    [...statuses].filter((s) => s !== 201 && s !== 507),
+    [],
+    'only successes and 507',
+  );
   assert.equal(((await full.json()) as { error: { code: string } }).error.code, 'STORAGE_FULL');
   assert.equal((await owner.req('GET', base)).status, 200);
   assert.equal((await ready(api)).body.checks.storage, 'full');

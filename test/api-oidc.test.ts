@@ -183,7 +183,11 @@ test('SSO: the state is single use, bound to the browser, and the nonce and PKCE
   // The PKCE challenge changed on the way: the provider refuses the code for our verifier.
   const pkce = await startFlow(api, 'bob', { tamper: (u) => u.searchParams.set('code_challenge', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM') });
   assert.equal(await finish(api, pkce), '/#/login?sso_error=AUTH_SSO_FAILED');
-  assert.deepEqual((await lastAudit(api, 'login_failure'))?.details, { via: 'oidc', reason: 'response_invalid', check: 'OAUTH_RESPONSE_BODY_ERROR' }, 'the token endpoint refused the code (invalid_grant)');
+  assert.deepEqual(
+    (await lastAudit(api, 'login_failure'))?.details,
+    { via: 'oidc', reason: 'response_invalid', check: 'OAUTH_RESPONSE_BODY_ERROR' },
+    'the token endpoint refused the code (invalid_grant)',
+  );
 
   // The request the API sends: code flow, S256, state and nonce, the registered redirect URI.
   const p = flow.authorization.searchParams;

@@ -47,13 +47,22 @@ test('people finder: prefixes of emails, name words and group names; exact email
   const love = await find(o, 'love');
   assert.deepEqual(love.users, [{ id: ada.user.id, displayName: 'Ada Lovelace', email: 'ada@example.com' }], 'id, name and email only');
   assert.deepEqual(love.groups, []);
-  assert.deepEqual((await find(o, 'gra')).users.map((u) => u.displayName), ['Grace Hopper']);
+  assert.deepEqual(
+    (await find(o, 'gra')).users.map((u) => u.displayName),
+    ['Grace Hopper'],
+  );
   assert.deepEqual((await find(o, 'ENG')).groups, [{ id: (await api.store.groups.findByName('Data engineers'))?.id, name: 'Data engineers', members: 1 }]);
   // Disabled users are left out, found by prefix or by exact email.
-  assert.deepEqual((await find(o, 'ada')).users.map((u) => u.displayName), ['Ada Lovelace']);
+  assert.deepEqual(
+    (await find(o, 'ada')).users.map((u) => u.displayName),
+    ['Ada Lovelace'],
+  );
   assert.deepEqual((await find(o, 'gone@example.com')).users, []);
   // An exact email, case-insensitively; an email typed in full is never a prefix.
-  assert.deepEqual((await find(o, 'Ada@Example.com')).users.map((u) => u.id), [ada.user.id]);
+  assert.deepEqual(
+    (await find(o, 'Ada@Example.com')).users.map((u) => u.id),
+    [ada.user.id],
+  );
   assert.deepEqual((await find(o, 'ada@example.co')).users, [], 'a full-looking email matches exactly');
   // At most 10 of a kind.
   assert.equal((await find(o, 'zed')).users.length, 10);
@@ -76,7 +85,10 @@ test('people finder: prefixes of emails, name words and group names; exact email
   // An admin acts as owner.
   const admin = await api.createUser({ role: 'admin' });
   const a = await login(admin);
-  assert.deepEqual((await find(a, 'love')).users.map((u) => u.id), [ada.user.id]);
+  assert.deepEqual(
+    (await find(a, 'love')).users.map((u) => u.id),
+    [ada.user.id],
+  );
 
   // Audited when it reveals users: who asked, the ids revealed, never the query.
   const events = (await api.store.audit.query({ action: 'people_lookup' }, { limit: 50 })).items;

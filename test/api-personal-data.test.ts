@@ -65,18 +65,35 @@ test('export: an admin for anyone, a user for themselves; everything about them,
   const data = JSON.parse(text) as Export;
   assert.equal(data.format, 'plotbox-personal-data/1');
   assert.equal(data.user.email, w.ada.email);
-  assert.deepEqual(data.groups.map((g) => g.name), ['Analysts']);
-  assert.deepEqual(data.grants.projects.map((g) => [g.projectName, g.role]).sort(), [['Shared', 'owner'], ['Solo', 'owner']]);
-  assert.deepEqual(data.grants.dashboards.map((g) => [g.dashboardName, g.role]), [['Theirs', 'viewer']]);
-  assert.deepEqual(data.apiKeys.map((k) => k.name), ['laptop']);
+  assert.deepEqual(
+    data.groups.map((g) => g.name),
+    ['Analysts'],
+  );
+  assert.deepEqual(data.grants.projects.map((g) => [g.projectName, g.role]).sort(), [
+    ['Shared', 'owner'],
+    ['Solo', 'owner'],
+  ]);
+  assert.deepEqual(
+    data.grants.dashboards.map((g) => [g.dashboardName, g.role]),
+    [['Theirs', 'viewer']],
+  );
+  assert.deepEqual(
+    data.apiKeys.map((k) => k.name),
+    ['laptop'],
+  );
   assert.equal(data.sessions.length, 1);
   assert.ok(data.sessions[0]?.ip !== undefined);
   const actions = data.auditEvents.map((e) => e.action);
-  for (const a of ['login_success', 'project_create', 'member_grant', 'api_key_create', 'dataset_upload', 'dashboard_grant', 'personal_data_export']) assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
-  assert.ok(data.auditEvents.every((e) => e.actor.userId === w.ada.id || e.target?.id === w.ada.id || JSON.stringify(e).includes(w.ada.id)), 'only events about her');
+  for (const a of ['login_success', 'project_create', 'member_grant', 'api_key_create', 'dataset_upload', 'dashboard_grant', 'personal_data_export'])
+    assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
+  assert.ok(
+    data.auditEvents.every((e) => e.actor.userId === w.ada.id || e.target?.id === w.ada.id || JSON.stringify(e).includes(w.ada.id)),
+    'only events about her',
+  );
   const stored = await api.store.users.findById(w.ada.id);
   const keyRecord = await api.store.apiKeys.findById(w.key.apiKey.id);
-  for (const secret of [stored?.passwordHash ?? 'x', keyRecord?.hash ?? 'x', w.key.key, 'passwordHash', 'recoveryCodeHashes', 'tokenHash']) assert.equal(text.includes(secret), false, `no ${secret.slice(0, 12)}…`);
+  for (const secret of [stored?.passwordHash ?? 'x', keyRecord?.hash ?? 'x', w.key.key, 'passwordHash', 'recoveryCodeHashes', 'tokenHash'])
+    assert.equal(text.includes(secret), false, `no ${secret.slice(0, 12)}…`);
 
   const mine = await w.ada.client.req('GET', '/api/me/export');
   const own = JSON.parse(await mine.text()) as Export;
@@ -95,7 +112,11 @@ test('export: an admin for anyone, a user for themselves; everything about them,
 test('erasure: the plan names what will be lost; refusals; transfer hands over the projects she alone owns; every trace pseudonymised; audited', async (t) => {
   const api = await startTestApi(t);
   const w = await worldOf(api);
-  const plan = (await json<{ plan: { soleOwnedProjects: { id: string; name: string }[]; otherGrants: number; dashboardGrants: number; groups: number; apiKeys: number; sessions: number; lastAdmin: boolean } }>(await w.admin.client.req('GET', `/api/users/${w.ada.id}/erasure-plan`))).plan;
+  const plan = (
+    await json<{ plan: { soleOwnedProjects: { id: string; name: string }[]; otherGrants: number; dashboardGrants: number; groups: number; apiKeys: number; sessions: number; lastAdmin: boolean } }>(
+      await w.admin.client.req('GET', `/api/users/${w.ada.id}/erasure-plan`),
+    )
+  ).plan;
   assert.deepEqual(plan.soleOwnedProjects, [{ id: w.solo, name: 'Solo' }]);
   assert.deepEqual([plan.otherGrants, plan.dashboardGrants, plan.groups, plan.apiKeys, plan.sessions, plan.lastAdmin], [1, 1, 1, 1, 1, false]);
 
@@ -112,17 +133,24 @@ test('erasure: the plan names what will be lost; refusals; transfer hands over t
   await json(await w.admin.client.req('PATCH', `/api/users/${w.bob.id}`, { disabled: false }));
   const viewer = await api.createUser({ role: 'viewer' });
   assert.equal(await errorCode(await erase(w.admin.client, w.ada.id, { projects: 'transfer', transferTo: viewer.user.id })), 'VALIDATION_FAILED', 'not to a read-only system viewer');
-  const byKey = await fetch(`${api.url}/api/users/${w.ada.id}/erase`, { method: 'POST', headers: { authorization: `Bearer ${w.key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ projects: 'delete' }) });
+  const byKey = await fetch(`${api.url}/api/users/${w.ada.id}/erase`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${w.key.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ projects: 'delete' }),
+  });
   assert.equal(byKey.status, 403);
   assert.ok(await api.store.users.findById(w.ada.id), 'nothing happened yet');
 
   const before = (await api.store.audit.query({ involvesUserId: w.ada.id }, { limit: 500 })).items.length;
-  const done = await json<{ erased: { pseudonym: string; projectsTransferred: number; projectsDeleted: number; sessionsEnded: number; apiKeysDeleted: number; groupsLeft: number; auditEventsPseudonymised: number } }>(
-    await erase(w.admin.client, w.ada.id, { projects: 'transfer', transferTo: w.heir.id }),
-  );
+  const done = await json<{
+    erased: { pseudonym: string; projectsTransferred: number; projectsDeleted: number; sessionsEnded: number; apiKeysDeleted: number; groupsLeft: number; auditEventsPseudonymised: number };
+  }>(await erase(w.admin.client, w.ada.id, { projects: 'transfer', transferTo: w.heir.id }));
   const p = done.erased.pseudonym;
   assert.match(p, /^erased-[\w-]{22}$/u);
-  assert.deepEqual({ ...done.erased, pseudonym: 'x' }, { pseudonym: 'x', projectsTransferred: 1, projectsDeleted: 0, sessionsEnded: 1, apiKeysDeleted: 1, groupsLeft: 1, auditEventsPseudonymised: before });
+  assert.deepEqual(
+    { ...done.erased, pseudonym: 'x' },
+    { pseudonym: 'x', projectsTransferred: 1, projectsDeleted: 0, sessionsEnded: 1, apiKeysDeleted: 1, groupsLeft: 1, auditEventsPseudonymised: before },
+  );
 
   // The account and its credentials are gone.
   assert.equal(await api.store.users.findById(w.ada.id), null);
@@ -131,9 +159,15 @@ test('erasure: the plan names what will be lost; refusals; transfer hands over t
   assert.equal(await errorCode(await api.client().login(w.ada.email, w.ada.password)), 'AUTH_INVALID_CREDENTIALS');
   // Her project is Hal's; the shared one keeps Bob; her grants and membership are gone.
   const soloGrants = await api.store.projects.listGrants(w.solo);
-  assert.deepEqual(soloGrants.map((g) => [g.principal.id, g.role]), [[w.heir.id, 'owner']]);
+  assert.deepEqual(
+    soloGrants.map((g) => [g.principal.id, g.role]),
+    [[w.heir.id, 'owner']],
+  );
   assert.equal((await w.heir.client.req('GET', `/api/projects/${w.solo}/datasets`)).status, 200);
-  assert.deepEqual((await api.store.projects.listGrants(w.shared)).map((g) => g.principal.id), [w.bob.id]);
+  assert.deepEqual(
+    (await api.store.projects.listGrants(w.shared)).map((g) => g.principal.id),
+    [w.bob.id],
+  );
   assert.deepEqual(await api.store.dashboards.listGrants(w.otherDash), []);
   assert.equal((await api.store.projects.findById(w.solo))?.createdBy, p);
 
@@ -151,7 +185,10 @@ test('erasure: the plan names what will be lost; refusals; transfer hands over t
   assert.equal(erasures[0]?.details.transferTo, w.heir.id);
   assert.equal(erasures[0]?.details.auditEventsPseudonymised, before);
   const handover = (await api.store.audit.query({ action: 'member_grant' }, { limit: 50 })).items.filter((e) => e.details.via === 'erasure');
-  assert.deepEqual(handover.map((e) => [e.target?.id, e.details.principalId]), [[w.solo, w.heir.id]]);
+  assert.deepEqual(
+    handover.map((e) => [e.target?.id, e.details.principalId]),
+    [[w.solo, w.heir.id]],
+  );
   // The admin's audit view shows the pseudonym, not a name.
   const view = await json<{ items: { target: { id: string } | null }[]; names?: Record<string, unknown> }>(await w.admin.client.req('GET', '/api/audit?type=user_erase'));
   assert.equal(view.items[0]?.target?.id, p);
@@ -172,7 +209,10 @@ test('erasure with delete: the projects she alone owns go, with their dataset bl
   assert.ok(await api.store.projects.findById(w.shared), 'co-owned projects stay');
   assert.equal(existsSync(join(api.dataDir, 'blobs', ...(blobKeys[0] ?? '').split('/'))), false, 'the blob went with it');
   const deleted = (await api.store.audit.query({ action: 'project_delete' }, { limit: 5 })).items;
-  assert.deepEqual(deleted.map((e) => [e.target?.id, e.details.via, e.details.name]), [[w.solo, 'erasure', 'Solo']]);
+  assert.deepEqual(
+    deleted.map((e) => [e.target?.id, e.details.via, e.details.name]),
+    [[w.solo, 'erasure', 'Solo']],
+  );
   // Another admin: allowed (the caller remains).
   const second = await person(api, 'admin');
   assert.equal((await w.admin.client.req('POST', `/api/users/${second.id}/erase`, { projects: 'delete' })).status, 200);

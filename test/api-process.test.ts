@@ -11,7 +11,15 @@ const MAIN = resolve(import.meta.dirname, '../services/api/src/main.ts');
 const BIN = resolve(import.meta.dirname, '../services/api/bin/plotbox.mjs');
 
 function baseEnv(dir: string): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', PLOTBOX_DATA_DIR: dir, PLOTBOX_PORT: '0', PLOTBOX_LOG_LEVEL: 'warn', PLOTBOX_ARGON2_MEMORY_KIB: '1024', PLOTBOX_ARGON2_TIME_COST: '1', SANDBOX_URL: 'http://127.0.0.1:9' };
+  return {
+    PATH: process.env.PATH ?? '',
+    PLOTBOX_DATA_DIR: dir,
+    PLOTBOX_PORT: '0',
+    PLOTBOX_LOG_LEVEL: 'warn',
+    PLOTBOX_ARGON2_MEMORY_KIB: '1024',
+    PLOTBOX_ARGON2_TIME_COST: '1',
+    SANDBOX_URL: 'http://127.0.0.1:9',
+  };
 }
 
 async function startApi(dir: string): Promise<{ url: string; stdout: () => string; stop: () => Promise<number | null> }> {
@@ -63,7 +71,11 @@ test('main.ts: health, JWKS, dev keys once (0600), setup link flow, restart reus
   assert.ok(link, `setup link printed: ${api.stdout()}`);
   assert.ok(link[1]?.startsWith(`${api.url}/setup#`));
   const headers = { 'content-type': 'application/json', 'x-requested-with': 'plotbox' };
-  const setup = await fetch(`${api.url}/api/setup`, { method: 'POST', headers, body: JSON.stringify({ token: link[2], email: 'root@example.com', displayName: 'Root', password: 'the first admin passphrase' }) });
+  const setup = await fetch(`${api.url}/api/setup`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ token: link[2], email: 'root@example.com', displayName: 'Root', password: 'the first admin passphrase' }),
+  });
   assert.equal(setup.status, 201);
   const again = await fetch(`${api.url}/api/setup`, { method: 'POST', headers, body: JSON.stringify({ token: link[2], email: 'evil@example.com', password: 'another admin passphrase' }) });
   assert.equal(again.status, 403);
@@ -87,16 +99,28 @@ test('main.ts: health, JWKS, dev keys once (0600), setup link flow, restart reus
 
   const fresh = mkdtempSync(join(tmpdir(), 'plotbox-init-'));
   t.after(() => rmSync(fresh, { recursive: true, force: true }));
-  const init = spawnSync(process.execPath, [BIN, 'init', '--email', 'ops@example.com', '--name', 'Ops', '--password-stdin'], { env: baseEnv(fresh), input: 'an operator passphrase\n', encoding: 'utf8' });
+  const init = spawnSync(process.execPath, [BIN, 'init', '--email', 'ops@example.com', '--name', 'Ops', '--password-stdin'], {
+    env: baseEnv(fresh),
+    input: 'an operator passphrase\n',
+    encoding: 'utf8',
+  });
   assert.equal(init.status, 0, init.stderr);
   assert.match(init.stdout, /created administrator ops@example.com/u);
   const twice = spawnSync(process.execPath, [BIN, 'init', '--email', 'other@example.com', '--password-stdin'], { env: baseEnv(fresh), input: 'an operator passphrase\n', encoding: 'utf8' });
   assert.equal(twice.status, 1);
-  const weak = spawnSync(process.execPath, [BIN, 'init', '--email', 'x@example.com', '--password-stdin'], { env: baseEnv(mkdtempSync(join(tmpdir(), 'plotbox-weak-'))), input: 'password\n', encoding: 'utf8' });
+  const weak = spawnSync(process.execPath, [BIN, 'init', '--email', 'x@example.com', '--password-stdin'], {
+    env: baseEnv(mkdtempSync(join(tmpdir(), 'plotbox-weak-'))),
+    input: 'password\n',
+    encoding: 'utf8',
+  });
   assert.equal(weak.status, 1);
   assert.match(weak.stderr, /password refused: common/u);
   // A well-formed command (usage errors are checked first, exit 64) over a refused configuration.
-  const bad = spawnSync(process.execPath, [BIN, 'init', '--email', 'x@example.com', '--password-stdin'], { env: { ...baseEnv(fresh), PLOTBOX_TYPO: '1' }, input: 'an operator passphrase\n', encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [BIN, 'init', '--email', 'x@example.com', '--password-stdin'], {
+    env: { ...baseEnv(fresh), PLOTBOX_TYPO: '1' },
+    input: 'an operator passphrase\n',
+    encoding: 'utf8',
+  });
   assert.equal(bad.status, 78);
   assert.match(bad.stderr, /unknown setting PLOTBOX_TYPO/u);
 });

@@ -49,7 +49,10 @@ test('projects: create, list by grant and group, 404 for strangers, 403 for memb
   assert.equal((await viewer.client.req('GET', `/api/projects/${project.id}/members`)).status, 403, 'only owners see the member list');
   const members = (await (await owner.client.req('GET', `/api/projects/${project.id}/members`)).json()) as { items: { principal: { kind: string }; name: string | null }[] };
   assert.deepEqual(members.items.map((m) => m.principal.kind).sort(), ['group', 'user', 'user']);
-  assert.ok(members.items.some((m) => m.name === 'analysts'), 'owners see the names of groups granted on the project');
+  assert.ok(
+    members.items.some((m) => m.name === 'analysts'),
+    'owners see the names of groups granted on the project',
+  );
   assert.equal((await viewer.client.req('PUT', `/api/projects/${project.id}/members/user/${stranger.id}`, { role: 'owner' })).status, 403);
 
   // Operator injection and unknown fields are refused by validation.

@@ -50,9 +50,9 @@ test('token forgery over HTTP: every forged, expired or malformed access token i
     'embedded jwk': rs256({ alg: 'RS256', jwk: { kty: 'RSA' } }, claims, foreign),
     'session of nobody': rs256({ alg: 'RS256', kid }, { ...claims, sid: randomUUID() }, pair.privateKeyPem),
     'other user, same session': rs256({ alg: 'RS256', kid }, { ...claims, sub: randomUUID() }, pair.privateKeyPem),
-    'garbage': 'not.a.jwt',
+    garbage: 'not.a.jwt',
     'empty segments': '..',
-    'binary': '\u0000\u0001',
+    binary: '\u0000\u0001',
     'very long': 'a'.repeat(7000),
   };
   for (const [name, token] of Object.entries(cases)) {
@@ -138,7 +138,9 @@ test('CSRF: state-changing cookie requests need JSON, X-Requested-With and our o
   assert.equal(await errorCode(await api.client().req('POST', '/api/auth/login', { email, password }, { 'x-requested-with': null })), 'ACCESS_CSRF');
   assert.equal((await post({ origin: api.config.publicOrigin })).status, 201, 'own origin is fine');
   const created = (await (await post({})).json()) as { key: string };
-  const viaKey = await api.client().req('POST', '/api/users', { email: 'k@example.com', displayName: 'K', password: 'created by a key!' }, { authorization: `Bearer ${created.key}`, 'x-requested-with': null });
+  const viaKey = await api
+    .client()
+    .req('POST', '/api/users', { email: 'k@example.com', displayName: 'K', password: 'created by a key!' }, { authorization: `Bearer ${created.key}`, 'x-requested-with': null });
   assert.equal(viaKey.status, 201, 'API-key requests need no CSRF header');
 });
 
@@ -287,14 +289,30 @@ test('CSP violations are reported to us: logged with bounded fields, counted; ca
   const page = await fetch(`${api.url}/`);
   assert.match(page.headers.get('content-security-policy') ?? '', /report-uri \/api\/csp-report;report-to csp/u);
   assert.equal(page.headers.get('reporting-endpoints'), 'csp="/api/csp-report"');
-  const send = (type: string, body: string, ip = '203.0.113.50'): Promise<Response> => fetch(`${api.url}/api/csp-report`, { method: 'POST', headers: { 'content-type': type, 'x-forwarded-for': ip }, body });
+  const send = (type: string, body: string, ip = '203.0.113.50'): Promise<Response> =>
+    fetch(`${api.url}/api/csp-report`, { method: 'POST', headers: { 'content-type': type, 'x-forwarded-for': ip }, body });
   // The legacy report-uri format, from a browser: no CSRF header, no JSON type, still accepted.
-  const legacy = { 'csp-report': { 'document-uri': `${api.url}/#/dash?token=secret-in-query`, 'violated-directive': 'script-src-elem', 'effective-directive': 'script-src-elem', 'blocked-uri': 'https://evil.example/x.js?k=v', 'source-file': `${api.url}/app.js`, 'line-number': 12 } };
+  const legacy = {
+    'csp-report': {
+      'document-uri': `${api.url}/#/dash?token=secret-in-query`,
+      'violated-directive': 'script-src-elem',
+      'effective-directive': 'script-src-elem',
+      'blocked-uri': 'https://evil.example/x.js?k=v',
+      'source-file': `${api.url}/app.js`,
+      'line-number': 12,
+    },
+  };
   assert.equal((await send('application/csp-report', JSON.stringify(legacy))).status, 204);
   // The Reporting API format, a batch.
-  const batch = [{ type: 'csp-violation', url: `${api.url}/`, body: { documentURL: `${api.url}/`, effectiveDirective: 'style-src-attr', blockedURL: 'inline', lineNumber: 3 } }, { type: 'deprecation', body: {} }];
+  const batch = [
+    { type: 'csp-violation', url: `${api.url}/`, body: { documentURL: `${api.url}/`, effectiveDirective: 'style-src-attr', blockedURL: 'inline', lineNumber: 3 } },
+    { type: 'deprecation', body: {} },
+  ];
   assert.equal((await send('application/reports+json', JSON.stringify(batch))).status, 204);
-  const logged = api.logs.join('').split('\n').filter((l) => l.includes('content security policy violation'));
+  const logged = api.logs
+    .join('')
+    .split('\n')
+    .filter((l) => l.includes('content security policy violation'));
   assert.equal(logged.length, 2);
   assert.ok(!logged.some((l) => l.includes('secret-in-query') || l.includes('k=v')), 'no query strings in logs');
   assert.ok(logged[0]?.includes('"blocked":"https://evil.example/x.js"'));

@@ -33,7 +33,10 @@ interface Run {
 /** `plotbox ...` as its own process (asynchronously: the API in this process keeps serving). */
 function plotbox(env: Record<string, string>, args: readonly string[], input?: string): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', PLOTBOX_ARGON2_MEMORY_KIB: '1024', PLOTBOX_ARGON2_TIME_COST: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', PLOTBOX_ARGON2_MEMORY_KIB: '1024', PLOTBOX_ARGON2_TIME_COST: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -117,7 +120,9 @@ async function seed(api: TestApi): Promise<World> {
   await json(await adminClient.req('PUT', `/api/projects/${demo.projectId}/members/group/${group.group.id}`, { role: 'viewer' }));
   await json(await adminClient.req('PUT', `/api/projects/${demo.projectId}/dashboards/${demo.dashboardId}/grants/user/${viewer.user.id}`, { role: 'editor' }));
   const editorClient = await signIn(api, editor.email, editor.password);
-  const v2 = await editorClient.req('POST', `/api/projects/${demo.projectId}/datasets/${demo.datasetId}/versions`, 'region,product,units,price,date,channel\nNorth,Widget,3,1.5,2026-01-01,online\n', { 'content-type': 'text/csv' });
+  const v2 = await editorClient.req('POST', `/api/projects/${demo.projectId}/datasets/${demo.datasetId}/versions`, 'region,product,units,price,date,channel\nNorth,Widget,3,1.5,2026-01-01,online\n', {
+    'content-type': 'text/csv',
+  });
   assert.equal(v2.status, 201, await v2.text());
   // Back to the first version, so "current" is not simply the newest.
   const versions = await json<{ items: { id: string; current: boolean }[] }>(await editorClient.req('GET', `/api/projects/${demo.projectId}/datasets/${demo.datasetId}/versions`));
@@ -131,7 +136,17 @@ async function seed(api: TestApi): Promise<World> {
   const totp = createTotp({ issuer: 'Plotbox', now: () => api.clock.now().getTime() });
   await json(await viewerClient.req('POST', '/api/me/2fa/confirm', { code: totp.generate(enrol.secret) }));
   api.clock.advance(60_000);
-  return { api, projectId: demo.projectId, dashboardId: demo.dashboardId, datasetId: demo.datasetId, admin, editor: editorClient, adminClient, totpUser: { email: viewer.email, password: viewer.password, secret: enrol.secret }, apiKey: keyBody.key };
+  return {
+    api,
+    projectId: demo.projectId,
+    dashboardId: demo.dashboardId,
+    datasetId: demo.datasetId,
+    admin,
+    editor: editorClient,
+    adminClient,
+    totpUser: { email: viewer.email, password: viewer.password, secret: enrol.secret },
+    apiKey: keyBody.key,
+  };
 }
 
 /** Every blob of a directory blob store under `datasets/`, by key. */

@@ -14,7 +14,12 @@ import { createSqliteStore } from '@plotbox/store-sqlite';
 const BIN = resolve(import.meta.dirname, '../services/api/bin/plotbox.mjs');
 
 function plotbox(dir: string, args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', PLOTBOX_DATA_DIR: dir, PLOTBOX_ARGON2_MEMORY_KIB: '1024', PLOTBOX_ARGON2_TIME_COST: '1' }, encoding: 'utf8', input: input ?? '', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', PLOTBOX_DATA_DIR: dir, PLOTBOX_ARGON2_MEMORY_KIB: '1024', PLOTBOX_ARGON2_TIME_COST: '1' },
+    encoding: 'utf8',
+    input: input ?? '',
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -71,8 +76,15 @@ test('plotbox user export / erase and audit export: output, refusals, the last a
   assert.equal(statSync(out).mode & 0o777, 0o600);
   const data = JSON.parse(readFileSync(out, 'utf8')) as { user: { email: string }; grants: { projects: { projectName: string; role: string }[] }; auditEvents: { action: string }[] };
   assert.equal(data.user.email, 'ada@example.com');
-  assert.deepEqual(data.grants.projects.map((g) => [g.projectName, g.role]), [['Engines', 'owner']]);
-  assert.deepEqual(data.auditEvents.map((e) => e.action), ['project_create', 'personal_data_export'], 'the export itself is audited first');
+  assert.deepEqual(
+    data.grants.projects.map((g) => [g.projectName, g.role]),
+    [['Engines', 'owner']],
+  );
+  assert.deepEqual(
+    data.auditEvents.map((e) => e.action),
+    ['project_create', 'personal_data_export'],
+    'the export itself is audited first',
+  );
   assert.equal(plotbox(dir, ['user', 'export', '--email', 'ada@example.com', '--out', out]).status, 1);
   const toStdout = plotbox(dir, ['user', 'export', '--id', ada.id]);
   assert.equal((JSON.parse(toStdout.stdout) as { user: { id: string } }).user.id, ada.id, 'stdout is the JSON alone');
@@ -94,7 +106,10 @@ test('plotbox user export / erase and audit export: output, refusals, the last a
   const check = createSqliteStore({ path: join(dir, 'plotbox.db'), now: () => new Date(), newId: randomUUID });
   t.after(() => check.close());
   assert.equal(await check.users.findById(ada.id), null);
-  assert.deepEqual((await check.projects.listGrants(project.id)).map((g) => [g.principal.id, g.role]), [[hal.id, 'owner']]);
+  assert.deepEqual(
+    (await check.projects.listGrants(project.id)).map((g) => [g.principal.id, g.role]),
+    [[hal.id, 'owner']],
+  );
   const erasure = (await check.audit.query({ action: 'user_erase' }, { limit: 5 })).items[0];
   assert.deepEqual([erasure?.actor, erasure?.target, erasure?.details.via], [{ kind: 'system', userId: null }, { type: 'user', id: pseudonym }, 'cli']);
   const exports = (await check.audit.query({ action: 'personal_data_export' }, { limit: 5 })).items;
@@ -103,10 +118,20 @@ test('plotbox user export / erase and audit export: output, refusals, the last a
   // The audit log as JSON lines, from a date, to a file or stdout.
   const lines = plotbox(dir, ['audit', 'export', '--since', '2026-01-01', '--format', 'jsonl']);
   assert.equal(lines.status, 0, lines.stderr);
-  const events = lines.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; actor: { userId: string | null }; at: string });
-  assert.ok(events.some((e) => e.action === 'project_create' && e.actor.userId === pseudonym), 'pseudonymised');
+  const events = lines.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { action: string; actor: { userId: string | null }; at: string });
+  assert.ok(
+    events.some((e) => e.action === 'project_create' && e.actor.userId === pseudonym),
+    'pseudonymised',
+  );
   assert.ok(events.some((e) => e.action === 'user_erase'));
-  assert.deepEqual(events.map((e) => e.at), [...events.map((e) => e.at)].sort(), 'oldest first');
+  assert.deepEqual(
+    events.map((e) => e.at),
+    [...events.map((e) => e.at)].sort(),
+    'oldest first',
+  );
   assert.doesNotMatch(lines.stdout, /ada@example\.com|Ada Lovelace/u);
   const file = join(dir, 'audit.jsonl');
   const toFile = plotbox(dir, ['audit', 'export', '--since', '2026-02-01T00:00:00Z', '--until', '2026-02-01T00:00:10Z', '--format', 'jsonl', '--out', file]);

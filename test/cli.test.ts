@@ -27,7 +27,18 @@ test('plotbox CLI: usage errors are exit 64 without a stack; audit takes an emai
   const dir = mkdtempSync(join(tmpdir(), 'plotbox-cli-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const args of [['audit', '--bogus'], ['audit', 'stray'], ['audit', '--since'], ['audit', '--since', 'yesterday'], ['audit', '--outcome', 'maybe'], ['audit', '--limit', '0'], ['init', '--password-stdin'], ['frobnicate'], ['--verbose'], []]) {
+  for (const args of [
+    ['audit', '--bogus'],
+    ['audit', 'stray'],
+    ['audit', '--since'],
+    ['audit', '--since', 'yesterday'],
+    ['audit', '--outcome', 'maybe'],
+    ['audit', '--limit', '0'],
+    ['init', '--password-stdin'],
+    ['frobnicate'],
+    ['--verbose'],
+    [],
+  ]) {
     const r = plotbox(dir, args);
     assert.equal(r.status, 64, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^plotbox: /u, args.join(' '));

@@ -87,17 +87,30 @@ test('every documented example renders in the sandbox and draws what it is about
     const types = new Set(fig.data.map((t) => String(t['type'] ?? 'scatter')));
     const last = [...code.matchAll(/fig = px\.(\w+)\(/g)].at(-1)?.[1];
     if (last !== undefined && TRACE_TYPES[last] !== undefined) {
-      assert.ok(TRACE_TYPES[last].some((t) => types.has(t)), `px.${last}: trace types ${[...types].join(', ')}\n${code}`);
+      assert.ok(
+        TRACE_TYPES[last].some((t) => types.has(t)),
+        `px.${last}: trace types ${[...types].join(', ')}\n${code}`,
+      );
       assert.ok(fig.data.length > 0);
     }
     const annotations = (fig.layout['annotations'] as Obj[] | undefined) ?? [];
     if (/facet_(col|row)/.test(code)) {
-      assert.ok(annotations.some((a) => String(a['text']).includes('=')), `facet labels\n${code}`);
+      assert.ok(
+        annotations.some((a) => String(a['text']).includes('=')),
+        `facet labels\n${code}`,
+      );
       const axes = new Set(fig.data.map((t) => t['xaxis'] ?? (t['domain'] === undefined ? 'x' : JSON.stringify(t['domain']))));
       assert.ok(axes.size >= 2, `several subplots\n${code}`);
     }
-    for (const [kind, text] of [['ols', 'OLS trendline'], ['lowess', 'LOWESS trendline']] as const) {
-      if (code.includes(`trendline: '${kind}'`)) assert.ok(fig.data.some((t) => String(t['hovertext']).includes(text)), `${text}\n${code}`);
+    for (const [kind, text] of [
+      ['ols', 'OLS trendline'],
+      ['lowess', 'LOWESS trendline'],
+    ] as const) {
+      if (code.includes(`trendline: '${kind}'`))
+        assert.ok(
+          fig.data.some((t) => String(t['hovertext']).includes(text)),
+          `${text}\n${code}`,
+        );
     }
     if (/marginal(_x|_y)?:/.test(code)) assert.ok(fig.layout['xaxis2'] !== undefined && fig.data.some((t) => t['xaxis'] === 'x2' || t['xaxis'] === 'x3'), `marginal subplot\n${code}`);
     if (/px\.violin\([^)]*box: true/.test(code)) assert.ok(types.has('box'), `violin box\n${code}`);
@@ -137,7 +150,11 @@ test('every danfo example renders on the danfo runtime; the group sum is the dat
     assert.ok(fig.data.length > 0, code);
     const last = [...code.matchAll(/fig = px\.(\w+)\(/g)].at(-1)?.[1];
     const types = new Set(fig.data.map((t) => String(t['type'] ?? 'scatter')));
-    if (last !== undefined && TRACE_TYPES[last] !== undefined) assert.ok(TRACE_TYPES[last].some((t) => types.has(t)), `px.${last}: ${[...types].join(', ')}\n${code}`);
+    if (last !== undefined && TRACE_TYPES[last] !== undefined)
+      assert.ok(
+        TRACE_TYPES[last].some((t) => types.has(t)),
+        `px.${last}: ${[...types].join(', ')}\n${code}`,
+      );
   }
   // The first example: units summed per region, as the dataset has them.
   const region = dataset.columns.find((c) => c.name === 'region');

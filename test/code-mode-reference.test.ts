@@ -74,7 +74,7 @@ test('completion inside a builder’s options object offers its options not give
   const multiline = complete("fig = px.scatter(df, {\n  x: 'price',\n  y: 'cost',\n  ");
   assert.ok(multiline?.options.some((o) => o.label === 'trendline' && o.detail?.includes('ols')));
   // Not a key position, not an options object, or the matrix argument: the usual completions.
-  for (const doc of ["fig = px.bar(df, { x: fo", "fig = px.heatmap({ ", "fig = px.scatter(df, { trendline_options: { fr", "fig = foo(df, { "]) {
+  for (const doc of ['fig = px.bar(df, { x: fo', 'fig = px.heatmap({ ', 'fig = px.scatter(df, { trendline_options: { fr', 'fig = foo(df, { ']) {
     const r = complete(doc);
     assert.ok(r === null || !r.options.some((o) => o.label === 'title'), doc);
   }
@@ -82,13 +82,27 @@ test('completion inside a builder’s options object offers its options not give
 
 test('the danfo runtime: its globals in the reference and completion, dfd and danfo frame members, no aq or op', async () => {
   const ref = await load<{ globalsOf(runtime: string): readonly { name: string; detail: string; example: string }[]; RUNTIME_CHOICES: readonly { name: string }[] }>('reference.ts');
-  const editor = await load<{ codeModeCompletions(columns: () => readonly { name: string; type: string }[], runtime?: () => string): (ctx: CompletionContext) => CompletionResult | null }>('code-editor.ts');
-  assert.deepEqual(ref.RUNTIME_CHOICES.map((r) => r.name), ['arquero', 'danfo']);
-  assert.deepEqual(ref.globalsOf('danfo').map((g) => g.name), ['df', 'dfd', 'data', 'px', 'fig']);
-  assert.deepEqual(ref.globalsOf('arquero').map((g) => g.name), ['df', 'aq', 'op', 'data', 'px', 'fig']);
+  const editor = await load<{ codeModeCompletions(columns: () => readonly { name: string; type: string }[], runtime?: () => string): (ctx: CompletionContext) => CompletionResult | null }>(
+    'code-editor.ts',
+  );
+  assert.deepEqual(
+    ref.RUNTIME_CHOICES.map((r) => r.name),
+    ['arquero', 'danfo'],
+  );
+  assert.deepEqual(
+    ref.globalsOf('danfo').map((g) => g.name),
+    ['df', 'dfd', 'data', 'px', 'fig'],
+  );
+  assert.deepEqual(
+    ref.globalsOf('arquero').map((g) => g.name),
+    ['df', 'aq', 'op', 'data', 'px', 'fig'],
+  );
   for (const g of ref.globalsOf('danfo')) assert.ok(g.detail.length > 10 && g.example.length > 5, g.name);
   const complete = (doc: string, runtime: string): CompletionResult | null => {
-    const source = editor.codeModeCompletions(() => [{ name: 'region', type: 'string' }], () => runtime);
+    const source = editor.codeModeCompletions(
+      () => [{ name: 'region', type: 'string' }],
+      () => runtime,
+    );
     const state = EditorState.create({ doc, extensions: [javascript()] });
     ensureSyntaxTree(state, state.doc.length, 5000);
     return source(new CompletionContext(state, doc.length, true));

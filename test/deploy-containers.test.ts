@@ -30,7 +30,9 @@ useBuiltImage();
 
 test('the image: tini as entrypoint, user 10001, root-owned read-only files, production dependencies only, no npm or tests', { timeout: 5 * 60_000 }, async (t) => {
   if (skipped(t)) return;
-  const [inspect] = JSON.parse((await mustPodman(['image', 'inspect', IMAGE])).stdout) as { Config: { User: string; Entrypoint: string[]; Cmd: string[]; Env: string[]; ExposedPorts?: Record<string, unknown> } }[];
+  const [inspect] = JSON.parse((await mustPodman(['image', 'inspect', IMAGE])).stdout) as {
+    Config: { User: string; Entrypoint: string[]; Cmd: string[]; Env: string[]; ExposedPorts?: Record<string, unknown> };
+  }[];
   assert.ok(inspect);
   assert.equal(inspect.Config.User, `${UID}:${UID}`);
   assert.deepEqual(inspect.Config.Entrypoint, ['/usr/bin/tini', '--', '/usr/local/bin/plotbox']);
@@ -52,12 +54,34 @@ echo "node $(node -p process.versions.node)"
 `;
   const r = await mustPodman(['run', '--rm', '--user', `${UID}:${UID}`, '--entrypoint', 'sh', IMAGE, '-c', probe]);
   const lines = r.stdout.trim().split('\n');
-  assert.deepEqual(lines.filter((l) => l.startsWith('tool ')), [], 'no package managers, compilers or fetchers');
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('tool ')),
+    [],
+    'no package managers, compilers or fetchers',
+  );
   // The data directory's mount point is the one path the user owns (a fresh volume inherits it).
-  assert.deepEqual(lines.filter((l) => l.startsWith('writable-or-not-root ')).map((l) => l.slice(21)).filter((p) => !['/tmp', '/var/tmp', '/run/lock', '/var/lock', '/var/lib/plotbox'].includes(p)), []);
-  assert.deepEqual(lines.filter((l) => l.startsWith('test-file ')), [], 'no tests');
-  assert.deepEqual(lines.filter((l) => l.startsWith('present ')), [], 'no dev dependencies, UI sources, npm or npm cache');
-  assert.deepEqual(lines.filter((l) => l.startsWith('missing ')), [], 'the bundles, the figure schema, tini and the dispatcher');
+  assert.deepEqual(
+    lines
+      .filter((l) => l.startsWith('writable-or-not-root '))
+      .map((l) => l.slice(21))
+      .filter((p) => !['/tmp', '/var/tmp', '/run/lock', '/var/lock', '/var/lib/plotbox'].includes(p)),
+    [],
+  );
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('test-file ')),
+    [],
+    'no tests',
+  );
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('present ')),
+    [],
+    'no dev dependencies, UI sources, npm or npm cache',
+  );
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('missing ')),
+    [],
+    'the bundles, the figure schema, tini and the dispatcher',
+  );
   assert.match(lines.find((l) => l.startsWith('node ')) ?? '', /^node 24\./u);
 
   // The dispatcher: unknown commands and stray arguments are refused; the CLI answers.
@@ -117,7 +141,10 @@ test('the build context (.dockerignore at the repository root) leaves out .data,
     .filter((l) => l.startsWith('CTX '))
     .map((l) => l.slice(4))
     .sort();
-  assert.deepEqual(seen, ['.dockerignore', 'deploy/entrypoint.sh', 'package-lock.json', 'package.json', 'packages/p/package.json', 'packages/p/src/a.ts', 'scripts/postinstall.mjs', 'services/api/src/main.ts'].sort());
+  assert.deepEqual(
+    seen,
+    ['.dockerignore', 'deploy/entrypoint.sh', 'package-lock.json', 'package.json', 'packages/p/package.json', 'packages/p/src/a.ts', 'scripts/postinstall.mjs', 'services/api/src/main.ts'].sort(),
+  );
 });
 
 test('API and sandbox as the manifests run them (runc): ready, admin, sign-in, CSV, eight charts, hostile snippets, no egress, tini reaps, SIGTERM', { timeout: 10 * 60_000 }, async (t) => {
@@ -141,7 +168,27 @@ test('the same with the sandbox under gVisor (runsc)', { timeout: 10 * 60_000 },
   for (const opts of attempts) {
     const probe = `${ID}-runsc-probe`;
     created.containers.add(probe);
-    const r = await podman([...opts.split(' '), 'run', '--rm', '--name', probe, '--network', 'none', '--read-only', '--user', `${UID}:${UID}`, '--cap-drop=ALL', '--entrypoint', 'node', IMAGE, '-e', "console.log(require('node:fs').readFileSync('/proc/version','utf8'))"], { timeoutMs: 120_000 });
+    const r = await podman(
+      [
+        ...opts.split(' '),
+        'run',
+        '--rm',
+        '--name',
+        probe,
+        '--network',
+        'none',
+        '--read-only',
+        '--user',
+        `${UID}:${UID}`,
+        '--cap-drop=ALL',
+        '--entrypoint',
+        'node',
+        IMAGE,
+        '-e',
+        "console.log(require('node:fs').readFileSync('/proc/version','utf8'))",
+      ],
+      { timeoutMs: 120_000 },
+    );
     if (r.code === 0) {
       progress(`gVisor: podman ${opts}: ${r.stdout.trim()}`);
       await exerciseStack('gvisor', opts);
@@ -229,7 +276,7 @@ test('podman kube play of the rendered dev overlay: both pods come up, are ready
     const found = byName.get(`Deployment/${name}`);
     assert.ok(found);
     const deployment = structuredClone(found);
-    const spec = (deployment.spec as { replicas?: number; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } });
+    const spec = deployment.spec as { replicas?: number; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
     const pod = spec.template.spec;
     for (const c of pod.containers) assert.equal(c.image, `plotbox:${VERSION}`, `${name}/${c.name} uses the image the test built (kustomize images:)`);
     spec.replicas = 1;
@@ -244,7 +291,8 @@ test('podman kube play of the rendered dev overlay: both pods come up, are ready
         const items = secret.items ?? (rendered === undefined ? [] : Object.keys(rendered).map((key) => ({ key, path: key })));
         assert.ok(items.length > 0, `the secret volume ${secret.secretName} lists its keys`);
         for (const item of items) {
-          content[item.path] = rendered?.[item.key] ?? secretFile(secret.secretName, item.key) ?? assert.fail(`docs/operations.md's "secrets" block makes no file for ${secret.secretName}/${item.key}`);
+          content[item.path] =
+            rendered?.[item.key] ?? secretFile(secret.secretName, item.key) ?? assert.fail(`docs/operations.md's "secrets" block makes no file for ${secret.secretName}/${item.key}`);
         }
         const dir = writeSecret(secretsDir, `${name}-${String(v.name)}`, content);
         delete v.secret;
@@ -273,9 +321,7 @@ test('podman kube play of the rendered dev overlay: both pods come up, are ready
       }
     }
     const labels = spec.template.metadata.labels;
-    const aliases = services
-      .filter((svc) => Object.entries((svc.spec as { selector?: Record<string, string> }).selector ?? {}).every(([k, v]) => labels[k] === v))
-      .map((svc) => svc.metadata.name);
+    const aliases = services.filter((svc) => Object.entries((svc.spec as { selector?: Record<string, string> }).selector ?? {}).every(([k, v]) => labels[k] === v)).map((svc) => svc.metadata.name);
     assert.ok(aliases.length > 0, `a Service selects ${name}`);
     const file = join(work, `kube-${name}.yaml`);
     writeFileSync(file, [...extra, deployment].map((o) => stringify(o)).join('---\n'));
@@ -286,7 +332,10 @@ test('podman kube play of the rendered dev overlay: both pods come up, are ready
     const container = `${podName}-${pod.containers[0]!.name}`;
     const ip = (await mustPodman(['inspect', '--format', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, container])).stdout.trim();
     const probePath = name === 'plotbox-sandbox' ? ':8081/readyz' : ':8080/api/ready';
-    const readyMs = await withLogs(container, waitFor(`${name} ready (kube play)`, 120_000, async () => ((await tryFetch(`http://${ip}${probePath}`))?.status === 200 ? performance.now() - started : undefined)));
+    const readyMs = await withLogs(
+      container,
+      waitFor(`${name} ready (kube play)`, 120_000, async () => ((await tryFetch(`http://${ip}${probePath}`))?.status === 200 ? performance.now() - started : undefined)),
+    );
     const [user, readOnly] = (await mustPodman(['inspect', '--format', '{{.Config.User}} {{.HostConfig.ReadonlyRootfs}}', container])).stdout.trim().split(' ');
     assert.equal(readOnly, 'true', `${name}: read-only root file system`);
     assert.match(user ?? '', /^10001(:10001)?$/u, `${name}: runs as 10001`);

@@ -154,7 +154,10 @@ describe('docs/operations.md: every command of "Kubernetes" runs', { skip: NO_KU
     writeFileSync(join(own, 'mongodb-uri'), secretMaterial().get('plotbox-mongodb/uri') ?? '');
     writeFileSync(join(own, 's3-access-key'), secretMaterial().get('plotbox-s3/access-key') ?? '');
     writeFileSync(join(own, 's3-secret-key'), secretMaterial().get('plotbox-s3/secret-key') ?? '');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tls.key', '-out', 'tls.crt', '-days', '2', '-subj', '/CN=plotbox.example.com'], { cwd: own, stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tls.key', '-out', 'tls.crt', '-days', '2', '-subj', '/CN=plotbox.example.com'], {
+      cwd: own,
+      stdio: 'ignore',
+    });
     results = runCommands(lines, { cwd, env });
     const counts = { ran: 0, 'needs-cluster': 0, failed: 0 };
     for (const r of results) counts[r.outcome]++;
@@ -166,7 +169,8 @@ describe('docs/operations.md: every command of "Kubernetes" runs', { skip: NO_KU
     report(results);
     // The cluster-side commands are the ones that need one; everything else ran here.
     for (const r of results) {
-      const clusterSide = /^kubectl (-n plotbox )?(apply|exec|rollout|get|patch|scale|diff|logs|port-forward)\b/.test(r.line) || /\| kubectl apply/.test(r.line) || /^kubectl -n plotbox get secret/.test(r.line);
+      const clusterSide =
+        /^kubectl (-n plotbox )?(apply|exec|rollout|get|patch|scale|diff|logs|port-forward)\b/.test(r.line) || /\| kubectl apply/.test(r.line) || /^kubectl -n plotbox get secret/.test(r.line);
       assert.equal(r.outcome, clusterSide ? 'needs-cluster' : 'ran', r.line);
     }
   });

@@ -241,10 +241,34 @@ describe('policy checks catch what they are for', () => {
   });
 
   test('references resolve; labels; namespace enforcement; Ingress host', () => {
-    assert.match(checkReferences(broken('Deployment', (o) => (container(o).envFrom[0].configMapRef.name = 'gone')), OPERATOR_SECRETS).join(), /ConfigMap gone is missing/);
-    assert.match(checkReferences(broken('Deployment', (o) => (podSpec(o).volumes[1].secret.secretName = 'mystery')), OPERATOR_SECRETS).join(), /Secret mystery/);
-    assert.match(checkReferences(broken('Deployment', (o) => (container(o).readinessProbe.httpGet.port = 'web')), OPERATOR_SECRETS).join(), /unknown port web/);
-    assert.match(checkReferences(broken('Service', (o) => (o.spec.selector = { 'app.kubernetes.io/name': 'nobody' })), OPERATOR_SECRETS).join(), /selects no pods/);
+    assert.match(
+      checkReferences(
+        broken('Deployment', (o) => (container(o).envFrom[0].configMapRef.name = 'gone')),
+        OPERATOR_SECRETS,
+      ).join(),
+      /ConfigMap gone is missing/,
+    );
+    assert.match(
+      checkReferences(
+        broken('Deployment', (o) => (podSpec(o).volumes[1].secret.secretName = 'mystery')),
+        OPERATOR_SECRETS,
+      ).join(),
+      /Secret mystery/,
+    );
+    assert.match(
+      checkReferences(
+        broken('Deployment', (o) => (container(o).readinessProbe.httpGet.port = 'web')),
+        OPERATOR_SECRETS,
+      ).join(),
+      /unknown port web/,
+    );
+    assert.match(
+      checkReferences(
+        broken('Service', (o) => (o.spec.selector = { 'app.kubernetes.io/name': 'nobody' })),
+        OPERATOR_SECRETS,
+      ).join(),
+      /selects no pods/,
+    );
     assert.match(checkRecommendedLabels(broken('Deployment', (o) => delete o.spec.template.metadata.labels['app.kubernetes.io/component'])).join(), /its pods have no app.kubernetes.io\/component/);
     assert.match(checkNamespaced(broken('Service', (o) => delete o.metadata.namespace)).join(), /Service\/web: no namespace/);
     assert.match(checkNamespacesRestricted(broken('Namespace', (o) => (o.metadata.labels['pod-security.kubernetes.io/enforce'] = 'baseline'))).join(), /enforce is not restricted/);
@@ -276,8 +300,24 @@ describe('policy checks catch what they are for', () => {
   test('compose checks: hardening, isolation, interpolation', () => {
     const good: ComposeFile = {
       services: {
-        api: { image: 'plotbox:1.0.0', user: '10001:10001', read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'], healthcheck: { test: ['CMD', 'true'] }, networks: ['edge', 'inner'] },
-        sandbox: { image: 'plotbox:1.0.0', user: '10001:10001', read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'], healthcheck: { test: ['CMD', 'true'] }, networks: ['inner'] },
+        api: {
+          image: 'plotbox:1.0.0',
+          user: '10001:10001',
+          read_only: true,
+          cap_drop: ['ALL'],
+          security_opt: ['no-new-privileges:true'],
+          healthcheck: { test: ['CMD', 'true'] },
+          networks: ['edge', 'inner'],
+        },
+        sandbox: {
+          image: 'plotbox:1.0.0',
+          user: '10001:10001',
+          read_only: true,
+          cap_drop: ['ALL'],
+          security_opt: ['no-new-privileges:true'],
+          healthcheck: { test: ['CMD', 'true'] },
+          networks: ['inner'],
+        },
       },
       networks: { edge: {}, inner: { internal: true } },
       secrets: { token: { file: './secrets/token' } },
@@ -296,9 +336,30 @@ describe('policy checks catch what they are for', () => {
     assert.match(checkComposeHardening(bad((c) => (c.services.api.security_opt = []))).join(), /no-new-privileges/);
     assert.match(checkComposeHardening(bad((c) => (c.services.api.environment = { S3_SECRET_KEY: 'hunter2' }))).join(), /S3_SECRET_KEY holds a secret/);
     assert.match(checkComposeHardening(bad((c) => (c.secrets.token = { file: '../token' }))).join(), /not a file under .\/secrets/);
-    assert.match(checkComposeIsolated(bad((c) => (c.networks.inner.internal = false)), 'sandbox', ['api']).join(), /not internal/);
-    assert.match(checkComposeIsolated(bad((c) => (c.services.sandbox.ports = ['8081:8081'])), 'sandbox', ['api']).join(), /publishes ports/);
-    assert.match(checkComposeIsolated(bad((c) => (c.services.db = { networks: ['inner'] })), 'sandbox', ['api']).join(), /shares network inner with db/);
+    assert.match(
+      checkComposeIsolated(
+        bad((c) => (c.networks.inner.internal = false)),
+        'sandbox',
+        ['api'],
+      ).join(),
+      /not internal/,
+    );
+    assert.match(
+      checkComposeIsolated(
+        bad((c) => (c.services.sandbox.ports = ['8081:8081'])),
+        'sandbox',
+        ['api'],
+      ).join(),
+      /publishes ports/,
+    );
+    assert.match(
+      checkComposeIsolated(
+        bad((c) => (c.services.db = { networks: ['inner'] })),
+        'sandbox',
+        ['api'],
+      ).join(),
+      /shares network inner with db/,
+    );
     assert.equal(interpolate('${A:-x}/${B-y}/${C}/$$', { A: '', C: 'c' }), 'x/y/c/$');
     assert.throws(() => interpolate('${A:?required}', {}), /unsupported interpolation/);
     assert.match(validateComposeSchema({ services: { a: { image: 'x:1', restart: 42, bogus: true } } }).join('\n'), /bogus|additional/);

@@ -8,15 +8,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { selects, workloadsOf, type K8sObject } from './helpers/k8s-objects.ts';
-import {
-  MANIFEST_CHECKS,
-  checkDisruptionBudgets,
-  checkIngressMatchesPublicUrl,
-  checkNoEgress,
-  checkReferences,
-  egressPorts,
-  parseQuantity,
-} from './helpers/deploy-policy.ts';
+import { MANIFEST_CHECKS, checkDisruptionBudgets, checkIngressMatchesPublicUrl, checkNoEgress, checkReferences, egressPorts, parseQuantity } from './helpers/deploy-policy.ts';
 import { REPO, findUnknownFields, kustomize, parseObjects, validateAgainstSchemas } from './helpers/deploy-render.ts';
 import {
   KUBECTL,
@@ -61,10 +53,16 @@ describe('kustomize overlays', { skip: NO_KUBECTL }, () => {
         assert.deepEqual(checkNoEgress(objectsOf(name), SANDBOX), []);
         const ports = egressPorts(objectsOf(name), API);
         assert.ok(ports.has('TCP/8081') && ports.has('UDP/53'), `the API reaches the sandbox and DNS: ${[...ports].join(', ')}`);
-        assert.deepEqual([...ports].filter((p) => !API_EGRESS.has(p)), []);
+        assert.deepEqual(
+          [...ports].filter((p) => !API_EGRESS.has(p)),
+          [],
+        );
         // Only the API's pods reach the sandbox.
         const policy = objectsOf(name).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'plotbox-sandbox') as { spec: { ingress: { from: unknown[] }[] } } | undefined;
-        assert.deepEqual(policy?.spec.ingress.flatMap((r) => r.from), [{ podSelector: { matchLabels: API } }]);
+        assert.deepEqual(
+          policy?.spec.ingress.flatMap((r) => r.from),
+          [{ podSelector: { matchLabels: API } }],
+        );
       });
 
       test('the API and the sandbox accept exactly the configuration their pods get', () => {
@@ -169,12 +167,17 @@ describe('kustomize overlays', { skip: NO_KUBECTL }, () => {
     const objects = kustomize(dir);
     assert.deepEqual(await validateAgainstSchemas(objects), []);
     assert.deepEqual(findUnknownFields(objects.filter((o) => o.kind === 'ServiceMonitor')), []);
-    const sm = objects.find((o) => o.kind === 'ServiceMonitor') as (K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string; authorization: { credentials: { name: string; key: string } } }[] } }) | undefined;
+    const sm = objects.find((o) => o.kind === 'ServiceMonitor') as
+      | (K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string; authorization: { credentials: { name: string; key: string } } }[] } })
+      | undefined;
     assert.ok(sm);
     assert.equal(sm.metadata.namespace, 'plotbox');
     const svc = objects.find((o) => o.kind === 'Service' && selects(sm.spec.selector, o.metadata.labels));
     assert.equal(svc?.metadata.name, 'plotbox-api');
-    assert.deepEqual(sm.spec.endpoints.map((e) => [e.port, e.path, e.authorization.credentials.name, e.authorization.credentials.key]), [['http', '/metrics', 'plotbox-metrics-token', 'token']]);
+    assert.deepEqual(
+      sm.spec.endpoints.map((e) => [e.port, e.path, e.authorization.credentials.name, e.authorization.credentials.key]),
+      [['http', '/metrics', 'plotbox-metrics-token', 'token']],
+    );
     assert.equal(apiConfigOf(objects).env, 'production');
   });
 });

@@ -122,7 +122,10 @@ test('end to end: users, group, project, CSV dataset, eight charts, cached rende
   // Editor (through the group): the eight charts.
   const chartIds: string[] = [];
   for (const example of EXAMPLE_CHARTS) {
-    const { chart } = await json<{ chart: { id: string; diagnostics: unknown[] } }>(await editor.client.req('POST', `${d}/charts`, { title: example.title, code: example.code, lang: 'js', datasetId }), 201);
+    const { chart } = await json<{ chart: { id: string; diagnostics: unknown[] } }>(
+      await editor.client.req('POST', `${d}/charts`, { title: example.title, code: example.code, lang: 'js', datasetId }),
+      201,
+    );
     assert.deepEqual(chart.diagnostics, [], example.name);
     chartIds.push(chart.id);
   }
@@ -143,7 +146,10 @@ test('end to end: users, group, project, CSV dataset, eight charts, cached rende
   assert.equal((await outsider.client.req('GET', p)).status, 404);
 
   // A hostile chart: its typed error, then the next render works.
-  const hostile = await json<{ chart: { id: string } }>(await editor.client.req('POST', `${d}/charts`, { title: 'spin', code: 'let n = 0;\nwhile (true) { n++; }\nfig = null;', lang: 'js', datasetId }), 201);
+  const hostile = await json<{ chart: { id: string } }>(
+    await editor.client.req('POST', `${d}/charts`, { title: 'spin', code: 'let n = 0;\nwhile (true) { n++; }\nfig = null;', lang: 'js', datasetId }),
+    201,
+  );
   const spun = await viewer.client.req('POST', `${d}/charts/${hostile.chart.id}/render`, {});
   assert.equal(spun.status, 422);
   const spunBody = (await spun.json()) as { error: { code: string; requestId: string; limit?: { name: string } } };
@@ -155,7 +161,10 @@ test('end to end: users, group, project, CSV dataset, eight charts, cached rende
   const escapeBody = (await escape.json()) as { error: { code: string; line?: number } };
   assert.equal(escapeBody.error.code, 'CODE_RULE');
   assert.equal(escapeBody.error.line, 1);
-  const preview = await json<{ figure: { data: unknown[] } }>(await editor.client.req('POST', `${d}/preview`, { code: 'fig = px.bar(df, { x: "region", y: "units", agg: "sum" });', lang: 'js', datasetId }), 200);
+  const preview = await json<{ figure: { data: unknown[] } }>(
+    await editor.client.req('POST', `${d}/preview`, { code: 'fig = px.bar(df, { x: "region", y: "units", agg: "sum" });', lang: 'js', datasetId }),
+    200,
+  );
   assert.ok(preview.figure.data.length > 0);
   await json(await viewer.client.req('POST', `${d}/charts/${chartIds[0]}/render`, {}), 200);
 
@@ -167,12 +176,28 @@ test('end to end: users, group, project, CSV dataset, eight charts, cached rende
   const events: { action: string; outcome: string; details: Record<string, unknown> }[] = [];
   let cursor: string | null = null;
   do {
-    const page: { items: typeof events; nextCursor: string | null } = await json(await admin.req('GET', `/api/audit?limit=200&routine=show${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`), 200);
+    const page: { items: typeof events; nextCursor: string | null } = await json(
+      await admin.req('GET', `/api/audit?limit=200&routine=show${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`),
+      200,
+    );
     events.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor !== null);
   const actions = new Set(events.map((e) => e.action));
-  for (const a of ['admin_bootstrap', 'login_success', 'admin_user_create', 'group_create', 'project_create', 'dataset_upload', 'member_grant', 'chart_save', 'chart_run', 'chart_preview', 'permission_denied', 'group_member_remove']) {
+  for (const a of [
+    'admin_bootstrap',
+    'login_success',
+    'admin_user_create',
+    'group_create',
+    'project_create',
+    'dataset_upload',
+    'member_grant',
+    'chart_save',
+    'chart_run',
+    'chart_preview',
+    'permission_denied',
+    'group_member_remove',
+  ]) {
     assert.ok(actions.has(a), `audited: ${a}`);
   }
   const runs = events.filter((e) => e.action === 'chart_run');

@@ -10,8 +10,7 @@ import { HTTP_STATUS } from '../services/sandbox/src/server.ts';
 
 const doc = readFileSync(resolve(import.meta.dirname, '../docs/errors.md'), 'utf8');
 const apiStart = doc.indexOf('\n## API\n');
-const rowsOf = (text: string): { code: string; status: number }[] =>
-  [...text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| (\d{3}) \|/gm)].map((m) => ({ code: m[1] ?? '', status: Number(m[2]) }));
+const rowsOf = (text: string): { code: string; status: number }[] => [...text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| (\d{3}) \|/gm)].map((m) => ({ code: m[1] ?? '', status: Number(m[2]) }));
 const sandboxRows = rowsOf(apiStart === -1 ? doc : doc.slice(0, apiStart));
 const apiRows = apiStart === -1 ? [] : rowsOf(doc.slice(apiStart));
 

@@ -39,7 +39,7 @@ const CASES: Record<string, Case> = {
   'loop in reduce callback': { code: 'data.units.reduce((a) => { for (;;) {} }, 0);', codes: LOOP },
   'loop in replace callback': { code: "'aaa'.replace(/a/g, () => { for (;;) {} });", codes: LOOP },
   'loop in iterator': { code: 'const it = { [Symbol.iterator]() { return { next: () => ({ done: false, value: 1 }) }; } }; for (const x of it) {}', codes: LOOP },
-  'loop in arquero filter callback': { code: "df.filter((d) => { let i = 0; while (i >= 0) i++; return true; });", codes: [...LOOP, 'SANDBOX_RUNTIME_ERROR'] },
+  'loop in arquero filter callback': { code: 'df.filter((d) => { let i = 0; while (i >= 0) i++; return true; });', codes: [...LOOP, 'SANDBOX_RUNTIME_ERROR'] },
   'loop in toString during string building': { code: "const o = { toString() { for (;;) {} } }; const s = 'x' + o;", codes: LOOP },
   'loop in a getter read by px': { code: "const t = { get region() { for (;;) {} } }; fig = px.bar(t, { x: 'region', y: 'units' });", codes: [...LOOP, 'SANDBOX_RUNTIME_ERROR'] },
   'catastrophic regex': { code: "/(a+)+$/.test('a'.repeat(40) + 'b');", codes: LOOP },
@@ -59,16 +59,23 @@ const CASES: Record<string, Case> = {
   'memory: Intl objects': { code: "const a = []; for (;;) a.push(new Intl.DateTimeFormat('en', { timeZone: 'UTC' }), new Intl.Collator('de'));", codes: MEMORY, limits: MEMORY_TIME },
   'memory: kept arrays past the allowance': { code: 'const keep = []; for (let k = 0; k < 12; k++) keep.push(new Array(1 << 20).fill(k + 0.5));', codes: MEMORY, limits: MEMORY_TIME },
   'deep recursion': { code: 'function f(n) { return f(n + 1) + 1; } f(0);', codes: ['SANDBOX_RUNTIME_ERROR'] },
-  'mutual recursion through arquero': { code: "function g() { return df.filter(() => g()).numRows(); } g();", codes: ['SANDBOX_RUNTIME_ERROR', 'SANDBOX_TIMEOUT'] },
+  'mutual recursion through arquero': { code: 'function g() { return df.filter(() => g()).numRows(); } g();', codes: ['SANDBOX_RUNTIME_ERROR', 'SANDBOX_TIMEOUT'] },
   'output bomb: 5M points': { code: "fig = { data: [{ type: 'scatter', x: new Array(5e6).fill(1) }] };", codes: ['SANDBOX_OUTPUT_TOO_LARGE', 'SANDBOX_MEMORY'] },
   'output bomb: sparse array of length 2^32-1': { code: "const a = []; a[2 ** 32 - 2] = 1; fig = { data: [{ type: 'scatter', x: a }] };", codes: ['SANDBOX_OUTPUT_TOO_LARGE'] },
   'output bomb: long string': { code: "fig = { data: [], layout: { title: { text: 'x'.repeat(3e6) } } };", codes: ['SANDBOX_OUTPUT_TOO_LARGE'] },
   'output: cycle': { code: "const t = { type: 'bar' }; t.self = t; fig = { data: [t] };", codes: ['SANDBOX_RUNTIME_ERROR', 'FIGURE_INVALID'] },
-  'output: deep nesting': { code: "let o = {}; for (let i = 0; i < 1e5; i++) o = { a: o }; fig = { data: [], layout: { meta: o } };", codes: ['SANDBOX_RUNTIME_ERROR', 'SANDBOX_OUTPUT_TOO_LARGE', 'FIGURE_INVALID'] },
+  'output: deep nesting': {
+    code: 'let o = {}; for (let i = 0; i < 1e5; i++) o = { a: o }; fig = { data: [], layout: { meta: o } };',
+    codes: ['SANDBOX_RUNTIME_ERROR', 'SANDBOX_OUTPUT_TOO_LARGE', 'FIGURE_INVALID'],
+  },
   'no figure assigned': { code: 'const x = 1;', codes: ['SANDBOX_NO_FIGURE'] },
   'figure of the wrong type': { code: 'fig = 42;', codes: ['SANDBOX_NO_FIGURE', 'FIGURE_INVALID', 'SANDBOX_RUNTIME_ERROR'] },
   'thrown huge message': { code: "throw new Error('x'.repeat(1e7));", codes: ['SANDBOX_RUNTIME_ERROR'] },
-  'never-settling promise chain': { code: 'Promise.resolve().then(function f() { return Promise.resolve().then(f); }); fig = { data: [] };', codes: ['SANDBOX_TIMEOUT', 'SANDBOX_MEMORY', 'OK'], skipCheck: true },
+  'never-settling promise chain': {
+    code: 'Promise.resolve().then(function f() { return Promise.resolve().then(f); }); fig = { data: [] };',
+    codes: ['SANDBOX_TIMEOUT', 'SANDBOX_MEMORY', 'OK'],
+    skipCheck: true,
+  },
   'code too large': { code: `fig = { data: [] }; // ${'x'.repeat(70_000)}`, codes: ['CODE_TOO_LARGE'] },
   'code nested too deep': { code: `fig = ${'['.repeat(30_000)}${']'.repeat(30_000)};`, codes: ['CODE_TOO_DEEP'] },
   'dataset over the row limit': { code: HEALTHY, codes: ['SANDBOX_DATASET_TOO_LARGE'], limits: { rows: 10 } },
@@ -133,7 +140,7 @@ function suite(mode: SuiteMode): void {
     });
 
     test('runtime errors carry the analyst line and column', async () => {
-      const result = await runner.run({ code: "const a = 1;\nconst b = null;\nfig = b.x;", dataset });
+      const result = await runner.run({ code: 'const a = 1;\nconst b = null;\nfig = b.x;', dataset });
       assert.ok(!result.ok);
       assert.equal(result.error.code, 'SANDBOX_RUNTIME_ERROR');
       assert.equal(result.error.line, 3);
@@ -184,7 +191,10 @@ function suite(mode: SuiteMode): void {
     });
 
     test("'x'.repeat(2 ** 27).split('') ends quickly as SANDBOX_MEMORY and never takes a worker near a gigabyte", async () => {
-      const pids = runner.stats().workers.map((w) => w.pid).filter((p): p is number => p !== undefined);
+      const pids = runner
+        .stats()
+        .workers.map((w) => w.pid)
+        .filter((p): p is number => p !== undefined);
       let peak = 0;
       const poll = setInterval(() => {
         for (const pid of pids) peak = Math.max(peak, rssOf(pid));
@@ -239,4 +249,3 @@ function rssOf(pid: number): number {
     return 0;
   }
 }
-

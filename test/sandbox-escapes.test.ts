@@ -56,13 +56,15 @@ const ATTEMPTS: Record<string, string> = {
   'Error.prepareStackTrace frames': probe(`Error.prepareStackTrace = (e, frames) => frames.map((f) => f.getThis()); return new Error('x').stack;`),
   'Error.captureStackTrace': probe(`const o = {}; Error.captureStackTrace(o); return o.stack;`),
   'stack string paths': probe(`try { null.x; } catch (e) { return String(e.stack); }`),
-  'host handles on global': probe(`const names = Object.getOwnPropertyNames(globalThis).filter((n) => /^(ivm|_ivm|isolated.*|ExternalCopy|Reference|Isolate|Context|__plotbox.*)$/i.test(n)); return names.length ? names.join(',') + '/work/' : undefined;`),
+  'host handles on global': probe(
+    `const names = Object.getOwnPropertyNames(globalThis).filter((n) => /^(ivm|_ivm|isolated.*|ExternalCopy|Reference|Isolate|Context|__plotbox.*)$/i.test(n)); return names.length ? names.join(',') + '/work/' : undefined;`,
+  ),
   // Symbol.unscopables is ses's own guard on a compartment's global (a frozen accessor that throws when set).
   'symbols on global': probe(`const s = Object.getOwnPropertySymbols(globalThis).filter((x) => x !== Symbol.unscopables); return s.length ? { Isolate: s.map(String) } : undefined;`),
-  'SharedArrayBuffer': probe(`return typeof SharedArrayBuffer !== 'undefined' ? { Isolate: 1 } : undefined;`),
-  'Atomics': probe(`return typeof Atomics !== 'undefined' ? { Isolate: 1 } : undefined;`),
-  'WebAssembly': probe(`return typeof WebAssembly !== 'undefined' ? { Isolate: 1 } : undefined;`),
-  'timers': probe(`return [typeof setTimeout, typeof setInterval, typeof setImmediate, typeof queueMicrotask].some((t) => t !== 'undefined') ? { Isolate: 1 } : undefined;`),
+  SharedArrayBuffer: probe(`return typeof SharedArrayBuffer !== 'undefined' ? { Isolate: 1 } : undefined;`),
+  Atomics: probe(`return typeof Atomics !== 'undefined' ? { Isolate: 1 } : undefined;`),
+  WebAssembly: probe(`return typeof WebAssembly !== 'undefined' ? { Isolate: 1 } : undefined;`),
+  timers: probe(`return [typeof setTimeout, typeof setInterval, typeof setImmediate, typeof queueMicrotask].some((t) => t !== 'undefined') ? { Isolate: 1 } : undefined;`),
   'network globals': probe(`return [typeof fetch, typeof XMLHttpRequest, typeof WebSocket].some((t) => t !== 'undefined') ? { Isolate: 1 } : undefined;`),
   'Proxy constructor': probe(`return typeof Proxy !== 'undefined' ? { Isolate: 1 } : undefined;`),
   // Workers run with --expose-gc for the host's memory check; the isolate's `gc` is taken away.
@@ -76,7 +78,9 @@ const ATTEMPTS: Record<string, string> = {
   'dfd class constructor chain': probe(`return dfd.DataFrame.constructor('return this')().process;`),
   'danfo frame method constructor': probe(`return df.head.constructor('return process')();`),
   'danfo tensor constructor chain': probe(`return df.tensor.constructor.constructor('return this')().self;`),
-  'tfjs engine on the global object': probe(`return typeof _tfengine !== 'undefined' || typeof globalThis._tfengine !== 'undefined' || typeof globalThis._tfGlobals !== 'undefined' ? { Isolate: 1 } : undefined;`),
+  'tfjs engine on the global object': probe(
+    `return typeof _tfengine !== 'undefined' || typeof globalThis._tfengine !== 'undefined' || typeof globalThis._tfGlobals !== 'undefined' ? { Isolate: 1 } : undefined;`,
+  ),
   'dfd.tensorflow handle': probe(`return dfd.tensorflow !== undefined ? { Isolate: Object.keys(dfd.tensorflow).length } : undefined;`),
   'danfo file readers and plotting': probe(`return [typeof dfd.readCSV, typeof dfd.readExcel, typeof dfd.toCSV].some((t) => t !== 'undefined') ? { Isolate: 1 } : undefined;`),
   'danfo plot into the host': probe(`df.plot('x').bar(); return { Isolate: 1 };`),

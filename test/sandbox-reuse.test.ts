@@ -329,10 +329,10 @@ fig = { data: [], layout: { title: { text: reach.join() } } };`,
     });
 
     test('timing: a run sees no clock finer than Date, and no state of the previous run’s data', async () => {
-      const first = await runner.run({ code: "globalThis.secret = data.product.slice(0, 50).join(); fig = { data: [] };", dataset });
+      const first = await runner.run({ code: 'globalThis.secret = data.product.slice(0, 50).join(); fig = { data: [] };', dataset });
       expectOk(first, 'first');
       const next = await runner.run({
-        code: "fig = { data: [], layout: { title: { text: [typeof performance, typeof process, typeof setTimeout, typeof queueMicrotask, typeof SharedArrayBuffer, typeof Atomics, typeof globalThis.secret, typeof secret].join() } } };",
+        code: 'fig = { data: [], layout: { title: { text: [typeof performance, typeof process, typeof setTimeout, typeof queueMicrotask, typeof SharedArrayBuffer, typeof Atomics, typeof globalThis.secret, typeof secret].join() } } };',
         dataset,
       });
       expectOk(next, 'next');
@@ -387,7 +387,10 @@ fig = { data: [], layout: { title: { text: reach.join() } } };`,
       const danfo = (project: string): Promise<RunResult> => runner.run({ code: HEALTHY_DANFO_CHART, dataset: a, project, runtime: 'danfo' });
       const runs = [await danfo('d1'), await danfo('d1'), await danfo('d1')];
       for (const r of runs) assert.ok(r.ok, JSON.stringify(r).slice(0, 300));
-      assert.deepEqual(runs.map((r) => r.stats?.isolateRun), [1, 1, 1]);
+      assert.deepEqual(
+        runs.map((r) => r.stats?.isolateRun),
+        [1, 1, 1],
+      );
       // An arquero tenant kept meanwhile is not handed to danfo, nor the other way round.
       assert.equal(await runOf('d1', a), 1);
       if (reuse) assert.equal(await runOf('d1', a), 2);

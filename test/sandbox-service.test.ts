@@ -57,13 +57,28 @@ describe('protocol', () => {
       ['not JSON', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"code":' }, 400, 'SANDBOX_BAD_REQUEST'],
       ['wrong content type', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' }, 400, 'SANDBOX_BAD_REQUEST'],
       ['unknown field', runBody(HEALTHY_CHART, dataset.sha256, { admin: true }), 400, 'SANDBOX_BAD_REQUEST'],
-      ['operator object as code', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: { $ne: null }, dataset: { sha256: dataset.sha256 } }) }, 400, 'SANDBOX_BAD_REQUEST'],
-      ['operator object as hash', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'fig = 1', dataset: { sha256: { $ne: null } } }) }, 400, 'SANDBOX_BAD_REQUEST'],
+      [
+        'operator object as code',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: { $ne: null }, dataset: { sha256: dataset.sha256 } }) },
+        400,
+        'SANDBOX_BAD_REQUEST',
+      ],
+      [
+        'operator object as hash',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'fig = 1', dataset: { sha256: { $ne: null } } }) },
+        400,
+        'SANDBOX_BAD_REQUEST',
+      ],
       ['bad hash', runBody(HEALTHY_CHART, 'abc'), 400, 'SANDBOX_BAD_REQUEST'],
       ['limits wrong type', runBody(HEALTHY_CHART, dataset.sha256, { limits: { timeMs: '5' } }), 400, 'SANDBOX_BAD_REQUEST'],
       ['limits out of range', runBody(HEALTHY_CHART, dataset.sha256, { limits: { timeMs: 10_000_000 } }), 400, 'SANDBOX_BAD_REQUEST'],
       ['unknown runtime', runBody(HEALTHY_CHART, dataset.sha256, { runtime: 'python' }), 400, 'SANDBOX_BAD_REQUEST'],
-      ['oversize body', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'x'.repeat(2 * 1024 * 1024), dataset: { sha256: dataset.sha256 } }) }, 413, 'SANDBOX_PAYLOAD_TOO_LARGE'],
+      [
+        'oversize body',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'x'.repeat(2 * 1024 * 1024), dataset: { sha256: dataset.sha256 } }) },
+        413,
+        'SANDBOX_PAYLOAD_TOO_LARGE',
+      ],
       ['unknown dataset', runBody(HEALTHY_CHART, 'f'.repeat(64)), 409, 'SANDBOX_DATASET_MISSING'],
       ['code rule', runBody('fig = eval("1")', dataset.sha256), 422, 'CODE_RULE'],
     ];
@@ -116,7 +131,14 @@ describe('protocol', () => {
     const res = await svc.call('/metrics');
     assert.equal(res.status, 200);
     const text = await res.text();
-    for (const name of ['plotbox_sandbox_runs_total{outcome="ok"}', 'plotbox_sandbox_run_duration_seconds_bucket', 'plotbox_sandbox_queue_depth', 'plotbox_sandbox_pool_isolates', 'plotbox_sandbox_worker_restarts_total', 'plotbox_sandbox_dataset_cache_bytes']) {
+    for (const name of [
+      'plotbox_sandbox_runs_total{outcome="ok"}',
+      'plotbox_sandbox_run_duration_seconds_bucket',
+      'plotbox_sandbox_queue_depth',
+      'plotbox_sandbox_pool_isolates',
+      'plotbox_sandbox_worker_restarts_total',
+      'plotbox_sandbox_dataset_cache_bytes',
+    ]) {
       assert.ok(text.includes(name), name);
     }
   });
@@ -132,9 +154,11 @@ describe('protocol', () => {
     };
     // Back-to-back runs: some start while the pool is still refilling, so some refills find the
     // pool already full (this once left the pool unable to refill ever again).
-    await Promise.all([0, 1].map(async () => {
-      for (let i = 0; i < 4; i++) assert.equal((await svc.call('/v1/runs', runBody(HEALTHY_CHART, dataset.sha256))).status, 200);
-    }));
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let i = 0; i < 4; i++) assert.equal((await svc.call('/v1/runs', runBody(HEALTHY_CHART, dataset.sha256))).status, 200);
+      }),
+    );
     // Then, run after run, each one gets a pooled (warm) isolate once the pool has had time to refill.
     for (let i = 0; i < 5; i++) {
       assert.equal(await waitFull(), 2, `two workers with a pool of one each, before run ${i}`);
@@ -217,7 +241,9 @@ describe('worker loss', () => {
 describe('backpressure and fairness', () => {
   test('a flooding project does not starve another project', async () => {
     const slow = 'const end = Date.now() + 150; while (Date.now() < end) {} fig = { data: [] };';
-    const flood = Array.from({ length: 16 }, () => svc.call('/v1/runs', runBody(slow, dataset.sha256, { project: 'flood' })).then(async (r) => ({ at: performance.now(), status: r.status, _: await r.arrayBuffer() })));
+    const flood = Array.from({ length: 16 }, () =>
+      svc.call('/v1/runs', runBody(slow, dataset.sha256, { project: 'flood' })).then(async (r) => ({ at: performance.now(), status: r.status, _: await r.arrayBuffer() })),
+    );
     await new Promise((res) => setTimeout(res, 30));
     const t0 = performance.now();
     const fair = await svc.call('/v1/runs', runBody(HEALTHY_CHART, dataset.sha256, { project: 'quiet' }));

@@ -96,7 +96,10 @@ test(`soak: ${TOTAL} runs at concurrency ${CONCURRENCY}, 10% hostile`, { timeout
     assert.equal(metric(metrics, 'plotbox_sandbox_queue_depth'), 0);
     const kids = childrenOf(pid);
     assert.equal(kids.length, 2, `worker processes: ${JSON.stringify(kids)}`);
-    assert.ok(kids.every((k) => k.state !== 'Z'), 'no zombie workers');
+    assert.ok(
+      kids.every((k) => k.state !== 'Z'),
+      'no zombie workers',
+    );
     const rssEnd = rssOf(pid);
     console.log(`soak: supervisor RSS ${(rssStart / 2 ** 20).toFixed(1)} MiB → ${(rssEnd / 2 ** 20).toFixed(1)} MiB`);
     assert.ok(rssEnd < rssStart + 64 * 2 ** 20, `supervisor memory grew from ${rssStart} to ${rssEnd}`);

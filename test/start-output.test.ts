@@ -66,8 +66,16 @@ test('npm start in a terminal: a short human summary, no JSON, no request lines;
   assert.match(text, new RegExp(`Data\\s+${dir.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}\\n`, 'u'));
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   assert.ok(lines.length <= 16, `a short summary (${lines.length} lines):\n${text}`);
-  assert.deepEqual(lines.filter((l) => l.trimStart().startsWith('{')), [], 'no JSON log lines in a terminal');
-  assert.deepEqual(lines.filter((l) => l.length > 200), [], 'no 900-character lines');
+  assert.deepEqual(
+    lines.filter((l) => l.trimStart().startsWith('{')),
+    [],
+    'no JSON log lines in a terminal',
+  );
+  assert.deepEqual(
+    lines.filter((l) => l.length > 200),
+    [],
+    'no 900-character lines',
+  );
   assert.doesNotMatch(text, /GET \/api\/projects\//u, 'the demo is a UI link, not an API path');
 
   // Requests leave no trace in the terminal (PLOTBOX_LOG_LEVEL=debug would show them).
@@ -97,7 +105,10 @@ test('npm start piped (containers, CI): JSON logs as before and one plain ready 
   });
   await until(() => out, new RegExp(`Plotbox is ready: http://127\\.0\\.0\\.1:${apiPort}/`, 'u'), 90_000);
   const json = out.split('\n').filter((l) => l.startsWith('{'));
-  assert.ok(json.some((l) => (JSON.parse(l) as { msg?: string }).msg === 'api listening'), 'the JSON logs are still there');
+  assert.ok(
+    json.some((l) => (JSON.parse(l) as { msg?: string }).msg === 'api listening'),
+    'the JSON logs are still there',
+  );
   assert.match(out, /setup#token=/u, 'the setup link is printed for the operator');
   child.kill('SIGTERM');
   assert.equal(await exited, 0);

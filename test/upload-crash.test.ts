@@ -96,7 +96,11 @@ async function signIn(api: Api): Promise<string> {
 }
 
 async function call(api: Api, cookie: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(api.url + path, { method, headers: { cookie, 'content-type': 'application/json', 'x-requested-with': 'plotbox' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(api.url + path, {
+    method,
+    headers: { cookie, 'content-type': 'application/json', 'x-requested-with': 'plotbox' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
@@ -117,11 +121,14 @@ function csvPieces(rows: number, pieces: number): Buffer[] {
 function slowUpload(api: Api, cookie: string, path: string, pieces: readonly Buffer[], gapMs: number, sent?: () => void): Promise<number | null> {
   return new Promise((res) => {
     const u = new URL(api.url + path);
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: { cookie, 'content-type': 'text/csv', 'x-requested-with': 'plotbox', 'transfer-encoding': 'chunked' } }, (response) => {
-      response.resume();
-      response.on('end', () => res(response.statusCode ?? null));
-      response.on('error', () => res(null));
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: { cookie, 'content-type': 'text/csv', 'x-requested-with': 'plotbox', 'transfer-encoding': 'chunked' } },
+      (response) => {
+        response.resume();
+        response.on('end', () => res(response.statusCode ?? null));
+        response.on('error', () => res(null));
+      },
+    );
     req.on('error', () => res(null));
     let k = 0;
     const next = (): void => {
@@ -157,7 +164,12 @@ async function problems(api: Api, cookie: string, dir: string, pid: string): Pro
   }
   const db = new DatabaseSync(join(dir, 'plotbox.db'), { readOnly: true });
   try {
-    const referenced = new Set(db.prepare('SELECT blob_key FROM dataset_versions').all().map((r) => String(r.blob_key)));
+    const referenced = new Set(
+      db
+        .prepare('SELECT blob_key FROM dataset_versions')
+        .all()
+        .map((r) => String(r.blob_key)),
+    );
     const blobRoot = join(dir, 'blobs');
     for (const f of files(blobRoot)) {
       const rel = f.slice(blobRoot.length + 1);
@@ -179,7 +191,12 @@ async function leftovers(dir: string): Promise<{ staged: boolean; blobTemp: bool
   const db = new DatabaseSync(join(dir, 'plotbox.db'), { readOnly: true });
   let referenced: Set<string>;
   try {
-    referenced = new Set(db.prepare('SELECT blob_key FROM dataset_versions').all().map((r) => String(r.blob_key)));
+    referenced = new Set(
+      db
+        .prepare('SELECT blob_key FROM dataset_versions')
+        .all()
+        .map((r) => String(r.blob_key)),
+    );
   } finally {
     db.close();
   }
@@ -307,7 +324,13 @@ test('kill -9 at any point of an upload leaves a consistent store, blob director
   await stop(api, 'SIGTERM');
   const db = new DatabaseSync(join(dir, 'plotbox.db'), { readOnly: true });
   try {
-    assert.deepEqual(db.prepare('PRAGMA integrity_check').all().map((r) => r.integrity_check), ['ok']);
+    assert.deepEqual(
+      db
+        .prepare('PRAGMA integrity_check')
+        .all()
+        .map((r) => r.integrity_check),
+      ['ok'],
+    );
   } finally {
     db.close();
   }

@@ -56,7 +56,14 @@ test('owners find people by name and email; admins read a named, newest-first au
   t.after(async () => {
     await sandbox.stop();
   });
-  const url = await startApiProcess(t, { PLOTBOX_DATA_DIR: dir, PLOTBOX_ADMIN_EMAIL: ADMIN.email, PLOTBOX_ADMIN_PASSWORD: ADMIN.password, PLOTBOX_SEED_DEMO: 'true', SANDBOX_URL: sandbox.url, SANDBOX_TOKEN: sandbox.token });
+  const url = await startApiProcess(t, {
+    PLOTBOX_DATA_DIR: dir,
+    PLOTBOX_ADMIN_EMAIL: ADMIN.email,
+    PLOTBOX_ADMIN_PASSWORD: ADMIN.password,
+    PLOTBOX_SEED_DEMO: 'true',
+    SANDBOX_URL: sandbox.url,
+    SANDBOX_TOKEN: sandbox.token,
+  });
 
   // Setup through the API: Olive owns the demo project; Gina and Hugo exist; a group; renders (the second one cached).
   const admin = new Client(url);
@@ -127,7 +134,10 @@ test('owners find people by name and email; admins read a named, newest-first au
     await page.getByText('Hugo Stiglitz is now Viewer.').waitFor();
     // Role names read the same everywhere: capitalised.
     const roleTexts = await members.locator('select option:checked').allInnerTexts();
-    assert.ok(roleTexts.every((r) => /^(Owner|Editor|Viewer)$/u.test(r)), roleTexts.join(', '));
+    assert.ok(
+      roleTexts.every((r) => /^(Owner|Editor|Viewer)$/u.test(r)),
+      roleTexts.join(', '),
+    );
     await a11y(page, 'members (owner)');
     await look(page, 'members-owner');
     // Revoke asks; Escape keeps the member.
@@ -143,7 +153,9 @@ test('owners find people by name and email; admins read a named, newest-first au
     await page.getByText('Revoked Hugo Stiglitz’s Viewer role.').waitFor();
     assert.equal(await members.getByRole('row', { name: /Hugo Stiglitz/u }).count(), 0);
     // The finder answered as the API says: an owner of this project may ask, and the lookups are audited.
-    const asked = await page.evaluate<{ status: number; keys: string[] }>(`fetch('/api/projects/${project.id}/people?q=gina').then(async (r) => { const b = await r.json(); return { status: r.status, keys: Object.keys(b.users[0] ?? {}).sort() }; })`);
+    const asked = await page.evaluate<{ status: number; keys: string[] }>(
+      `fetch('/api/projects/${project.id}/people?q=gina').then(async (r) => { const b = await r.json(); return { status: r.status, keys: Object.keys(b.users[0] ?? {}).sort() }; })`,
+    );
     assert.deepEqual(asked, { status: 200, keys: ['displayName', 'email', 'id'] }, 'id, name and email only');
     await context.close();
   }
@@ -161,8 +173,13 @@ test('owners find people by name and email; admins read a named, newest-first au
     await page.getByRole('button', { name: `Disable ${GINA.email}` }).waitFor();
     const displays = await page.evaluate<string[]>(`[...new Set([...document.querySelectorAll('.admin-table td')].map((td) => getComputedStyle(td).display))]`);
     assert.deepEqual(displays, ['table-cell'], 'Actions cells are table cells');
-    const tops = await page.evaluate<number[]>(`[...document.querySelectorAll('.admin-table tbody tr')].map((tr) => { const cells = [...tr.children].map((c) => Math.round(c.getBoundingClientRect().top)); return Math.max(...cells) - Math.min(...cells); })`);
-    assert.ok(tops.every((d) => d === 0), `cells of a row start on one line: ${tops.join(',')}`);
+    const tops = await page.evaluate<number[]>(
+      `[...document.querySelectorAll('.admin-table tbody tr')].map((tr) => { const cells = [...tr.children].map((c) => Math.round(c.getBoundingClientRect().top)); return Math.max(...cells) - Math.min(...cells); })`,
+    );
+    assert.ok(
+      tops.every((d) => d === 0),
+      `cells of a row start on one line: ${tops.join(',')}`,
+    );
     await a11y(page, 'admin users');
     await look(page, 'users');
 
@@ -186,7 +203,9 @@ test('owners find people by name and email; admins read a named, newest-first au
     const times = await page.evaluate<string[]>(`[...document.querySelectorAll('.audit-table tbody time')].map((e) => e.getAttribute('datetime') ?? '')`);
     assert.ok(times.length > 5);
     assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
-    const visibleText = await page.evaluate<string>(`[...document.querySelectorAll('.audit-table tbody tr')].map((tr) => [...tr.children].slice(0, 5).map((td) => td.innerText).join(' | ')).join('\\n')`);
+    const visibleText = await page.evaluate<string>(
+      `[...document.querySelectorAll('.audit-table tbody tr')].map((tr) => [...tr.children].slice(0, 5).map((td) => td.innerText).join(' | ')).join('\\n')`,
+    );
     assert.doesNotMatch(visibleText, UUID, `people and objects by name, not id:\n${visibleText.slice(0, 800)}`);
     assert.match(visibleText, /Olive Owner/u);
     assert.match(visibleText, /Demo: sales/u);

@@ -38,7 +38,14 @@ test('chart links: http(s) only, opened in a new tab with noopener', { timeout: 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const sandbox = await startSandboxService();
   t.after(() => sandbox.stop());
-  const url = await startApiProcess(t, { PLOTBOX_DATA_DIR: dir, PLOTBOX_ADMIN_EMAIL: ADMIN.email, PLOTBOX_ADMIN_PASSWORD: ADMIN.password, PLOTBOX_SEED_DEMO: 'true', SANDBOX_URL: sandbox.url, SANDBOX_TOKEN: sandbox.token });
+  const url = await startApiProcess(t, {
+    PLOTBOX_DATA_DIR: dir,
+    PLOTBOX_ADMIN_EMAIL: ADMIN.email,
+    PLOTBOX_ADMIN_PASSWORD: ADMIN.password,
+    PLOTBOX_SEED_DEMO: 'true',
+    SANDBOX_URL: sandbox.url,
+    SANDBOX_TOKEN: sandbox.token,
+  });
 
   const admin = new Client(url);
   await json(await admin.login(ADMIN.email, ADMIN.password), 200);
@@ -66,7 +73,9 @@ test('chart links: http(s) only, opened in a new tab with noopener', { timeout: 
   await page.goto(`${url}/#/projects/${project.id}/dashboards/${dashboard.id}`);
   const region = page.getByRole('region', { name: 'Linked', exact: true });
   await region.locator('.main-svg').first().waitFor({ state: 'attached', timeout: 60_000 });
-  const links = await region.locator('a').evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href') ?? a.getAttribute('xlink:href'), target: a.getAttribute('target'), rel: a.getAttribute('rel') })));
+  const links = await region
+    .locator('a')
+    .evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href') ?? a.getAttribute('xlink:href'), target: a.getAttribute('target'), rel: a.getAttribute('rel') })));
   const method = links.find((l) => l.href === 'https://example.com/method');
   assert.ok(method, `the title's link is drawn: ${JSON.stringify(links)}`);
   assert.equal(method.target, '_blank');

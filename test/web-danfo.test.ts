@@ -39,7 +39,14 @@ test('chart editor: the danfo runtime picked, referenced, completed, previewed, 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const sandbox = await startSandboxService();
   t.after(() => sandbox.stop());
-  const url = await startApiProcess(t, { PLOTBOX_DATA_DIR: dir, PLOTBOX_ADMIN_EMAIL: ADMIN.email, PLOTBOX_ADMIN_PASSWORD: ADMIN.password, PLOTBOX_SEED_DEMO: 'true', SANDBOX_URL: sandbox.url, SANDBOX_TOKEN: sandbox.token });
+  const url = await startApiProcess(t, {
+    PLOTBOX_DATA_DIR: dir,
+    PLOTBOX_ADMIN_EMAIL: ADMIN.email,
+    PLOTBOX_ADMIN_PASSWORD: ADMIN.password,
+    PLOTBOX_SEED_DEMO: 'true',
+    SANDBOX_URL: sandbox.url,
+    SANDBOX_TOKEN: sandbox.token,
+  });
 
   const admin = new Client(url);
   await json(await admin.login(ADMIN.email, ADMIN.password), 200);
@@ -64,7 +71,10 @@ test('chart editor: the danfo runtime picked, referenced, completed, previewed, 
   // The starter follows the dataset's columns (loaded after the page), then the runtime.
   await page.getByRole('heading', { name: /^Columns of / }).waitFor();
   await runtime.selectOption('danfo');
-  await page.getByText(/df \(a danfo DataFrame\), dfd, data and px are in scope/u).first().waitFor();
+  await page
+    .getByText(/df \(a danfo DataFrame\), dfd, data and px are in scope/u)
+    .first()
+    .waitFor();
   const starter = await code.innerText();
   assert.match(starter, /df\.groupby\(\['region'\]\)\.col\(\['units'\]\)\.sum\(\)/u, starter);
   const globals = await page.locator('#reference-globals dt code').allInnerTexts();
@@ -79,7 +89,10 @@ test('chart editor: the danfo runtime picked, referenced, completed, previewed, 
   const completions = page.locator('.code-editor').locator('.cm-tooltip-autocomplete li');
   await completions.first().waitFor();
   const offered = await completions.allInnerTexts();
-  assert.ok(offered.some((o) => o.startsWith('Series')), offered.join(' | '));
+  assert.ok(
+    offered.some((o) => o.startsWith('Series')),
+    offered.join(' | '),
+  );
   await page.keyboard.press('Escape');
   // Back to the starter, which runs on danfo.
   await page.keyboard.press('Control+A');
@@ -92,7 +105,10 @@ test('chart editor: the danfo runtime picked, referenced, completed, previewed, 
   await page.waitForURL((u) => /\/charts\/[^/?]+\?saved=1$/u.test(u.hash));
 
   const charts = await json<{ items: { id: string; runtime: string; title: string }[] }>(await admin.req('GET', `${base}/charts`), 200);
-  assert.deepEqual(charts.items.map((c) => [c.title, c.runtime]), [['Units by region (danfo)', 'danfo']]);
+  assert.deepEqual(
+    charts.items.map((c) => [c.title, c.runtime]),
+    [['Units by region (danfo)', 'danfo']],
+  );
   const rendered = await json<{ figure: { data: { x: string[]; y: number[] }[] } }>(await admin.req('POST', `${base}/charts/${charts.items[0]?.id}/render`, {}), 200);
   const trace = rendered.figure.data[0];
   assert.ok(trace !== undefined && trace.x.length > 0);

@@ -100,7 +100,7 @@ test('web UI identity: single sign-on, required 2FA enrolment, expired passwords
       await page.getByRole('button', { name: 'Sign-in' }).click();
       await page.waitForURL((u) => u.origin === url);
       await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
-      assert.match(await page.locator('.who').textContent() ?? '', /Grace Hopper/u);
+      assert.match((await page.locator('.who').textContent()) ?? '', /Grace Hopper/u);
       // Back where the user was going: the account page of an account without a Plotbox password.
       await heading(page, 'Account');
       assert.equal(new URL(page.url()).hash, '#/account');
@@ -128,7 +128,6 @@ test('web UI identity: single sign-on, required 2FA enrolment, expired passwords
       await page.getByRole('link', { name: 'Sign in with Acme ID' }).waitFor();
       const me = await page.evaluate(async () => (await fetch('/api/me')).status);
       assert.equal(me, 401, 'the session really ended');
-
     } catch (err) {
       if (!page.isClosed()) await page.screenshot({ path: join(RESULTS, 'web-oidc-failure.png'), fullPage: true }).catch(() => undefined);
       throw err;
@@ -206,7 +205,10 @@ test('web UI identity: single sign-on, required 2FA enrolment, expired passwords
       await heading(page, 'Users');
       const inactive = page.getByRole('region', { name: /Disabled for inactivity \(1\)/u });
       await inactive.getByText('idle.ian@example.com').waitFor();
-      await page.getByRole('row', { name: /idle\.ian@example\.com/u }).getByText(/Disabled: inactive since/u).waitFor();
+      await page
+        .getByRole('row', { name: /idle\.ian@example\.com/u })
+        .getByText(/Disabled: inactive since/u)
+        .waitFor();
       await a11y(page, 'admin users');
       await snap(page, 'admin-users-inactive');
 
@@ -271,7 +273,15 @@ test('web UI identity: single sign-on, required 2FA enrolment, expired passwords
     const url2 = `http://127.0.0.1:${port2}`;
     const dir2 = mkdtempSync(join(tmpdir(), 'plotbox-web-oidc-sso-only-'));
     t.after(() => rmSync(dir2, { recursive: true, force: true }));
-    await startApiProcess(t, { PLOTBOX_PORT: String(port2), PLOTBOX_PUBLIC_URL: url2, PLOTBOX_DATA_DIR: dir2, PLOTBOX_SEED_DEMO: 'false', SANDBOX_URL: 'http://127.0.0.1:9', PLOTBOX_LOCAL_LOGIN: 'false', ...sso });
+    await startApiProcess(t, {
+      PLOTBOX_PORT: String(port2),
+      PLOTBOX_PUBLIC_URL: url2,
+      PLOTBOX_DATA_DIR: dir2,
+      PLOTBOX_SEED_DEMO: 'false',
+      SANDBOX_URL: 'http://127.0.0.1:9',
+      PLOTBOX_LOCAL_LOGIN: 'false',
+      ...sso,
+    });
     const { context, page } = await openPage(browser, problems, expectedHttpErrors);
     try {
       await page.goto(`${url2}/`);
@@ -288,7 +298,11 @@ test('web UI identity: single sign-on, required 2FA enrolment, expired passwords
   console.log(`# screenshots: ${shots.map((s) => `test-results/web-oidc-${s}-{1366,800}.png`).join(', ')}`);
   // The provider's development sign-in page asks for a web font from the internet (unreachable
   // here): its own problem, not Plotbox's.
-  assert.deepEqual(problems.filter((p) => !p.includes(`(page ${idp.issuer}/`)), [], 'no console errors, page errors, 5xx or CSP violations');
+  assert.deepEqual(
+    problems.filter((p) => !p.includes(`(page ${idp.issuer}/`)),
+    [],
+    'no console errors, page errors, 5xx or CSP violations',
+  );
 });
 
 /** Poll a page expression until it is true (the page's CSP forbids waitForFunction's string evaluation). */

@@ -65,7 +65,10 @@ test('admin UI: export a user’s data, erase them (projects handed over); accou
   assert.equal(exported.name, `plotbox-personal-data-${adaId}.json`);
   const data = JSON.parse(exported.body) as { user: { email: string }; grants: { projects: { projectName: string }[] } };
   assert.equal(data.user.email, ADA.email);
-  assert.deepEqual(data.grants.projects.map((g) => g.projectName), ['Engines']);
+  assert.deepEqual(
+    data.grants.projects.map((g) => g.projectName),
+    ['Engines'],
+  );
 
   await page.getByRole('button', { name: `Erase ${ADA.email}` }).click();
   const dialog = page.getByRole('dialog', { name: `Erase ${ADA.email}?` });
@@ -100,7 +103,10 @@ test('admin UI: export a user’s data, erase them (projects handed over); accou
   const mine = await download(halPage, () => halPage.getByRole('link', { name: 'Download my data' }).click());
   const own = JSON.parse(mine.body) as { user: { email: string }; grants: { projects: { projectName: string; role: string }[] } };
   assert.equal(own.user.email, HAL.email);
-  assert.deepEqual(own.grants.projects.map((g) => [g.projectName, g.role]), [['Engines', 'owner']]);
+  assert.deepEqual(
+    own.grants.projects.map((g) => [g.projectName, g.role]),
+    [['Engines', 'owner']],
+  );
   await a11y(halPage, 'the account page');
   assert.deepEqual(problems, []);
 });

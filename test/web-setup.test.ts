@@ -45,7 +45,10 @@ test('setup page: missing token, the API’s reason for a refused password, relo
   // Without the token (a bookmark, a typed address): say where the link is, offer nothing that must fail.
   await page.goto(`${api.url}/setup`);
   await page.getByRole('heading', { name: 'Create the first Plotbox administrator' }).waitFor();
-  await page.getByRole('alert').getByText(/one-time link Plotbox printed/u).waitFor();
+  await page
+    .getByRole('alert')
+    .getByText(/one-time link Plotbox printed/u)
+    .waitFor();
   assert.equal(await page.getByRole('button', { name: 'Create administrator' }).isDisabled(), true);
 
   await page.goto(link);

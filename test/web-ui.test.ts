@@ -109,7 +109,10 @@ test('web UI in chromium: dashboard, editor (unsaved warning, wrap), rename and 
   // a dashboard and a project to rename and delete.
   const admin = new Client(url);
   await json(await admin.login(ADMIN.email, ADMIN.password), 200);
-  const { user: viewer } = await json<{ user: { id: string } }>(await admin.req('POST', '/api/users', { email: VIEWER.email, displayName: VIEWER.name, password: VIEWER.password, systemRole: 'viewer' }), 201);
+  const { user: viewer } = await json<{ user: { id: string } }>(
+    await admin.req('POST', '/api/users', { email: VIEWER.email, displayName: VIEWER.name, password: VIEWER.password, systemRole: 'viewer' }),
+    201,
+  );
   const projects = await json<{ items: { id: string; name: string }[] }>(await admin.req('GET', '/api/projects'), 200);
   const project = projects.items.find((p) => p.name === DEMO_PROJECT);
   assert.ok(project, 'the demo project was seeded');
@@ -162,7 +165,9 @@ test('web UI in chromium: dashboard, editor (unsaved warning, wrap), rename and 
       // A direct load: focus goes to <main> for screen readers, without a ring drawn around the page.
       await page.goto(`${url}/#/projects/${project.id}`);
       await page.getByRole('heading', { level: 1, name: DEMO_PROJECT }).waitFor();
-      const ring = await page.evaluate<{ focused: boolean; outline: string }>(`({ focused: document.activeElement === document.getElementById('main'), outline: getComputedStyle(document.getElementById('main')).outlineStyle })`);
+      const ring = await page.evaluate<{ focused: boolean; outline: string }>(
+        `({ focused: document.activeElement === document.getElementById('main'), outline: getComputedStyle(document.getElementById('main')).outlineStyle })`,
+      );
       assert.deepEqual(ring, { focused: true, outline: 'none' }, 'main is focused without a focus ring');
 
       // Projects → the demo project → its dashboard with all eight charts.
@@ -178,7 +183,9 @@ test('web UI in chromium: dashboard, editor (unsaved warning, wrap), rename and 
       await waitForCharts(page, titles);
       await a11y(page, 'dashboard');
       // Each chart's title once: on its card, not again inside the plot.
-      const doubled = await page.evaluate<string[]>(`[...document.querySelectorAll('section.chart')].filter((s) => { const t = s.querySelector('h2')?.textContent?.trim().toLowerCase(); return [...s.querySelectorAll('.gtitle')].some((g) => g.textContent.trim().toLowerCase() === t); }).map((s) => s.getAttribute('aria-label'))`);
+      const doubled = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('section.chart')].filter((s) => { const t = s.querySelector('h2')?.textContent?.trim().toLowerCase(); return [...s.querySelectorAll('.gtitle')].some((g) => g.textContent.trim().toLowerCase() === t); }).map((s) => s.getAttribute('aria-label'))`,
+      );
       assert.deepEqual(doubled, [], 'no chart shows its title twice');
       // A daily axis zoomed to three days ticks by day, never at 00:00 or 12:00.
       const DAILY = `document.querySelector('section[aria-label="Daily revenue"] .js-plotly-plot')`;
@@ -203,7 +210,10 @@ test('web UI in chromium: dashboard, editor (unsaved warning, wrap), rename and 
       await page.keyboard.insertText(BAD_CODE);
       await page.getByRole('button', { name: 'Run' }).click();
       const problemsRegion = page.getByRole('region', { name: 'Problems' });
-      await problemsRegion.getByText(/line 2/iu).first().waitFor();
+      await problemsRegion
+        .getByText(/line 2/iu)
+        .first()
+        .waitFor();
       const problemsText = await problemsRegion.innerText();
       assert.match(problemsText, /no-eval|eval/u, `Problems names the eval rule: ${problemsText}`);
       assert.doesNotMatch(problemsText, /`/u, 'no literal backticks in rule messages');

@@ -100,7 +100,21 @@ export async function startTestApi(t: TestContext, opts: TestApiOptions = {}): P
   const sandbox = opts.sandbox ?? createSandboxClient({ url: opts.sandboxUrl ?? 'http://127.0.0.1:9', token: opts.sandboxToken ?? null, timeoutMs: 30_000 });
   const ingestParts = openIngest(config, blobs);
   const { ingest, storage } = ingestParts;
-  const app = createApp({ config, store: opts.wrapStore === undefined ? store : opts.wrapStore(store), blobs, sandbox, ingest, storage, keySet, tokens, hasher, secrets, logger, now: clock.now, newId: randomUUID });
+  const app = createApp({
+    config,
+    store: opts.wrapStore === undefined ? store : opts.wrapStore(store),
+    blobs,
+    sandbox,
+    ingest,
+    storage,
+    keySet,
+    tokens,
+    hasher,
+    secrets,
+    logger,
+    now: clock.now,
+    newId: randomUUID,
+  });
   if (opts.setup !== undefined && opts.setup !== null) await registerSetupToken(store, opts.setup);
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((res) => server.once('listening', () => res()));

@@ -131,7 +131,15 @@ export async function startApiProcessWithOutput(t: TestContext, env: Record<stri
   const apiPort = await freePort();
   const api = fork(API_MAIN, [], {
     execArgv: ['--no-node-snapshot'],
-    env: { PATH: process.env.PATH ?? '', PLOTBOX_PORT: String(apiPort), PLOTBOX_PUBLIC_URL: `http://127.0.0.1:${apiPort}`, PLOTBOX_LOG_LEVEL: 'warn', PLOTBOX_ARGON2_MEMORY_KIB: '1024', PLOTBOX_ARGON2_TIME_COST: '1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PLOTBOX_PORT: String(apiPort),
+      PLOTBOX_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+      PLOTBOX_LOG_LEVEL: 'warn',
+      PLOTBOX_ARGON2_MEMORY_KIB: '1024',
+      PLOTBOX_ARGON2_TIME_COST: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let apiOut = '';

@@ -94,12 +94,15 @@ export function checkComposeIsolated(compose: ComposeFile, service: string, peer
  * `${NAME-default}`, `$$`. Anything else is refused, so the check never guesses.
  */
 export function interpolate(value: string, vars: Readonly<Record<string, string>>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$(.)/g, (whole, name: string | undefined, op: string | undefined, fallback: string | undefined, other: string | undefined) => {
-    if (whole === '$$') return '$';
-    if (other !== undefined) throw new Error(`unsupported interpolation ${whole}`);
-    const v = vars[name ?? ''];
-    if (op === ':-') return v === undefined || v === '' ? (fallback ?? '') : v;
-    if (op === '-') return v ?? fallback ?? '';
-    return v ?? '';
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$(.)/g,
+    (whole, name: string | undefined, op: string | undefined, fallback: string | undefined, other: string | undefined) => {
+      if (whole === '$$') return '$';
+      if (other !== undefined) throw new Error(`unsupported interpolation ${whole}`);
+      const v = vars[name ?? ''];
+      if (op === ':-') return v === undefined || v === '' ? (fallback ?? '') : v;
+      if (op === '-') return v ?? fallback ?? '';
+      return v ?? '';
+    },
+  );
 }

@@ -97,8 +97,14 @@ async function startStack(label: string, sandboxPodmanOpts = ''): Promise<Stack>
   await runDoc('run-api', vars);
   const port = (await mustPodman(['port', api, '8080/tcp'])).stdout.trim().split(':').at(-1);
   const url = `http://127.0.0.1:${port}`;
-  const apiHealthMs = await withLogs(api, waitFor(`${label} API /api/health`, 120_000, async () => ((await tryFetch(`${url}/api/health`))?.status === 200 ? performance.now() - apiStart : undefined)));
-  const apiReadyMs = await withLogs(api, waitFor(`${label} API /api/ready`, 120_000, async () => ((await tryFetch(`${url}/api/ready`))?.status === 200 ? performance.now() - apiStart : undefined)));
+  const apiHealthMs = await withLogs(
+    api,
+    waitFor(`${label} API /api/health`, 120_000, async () => ((await tryFetch(`${url}/api/health`))?.status === 200 ? performance.now() - apiStart : undefined)),
+  );
+  const apiReadyMs = await withLogs(
+    api,
+    waitFor(`${label} API /api/ready`, 120_000, async () => ((await tryFetch(`${url}/api/ready`))?.status === 200 ? performance.now() - apiStart : undefined)),
+  );
   progress(`${label}: sandbox ready in ${seconds(sandboxReadyMs)}; API healthy in ${seconds(apiHealthMs)}, ready in ${seconds(apiReadyMs)}`);
   return {
     label,
@@ -226,7 +232,10 @@ Promise.all([
 }
 
 async function checkEgress(stack: Stack): Promise<void> {
-  const targets: [string, number][] = [['1.1.1.1', 53], ['8.8.8.8', 443]];
+  const targets: [string, number][] = [
+    ['1.1.1.1', 53],
+    ['8.8.8.8', 443],
+  ];
   try {
     targets.push([(await lookup('registry.npmjs.org')).address, 443]);
   } catch {
@@ -273,12 +282,21 @@ async function checkProcesses(stack: Stack): Promise<void> {
   // A worker killed outright (as a memory bomb's abort would): replaced, and nothing is left a zombie.
   const victim = workers(before)[0]!;
   await mustPodman(['exec', stack.sandbox, 'sh', '-c', `kill -KILL ${victim.pid}`]);
-  const after = await waitFor('a replacement worker', 30_000, async () => {
-    const ps = await processes(stack.sandbox);
-    const w = workers(ps);
-    return w.length === 2 && !w.some((p) => p.pid === victim.pid) ? ps : undefined;
-  }, 250);
-  assert.deepEqual(after.filter((p) => p.state === 'Z'), [], 'no zombies');
+  const after = await waitFor(
+    'a replacement worker',
+    30_000,
+    async () => {
+      const ps = await processes(stack.sandbox);
+      const w = workers(ps);
+      return w.length === 2 && !w.some((p) => p.pid === victim.pid) ? ps : undefined;
+    },
+    250,
+  );
+  assert.deepEqual(
+    after.filter((p) => p.state === 'Z'),
+    [],
+    'no zombies',
+  );
   await untilSandboxReady(stack.sandbox);
 }
 

@@ -140,7 +140,16 @@ export function writeContainersConf(dir: string): string {
   const file = join(dir, 'containers.conf');
   writeFileSync(
     file,
-    ['[containers]', `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`, '', '[engine]', 'runtime = "runc"', 'events_logger = "file"', 'cgroup_manager = "cgroupfs"', ''].join('\n'),
+    [
+      '[containers]',
+      `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
+      '',
+      '[engine]',
+      'runtime = "runc"',
+      'events_logger = "file"',
+      'cgroup_manager = "cgroupfs"',
+      '',
+    ].join('\n'),
   );
   return file;
 }

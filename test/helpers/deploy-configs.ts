@@ -56,7 +56,6 @@ export function secretMaterial(): Map<string, string> {
   return material;
 }
 
-
 /** A readFile for the config parsers that serves exactly the container's secret files, and nothing else. */
 export function secretReader(files: ReadonlyMap<string, { readonly secret: string; readonly key: string }>, secrets: ReadonlyMap<string, string>): (path: string) => string {
   return (path) => {

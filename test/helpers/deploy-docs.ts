@@ -68,7 +68,9 @@ export interface CommandResult {
   readonly outcome: Outcome;
 }
 
-const REFUSED = new RegExp(`(dial tcp ${UNREACHABLE_SERVER.replaceAll('.', '\\.')}: connect: connection refused|The connection to the server ${UNREACHABLE_SERVER.replaceAll('.', '\\.')} was refused)`);
+const REFUSED = new RegExp(
+  `(dial tcp ${UNREACHABLE_SERVER.replaceAll('.', '\\.')}: connect: connection refused|The connection to the server ${UNREACHABLE_SERVER.replaceAll('.', '\\.')} was refused)`,
+);
 
 /** How a command ended: it ran, it stopped only because no cluster answered, or it failed. */
 export function classify(status: number, stderr: string): Outcome {

@@ -382,7 +382,8 @@ export function checkReferences(objects: readonly K8sObject[], operatorSecrets: 
         const ref = path.backend.service;
         const svc = ofKind<IService>(objects, 'Service').find((s) => s.metadata.name === ref?.name && sameNamespace(s, ing.metadata.namespace));
         if (svc === undefined) problems.push(`Ingress/${ing.metadata.name}: Service ${ref?.name ?? '?'} is missing`);
-        else if (ref?.port?.name !== undefined && !(svc.spec?.ports ?? []).some((p) => p.name === ref.port?.name)) problems.push(`Ingress/${ing.metadata.name}: Service ${svc.metadata.name} has no port ${ref.port.name}`);
+        else if (ref?.port?.name !== undefined && !(svc.spec?.ports ?? []).some((p) => p.name === ref.port?.name))
+          problems.push(`Ingress/${ing.metadata.name}: Service ${svc.metadata.name} has no port ${ref.port.name}`);
       }
     }
   }
@@ -436,8 +437,7 @@ export function checkIngressMatchesPublicUrl(objects: readonly K8sObject[], publ
 const CLUSTER_SCOPED = new Set(['Namespace', 'RuntimeClass', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'IngressClass', 'PriorityClass', 'CustomResourceDefinition']);
 
 /** Every namespaced object names its namespace, so `kubectl apply` never drops one into the current context's. */
-export const checkNamespaced: Check = (objects) =>
-  objects.filter((o) => !CLUSTER_SCOPED.has(o.kind) && (o.metadata.namespace ?? '') === '').map((o) => `${o.kind}/${o.metadata.name}: no namespace`);
+export const checkNamespaced: Check = (objects) => objects.filter((o) => !CLUSTER_SCOPED.has(o.kind) && (o.metadata.namespace ?? '') === '').map((o) => `${o.kind}/${o.metadata.name}: no namespace`);
 
 /** Every policy check that holds for any overlay, by name. */
 export const MANIFEST_CHECKS: Readonly<Record<string, Check>> = {

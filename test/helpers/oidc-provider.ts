@@ -35,7 +35,16 @@ export async function startTestProvider(t: TestContext, redirectUri: string, opt
   const clientSecret = options.clientSecret ?? 'a-client-secret-for-the-test-provider-only';
   const accounts = new Map<string, TestAccount>();
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
     scopes: ['openid', 'email', 'profile', 'groups'],
     pkce: { required: () => true },
@@ -95,7 +104,10 @@ export class FlowClient {
     const u = new URL(url);
     const jar = this.jars.get(u.origin) ?? new Map<string, { value: string; path: string }>();
     this.jars.set(u.origin, jar);
-    const cookie = [...jar.entries()].filter(([, c]) => u.pathname.startsWith(c.path)).map(([k, c]) => `${k}=${c.value}`).join('; ');
+    const cookie = [...jar.entries()]
+      .filter(([, c]) => u.pathname.startsWith(c.path))
+      .map(([k, c]) => `${k}=${c.value}`)
+      .join('; ');
     const headers: Record<string, string> = { accept: 'text/html,application/json' };
     if (cookie !== '') headers.cookie = cookie;
     let body: string | undefined;

@@ -52,7 +52,15 @@ export const TEST_PROJECT = 'test-project';
  */
 export function startRunner(options: RunnerOptions = {}, runtime: RuntimeName = 'arquero'): Runner {
   const runner = createRunner({ workers: 2, poolSize: 1, workerStderr: 'ignore', isolateReuse: ISOLATE_REUSE, ...options });
-  return { ...runner, run: (input) => runner.run({ project: TEST_PROJECT, runtime, ...input }), stats: () => runner.stats(), holds: (sha) => runner.holds(sha), readyWorkers: () => runner.readyWorkers(), ready: () => runner.ready(), close: (ms) => runner.close(ms) };
+  return {
+    ...runner,
+    run: (input) => runner.run({ project: TEST_PROJECT, runtime, ...input }),
+    stats: () => runner.stats(),
+    holds: (sha) => runner.holds(sha),
+    readyWorkers: () => runner.readyWorkers(),
+    ready: () => runner.ready(),
+    close: (ms) => runner.close(ms),
+  };
 }
 
 /** A snippet whose figure title is `expr` evaluated as a string. */

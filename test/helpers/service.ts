@@ -66,8 +66,7 @@ export async function startSandboxService(env: Record<string, string> = {}): Pro
     token,
     child,
     call,
-    putDataset: (dataset) =>
-      call(`/v1/datasets/${dataset.sha256}`, { method: 'PUT', body: encodeArrowIPC(dataset.columns), headers: { 'content-type': 'application/vnd.apache.arrow.stream' } }),
+    putDataset: (dataset) => call(`/v1/datasets/${dataset.sha256}`, { method: 'PUT', body: encodeArrowIPC(dataset.columns), headers: { 'content-type': 'application/vnd.apache.arrow.stream' } }),
     stop: () =>
       new Promise((res) => {
         if (child.exitCode !== null) return res(child.exitCode);

@@ -83,15 +83,7 @@ const EDITOR_ACTIONS = [
   'dataset.upload',
   'dataset.download',
 ] as const satisfies readonly ResourceAction[];
-const OWNER_ACTIONS = [
-  ...EDITOR_ACTIONS,
-  'dashboard.delete',
-  'dataset.delete',
-  'project.manage',
-  'project.delete',
-  'member.view',
-  'member.manage',
-] as const satisfies readonly ResourceAction[];
+const OWNER_ACTIONS = [...EDITOR_ACTIONS, 'dashboard.delete', 'dataset.delete', 'project.manage', 'project.delete', 'member.view', 'member.manage'] as const satisfies readonly ResourceAction[];
 
 /**
  * THE role × action table of SPEC §3: project role → the actions it allows, on the project and

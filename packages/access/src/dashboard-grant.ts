@@ -6,9 +6,7 @@ import { grantedRole } from './effective-role.ts';
 export const DASHBOARD_GRANT_REFUSALS = ['lower_than_inherited', 'same_as_inherited', 'invalid_role'] as const;
 export type DashboardGrantRefusal = (typeof DASHBOARD_GRANT_REFUSALS)[number];
 
-export type DashboardGrantCheck =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: DashboardGrantRefusal; readonly message: string };
+export type DashboardGrantCheck = { readonly ok: true } | { readonly ok: false; readonly reason: DashboardGrantRefusal; readonly message: string };
 
 /**
  * The role a grantee inherits on every dashboard of a project, against which a dashboard grant is

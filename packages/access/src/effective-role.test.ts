@@ -8,7 +8,10 @@ const u = (id: string, role: ProjectRole): GrantInput => ({ principal: { kind: '
 const g = (id: string, role: ProjectRole): GrantInput => ({ principal: { kind: 'group', id }, role });
 
 test('role order: owner > editor > viewer > none', () => {
-  assert.deepEqual([null, 'viewer', 'editor', 'owner'].map((r) => roleRank(r as ProjectRole | null)), [0, 1, 2, 3]);
+  assert.deepEqual(
+    [null, 'viewer', 'editor', 'owner'].map((r) => roleRank(r as ProjectRole | null)),
+    [0, 1, 2, 3],
+  );
   assert.equal(maxRole('viewer', 'owner'), 'owner');
   assert.equal(maxRole(null, 'viewer'), 'viewer');
   assert.equal(maxRole(null, null), null);
@@ -63,8 +66,7 @@ test('disabled users have no role at all, admins included', () => {
 });
 
 test('dashboard grants only raise: the project role is never lowered', () => {
-  const dash = (projectRole: ProjectRole | null, dashboardGrants: GrantInput[], groups: string[] = []) =>
-    effectiveDashboardRole({ user: alice, userGroupIds: groups, projectRole, dashboardGrants });
+  const dash = (projectRole: ProjectRole | null, dashboardGrants: GrantInput[], groups: string[] = []) => effectiveDashboardRole({ user: alice, userGroupIds: groups, projectRole, dashboardGrants });
   assert.equal(dash('viewer', [u('alice', 'editor')]), 'editor');
   assert.equal(dash('viewer', [g('g', 'owner')], ['g']), 'owner');
   assert.equal(dash('editor', [u('alice', 'viewer')]), 'editor', 'a lower (legacy) dashboard grant is ignored');

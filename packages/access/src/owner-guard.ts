@@ -22,8 +22,6 @@ export function checkLastOwner(projectGrants: readonly GrantInput[], change: { r
     ok: false,
     reason: 'last_owner',
     message:
-      principal.kind === 'user'
-        ? 'a project must keep at least one user as owner: make another user owner first'
-        : 'a project must keep at least one user as owner (group owner grants do not count)',
+      principal.kind === 'user' ? 'a project must keep at least one user as owner: make another user owner first' : 'a project must keep at least one user as owner (group owner grants do not count)',
   };
 }

@@ -2,18 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Action, ProjectRole, SystemRole } from './index.ts';
-import {
-  ACTIONS,
-  ACTION_SCOPE,
-  PROJECT_ROLES,
-  ROLE_ACTIONS,
-  SYSTEM_ROLES,
-  SYSTEM_ROLE_ACTIONS,
-  can,
-  canCreateProject,
-  resolveAccess,
-  systemContext,
-} from './index.ts';
+import { ACTIONS, ACTION_SCOPE, PROJECT_ROLES, ROLE_ACTIONS, SYSTEM_ROLES, SYSTEM_ROLE_ACTIONS, can, canCreateProject, resolveAccess, systemContext } from './index.ts';
 
 /** SPEC §3 table: the least project role allowing each action ('none' = no project role allows it). */
 const SPEC_MIN_ROLE = {
@@ -112,20 +101,12 @@ test('every system role × disabled × project grant × action, through resolveA
           projectGrants: granted === null ? [] : [{ principal: { kind: 'user', id: 'u1' }, role: granted }],
         });
         // independent statement of decisions 1 and 2 (and disabled = nothing)
-        const effective: ProjectRole | null = disabled
-          ? null
-          : systemRole === 'admin'
-            ? 'owner'
-            : systemRole === 'viewer' && granted !== null
-              ? 'viewer'
-              : granted;
+        const effective: ProjectRole | null = disabled ? null : systemRole === 'admin' ? 'owner' : systemRole === 'viewer' && granted !== null ? 'viewer' : granted;
         assert.equal(ctx.projectRole, effective, `${systemRole} disabled=${disabled} ${String(granted)}`);
         for (const action of ACTIONS) {
           const min = SPEC_MIN_ROLE[action];
           const expected =
-            min === 'none'
-              ? !disabled && (SPEC_SYSTEM[action as keyof typeof SPEC_SYSTEM] as readonly string[]).includes(systemRole)
-              : effective !== null && RANK[effective] >= RANK[min];
+            min === 'none' ? !disabled && (SPEC_SYSTEM[action as keyof typeof SPEC_SYSTEM] as readonly string[]).includes(systemRole) : effective !== null && RANK[effective] >= RANK[min];
           assert.equal(can(action).evaluate(ctx), expected, `${systemRole} disabled=${disabled} ${String(granted)} ${action}`);
         }
       }

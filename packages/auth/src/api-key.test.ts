@@ -26,13 +26,28 @@ test('parseApiKey is strict', () => {
   const good = newApiKey().key;
   const secret = good.slice(15);
   const bad: unknown[] = [
-    '', 'pbx_', good.toUpperCase(), good.replace('pbx_', 'PBX_'), good.replace('pbx_', 'pbk_'), `${good}x`, good.slice(0, -1), ` ${good}`, `${good}\n`,
-    `Bearer ${good}`, `pbx_${'i'.repeat(10)}_${secret}`, `pbx_${'a'.repeat(9)}_${secret}x`,
+    '',
+    'pbx_',
+    good.toUpperCase(),
+    good.replace('pbx_', 'PBX_'),
+    good.replace('pbx_', 'pbk_'),
+    `${good}x`,
+    good.slice(0, -1),
+    ` ${good}`,
+    `${good}\n`,
+    `Bearer ${good}`,
+    `pbx_${'i'.repeat(10)}_${secret}`,
+    `pbx_${'a'.repeat(9)}_${secret}x`,
     // The separator after the prefix (index 14; the secret itself may contain '_').
     `${good.slice(0, 14)}-${good.slice(15)}`,
     // Non-canonical base64url: the last character of 32 bytes only carries 4 bits.
     `${good.slice(0, -1)}${good.endsWith('B') ? 'C' : 'B'}`.replace(/[AQgw]$/, 'B'),
-    `pbx_${'a'.repeat(10)}_${'A'.repeat(42)}=`, `pbx_${'a'.repeat(10)}_${'A'.repeat(42)}B`, undefined, null, 1, {},
+    `pbx_${'a'.repeat(10)}_${'A'.repeat(42)}=`,
+    `pbx_${'a'.repeat(10)}_${'A'.repeat(42)}B`,
+    undefined,
+    null,
+    1,
+    {},
   ];
   for (const value of bad) assert.equal(parseApiKey(value), null, String(value));
   assert.equal(parseApiKey(`pbx_${'a'.repeat(10)}_${'A'.repeat(42)}A`)?.prefix, 'a'.repeat(10));

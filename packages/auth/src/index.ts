@@ -15,13 +15,7 @@ export type { NewRefreshToken } from './refresh-token.ts';
 export { DEFAULT_ABSOLUTE_TTL_MS, DEFAULT_IDLE_TTL_MS, createSessionPolicy } from './session-policy.ts';
 export type { SessionEndReason, SessionEvaluation, SessionPolicy, SessionPolicyOptions, SessionTimes } from './session-policy.ts';
 export { COMMON_PASSWORDS } from './common-passwords.ts';
-export {
-  DEFAULT_MAX_CODE_POINTS,
-  DEFAULT_MIN_CODE_POINTS,
-  assertPasswordPolicy,
-  checkPasswordPolicy,
-  normalizePassword,
-} from './password-policy.ts';
+export { DEFAULT_MAX_CODE_POINTS, DEFAULT_MIN_CODE_POINTS, assertPasswordPolicy, checkPasswordPolicy, normalizePassword } from './password-policy.ts';
 export type { PasswordContext, PasswordPolicyOptions, PasswordPolicyReason, PasswordPolicyResult } from './password-policy.ts';
 export { DEFAULT_ARGON2_PARAMS, createPasswordHasher } from './password-hasher.ts';
 export type { PasswordHasher, PasswordHasherOptions } from './password-hasher.ts';

@@ -19,7 +19,10 @@ test('generateDevKeyPair makes 2048-bit RSA PEMs with a thumbprint kid', () => {
   assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048);
   assert.match(a.kid, /^[A-Za-z0-9_-]{43}$/);
   assert.notEqual(a.kid, b.kid);
-  assert.throws(() => generateDevKeyPair({ modulusLength: 1024 }), (e: unknown) => isAuthError(e, 'AUTH_CONFIG'));
+  assert.throws(
+    () => generateDevKeyPair({ modulusLength: 1024 }),
+    (e: unknown) => isAuthError(e, 'AUTH_CONFIG'),
+  );
 });
 
 test('a key set verifies with every key, signs with the active one, and publishes only public JWKs', () => {

@@ -180,7 +180,9 @@ export function generateDevKeyPair(options: { readonly modulusLength?: number } 
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength });
   const { n, e } = rsaComponents(publicKey);
   // RFC 7638: members in lexicographic order, no whitespace.
-  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
   return {
     kid,
     privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),

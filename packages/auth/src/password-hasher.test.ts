@@ -31,9 +31,21 @@ test('verify returns false, never throws, for malformed or hostile hashes', asyn
   const hasher = createPasswordHasher(cheap);
   const good = await hasher.hash('password-123-abc');
   const bad: unknown[] = [
-    '', 'x', '$argon2id$', '$argon2id$v=19$m=1024,t=1,p=1$$', good.slice(0, -5), `${good}$extra`, good.replace('argon2id', 'argon2x'),
-    '$2b$12$abcdefghijklmnopqrstuuQ5oKtG0ZC7B9KT5NqDnU/UJSNQ1I7hW', good.replace('m=1024', 'm=4000000'), good.replace('t=1', 't=100000'),
-    undefined, null, 42, {}, Buffer.from(good),
+    '',
+    'x',
+    '$argon2id$',
+    '$argon2id$v=19$m=1024,t=1,p=1$$',
+    good.slice(0, -5),
+    `${good}$extra`,
+    good.replace('argon2id', 'argon2x'),
+    '$2b$12$abcdefghijklmnopqrstuuQ5oKtG0ZC7B9KT5NqDnU/UJSNQ1I7hW',
+    good.replace('m=1024', 'm=4000000'),
+    good.replace('t=1', 't=100000'),
+    undefined,
+    null,
+    42,
+    {},
+    Buffer.from(good),
   ];
   for (const hash of bad) assert.equal(await hasher.verify(hash, 'password-123-abc'), false, String(hash));
   for (const password of [undefined, null, 7, {}]) assert.equal(await hasher.verify(good, password), false);
@@ -82,6 +94,10 @@ test('defaults are OWASP m=19 MiB t=2 p=1; weak or invalid parameters throw at c
     { memoryCost: 1e12 },
     { maxPasswordLength: 10 },
   ]) {
-    assert.throws(() => createPasswordHasher(options), (e: unknown) => isAuthError(e, 'AUTH_CONFIG'), JSON.stringify(options));
+    assert.throws(
+      () => createPasswordHasher(options),
+      (e: unknown) => isAuthError(e, 'AUTH_CONFIG'),
+      JSON.stringify(options),
+    );
   }
 });

@@ -63,8 +63,20 @@ test('context: email local part and display name', () => {
 
 test('assertPasswordPolicy throws AUTH_PASSWORD_POLICY with the reason', () => {
   assert.equal(assertPasswordPolicy('ﬀﬀﬀgh12'), 'ffffffgh12');
-  assert.throws(() => assertPasswordPolicy('short'), (e: unknown) => e instanceof AuthError && e.code === 'AUTH_PASSWORD_POLICY' && e.reason === 'too_short');
-  assert.throws(() => assertPasswordPolicy('x'.repeat(1000)), (e: unknown) => isAuthError(e, 'AUTH_PASSWORD_POLICY') && e.reason === 'too_long');
-  assert.throws(() => checkPasswordPolicy('whatever', {}, { minCodePoints: 6 }), (e: unknown) => isAuthError(e, 'AUTH_CONFIG'));
-  assert.throws(() => checkPasswordPolicy('whatever', {}, { maxCodePoints: 32 }), (e: unknown) => isAuthError(e, 'AUTH_CONFIG'));
+  assert.throws(
+    () => assertPasswordPolicy('short'),
+    (e: unknown) => e instanceof AuthError && e.code === 'AUTH_PASSWORD_POLICY' && e.reason === 'too_short',
+  );
+  assert.throws(
+    () => assertPasswordPolicy('x'.repeat(1000)),
+    (e: unknown) => isAuthError(e, 'AUTH_PASSWORD_POLICY') && e.reason === 'too_long',
+  );
+  assert.throws(
+    () => checkPasswordPolicy('whatever', {}, { minCodePoints: 6 }),
+    (e: unknown) => isAuthError(e, 'AUTH_CONFIG'),
+  );
+  assert.throws(
+    () => checkPasswordPolicy('whatever', {}, { maxCodePoints: 32 }),
+    (e: unknown) => isAuthError(e, 'AUTH_CONFIG'),
+  );
 });

@@ -8,9 +8,7 @@ import { COMMON_PASSWORDS } from './common-passwords.ts';
 
 export type { PasswordPolicyReason };
 
-export type PasswordPolicyResult =
-  | { readonly ok: true; /** The NFKC form: hash this one. */ readonly normalized: string }
-  | { readonly ok: false; readonly reason: PasswordPolicyReason };
+export type PasswordPolicyResult = { readonly ok: true; /** The NFKC form: hash this one. */ readonly normalized: string } | { readonly ok: false; readonly reason: PasswordPolicyReason };
 
 /** What is known about the user, for the context-specific check. */
 export interface PasswordContext {
@@ -59,11 +57,7 @@ function containsContextWord(lowered: string, word: string): boolean {
  * refused as `too_long` before it is normalised).
  * @throws AuthError `AUTH_CONFIG` only for invalid `options`.
  */
-export function checkPasswordPolicy(
-  password: unknown,
-  context: PasswordContext = {},
-  options: PasswordPolicyOptions = {},
-): PasswordPolicyResult {
+export function checkPasswordPolicy(password: unknown, context: PasswordContext = {}, options: PasswordPolicyOptions = {}): PasswordPolicyResult {
   const min = options.minCodePoints ?? DEFAULT_MIN_CODE_POINTS;
   const max = options.maxCodePoints ?? DEFAULT_MAX_CODE_POINTS;
   if (!Number.isInteger(min) || min < DEFAULT_MIN_CODE_POINTS || !Number.isInteger(max) || max < 64 || max > 4096 || min > max) {

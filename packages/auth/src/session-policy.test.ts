@@ -54,7 +54,11 @@ test('refresh expiry never passes the absolute lifetime', () => {
 
 test('bad options throw AUTH_CONFIG at construction', () => {
   for (const options of [{ idleTtlMs: 0 }, { absoluteTtlMs: -1 }, { refreshTtlMs: 1.5 }, { idleTtlMs: Number.NaN }, { idleTtlMs: 2 * DAY, absoluteTtlMs: DAY }, { refreshTtlMs: 31 * DAY }]) {
-    assert.throws(() => createSessionPolicy(options), (e: unknown) => isAuthError(e, 'AUTH_CONFIG'), JSON.stringify(options));
+    assert.throws(
+      () => createSessionPolicy(options),
+      (e: unknown) => isAuthError(e, 'AUTH_CONFIG'),
+      JSON.stringify(options),
+    );
   }
 });
 

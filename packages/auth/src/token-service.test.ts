@@ -153,9 +153,30 @@ test('an expired forged token is still AUTH_INVALID_TOKEN (signature before expi
 test('any input at all gives an AuthError, never another exception', () => {
   const tokens = service();
   const inputs: unknown[] = [
-    '', '.', '..', '...', 'a.b.c', 'a.b.', '.b.c', 'a..c', 'x'.repeat(1024 * 1024), `${'a'.repeat(4000)}.${'b'.repeat(4000)}.c`,
-    randomBytes(256).toString('latin1'), randomBytes(64).toString('base64'), '\u0000.\u0000.\u0000', 'e30.e30.e30', 'bnVsbA.bnVsbA.bnVsbA',
-    'eyJhbGciOiJSUzI1NiJ9.e30.' + 'A'.repeat(342), undefined, null, 42, {}, [], Symbol('t'), () => 'x', new String('a.b.c'),
+    '',
+    '.',
+    '..',
+    '...',
+    'a.b.c',
+    'a.b.',
+    '.b.c',
+    'a..c',
+    'x'.repeat(1024 * 1024),
+    `${'a'.repeat(4000)}.${'b'.repeat(4000)}.c`,
+    randomBytes(256).toString('latin1'),
+    randomBytes(64).toString('base64'),
+    '\u0000.\u0000.\u0000',
+    'e30.e30.e30',
+    'bnVsbA.bnVsbA.bnVsbA',
+    'eyJhbGciOiJSUzI1NiJ9.e30.' + 'A'.repeat(342),
+    undefined,
+    null,
+    42,
+    {},
+    [],
+    Symbol('t'),
+    () => 'x',
+    new String('a.b.c'),
   ];
   for (let i = 0; i < 300; i++) {
     const parts = Array.from({ length: 3 }, () => randomBytes(Math.floor(Math.random() * 80)).toString('base64url'));
@@ -163,7 +184,10 @@ test('any input at all gives an AuthError, never another exception', () => {
     inputs.push(randomBytes(Math.floor(Math.random() * 200)).toString('utf8'));
   }
   for (const input of inputs) {
-    assert.throws(() => tokens.verifyAccessToken(input), (e: unknown) => isAuthError(e, 'AUTH_INVALID_TOKEN'));
+    assert.throws(
+      () => tokens.verifyAccessToken(input),
+      (e: unknown) => isAuthError(e, 'AUTH_INVALID_TOKEN'),
+    );
   }
 });
 
@@ -173,10 +197,21 @@ test('factory validates options eagerly', () => {
     { keySet: 'hs256-shared-secret' as never },
     { keySet: ours.privateKeyPem as never },
   ];
-  for (const overrides of bad) assert.throws(() => service(overrides), (e: unknown) => isAuthError(e, 'AUTH_KEY_CONFIG'));
+  for (const overrides of bad)
+    assert.throws(
+      () => service(overrides),
+      (e: unknown) => isAuthError(e, 'AUTH_KEY_CONFIG'),
+    );
   for (const overrides of [{ issuer: '' }, { audience: '' }, { accessTtlSec: 0 }, { accessTtlSec: 1.5 }, { clockToleranceSec: -1 }, { now: 5 as never }]) {
-    assert.throws(() => service(overrides), (e: unknown) => isAuthError(e, 'AUTH_CONFIG'), JSON.stringify(overrides));
+    assert.throws(
+      () => service(overrides),
+      (e: unknown) => isAuthError(e, 'AUTH_CONFIG'),
+      JSON.stringify(overrides),
+    );
   }
-  assert.throws(() => createTokenService(undefined as never), (e: unknown) => isAuthError(e, 'AUTH_CONFIG'));
+  assert.throws(
+    () => createTokenService(undefined as never),
+    (e: unknown) => isAuthError(e, 'AUTH_CONFIG'),
+  );
   assert.throws(() => service().issueAccessToken({ sub: '', sid: 's' }), TypeError);
 });

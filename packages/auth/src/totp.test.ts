@@ -104,7 +104,19 @@ test('secrets and provisioning URIs', () => {
 });
 
 test('bad options throw AUTH_CONFIG at construction', () => {
-  for (const options of [{ issuer: '' }, { issuer: 'a:b' }, { issuer: 'P', algorithm: 'MD5' as never }, { issuer: 'P', digits: 4 }, { issuer: 'P', period: 1 }, { issuer: 'P', window: 10 }, { issuer: 'P', secretBytes: 8 }]) {
-    assert.throws(() => createTotp(options), (e: unknown) => isAuthError(e, 'AUTH_CONFIG'), JSON.stringify(options));
+  for (const options of [
+    { issuer: '' },
+    { issuer: 'a:b' },
+    { issuer: 'P', algorithm: 'MD5' as never },
+    { issuer: 'P', digits: 4 },
+    { issuer: 'P', period: 1 },
+    { issuer: 'P', window: 10 },
+    { issuer: 'P', secretBytes: 8 },
+  ]) {
+    assert.throws(
+      () => createTotp(options),
+      (e: unknown) => isAuthError(e, 'AUTH_CONFIG'),
+      JSON.stringify(options),
+    );
   }
 });

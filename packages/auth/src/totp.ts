@@ -27,9 +27,7 @@ export interface TotpOptions {
   readonly randomBytes?: RandomBytes;
 }
 
-export type TotpVerifyResult =
-  | { readonly ok: true; /** Store this as the new `lastUsedStep`. */ readonly step: number }
-  | { readonly ok: false; readonly reason: 'invalid' | 'replay' };
+export type TotpVerifyResult = { readonly ok: true; /** Store this as the new `lastUsedStep`. */ readonly step: number } | { readonly ok: false; readonly reason: 'invalid' | 'replay' };
 
 export interface Totp {
   /** A new random secret, base32 (RFC 4648, no padding), to store (encrypted at rest ideally). */
@@ -49,9 +47,7 @@ export interface Totp {
 
 /** Map a refused verification to the house error codes. */
 export function totpError(reason: 'invalid' | 'replay'): AuthError {
-  return reason === 'replay'
-    ? new AuthError('AUTH_TOTP_REPLAY', 'TOTP code already used', { reason })
-    : new AuthError('AUTH_TOTP_INVALID', 'TOTP code invalid', { reason });
+  return reason === 'replay' ? new AuthError('AUTH_TOTP_REPLAY', 'TOTP code already used', { reason }) : new AuthError('AUTH_TOTP_INVALID', 'TOTP code invalid', { reason });
 }
 
 function configError(message: string): AuthError {
@@ -70,16 +66,7 @@ function intIn(name: string, value: number, min: number, max: number): number {
  */
 export function createTotp(options: TotpOptions): Totp {
   if (options === null || typeof options !== 'object') throw configError('TOTP options are required');
-  const {
-    issuer,
-    now = Date.now,
-    algorithm = 'SHA1',
-    digits = 6,
-    period = 30,
-    window = 1,
-    secretBytes = 20,
-    randomBytes = defaultRandomBytes,
-  } = options;
+  const { issuer, now = Date.now, algorithm = 'SHA1', digits = 6, period = 30, window = 1, secretBytes = 20, randomBytes = defaultRandomBytes } = options;
   if (typeof issuer !== 'string' || issuer.length === 0 || issuer.length > 100 || issuer.includes(':')) {
     throw configError('issuer must be a non-empty string without ":"');
   }

@@ -12,7 +12,10 @@ test('refuses traversal, absolute paths, odd characters and oversize keys', () =
   const bad = ['', '.', '..', '../x', 'a/..', 'a/../b', '/abs', 'a/', 'a//b', 'a\\b', 'a\0b', 'a\tb', 'é', 'a b', '.git/config', 'x'.repeat(201), `${'a/'.repeat(256)}a`, '~tmp', 'a:b', 'a%2e'];
   for (const key of bad) {
     assert.equal(isBlobKey(key), false, JSON.stringify(key));
-    assert.throws(() => assertBlobKey(key), (err: unknown) => isBlobError(err, 'BLOB_INVALID_KEY') && !err.message.includes('\0'));
+    assert.throws(
+      () => assertBlobKey(key),
+      (err: unknown) => isBlobError(err, 'BLOB_INVALID_KEY') && !err.message.includes('\0'),
+    );
   }
   assert.equal(isBlobKey(undefined), false);
   assert.equal(isBlobKey({ toString: () => 'a' }), false);

@@ -7,18 +7,7 @@ import type { Readable } from 'node:stream';
 import { BlobError, isBlobError } from './blob-error.ts';
 import { assertBlobKey, assertBlobPrefix, decodeCursor, isBlobKey, isKeySegment, toListPage } from './blob-key.ts';
 import type { BlobHead, BlobHealth, BlobListItem, BlobSource, BlobStore, ListOptions, ListPage, PutOptions, PutResult } from './blob-store.ts';
-import {
-  DEFAULT_MAX_BLOB_BYTES,
-  assertByteLimit,
-  cappedChunks,
-  guardedReadable,
-  integrityError,
-  isSha256Hex,
-  isSourceError,
-  resolveListLimit,
-  resolvePutOptions,
-  tooLarge,
-} from './blob-stream.ts';
+import { DEFAULT_MAX_BLOB_BYTES, assertByteLimit, cappedChunks, guardedReadable, integrityError, isSha256Hex, isSourceError, resolveListLimit, resolvePutOptions, tooLarge } from './blob-stream.ts';
 
 /** Options of {@link createDirBlobStore}. */
 export interface DirBlobStoreOptions {

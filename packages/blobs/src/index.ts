@@ -5,18 +5,7 @@
 export { BLOB_ERROR_CODES, BlobError, isBlobError } from './blob-error.ts';
 export type { BlobErrorCode } from './blob-error.ts';
 export { MAX_KEY_LENGTH, MAX_SEGMENT_LENGTH, assertBlobKey, assertBlobPrefix, isBlobKey } from './blob-key.ts';
-export type {
-  BlobHead,
-  BlobHealth,
-  BlobListItem,
-  BlobSource,
-  BlobStore,
-  BlobStoreKind,
-  ListOptions,
-  ListPage,
-  PutOptions,
-  PutResult,
-} from './blob-store.ts';
+export type { BlobHead, BlobHealth, BlobListItem, BlobSource, BlobStore, BlobStoreKind, ListOptions, ListPage, PutOptions, PutResult } from './blob-store.ts';
 export { DEFAULT_MAX_BLOB_BYTES, isSha256Hex } from './blob-stream.ts';
 export { createDirBlobStore } from './dir-blob-store.ts';
 export type { DirBlobStoreOptions } from './dir-blob-store.ts';

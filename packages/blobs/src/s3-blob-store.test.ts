@@ -101,10 +101,7 @@ test('an unreachable endpoint is BLOB_UNAVAILABLE naming the host only, never cr
   await assert.rejects(store.ensureBucket(), leaks);
   const health = await store.health();
   assert.ok(!health.ok && health.message.includes('127.0.0.1') && !health.message.includes(secretKey));
-  await assert.rejects(
-    createBlobStoreFromConfig({ kind: 's3', endpoint: `http://127.0.0.1:${port}`, accessKey, secretKey, bucket: 'plotbox' }),
-    leaks,
-  );
+  await assert.rejects(createBlobStoreFromConfig({ kind: 's3', endpoint: `http://127.0.0.1:${port}`, accessKey, secretKey, bucket: 'plotbox' }), leaks);
 });
 
 test('health times out on an endpoint that never answers', async (t) => {

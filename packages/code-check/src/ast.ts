@@ -13,20 +13,7 @@ export interface AstNode {
 }
 
 /** Keys that never hold child nodes (or hold comments, which are not code). */
-const NON_CHILD_KEYS: ReadonlySet<string> = new Set([
-  'type',
-  'start',
-  'end',
-  'loc',
-  'range',
-  'extra',
-  'leadingComments',
-  'trailingComments',
-  'innerComments',
-  'comments',
-  'tokens',
-  'errors',
-]);
+const NON_CHILD_KEYS: ReadonlySet<string> = new Set(['type', 'start', 'end', 'loc', 'range', 'extra', 'leadingComments', 'trailingComments', 'innerComments', 'comments', 'tokens', 'errors']);
 
 export function isNode(value: unknown): value is AstNode {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
@@ -73,11 +60,4 @@ export function staticName(node: AstNode | undefined): string | undefined {
 }
 
 /** Node types that are functions (own parameters, body and `async`/generator flags). */
-export const FUNCTION_TYPES: ReadonlySet<string> = new Set([
-  'FunctionDeclaration',
-  'FunctionExpression',
-  'ArrowFunctionExpression',
-  'ObjectMethod',
-  'ClassMethod',
-  'ClassPrivateMethod',
-]);
+export const FUNCTION_TYPES: ReadonlySet<string> = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod']);

@@ -182,7 +182,10 @@ describe('allowed TypeScript snippets', () => {
     test(`ts #${i + 1} passes; positions preserved; V8 compiles the output`, () => {
       const js = assertOk(checkCode(source, { lang: 'ts' }), source);
       assert.equal(js.length, source.length);
-      assert.deepEqual(js.split('\n').map((l) => l.length), source.split('\n').map((l) => l.length));
+      assert.deepEqual(
+        js.split('\n').map((l) => l.length),
+        source.split('\n').map((l) => l.length),
+      );
       new vm.Script(js);
     });
   }

@@ -18,7 +18,10 @@ describe('syntax errors', () => {
     assert.equal(result.ok, false);
     if (result.ok) return;
     assert.equal(result.code, 'CODE_SYNTAX');
-    assert.deepEqual(result.diagnostics.map((d) => [d.rule, d.line, d.column]), [['syntax', 2, 13]]);
+    assert.deepEqual(
+      result.diagnostics.map((d) => [d.rule, d.line, d.column]),
+      [['syntax', 2, 13]],
+    );
     assert.doesNotMatch(result.diagnostics[0]?.message ?? '', /\(\d+:\d+\)|plugin|sourceType|babel/i);
   });
 
@@ -32,7 +35,13 @@ describe('syntax errors', () => {
 
   test('is strict code: top-level return, and syntax only sloppy mode allows, are syntax errors with a position', () => {
     assert.equal(checkCode('return 1').ok, false);
-    for (const [code, line] of [['var let = 1;', 1], ['const a = 1;\nx = 010;', 2], ['function f(a, a) {}', 1], ['let y = 1;\ndelete y;', 2], ['const static = 1;', 1]] as const) {
+    for (const [code, line] of [
+      ['var let = 1;', 1],
+      ['const a = 1;\nx = 010;', 2],
+      ['function f(a, a) {}', 1],
+      ['let y = 1;\ndelete y;', 2],
+      ['const static = 1;', 1],
+    ] as const) {
       const result = checkCode(code);
       assert.equal(result.ok, false, code);
       if (result.ok) continue;
@@ -69,7 +78,15 @@ describe('HTML-like comments', () => {
     const result = checkCode('x = "<!--"; y = `-->`;\nz = /<!--/; // -->');
     assert.equal(result.ok, false);
     if (result.ok) return;
-    assert.deepEqual(result.diagnostics.map((d) => [d.rule, d.line, d.column]), [['no-html-comment', 1, 6], ['no-html-comment', 1, 18], ['no-html-comment', 2, 6], ['no-html-comment', 2, 16]]);
+    assert.deepEqual(
+      result.diagnostics.map((d) => [d.rule, d.line, d.column]),
+      [
+        ['no-html-comment', 1, 6],
+        ['no-html-comment', 1, 18],
+        ['no-html-comment', 2, 6],
+        ['no-html-comment', 2, 16],
+      ],
+    );
     assert.match(result.diagnostics[0]?.message ?? '', /not even inside a string/);
   });
   test('the text import( is refused anywhere too, even in a string or a comment', () => {

@@ -237,7 +237,11 @@ describe('rejected JavaScript', () => {
     for (const [source, rule, column] of free) {
       const result = checkCode(source);
       assert.ok(!result.ok, source);
-      assert.deepEqual(result.diagnostics.map((d) => [d.rule, d.column]), [[rule, column]], source);
+      assert.deepEqual(
+        result.diagnostics.map((d) => [d.rule, d.column]),
+        [[rule, column]],
+        source,
+      );
     }
   });
 

@@ -23,9 +23,7 @@ export interface CheckOptions {
 
 export type CheckFailureCode = 'CODE_SYNTAX' | 'CODE_RULE' | 'CODE_TOO_LARGE' | 'CODE_TOO_DEEP';
 
-export type CheckResult =
-  | { readonly ok: true; readonly js: string }
-  | { readonly ok: false; readonly code: CheckFailureCode; readonly diagnostics: Diagnostic[] };
+export type CheckResult = { readonly ok: true; readonly js: string } | { readonly ok: false; readonly code: CheckFailureCode; readonly diagnostics: Diagnostic[] };
 
 export const DEFAULT_MAX_BYTES = 64 * 1024;
 export const DEFAULT_MAX_DEPTH = 100;
@@ -181,8 +179,7 @@ function fromParseError(error: unknown, source: string): CheckResult {
   const column = (error.loc?.column ?? 0) + 1;
   const index = error.loc?.index ?? 0;
   const at = source.slice(index, index + 6);
-  const rule = (rule: Parameters<typeof ruleMessage>[0], name: string): CheckResult =>
-    failure('CODE_RULE', [{ rule, message: ruleMessage(rule, name), line, column }]);
+  const rule = (rule: Parameters<typeof ruleMessage>[0], name: string): CheckResult => failure('CODE_RULE', [{ rule, message: ruleMessage(rule, name), line, column }]);
   switch (error.reasonCode) {
     case 'ImportOutsideModule':
       return at.startsWith('export') ? rule('no-export', 'export') : rule('no-import', 'import');

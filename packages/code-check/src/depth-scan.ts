@@ -75,18 +75,14 @@ const OPERATOR_WORDS: ReadonlyMap<string, number> = new Map([
 ]);
 
 /** Words that continue the previous statement even at the start of a line. */
-const CONTINUATION_WORDS: ReadonlySet<string> = new Set([
-  'else', 'in', 'instanceof', 'of', 'as', 'satisfies', 'extends', 'implements', 'keyof', 'is', 'catch', 'finally', 'while',
-]);
+const CONTINUATION_WORDS: ReadonlySet<string> = new Set(['else', 'in', 'instanceof', 'of', 'as', 'satisfies', 'extends', 'implements', 'keyof', 'is', 'catch', 'finally', 'while']);
 
 function isLineTerminator(c: number): boolean {
   return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 }
 
 function isWordChar(c: number): boolean {
-  return (
-    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 36 || c === 95 || c === 92 || c >= 0x80
-  );
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 36 || c === 95 || c === 92 || c >= 0x80;
 }
 
 function isWhitespace(c: number): boolean {

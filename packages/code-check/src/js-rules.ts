@@ -20,14 +20,7 @@ export interface Finding {
 const MAX_FOLD_DEPTH = 24;
 const MAX_FOLD_STRINGS = 16;
 
-const CLASS_MEMBER_TYPES: ReadonlySet<string> = new Set([
-  'ClassMethod',
-  'ClassPrivateMethod',
-  'ClassProperty',
-  'ClassPrivateProperty',
-  'ClassAccessorProperty',
-  'StaticBlock',
-]);
+const CLASS_MEMBER_TYPES: ReadonlySet<string> = new Set(['ClassMethod', 'ClassPrivateMethod', 'ClassProperty', 'ClassPrivateProperty', 'ClassAccessorProperty', 'StaticBlock']);
 
 /** Literal nodes whose text is data: `<!--` inside them is not a comment. */
 const LITERAL_TYPES: ReadonlySet<string> = new Set(['StringLiteral', 'TemplateElement', 'RegExpLiteral', 'DirectiveLiteral']);
@@ -174,11 +167,7 @@ export function findViolations(program: AstNode, source: string, comments: reado
       case 'OptionalCallExpression':
       case 'NewExpression': {
         const callee = child(node, 'callee');
-        if (
-          callee !== undefined &&
-          (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') &&
-          REFLECTIVE_OBJECTS.has(staticName(child(callee, 'object')) ?? '')
-        ) {
+        if (callee !== undefined && (callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') && REFLECTIVE_OBJECTS.has(staticName(child(callee, 'object')) ?? '')) {
           for (const arg of children(node, 'arguments')) checkProperty(possibleStrings(arg, 0), arg);
         }
         break;
@@ -359,7 +348,7 @@ function findImportText(source: string, findings: Finding[]): void {
     const { line, column } = positionOf(source, at);
     findings.push({
       rule: 'no-import',
-      message: '`import` followed by `(` cannot appear anywhere in Code Mode code, not even inside a string or a comment (the sandbox cannot tell it from `import()`): write it as \'imp\' + \'ort(\'.',
+      message: "`import` followed by `(` cannot appear anywhere in Code Mode code, not even inside a string or a comment (the sandbox cannot tell it from `import()`): write it as 'imp' + 'ort('.",
       index: at,
       line,
       column,

@@ -29,7 +29,10 @@ export const RULES = [
   { id: 'no-proxy', description: '`Proxy` (traps can run code while the figure is copied out).' },
   { id: 'no-weak-ref', description: '`WeakRef`, `FinalizationRegistry` (finalizers can run after the deadline).' },
   { id: 'no-stack-hooks', description: '`Error.prepareStackTrace`, `Error.captureStackTrace`.' },
-  { id: 'no-html-comment', description: 'HTML-like comments `<!--` and `-->` (parsed differently by scripts and modules), and the same text anywhere, even in strings and comments (the sandbox refuses it).' },
+  {
+    id: 'no-html-comment',
+    description: 'HTML-like comments `<!--` and `-->` (parsed differently by scripts and modules), and the same text anywhere, even in strings and comments (the sandbox refuses it).',
+  },
   { id: 'ts-unsupported', description: 'TypeScript that cannot be erased to JavaScript: enum, namespace with values, parameter properties, decorators, `import x = require()`, `export =`.' },
 ] as const;
 

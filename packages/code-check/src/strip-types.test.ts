@@ -59,7 +59,10 @@ describe('TypeScript erasure matches Node stripTypeScriptTypes', () => {
       assert.equal(squash(ours.js), squash(node), `ours:\n${ours.js}\nnode:\n${node}`);
       // positions are kept exactly: same length and same line breaks
       assert.equal(ours.js.length, source.length);
-      assert.deepEqual(ours.js.split('\n').map((l) => l.length), source.split('\n').map((l) => l.length));
+      assert.deepEqual(
+        ours.js.split('\n').map((l) => l.length),
+        source.split('\n').map((l) => l.length),
+      );
       new vm.Script(ours.js); // V8 parses the output as a classic script
     });
   }
@@ -89,26 +92,48 @@ describe('TypeScript diagnostics', () => {
   test('ts-unsupported and JS rule findings are reported together', () => {
     const result = checkCode('enum E { A }\nconst x: number = eval("1");', { lang: 'ts' });
     assert.ok(!result.ok);
-    if (!result.ok) assert.deepEqual(result.diagnostics.map((d) => [d.rule, d.line, d.column]), [['ts-unsupported', 1, 1], ['no-eval', 2, 19]]);
+    if (!result.ok)
+      assert.deepEqual(
+        result.diagnostics.map((d) => [d.rule, d.line, d.column]),
+        [
+          ['ts-unsupported', 1, 1],
+          ['no-eval', 2, 19],
+        ],
+      );
   });
 
   test('a parameter property is reported with the rest of the code still checked', () => {
     const result = checkCode('class C { constructor(private readonly x: number = eval("1")) {} }', { lang: 'ts' });
     assert.ok(!result.ok);
-    if (!result.ok) assert.deepEqual(result.diagnostics.map((d) => [d.rule, d.column]), [['ts-unsupported', 23], ['no-eval', 52]]);
+    if (!result.ok)
+      assert.deepEqual(
+        result.diagnostics.map((d) => [d.rule, d.column]),
+        [
+          ['ts-unsupported', 23],
+          ['no-eval', 52],
+        ],
+      );
   });
 
   test('rules run on the erased JavaScript: names inside types are fine, names in values are not', () => {
     assert.ok(checkCode('type G = typeof globalThis; interface I { constructor: Function; __proto__: object; eval(): void }', { lang: 'ts' }).ok);
     const result = checkCode('const a: string = "x";\nconst b = (a as any).constructor;', { lang: 'ts' });
     assert.ok(!result.ok);
-    if (!result.ok) assert.deepEqual(result.diagnostics.map((d) => [d.rule, d.line, d.column]), [['no-constructor', 2, 22]]);
+    if (!result.ok)
+      assert.deepEqual(
+        result.diagnostics.map((d) => [d.rule, d.line, d.column]),
+        [['no-constructor', 2, 22]],
+      );
   });
 
   test('positions of rule findings in TS are in the original source', () => {
     const result = checkCode('function f<T>(x: T): T {\n  return (x as unknown as { p: T }).p;\n}\nconst w: Window = window;', { lang: 'ts' });
     assert.ok(!result.ok);
-    if (!result.ok) assert.deepEqual(result.diagnostics.map((d) => [d.rule, d.line, d.column]), [['no-global-object', 4, 19]]);
+    if (!result.ok)
+      assert.deepEqual(
+        result.diagnostics.map((d) => [d.rule, d.line, d.column]),
+        [['no-global-object', 4, 19]],
+      );
   });
 
   test('value imports stay errors; type-only imports are erased', () => {

@@ -157,12 +157,7 @@ export function stripTypes(source: string, program: AstNode, rawTokens: readonly
         else report(node, 'An `enum`', "use an object with `as const` (`const Color = { Red: 'red' } as const`).");
         continue;
       case 'TSParameterProperty':
-        report(
-          node,
-          'A parameter property',
-          'declare the field in the class body and assign it in the constructor.',
-          child(node, 'parameter')?.start ?? node.end,
-        );
+        report(node, 'A parameter property', 'declare the field in the class body and assign it in the constructor.', child(node, 'parameter')?.start ?? node.end);
         only = ['parameter'];
         break;
       case 'TSImportEqualsDeclaration':

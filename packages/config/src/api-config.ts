@@ -40,9 +40,7 @@ export interface OidcConfig {
 }
 
 /** Where the JWT keys come from: configured (files/env), or generated into the data dir (dev only). */
-export type JwtKeysConfig =
-  | { readonly source: 'configured'; readonly keys: readonly JwtKeyConfig[]; readonly activeKid: string }
-  | { readonly source: 'dev'; readonly dir: string };
+export type JwtKeysConfig = { readonly source: 'configured'; readonly keys: readonly JwtKeyConfig[]; readonly activeKid: string } | { readonly source: 'dev'; readonly dir: string };
 
 /** The key ring sealing secrets kept in the store (TOTP secrets): configured, or generated in dev. */
 export type SecretsKeyConfig =

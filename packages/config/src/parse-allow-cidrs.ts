@@ -8,7 +8,10 @@ import { ConfigError } from './config-error.ts';
  */
 export function parseAllowCidrs(raw: string | undefined): readonly string[] | null {
   if (raw === undefined) return null;
-  const items = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const items = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   if (items.length === 0) throw new ConfigError('PLOTBOX_ALLOW_CIDRS lists no range');
   if (items.length > 256) throw new ConfigError('PLOTBOX_ALLOW_CIDRS lists more than 256 ranges');
   const out = items.map((item) => {

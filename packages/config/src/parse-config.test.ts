@@ -78,7 +78,10 @@ test('*_FILE secrets are read through the injected reader; both forms together a
 test('error messages and describeConfig never contain secret values; connection strings show hosts only', () => {
   const secretPw = 'Sup3r-Secret-Admin-Passw0rd';
   // secretlint-disable-next-line -- a made-up connection string: the test checks it is parsed and redacted
-  const c = parseConfig({ ...prod, PLOTBOX_ADMIN_EMAIL: 'a@example.com', PLOTBOX_ADMIN_PASSWORD: secretPw, MONGODB_URI: 'mongodb://root:hunter2hunter2@mongo.internal:27017/pb?authSource=admin' }, noFile);
+  const c = parseConfig(
+    { ...prod, PLOTBOX_ADMIN_EMAIL: 'a@example.com', PLOTBOX_ADMIN_PASSWORD: secretPw, MONGODB_URI: 'mongodb://root:hunter2hunter2@mongo.internal:27017/pb?authSource=admin' },
+    noFile,
+  );
   const described = JSON.stringify(describeConfig(c));
   for (const s of [secretPw, 'hunter2hunter2', 'root:', 'PRIVATE KEY', 'x'.repeat(40)]) assert.ok(!described.includes(s), s);
   assert.ok(described.includes('mongodb://mongo.internal:27017'));
@@ -173,7 +176,11 @@ test('production refuses every weak security setting, naming it; the defaults pa
   ];
   for (const env of weak) {
     const name = Object.keys(env).at(-1) ?? '';
-    assert.throws(() => parseConfig({ ...prod, ...env }, noFile), (err: unknown) => err instanceof ConfigError && err.message.includes('production') && Object.keys(env).some((k) => err.message.includes(k)), JSON.stringify(env));
+    assert.throws(
+      () => parseConfig({ ...prod, ...env }, noFile),
+      (err: unknown) => err instanceof ConfigError && err.message.includes('production') && Object.keys(env).some((k) => err.message.includes(k)),
+      JSON.stringify(env),
+    );
     assert.doesNotThrow(() => parseConfig({ ...env }, noFile), `dev accepts ${name}`);
   }
   const c = parseConfig(prod, noFile);
@@ -190,13 +197,30 @@ test('secrets key: required in production; one key in base64url, base64 or hex, 
   for (const text of [raw.toString('base64url'), raw.toString('base64'), raw.toString('hex'), `${raw.toString('hex')}\n`]) {
     assert.deepEqual(parseConfig({ PLOTBOX_SECRETS_KEY: text }, noFile).secretsKey, { source: 'configured', keys: [{ id: null, key: raw.toString('base64url') }], activeId: null });
   }
-  const ring = { activeKeyId: 'k2', keys: [{ id: 'k1', key: Buffer.alloc(32, 1).toString('hex') }, { id: 'k2', key: Buffer.alloc(32, 2).toString('base64url') }] };
+  const ring = {
+    activeKeyId: 'k2',
+    keys: [
+      { id: 'k1', key: Buffer.alloc(32, 1).toString('hex') },
+      { id: 'k2', key: Buffer.alloc(32, 2).toString('base64url') },
+    ],
+  };
   const c = parseConfig({ PLOTBOX_SECRETS_KEY: JSON.stringify(ring) }, noFile);
   assert.equal(c.secretsKey.source === 'configured' ? c.secretsKey.activeId : null, 'k2');
   const described = JSON.stringify(describeConfig(c));
   assert.ok(!described.includes(Buffer.alloc(32, 2).toString('base64url')) && described.includes('k2'), 'ids, never key material');
-  for (const bad of ['short', Buffer.alloc(16).toString('hex'), JSON.stringify({ keys: [] }), JSON.stringify({ activeKeyId: 'k9', keys: ring.keys }), JSON.stringify({ keys: [ring.keys[0], ring.keys[0]] }), JSON.stringify({ activeKeyId: 'a', keys: [{ id: 'a b', key: ring.keys[1]?.key }] })]) {
-    assert.throws(() => parseConfig({ PLOTBOX_SECRETS_KEY: bad }, noFile), (err: unknown) => err instanceof ConfigError && !err.message.includes(Buffer.alloc(32, 1).toString('hex')), bad);
+  for (const bad of [
+    'short',
+    Buffer.alloc(16).toString('hex'),
+    JSON.stringify({ keys: [] }),
+    JSON.stringify({ activeKeyId: 'k9', keys: ring.keys }),
+    JSON.stringify({ keys: [ring.keys[0], ring.keys[0]] }),
+    JSON.stringify({ activeKeyId: 'a', keys: [{ id: 'a b', key: ring.keys[1]?.key }] }),
+  ]) {
+    assert.throws(
+      () => parseConfig({ PLOTBOX_SECRETS_KEY: bad }, noFile),
+      (err: unknown) => err instanceof ConfigError && !err.message.includes(Buffer.alloc(32, 1).toString('hex')),
+      bad,
+    );
   }
 });
 
@@ -205,7 +229,11 @@ test('IP allowlist: IPv4 and IPv6 ranges and addresses, normalised; IPv4-mapped 
   const c = parseConfig({ PLOTBOX_ALLOW_CIDRS: ' 10.1.2.3/8, 192.0.2.7 ,2001:db8::1/32,::1, ::ffff:198.51.100.0/120,10.0.0.0/8' }, noFile);
   assert.deepEqual(c.allowCidrs, ['10.0.0.0/8', '192.0.2.7/32', '2001:db8::/32', '::1/128', '198.51.100.0/24']);
   for (const bad of ['', ',', '10.0.0.0/33', 'example.com', '10.0.0.0/8;rm', '::/129', '1.2.3']) {
-    assert.throws(() => parseConfig({ PLOTBOX_ALLOW_CIDRS: bad === '' ? ' ' : bad }, noFile), (err: unknown) => err instanceof ConfigError && err.message.startsWith('PLOTBOX_ALLOW_CIDRS'), bad);
+    assert.throws(
+      () => parseConfig({ PLOTBOX_ALLOW_CIDRS: bad === '' ? ' ' : bad }, noFile),
+      (err: unknown) => err instanceof ConfigError && err.message.startsWith('PLOTBOX_ALLOW_CIDRS'),
+      bad,
+    );
   }
 });
 
@@ -272,7 +300,12 @@ test('single sign-on: off by default; issuer, client, scopes, group map, admin g
     [{ ...prod, ...base, PLOTBOX_OIDC_ISSUER: 'http://sso.example.com' }, /https in production/],
     [{ ...base, PLOTBOX_OIDC_CLIENT_SECRET: 'a', PLOTBOX_OIDC_CLIENT_SECRET_FILE: '/x' }, /not both/],
   ];
-  for (const [env, message] of refused) assert.throws(() => parseConfig(env, noFile), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
+  for (const [env, message] of refused)
+    assert.throws(
+      () => parseConfig(env, noFile),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message),
+      JSON.stringify(env),
+    );
 });
 
 test('audit retention: kept forever by default, days; production allows 0 (forever) or at least 90 days', () => {

@@ -147,8 +147,10 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
       if (v < min || v > max) throw new ConfigError(`${name} must be between ${min} and ${max}${off === undefined ? '' : ` (or ${off}: off)`} in production (it is ${v})`);
     }
     const c = PRODUCTION_RATE_CEILINGS;
-    if (loginLimit / loginWindowSec > c.loginPerSec) throw new ConfigError(`PLOTBOX_LOGIN_RATE_LIMIT per PLOTBOX_LOGIN_RATE_WINDOW_SEC must not allow more than ${c.loginPerSec} logins per second in production`);
-    if (apiLimit / apiWindowSec > c.apiPerSec) throw new ConfigError(`PLOTBOX_API_RATE_LIMIT per PLOTBOX_API_RATE_WINDOW_SEC must not allow more than ${c.apiPerSec} requests per second in production`);
+    if (loginLimit / loginWindowSec > c.loginPerSec)
+      throw new ConfigError(`PLOTBOX_LOGIN_RATE_LIMIT per PLOTBOX_LOGIN_RATE_WINDOW_SEC must not allow more than ${c.loginPerSec} logins per second in production`);
+    if (apiLimit / apiWindowSec > c.apiPerSec)
+      throw new ConfigError(`PLOTBOX_API_RATE_LIMIT per PLOTBOX_API_RATE_WINDOW_SEC must not allow more than ${c.apiPerSec} requests per second in production`);
   }
 
   const keys = parseJwtKeys(secret('PLOTBOX_JWT_KEYS'), str('PLOTBOX_JWT_ACTIVE_KID'), production, dataDir);
@@ -222,7 +224,8 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
   if (production) {
     const f = PRODUCTION_FLOORS;
     if (minFreeDiskBytes < f.minFreeDiskMb * MIB) throw new ConfigError(`PLOTBOX_MIN_FREE_DISK_MB below ${f.minFreeDiskMb} is refused in production`);
-    if (ingest.graceMs < f.uploadGraceMin * 60_000) throw new ConfigError(`PLOTBOX_UPLOAD_GRACE_MIN below ${f.uploadGraceMin} is refused in production (replicas may still be writing newer leftovers)`);
+    if (ingest.graceMs < f.uploadGraceMin * 60_000)
+      throw new ConfigError(`PLOTBOX_UPLOAD_GRACE_MIN below ${f.uploadGraceMin} is refused in production (replicas may still be writing newer leftovers)`);
   }
 
   const origin = publicUrl.origin;
@@ -259,8 +262,7 @@ export function parseConfig(env: Env, readFile: ReadFile): ApiConfig {
     require2faForAdmins: bool('PLOTBOX_REQUIRE_2FA_FOR_ADMINS', false),
     seedDemo: bool('PLOTBOX_SEED_DEMO', !production),
     setupTokenTtlMs: setupTokenTtlMin * 60_000,
-    bootstrapAdmin:
-      adminEmail !== undefined && adminPassword !== undefined ? { email: adminEmail, password: adminPassword, displayName: str('PLOTBOX_ADMIN_NAME') ?? 'Administrator' } : null,
+    bootstrapAdmin: adminEmail !== undefined && adminPassword !== undefined ? { email: adminEmail, password: adminPassword, displayName: str('PLOTBOX_ADMIN_NAME') ?? 'Administrator' } : null,
     mongo,
     s3,
     sandbox: { url: sandboxUrl, token: sandboxToken },

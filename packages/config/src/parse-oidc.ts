@@ -15,7 +15,17 @@ export function parseOidc(
   const clientId = str('PLOTBOX_OIDC_CLIENT_ID');
   const clientSecret = secret('PLOTBOX_OIDC_CLIENT_SECRET') ?? null;
   if (issuerRaw === undefined) {
-    const stray = ['PLOTBOX_OIDC_CLIENT_ID', 'PLOTBOX_OIDC_NAME', 'PLOTBOX_OIDC_SCOPES', 'PLOTBOX_OIDC_GROUPS_CLAIM', 'PLOTBOX_OIDC_GROUP_MAP', 'PLOTBOX_OIDC_ADMIN_GROUPS', 'PLOTBOX_OIDC_DEFAULT_ROLE', 'PLOTBOX_OIDC_LINK_BY_EMAIL', 'PLOTBOX_OIDC_AUTO_CREATE'].find((n) => str(n) !== undefined);
+    const stray = [
+      'PLOTBOX_OIDC_CLIENT_ID',
+      'PLOTBOX_OIDC_NAME',
+      'PLOTBOX_OIDC_SCOPES',
+      'PLOTBOX_OIDC_GROUPS_CLAIM',
+      'PLOTBOX_OIDC_GROUP_MAP',
+      'PLOTBOX_OIDC_ADMIN_GROUPS',
+      'PLOTBOX_OIDC_DEFAULT_ROLE',
+      'PLOTBOX_OIDC_LINK_BY_EMAIL',
+      'PLOTBOX_OIDC_AUTO_CREATE',
+    ].find((n) => str(n) !== undefined);
     if (stray !== undefined || clientSecret !== null) throw new ConfigError(`${stray ?? 'PLOTBOX_OIDC_CLIENT_SECRET'} needs PLOTBOX_OIDC_ISSUER`);
     return null;
   }
@@ -53,13 +63,23 @@ export function parseOidc(
     if (entries.length > 500) throw new ConfigError('PLOTBOX_OIDC_GROUP_MAP maps more than 500 groups');
     for (const [from, to] of entries) {
       const names = typeof to === 'string' ? [to] : Array.isArray(to) ? to : null;
-      if (from === '' || from.length > 1000 || names === null || names.length === 0 || names.length > 50 || !names.every((n): n is string => typeof n === 'string' && n.trim() !== '' && n.length <= GROUP_NAME_MAX)) {
+      if (
+        from === '' ||
+        from.length > 1000 ||
+        names === null ||
+        names.length === 0 ||
+        names.length > 50 ||
+        !names.every((n): n is string => typeof n === 'string' && n.trim() !== '' && n.length <= GROUP_NAME_MAX)
+      ) {
         throw new ConfigError(`PLOTBOX_OIDC_GROUP_MAP: the entry for ${JSON.stringify(from.slice(0, 60))} must name one or more Plotbox groups (1 to ${GROUP_NAME_MAX} characters)`);
       }
       groupMap[from] = [...new Set(names)];
     }
   }
-  const adminGroups = (str('PLOTBOX_OIDC_ADMIN_GROUPS') ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const adminGroups = (str('PLOTBOX_OIDC_ADMIN_GROUPS') ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   if (adminGroups.length > 50 || adminGroups.some((g) => g.length > 1000)) throw new ConfigError('PLOTBOX_OIDC_ADMIN_GROUPS must be a comma-separated list of at most 50 provider groups');
   const defaultRole = str('PLOTBOX_OIDC_DEFAULT_ROLE') ?? 'user';
   if (defaultRole !== 'user' && defaultRole !== 'viewer') throw new ConfigError('PLOTBOX_OIDC_DEFAULT_ROLE must be user or viewer (admins come from PLOTBOX_OIDC_ADMIN_GROUPS)');

@@ -46,7 +46,10 @@ test('large datasets are stored as bounded record batches, strings as an initial
   assert.ok(plan.length > 1);
   assert.ok(plan.every(([a, b]) => b - a >= 1 && b - a <= MAX_BATCH_ROWS));
   const { batches, dictionaries } = messages(bytes);
-  assert.deepEqual(batches, plan.map(([a, b]) => b - a));
+  assert.deepEqual(
+    batches,
+    plan.map(([a, b]) => b - a),
+  );
   assert.equal(dictionaries[0], false);
   assert.ok(dictionaries.slice(1).every((d) => d));
   assert.equal(dictionaries.length, batches.length);
@@ -86,7 +89,10 @@ test('the first rows of a stored version are read without reading the rest', asy
   const preview = previewRows(prefix.bytes, { rows: 20, maxCellChars: 100, maxTotalChars: 1_000_000 });
   const full = decodeArrowIPC(bytes);
   assert.equal(preview.rows.length, 20);
-  assert.deepEqual(preview.columns.map((c) => c.name), full.columns.map((c) => c.name));
+  assert.deepEqual(
+    preview.columns.map((c) => c.name),
+    full.columns.map((c) => c.name),
+  );
   for (let i = 0; i < 20; i++) for (const c of full.columns) assert.deepEqual(preview.rows[i]?.[c.name], columnToArray(c)[i], `${c.name}[${i}]`);
   // A small stream: the whole of it, complete.
   const small = await readArrowPrefix(chunksOf(encodeArrowIPC(generateSales(10, 1)), 5), 20, 1 << 20);
@@ -116,7 +122,10 @@ test('untrusted Arrow: the decoded size is budgeted from the schema before any b
   const bomb = A.tableToIPC(new A.Table(schema, [new A.RecordBatch(schema, data)]), 'stream');
   assert.ok(bomb.length < 200_000);
   const started = performance.now();
-  assert.throws(() => decodeArrowIPC(bomb, { limits: {} }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'decodedBytes');
+  assert.throws(
+    () => decodeArrowIPC(bomb, { limits: {} }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'decodedBytes',
+  );
   assert.ok(performance.now() - started < 2000);
   // A few Null columns fit the decoded budget and are stored as Null columns: a few hundred bytes
   // stay a few hundred bytes (they used to become 4 bytes per row per column).
@@ -132,7 +141,10 @@ test('untrusted Arrow: the decoded size is budgeted from the schema before any b
   assert.equal(nullFloats.dataset.columns[0]?.kind, 'string');
   // Columns with values still count at their width: refused from the batches' field nodes, before decoding.
   const ints = A.tableToIPC(new A.Table({ i: A.makeVector(A.makeData({ type: new A.Int32(), length: rows, data: new Int32Array(rows) })) }));
-  assert.throws(() => decodeArrowIPC(ints, { limits: { maxStoredBytes: 1_000_000 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'storedBytes');
+  assert.throws(
+    () => decodeArrowIPC(ints, { limits: { maxStoredBytes: 1_000_000 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'storedBytes',
+  );
 });
 
 test('untrusted Arrow: all-null columns without value buffers keep their row count and read as nulls', () => {
@@ -150,15 +162,25 @@ test('untrusted Arrow: all-null columns without value buffers keep their row cou
 
 test('untrusted Arrow: strings are held to the field limit; nested and binary types are refused from the schema', () => {
   const table = new A.Table({ s: A.vectorFromArray(['ok', 'x'.repeat(5000)], new A.Utf8()) });
-  assert.throws(() => decodeArrowIPC(A.tableToIPC(table), { limits: { maxFieldChars: 1000 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars' && e.column === 's');
+  assert.throws(
+    () => decodeArrowIPC(A.tableToIPC(table), { limits: { maxFieldChars: 1000 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars' && e.column === 's',
+  );
   assert.equal(decodeArrowIPC(A.tableToIPC(table)).rowCount, 2, 'stored versions are not held to the new limits');
   const dict = new A.Table({ d: A.vectorFromArray(['a', 'y'.repeat(5000)], new A.Dictionary(new A.Utf8(), new A.Int32())) });
-  assert.throws(() => decodeArrowIPC(A.tableToIPC(dict), { limits: { maxFieldChars: 1000 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars');
+  assert.throws(
+    () => decodeArrowIPC(A.tableToIPC(dict), { limits: { maxFieldChars: 1000 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars',
+  );
   const large = new A.Table({ l: A.vectorFromArray(['a', 'bb'], new A.LargeUtf8()) });
   assert.deepEqual(columnToArray(decodeArrowIPC(A.tableToIPC(large), { limits: {} }).columns[0] as Column), ['a', 'bb']);
   for (const type of [new A.Struct([new A.Field('x', new A.Int32())]), new A.Binary(), new A.Dictionary(new A.Int32(), new A.Int32())]) {
     const t = new A.Table({ bad: A.makeVector(A.makeData({ type: type as A.DataType, length: 0 } as never)) });
-    assert.throws(() => decodeArrowIPC(A.tableToIPC(t), { limits: {} }), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.column === 'bad', String(type));
+    assert.throws(
+      () => decodeArrowIPC(A.tableToIPC(t), { limits: {} }),
+      (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.column === 'bad',
+      String(type),
+    );
   }
 });
 
@@ -166,5 +188,8 @@ test('dictionary strings are encoded together, the same as one by one (also lone
   const dictionary = ['a\uD800', '\uDC00b', 'é', '', 'plain'];
   const { bytes } = buildDataset([{ name: 's', kind: 'string', dictionary, codes: Int32Array.from([0, 1, 2, 3, 4]) }]);
   const back = columnToArray(decodeArrowIPC(bytes).columns[0] as Column);
-  assert.deepEqual(back, dictionary.map((s) => new TextDecoder().decode(new TextEncoder().encode(s))));
+  assert.deepEqual(
+    back,
+    dictionary.map((s) => new TextDecoder().decode(new TextEncoder().encode(s))),
+  );
 });

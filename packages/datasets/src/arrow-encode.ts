@@ -231,7 +231,8 @@ function batchData(column: Column, index: number, from: number, to: number, dict
         valid = new Uint8Array(n);
         codes = codes.slice();
         for (let i = 0; i < n; i++) {
-          if ((codes[i] as number) < 0) codes[i] = 0; // indices under nulls must still be in range for strict readers
+          if ((codes[i] as number) < 0)
+            codes[i] = 0; // indices under nulls must still be in range for strict readers
           else valid[i] = 1;
         }
       }

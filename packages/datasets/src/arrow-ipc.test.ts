@@ -25,7 +25,10 @@ test('columns → Arrow → columns keeps every kind, value and null', () => {
   const bytes = encodeArrowIPC(sample);
   const ds = decodeArrowIPC(bytes);
   assert.equal(ds.rowCount, 5);
-  assert.deepEqual(ds.columns.map((c) => [c.name, c.kind]), sample.map((c) => [c.name, c.kind]));
+  assert.deepEqual(
+    ds.columns.map((c) => [c.name, c.kind]),
+    sample.map((c) => [c.name, c.kind]),
+  );
   for (let i = 0; i < sample.length; i++) assert.deepEqual(columnToArray(ds.columns[i] as Column), columnToArray(sample[i] as Column), (sample[i] as Column).name);
   assert.equal(ds.sha256, createHash('sha256').update(bytes).digest('hex'));
   // valid only where a null exists
@@ -65,9 +68,17 @@ test('decoding our own bytes is zero-copy for numbers and dictionary codes', () 
 });
 
 test('zero rows round-trip', () => {
-  const ds = decodeArrowIPC(encodeArrowIPC([{ name: 'a', kind: 'int', values: new Int32Array(0) }, { name: 's', kind: 'string', dictionary: [], codes: new Int32Array(0) }]));
+  const ds = decodeArrowIPC(
+    encodeArrowIPC([
+      { name: 'a', kind: 'int', values: new Int32Array(0) },
+      { name: 's', kind: 'string', dictionary: [], codes: new Int32Array(0) },
+    ]),
+  );
   assert.equal(ds.rowCount, 0);
-  assert.deepEqual(ds.columns.map((c) => c.kind), ['int', 'string']);
+  assert.deepEqual(
+    ds.columns.map((c) => c.kind),
+    ['int', 'string'],
+  );
 });
 
 test('foreign Arrow: integer, float, decimal, date and timestamp types map to the column kinds', () => {
@@ -90,7 +101,20 @@ test('foreign Arrow: integer, float, decimal, date and timestamp types map to th
   const ds = decodeArrowIPC(A.tableToIPC(table));
   const byName = Object.fromEntries(ds.columns.map((c) => [c.name, c]));
   const kinds = Object.fromEntries(ds.columns.map((c) => [c.name, c.kind]));
-  assert.deepEqual(kinds, { i8: 'int', u16: 'int', u32: 'number', i64: 'number', u64: 'number', f32: 'number', day: 'date', tss: 'date', tsus: 'date', txt: 'string', big: 'string', nothing: 'string' });
+  assert.deepEqual(kinds, {
+    i8: 'int',
+    u16: 'int',
+    u32: 'number',
+    i64: 'number',
+    u64: 'number',
+    f32: 'number',
+    day: 'date',
+    tss: 'date',
+    tsus: 'date',
+    txt: 'string',
+    big: 'string',
+    nothing: 'string',
+  });
   const get = (name: string): unknown[] => columnToArray(byName[name] as Column);
   assert.deepEqual(get('i8'), [1, -2, null, 127]);
   assert.deepEqual(get('u16'), [1, 2, 3, 65535]);
@@ -125,14 +149,25 @@ test('foreign Arrow: decimals, float16, file format and several batches with the
   const out = decodeArrowIPC(A.tableToIPC(joined, 'stream'));
   assert.equal(out.rowCount, 5);
   assert.deepEqual(columnToArray(out.columns[0] as Column), ['a', 'b', 'a', 'c', 'a']);
-  const plain = new A.Table({ s: A.vectorFromArray(['a', null], new A.Utf8()), x: A.vectorFromArray([1.5, 2]) }).concat(new A.Table({ s: A.vectorFromArray(['b'], new A.Utf8()), x: A.vectorFromArray([3]) }));
+  const plain = new A.Table({ s: A.vectorFromArray(['a', null], new A.Utf8()), x: A.vectorFromArray([1.5, 2]) }).concat(
+    new A.Table({ s: A.vectorFromArray(['b'], new A.Utf8()), x: A.vectorFromArray([3]) }),
+  );
   const fromFile = decodeArrowIPC(A.tableToIPC(plain, 'file'));
-  assert.deepEqual(fromFile.columns.map((c) => columnToArray(c)), [['a', null, 'b'], [1.5, 2, 3]]);
+  assert.deepEqual(
+    fromFile.columns.map((c) => columnToArray(c)),
+    [
+      ['a', null, 'b'],
+      [1.5, 2, 3],
+    ],
+  );
 });
 
 test('unsupported Arrow types are DATASET_SCHEMA naming the column and the type', () => {
   const table = new A.Table({ ok: A.vectorFromArray([1, 2]), tags: A.vectorFromArray([[1], [2, 3]], new A.List(new A.Field('item', new A.Int32(), true))) });
-  assert.throws(() => decodeArrowIPC(A.tableToIPC(table)), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && /"tags"/.test(e.message) && /List/.test(e.message));
+  assert.throws(
+    () => decodeArrowIPC(A.tableToIPC(table)),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && /"tags"/.test(e.message) && /List/.test(e.message),
+  );
 });
 
 test('row and column caps, and the expected hash', () => {
@@ -147,9 +182,18 @@ test('row and column caps, and the expected hash', () => {
 });
 
 test('Arrow field names are held to the column-name rules', () => {
-  const dup = A.tableToIPC(new A.Table(new A.Schema([new A.Field('a', new A.Int32()), new A.Field('a', new A.Int32())]), [
-    new A.RecordBatch(new A.Schema([new A.Field('a', new A.Int32()), new A.Field('a', new A.Int32())]), A.makeData({ type: new A.Struct([new A.Field('a', new A.Int32()), new A.Field('a', new A.Int32())]), length: 1, children: [A.makeData({ type: new A.Int32(), data: Int32Array.of(1) }), A.makeData({ type: new A.Int32(), data: Int32Array.of(2) })] })),
-  ]));
+  const dup = A.tableToIPC(
+    new A.Table(new A.Schema([new A.Field('a', new A.Int32()), new A.Field('a', new A.Int32())]), [
+      new A.RecordBatch(
+        new A.Schema([new A.Field('a', new A.Int32()), new A.Field('a', new A.Int32())]),
+        A.makeData({
+          type: new A.Struct([new A.Field('a', new A.Int32()), new A.Field('a', new A.Int32())]),
+          length: 1,
+          children: [A.makeData({ type: new A.Int32(), data: Int32Array.of(1) }), A.makeData({ type: new A.Int32(), data: Int32Array.of(2) })],
+        }),
+      ),
+    ]),
+  );
   expectCode(() => decodeArrowIPC(dup), 'DATASET_SCHEMA');
 });
 
@@ -186,10 +230,7 @@ test('hostile bytes: claimed lengths far beyond the buffer are refused before an
 });
 
 test('hostile bytes: empty, random, truncated and mutated input is DATASET_PARSE (or SCHEMA/TOO_LARGE), never a crash or a hang', () => {
-  const sources = [
-    encodeArrowIPC(sample),
-    A.tableToIPC(new A.Table({ x: A.vectorFromArray([1, 2, 3]), s: A.vectorFromArray(['a', 'b', null]), b: A.vectorFromArray([true, null, false]) }), 'file'),
-  ];
+  const sources = [encodeArrowIPC(sample), A.tableToIPC(new A.Table({ x: A.vectorFromArray([1, 2, 3]), s: A.vectorFromArray(['a', 'b', null]), b: A.vectorFromArray([true, null, false]) }), 'file')];
   let seed = 42;
   const rnd = (): number => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;

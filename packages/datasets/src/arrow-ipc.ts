@@ -162,7 +162,10 @@ function decodeVerified(bytes: Uint8Array, limits: DatasetLimits, sha256: string
     // A column without a single value is stored as an all-null column (no bytes per row); the
     // batches' field nodes say which columns have values (nested types are refused above, so
     // node i is column i).
-    const lowerBound = storedSizeLowerBound(kinds.filter((_kind, i) => fields[i]?.type.typeId !== Type.Null && hasValues[i] === true), rows);
+    const lowerBound = storedSizeLowerBound(
+      kinds.filter((_kind, i) => fields[i]?.type.typeId !== Type.Null && hasValues[i] === true),
+      rows,
+    );
     if (lowerBound > limits.maxStoredBytes) throw storedTooLarge(limits, lowerBound, false);
     guard = { budget, maxFieldChars: limits.maxFieldChars };
   }

@@ -8,7 +8,12 @@ import { GrowableInt32 } from './growable.ts';
 import { MAX_DATE_MS, markUniqueDictionary } from './validate-columns.ts';
 import { INT32_MIN, INT32_MAX, parseNumericText, parseIsoDate } from './parse-cell-text.ts';
 
-export type Cell = { readonly type: 'number'; readonly value: number } | { readonly type: 'bool'; readonly value: boolean } | { readonly type: 'string'; readonly value: string } | { readonly type: 'date'; readonly value: number } | null;
+export type Cell =
+  | { readonly type: 'number'; readonly value: number }
+  | { readonly type: 'bool'; readonly value: boolean }
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'date'; readonly value: number }
+  | null;
 
 function schemaError(column: string, row: number, what: string): DatasetError {
   return new DatasetError('DATASET_SCHEMA', `column "${column}", row ${row + 1}: ${what}`, { column, row });
@@ -170,7 +175,6 @@ export function buildKind(name: string, kind: ColumnKind, cells: ArrayLike<unkno
   }
   return { name, kind, values, ...(valid === undefined ? {} : { valid }) } as Column;
 }
-
 
 export function textToBool(column: Column & { kind: 'string' }, budget?: DecodeBudget): Column | undefined {
   const { dictionary, codes } = column;

@@ -56,7 +56,10 @@ test('forced kinds convert or fail naming the row', () => {
   const cols = columnsFromObject({ p: [1, 2, 3], s: [1, 2, null], d: ['2023-01-01', null, 0] }, { kinds: { p: 'number', s: 'string', d: 'date' } });
   assert.deepEqual(kinds(cols), { p: 'number', s: 'string', d: 'date' });
   assert.deepEqual(columnToArray(cols[1] as Column), ['1', '2', null]);
-  assert.throws(() => columnsFromObject({ u: [1, 2.5] }, { kinds: { u: 'int' } }), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.row === 1 && /row 2/.test(e.message));
+  assert.throws(
+    () => columnsFromObject({ u: [1, 2.5] }, { kinds: { u: 'int' } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.row === 1 && /row 2/.test(e.message),
+  );
 });
 
 test('nested values, bad names and ragged columns are DATASET_SCHEMA', () => {
@@ -69,13 +72,22 @@ test('nested values, bad names and ragged columns are DATASET_SCHEMA', () => {
   schema(() => columnsFromObject({ '': [1] }));
   schema(() => columnsFromRows([{ ['__proto__']: 1 }].map((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>)));
   schema(() => columnsFromRows(JSON.parse('[{"__proto__": 1}]') as Record<string, unknown>[]));
-  assert.throws(() => columnsFromObject({ ['x'.repeat(257)]: [1] }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'nameChars');
-  assert.throws(() => columnsFromObject({}), (e: unknown) => isDatasetError(e, 'DATASET_EMPTY'));
+  assert.throws(
+    () => columnsFromObject({ ['x'.repeat(257)]: [1] }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'nameChars',
+  );
+  assert.throws(
+    () => columnsFromObject({}),
+    (e: unknown) => isDatasetError(e, 'DATASET_EMPTY'),
+  );
 });
 
 test('rows: union of keys in first-seen order, missing keys are null, own keys only', () => {
   const cols = columnsFromRows([{ a: 1, b: 'x' }, { b: 'y', c: true }, { a: 3 }]);
-  assert.deepEqual(cols.map((c) => c.name), ['a', 'b', 'c']);
+  assert.deepEqual(
+    cols.map((c) => c.name),
+    ['a', 'b', 'c'],
+  );
   assert.deepEqual(cols.map(columnToArray), [
     [1, null, 3],
     ['x', 'y', null],
@@ -84,11 +96,23 @@ test('rows: union of keys in first-seen order, missing keys are null, own keys o
   // `constructor` is absent from the rows: a null, not Object.
   const [, ctor] = columnsFromRows([{ a: 1 }, { a: 2, constructor: 'c' }]) as [Column, Column];
   assert.deepEqual(columnToArray(ctor), [null, 'c']);
-  assert.throws(() => columnsFromRows([{ a: 1 }, 5 as never]), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.row === 1);
-  assert.throws(() => columnsFromRows([]), (e: unknown) => isDatasetError(e, 'DATASET_EMPTY'));
+  assert.throws(
+    () => columnsFromRows([{ a: 1 }, 5 as never]),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.row === 1,
+  );
+  assert.throws(
+    () => columnsFromRows([]),
+    (e: unknown) => isDatasetError(e, 'DATASET_EMPTY'),
+  );
 });
 
 test('row and column caps', () => {
-  assert.throws(() => columnsFromObject({ a: [1, 2, 3] }, { limits: { maxRows: 2 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'rows');
-  assert.throws(() => columnsFromRows([{ a: 1, b: 2, c: 3 }], { limits: { maxColumns: 2 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'columns');
+  assert.throws(
+    () => columnsFromObject({ a: [1, 2, 3] }, { limits: { maxRows: 2 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'rows',
+  );
+  assert.throws(
+    () => columnsFromRows([{ a: 1, b: 2, c: 3 }], { limits: { maxColumns: 2 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'columns',
+  );
 });

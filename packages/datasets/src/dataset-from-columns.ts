@@ -49,7 +49,10 @@ export function canonicalDataset(columns: readonly Column[], limits: DatasetLimi
   const rowCount = assertValidColumns(columns, limits);
   const canonical = Object.freeze(columns.map(canonicalizeColumn));
   // All-null columns (an empty dictionary once canonical) store nothing per row.
-  const lowerBound = storedSizeLowerBound(canonical.filter((c) => c.kind !== 'string' || c.dictionary.length > 0).map((c) => c.kind), rowCount);
+  const lowerBound = storedSizeLowerBound(
+    canonical.filter((c) => c.kind !== 'string' || c.dictionary.length > 0).map((c) => c.kind),
+    rowCount,
+  );
   if (lowerBound > limits.maxStoredBytes) throw storedTooLarge(limits, lowerBound, false);
   return { rowCount, columns: canonical };
 }

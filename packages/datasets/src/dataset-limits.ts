@@ -68,13 +68,17 @@ export function assertColumnCount(columns: number, limits: DatasetLimits): void 
 
 /** The DATASET_TOO_LARGE for a decoded size over the cap (`what` says where it was found). */
 export function decodedTooLarge(limits: DatasetLimits, what: string): DatasetError {
-  return new DatasetError('DATASET_TOO_LARGE', `${what}: the dataset would take more than ${limits.maxDecodedBytes} bytes as columns in memory`, { limit: { name: 'decodedBytes', value: limits.maxDecodedBytes } });
+  return new DatasetError('DATASET_TOO_LARGE', `${what}: the dataset would take more than ${limits.maxDecodedBytes} bytes as columns in memory`, {
+    limit: { name: 'decodedBytes', value: limits.maxDecodedBytes },
+  });
 }
 
 /** The DATASET_TOO_LARGE for a stored size over the cap. */
 export function storedTooLarge(limits: DatasetLimits, bytes: number, exact: boolean): DatasetError {
   const size = exact ? `${bytes} bytes` : `at least ${bytes} bytes`;
-  return new DatasetError('DATASET_TOO_LARGE', `its stored Arrow form would be ${size}; at most ${limits.maxStoredBytes} are allowed`, { limit: { name: 'storedBytes', value: limits.maxStoredBytes } });
+  return new DatasetError('DATASET_TOO_LARGE', `its stored Arrow form would be ${size}; at most ${limits.maxStoredBytes} are allowed`, {
+    limit: { name: 'storedBytes', value: limits.maxStoredBytes },
+  });
 }
 
 /** Throw DATASET_TOO_LARGE (`fieldChars`) for a text value longer than the cap. */

@@ -20,7 +20,8 @@ export function decodeColumn(name: string, type: DataType, chunks: readonly Chun
     total += chunk.length;
   }
   if (total !== rows) throw r.broken('length differs from the other columns');
-  const unsupported = (): DatasetError => new DatasetError('DATASET_SCHEMA', `column "${name}" has Arrow type ${typeName(type)}, which is not supported (use numbers, strings, booleans, dates or timestamps)`, { column: name });
+  const unsupported = (): DatasetError =>
+    new DatasetError('DATASET_SCHEMA', `column "${name}" has Arrow type ${typeName(type)}, which is not supported (use numbers, strings, booleans, dates or timestamps)`, { column: name });
   const t = type as DataType & { bitWidth?: number; isSigned?: boolean; precision?: number; unit?: number; scale?: number };
   switch (type.typeId) {
     case Type.Int: {
@@ -67,7 +68,6 @@ export function decodeColumn(name: string, type: DataType, chunks: readonly Chun
       throw unsupported();
   }
 }
-
 
 type Reader<V> = (values: V, i: number) => number;
 

@@ -50,5 +50,8 @@ test('loadBaselineColumnar forces the sales kinds', () => {
   const cols: Column[] = loadBaselineColumnar(json);
   assert.deepEqual(Object.fromEntries(cols.map((c) => [c.name, c.kind])), SALES_SCHEMA);
   assert.deepEqual(columnToArray(cols[4] as Column), [12, 13]);
-  assert.throws(() => loadBaselineColumnar({ date: [] }), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.column === 'region');
+  assert.throws(
+    () => loadBaselineColumnar({ date: [] }),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.column === 'region',
+  );
 });

@@ -91,7 +91,10 @@ export function createJsonReader(options: ParseJsonOptions = {}): JsonReader {
     throw new DatasetError('DATASET_SCHEMA', message, where);
   };
   const nested = (token: TokenType, row: number, column: string): never =>
-    schema(`column "${column}", row ${row + 1}: ${token === TokenType.LEFT_BRACKET ? 'an array' : 'an object'} is not a supported cell value (use numbers, strings, booleans or null)`, { row, column });
+    schema(`column "${column}", row ${row + 1}: ${token === TokenType.LEFT_BRACKET ? 'an array' : 'an object'} is not a supported cell value (use numbers, strings, booleans or null)`, {
+      row,
+      column,
+    });
   const scalar = (info: ParsedTokenInfo): JsonScalar => {
     const v = info.value;
     return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null;
@@ -124,7 +127,8 @@ export function createJsonReader(options: ParseJsonOptions = {}): JsonReader {
       // Still arriving: measure it now, so one endless string costs at most the cap.
       if (info.token === TokenType.STRING && (info.value as string).length > limits.maxFieldChars) throw fieldTooLong(limits, tokenPlace(), where());
       // The tokenizer swallows what its partial-number callback throws: hand the error over instead.
-      if (info.token === TokenType.NUMBER && written - info.offset > MAX_NUMBER_CHARS) deferred ??= new DatasetError('DATASET_PARSE', `invalid JSON: a number longer than ${MAX_NUMBER_CHARS} characters at byte ${info.offset}`);
+      if (info.token === TokenType.NUMBER && written - info.offset > MAX_NUMBER_CHARS)
+        deferred ??= new DatasetError('DATASET_PARSE', `invalid JSON: a number longer than ${MAX_NUMBER_CHARS} characters at byte ${info.offset}`);
       return;
     }
     const t = info.token;
@@ -181,7 +185,8 @@ export function createJsonReader(options: ParseJsonOptions = {}): JsonReader {
         const builder = builders[key] as ValueColumnBuilder;
         if (t === TokenType.LEFT_BRACE || t === TokenType.LEFT_BRACKET) nested(t, rows, builder.name);
         if (!SCALARS.has(t)) unexpected(info);
-        if (t === TokenType.STRING && (info.value as string).length > limits.maxFieldChars) throw fieldTooLong(limits, `column "${builder.name}", row ${rows + 1}`, { row: rows, column: builder.name });
+        if (t === TokenType.STRING && (info.value as string).length > limits.maxFieldChars)
+          throw fieldTooLong(limits, `column "${builder.name}", row ${rows + 1}`, { row: rows, column: builder.name });
         builder.push(scalar(info));
         rowSet[key] = 1;
         setInRow++;
@@ -293,7 +298,8 @@ export function createJsonReader(options: ParseJsonOptions = {}): JsonReader {
     try {
       fn();
     } catch (error) {
-      failure = error instanceof DatasetError ? error : new DatasetError('DATASET_PARSE', `invalid JSON: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable input'}`, { cause: error });
+      failure =
+        error instanceof DatasetError ? error : new DatasetError('DATASET_PARSE', `invalid JSON: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable input'}`, { cause: error });
       throw failure;
     }
   };

@@ -1,6 +1,5 @@
 // Reading CSV cell text as numbers and ISO dates (the typing rules: infer-columns.ts).
 
-
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

@@ -39,27 +39,60 @@ test('other delimiters and null tokens', () => {
 });
 
 test('errors name the line', () => {
-  assert.throws(() => parseCsv('a,b\n1,2\n3\n'), (e: unknown) => isDatasetError(e, 'DATASET_PARSE') && e.line === 3 && /line 3/.test(e.message));
-  assert.throws(() => parseCsv('a,b\n1,"open\n'), (e: unknown) => isDatasetError(e, 'DATASET_PARSE'));
-  assert.throws(() => parseCsv(Uint8Array.of(0x61, 0x0a, 0xff, 0xfe)), (e: unknown) => isDatasetError(e, 'DATASET_PARSE') && /UTF-8/.test(e.message));
-  assert.throws(() => parseCsv(''), (e: unknown) => isDatasetError(e, 'DATASET_EMPTY'));
-  assert.throws(() => parseCsv('a,a\n1,2\n'), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA'));
-  assert.throws(() => parseCsv('a,\n1,2\n'), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA'));
+  assert.throws(
+    () => parseCsv('a,b\n1,2\n3\n'),
+    (e: unknown) => isDatasetError(e, 'DATASET_PARSE') && e.line === 3 && /line 3/.test(e.message),
+  );
+  assert.throws(
+    () => parseCsv('a,b\n1,"open\n'),
+    (e: unknown) => isDatasetError(e, 'DATASET_PARSE'),
+  );
+  assert.throws(
+    () => parseCsv(Uint8Array.of(0x61, 0x0a, 0xff, 0xfe)),
+    (e: unknown) => isDatasetError(e, 'DATASET_PARSE') && /UTF-8/.test(e.message),
+  );
+  assert.throws(
+    () => parseCsv(''),
+    (e: unknown) => isDatasetError(e, 'DATASET_EMPTY'),
+  );
+  assert.throws(
+    () => parseCsv('a,a\n1,2\n'),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA'),
+  );
+  assert.throws(
+    () => parseCsv('a,\n1,2\n'),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA'),
+  );
 });
 
 test('header only gives zero rows', () => {
   const cols = parseCsv('a,b\n');
-  assert.deepEqual(cols.map((c) => [c.name, c.kind, columnToArray(c).length]), [
-    ['a', 'string', 0],
-    ['b', 'string', 0],
-  ]);
+  assert.deepEqual(
+    cols.map((c) => [c.name, c.kind, columnToArray(c).length]),
+    [
+      ['a', 'string', 0],
+      ['b', 'string', 0],
+    ],
+  );
 });
 
 test('caps: rows, columns, field length', () => {
-  assert.throws(() => parseCsv('a\n1\n2\n3\n', { limits: { maxRows: 2 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'rows' && e.line === 4);
+  assert.throws(
+    () => parseCsv('a\n1\n2\n3\n', { limits: { maxRows: 2 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'rows' && e.line === 4,
+  );
   assert.equal(parseCsv('a\n1\n2\n', { limits: { maxRows: 2 } })[0]?.kind, 'int');
-  assert.throws(() => parseCsv(`${Array.from({ length: 1001 }, (_, i) => `c${i}`).join(',')}\n`), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'columns');
+  assert.throws(
+    () => parseCsv(`${Array.from({ length: 1001 }, (_, i) => `c${i}`).join(',')}\n`),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'columns',
+  );
   assert.equal(parseCsv(`${Array.from({ length: 1000 }, (_, i) => `c${i}`).join(',')}\n`).length, 1000);
-  assert.throws(() => parseCsv(`a\n${'x'.repeat(101)}\n`, { limits: { maxFieldChars: 100 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars');
-  assert.throws(() => parseCsv(`a\n"${'x'.repeat(101)}"\n`, { limits: { maxFieldChars: 100 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE'));
+  assert.throws(
+    () => parseCsv(`a\n${'x'.repeat(101)}\n`, { limits: { maxFieldChars: 100 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars',
+  );
+  assert.throws(
+    () => parseCsv(`a\n"${'x'.repeat(101)}"\n`, { limits: { maxFieldChars: 100 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE'),
+  );
 });

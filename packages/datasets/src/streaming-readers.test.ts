@@ -15,7 +15,7 @@ const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 function pieces(bytes: Uint8Array, seed: number, max: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   let s = seed;
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     const n = 1 + (s % max);
     out.push(bytes.subarray(at, at + n));
@@ -76,7 +76,7 @@ test('CSV limits are enforced while reading, before the input ends', () => {
   const field = feedAll(reader, parts);
   assert.equal(field.during, 'write');
   assert.equal(field.error.limit?.name, 'fieldChars');
-  assert.ok(field.written < 200 * chunk.length / 10, `read ${field.written} characters before refusing`);
+  assert.ok(field.written < (200 * chunk.length) / 10, `read ${field.written} characters before refusing`);
   assert.equal(field.error.line, 2);
 
   // Rows: refused at the row past the cap.
@@ -86,12 +86,18 @@ test('CSV limits are enforced while reading, before the input ends', () => {
   assert.equal(rows.error.line, 1002);
 
   // Decoded size: a long text column stops the reader once its strings pass the budget.
-  const big = feedAll(createCsvReader({ limits: { maxDecodedBytes: 1_000_000 } }), ['s\n', ...Array.from({ length: 200 }, (_, i) => Array.from({ length: 100 }, (_, j) => `value-${i}-${j}-${'y'.repeat(40)}`).join('\n') + '\n')]);
+  const big = feedAll(createCsvReader({ limits: { maxDecodedBytes: 1_000_000 } }), [
+    's\n',
+    ...Array.from({ length: 200 }, (_, i) => Array.from({ length: 100 }, (_, j) => `value-${i}-${j}-${'y'.repeat(40)}`).join('\n') + '\n'),
+  ]);
   assert.equal(big.during, 'write');
   assert.equal(big.error.limit?.name, 'decodedBytes');
 
   // A header that never ends.
-  const header = feedAll(createCsvReader(), Array.from({ length: 40 }, () => 'c'.repeat(64 * 1024)));
+  const header = feedAll(
+    createCsvReader(),
+    Array.from({ length: 40 }, () => 'c'.repeat(64 * 1024)),
+  );
   assert.equal(header.during, 'write');
   assert.equal(header.error.code, 'DATASET_TOO_LARGE');
 });
@@ -150,9 +156,15 @@ test('JSON limits are enforced while reading: nesting at its first bracket, long
   const long = feedAll(createJsonReader({ limits: { maxFieldChars: 100_000 } }), ['[{"note":"', ...Array.from({ length: 500 }, () => 'z'.repeat(64 * 1024))]);
   assert.equal(long.during, 'write');
   assert.equal(long.error.limit?.name, 'fieldChars');
-  assert.ok(long.written < 500 * 64 * 1024 / 10);
-  assert.throws(() => parseJsonRows(`[{"a":"${'q'.repeat(101)}"}]`, { limits: { maxFieldChars: 100 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars' && e.column === 'a' && e.row === 0);
-  assert.throws(() => parseJsonRows(`{"a":["${'q'.repeat(101)}"]}`, { limits: { maxFieldChars: 100 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars');
+  assert.ok(long.written < (500 * 64 * 1024) / 10);
+  assert.throws(
+    () => parseJsonRows(`[{"a":"${'q'.repeat(101)}"}]`, { limits: { maxFieldChars: 100 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars' && e.column === 'a' && e.row === 0,
+  );
+  assert.throws(
+    () => parseJsonRows(`{"a":["${'q'.repeat(101)}"]}`, { limits: { maxFieldChars: 100 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'fieldChars',
+  );
   // An endless number.
   const num = feedAll(createJsonReader(), ['[{"n":1', ...Array.from({ length: 20 }, () => '1'.repeat(64 * 1024))]);
   assert.equal(num.during, 'write');
@@ -162,25 +174,55 @@ test('JSON limits are enforced while reading: nesting at its first bracket, long
   const empties = feedAll(createJsonReader({ limits: { maxRows: 10_000 } }), ['[{}', ...Array.from({ length: 100 }, () => ',{}'.repeat(10_000)), ']']);
   assert.equal(empties.during, 'write');
   assert.equal(empties.error.limit?.name, 'rows');
-  assert.throws(() => parseJsonRows('[{},{}]'), (e: unknown) => isDatasetError(e, 'DATASET_EMPTY'));
+  assert.throws(
+    () => parseJsonRows('[{},{}]'),
+    (e: unknown) => isDatasetError(e, 'DATASET_EMPTY'),
+  );
 
   // Columns: refused at the key past the cap.
   const wide = `[{${Array.from({ length: 11 }, (_, i) => `"c${i}":1`).join(',')}}]`;
-  assert.throws(() => parseJsonRows(wide, { limits: { maxColumns: 10 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'columns');
+  assert.throws(
+    () => parseJsonRows(wide, { limits: { maxColumns: 10 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'columns',
+  );
 
   // Decoded size.
   const many = `[${Array.from({ length: 5000 }, (_, i) => `{"s":"${i}-${'w'.repeat(100)}"}`).join(',')}]`;
-  assert.throws(() => parseJsonRows(many, { limits: { maxDecodedBytes: 200_000 } }), (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'decodedBytes');
+  assert.throws(
+    () => parseJsonRows(many, { limits: { maxDecodedBytes: 200_000 } }),
+    (e: unknown) => isDatasetError(e, 'DATASET_TOO_LARGE') && e.limit?.name === 'decodedBytes',
+  );
 });
 
 test('JSON shape errors name the row and column; a key twice in a row is refused', () => {
-  assert.throws(() => parseJsonRows('[{"a":1,"a":2}]'), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.row === 0 && e.column === 'a');
-  assert.throws(() => parseJsonRows('[{"a":1},5]'), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.row === 1);
-  assert.throws(() => parseJsonRows('{"a":[1,2],"b":[1,2,3]}'), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.column === 'b');
-  assert.throws(() => parseJsonRows('{"a":[1],"a":[2]}'), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA'));
-  assert.throws(() => parseJsonRows('[{"__proto__":1}]'), (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA'));
-  assert.throws(() => parseJsonRows('[{"a":1}] [{"a":2}]'), (e: unknown) => isDatasetError(e, 'DATASET_PARSE'));
-  assert.throws(() => parseJsonRows(Uint8Array.of(0x5b, 0x7b, 0x22, 0xff, 0x22)), (e: unknown) => isDatasetError(e, 'DATASET_PARSE'));
+  assert.throws(
+    () => parseJsonRows('[{"a":1,"a":2}]'),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.row === 0 && e.column === 'a',
+  );
+  assert.throws(
+    () => parseJsonRows('[{"a":1},5]'),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.row === 1,
+  );
+  assert.throws(
+    () => parseJsonRows('{"a":[1,2],"b":[1,2,3]}'),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA') && e.column === 'b',
+  );
+  assert.throws(
+    () => parseJsonRows('{"a":[1],"a":[2]}'),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA'),
+  );
+  assert.throws(
+    () => parseJsonRows('[{"__proto__":1}]'),
+    (e: unknown) => isDatasetError(e, 'DATASET_SCHEMA'),
+  );
+  assert.throws(
+    () => parseJsonRows('[{"a":1}] [{"a":2}]'),
+    (e: unknown) => isDatasetError(e, 'DATASET_PARSE'),
+  );
+  assert.throws(
+    () => parseJsonRows(Uint8Array.of(0x5b, 0x7b, 0x22, 0xff, 0x22)),
+    (e: unknown) => isDatasetError(e, 'DATASET_PARSE'),
+  );
 });
 
 test('CSV: numeric texts in a column that turns out to be text keep their exact text (random decimals)', () => {
@@ -202,7 +244,7 @@ test('the stored size is refused while reading, as soon as the rows read prove i
   const csv = feedAll(createCsvReader({ limits: { maxStoredBytes: 200_000 } }), ['a,b,c\n', ...Array.from({ length: 200 }, () => '1,2,3\n'.repeat(1000))]);
   assert.equal(csv.during, 'write');
   assert.equal(csv.error.limit?.name, 'storedBytes');
-  assert.ok(csv.written < 200 * 6000 / 2);
+  assert.ok(csv.written < (200 * 6000) / 2);
   const json = feedAll(createJsonReader({ limits: { maxStoredBytes: 200_000 } }), ['[{"a":1}', ...Array.from({ length: 200 }, () => ',{"a":1}'.repeat(1000)), ']']);
   assert.equal(json.during, 'write');
   assert.equal(json.error.limit?.name, 'storedBytes');

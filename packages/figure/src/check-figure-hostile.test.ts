@@ -29,8 +29,16 @@ describe('URLs and markup', () => {
     rejects({ data: [], layout: { map2: { layers: [{ source: 'vbscript:x' }] } } }, 'layout.map2.layers[0].source', /vbscript: URLs/);
     rejects({ data: [{ type: 'choroplethmap', geojson: 'javascript:x' }] }, 'data[0].geojson', /javascript: URLs/);
     rejects({ data: [{ type: 'image', source: 'data:image/png;base64,iVBORw0KGgo=' }] }, 'data[0].source', /data: URLs/);
-    rejects({ data: [], layout: { updatemenus: [{ buttons: [{ method: 'relayout', args: ['images[0].source', 'javascript:alert(1)'] }] }] } }, 'layout.updatemenus[0].buttons[0].args[1]', /javascript: URLs/);
-    rejects({ data: [], layout: { updatemenus: [{ buttons: [{ method: 'relayout', args: [{ 'images[0].source': 'javascript:x' }] }] }] } }, 'layout.updatemenus[0].buttons[0].args[0]["images[0].source"]', /javascript: URLs/);
+    rejects(
+      { data: [], layout: { updatemenus: [{ buttons: [{ method: 'relayout', args: ['images[0].source', 'javascript:alert(1)'] }] }] } },
+      'layout.updatemenus[0].buttons[0].args[1]',
+      /javascript: URLs/,
+    );
+    rejects(
+      { data: [], layout: { updatemenus: [{ buttons: [{ method: 'relayout', args: [{ 'images[0].source': 'javascript:x' }] }] }] } },
+      'layout.updatemenus[0].buttons[0].args[0]["images[0].source"]',
+      /javascript: URLs/,
+    );
     rejects({ data: [], layout: { sliders: [{ steps: [{ args: ['x', 'data:,1'] }] }] } }, 'layout.sliders[0].steps[0].args[1]', /data: URLs/);
     rejects({ data: [], layout: { template: { layout: { images: [{ source: 'javascript:x' }] } } } }, 'layout.template.layout.images[0].source', /javascript: URLs/);
     accepts({ data: [{ type: 'choroplethmap', geojson: 'https://example.com/regions.geojson', locations: ['a'], z: [1] }], layout: { map: { style: 'open-street-map' } } });
@@ -134,7 +142,16 @@ describe('hostile input', () => {
     accepts({ data: [{ marker }, { marker }] });
     // The same object is checked against the schema at each place it appears.
     const line = { width: 2, shape: 'spline' };
-    rejects({ data: [{ type: 'scatter', line }, { type: 'scatter', marker: { line } }] }, 'data[1].marker.line.shape', /unknown attribute "shape" for trace type "scatter"/);
+    rejects(
+      {
+        data: [
+          { type: 'scatter', line },
+          { type: 'scatter', marker: { line } },
+        ],
+      },
+      'data[1].marker.line.shape',
+      /unknown attribute "shape" for trace type "scatter"/,
+    );
     // 2^60 paths through 60 small arrays: JSON.stringify would never finish; the check stops at the budget.
     let bomb: unknown[] = [1];
     for (let i = 0; i < 60; i++) bomb = [bomb, bomb];

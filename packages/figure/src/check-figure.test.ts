@@ -8,7 +8,16 @@ describe('valid figures', () => {
     accepts(
       json({
         data: [
-          { type: 'bar', name: 'North', x: ['a', 'b', 'c'], y: [3, 1, 2], marker: { color: '#1f77b4', line: { color: 'black', width: 1 } }, text: ['3', '1', '2'], textposition: 'auto', hovertemplate: '%{x}: %{y}<extra></extra>' },
+          {
+            type: 'bar',
+            name: 'North',
+            x: ['a', 'b', 'c'],
+            y: [3, 1, 2],
+            marker: { color: '#1f77b4', line: { color: 'black', width: 1 } },
+            text: ['3', '1', '2'],
+            textposition: 'auto',
+            hovertemplate: '%{x}: %{y}<extra></extra>',
+          },
           { type: 'bar', name: 'South', x: ['a', 'b', 'c'], y: [1, 2, 3], orientation: 'v', offsetgroup: '2' },
         ],
         layout: {
@@ -81,7 +90,12 @@ describe('valid figures', () => {
           piecolorway: ['red', 'blue'],
           colorway: ['#111', '#222'],
           coloraxis: { colorscale: 'Blues' },
-          coloraxis2: { colorscale: [[0, 'white'], [1, 'black']] },
+          coloraxis2: {
+            colorscale: [
+              [0, 'white'],
+              [1, 'black'],
+            ],
+          },
           xaxis2: { anchor: 'y2' },
           yaxis2: { anchor: 'x2' },
           shapes: [{ type: 'line', x0: 0, x1: 1, y0: 0, y1: 1, xref: 'paper', yref: 'paper', line: { color: 'grey' } }],
@@ -162,9 +176,13 @@ describe('valid figures', () => {
 describe('figure shape', () => {
   test('not an object', () => {
     for (const v of [null, undefined, 42, 'fig', true, [], () => ({ data: [] })]) rejects(v, '', /a figure must be an object/);
-    rejects(new (class Fig {
-      data = [];
-    })(), '', /class instance is not allowed/);
+    rejects(
+      new (class Fig {
+        data = [];
+      })(),
+      '',
+      /class instance is not allowed/,
+    );
   });
 
   test('no data array', () => {
@@ -272,7 +290,21 @@ describe('JSON data only', () => {
     rejects({ data: [{ y: [1, 2, NaN] }] }, 'data[0].y[2]', /NaN is not allowed/);
     rejects({ data: [{ y: [Infinity] }] }, 'data[0].y[0]', /Infinity is not allowed/);
     rejects({ data: [], layout: { width: -Infinity } }, 'layout.width', /-Infinity is not allowed/);
-    rejects({ data: [{ type: 'heatmap', z: [[1, 2], [3, NaN]] }] }, 'data[0].z[1][1]', /NaN/);
+    rejects(
+      {
+        data: [
+          {
+            type: 'heatmap',
+            z: [
+              [1, 2],
+              [3, NaN],
+            ],
+          },
+        ],
+      },
+      'data[0].z[1][1]',
+      /NaN/,
+    );
   });
 
   test('class instances, typed arrays and other non-plain objects', () => {

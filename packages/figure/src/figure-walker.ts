@@ -1,7 +1,27 @@
 import { childSchema, isArrayContainer, isLeaf, LAYOUT_SCHEMA, traceSchema, type SchemaObject } from './plotly-schema.ts';
 import { unsafeMarkup, unsafeUrlScheme } from './url-safety.ts';
 import type { FigureCheckOptions } from './figure-types.ts';
-import { FORBIDDEN_KEYS, DTYPE_BYTES, BASE64, SHAPE, ANY, ANY_URL, ANY_ARRAY, ANY_ARRAY_URL, ANY_OBJECT, ANY_OBJECT_URL, Rejection, formatKey, typeName, leafAcceptsArray, describeLeaf, objectKind, type Slot, type Ctx, type Frame } from './walk-slots.ts';
+import {
+  FORBIDDEN_KEYS,
+  DTYPE_BYTES,
+  BASE64,
+  SHAPE,
+  ANY,
+  ANY_URL,
+  ANY_ARRAY,
+  ANY_ARRAY_URL,
+  ANY_OBJECT,
+  ANY_OBJECT_URL,
+  Rejection,
+  formatKey,
+  typeName,
+  leafAcceptsArray,
+  describeLeaf,
+  objectKind,
+  type Slot,
+  type Ctx,
+  type Frame,
+} from './walk-slots.ts';
 
 /** Walks a figure iteratively (no recursion on analyst data), refusing at the first problem. */
 export class Walker {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 // The package is pure at runtime (DESIGN §1): its source may import only the shared protocol
 // and its own modules and JSON — no node:*, no plotly.js (that is a devDependency for the script).
-test('src imports only @plotbox/sandbox-protocol and the package\'s own files', () => {
+test("src imports only @plotbox/sandbox-protocol and the package's own files", () => {
   const dir = import.meta.dirname;
   const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   assert.ok(files.includes('check-figure.ts'));

@@ -9,11 +9,17 @@ const refused = (figure: unknown, where: RegExp): void => {
   if (!r.ok) assert.match(r.error.message, where);
 };
 
-test('markup assembled by plotly from a template and the trace\'s values is refused on the host', () => {
+test("markup assembled by plotly from a template and the trace's values is refused on the host", () => {
   // Each string alone is harmless; the filled-in hover label is an <img onerror>.
-  refused({ data: [{ type: 'bar', x: ['a'], y: [1], customdata: ['<im'], text: ['g src=x onerror=alert(1)>'], hovertemplate: '%{customdata}%{text}' }] }, /data\[0\]\.customdata\[0\]: text that a hovertemplate/u);
+  refused(
+    { data: [{ type: 'bar', x: ['a'], y: [1], customdata: ['<im'], text: ['g src=x onerror=alert(1)>'], hovertemplate: '%{customdata}%{text}' }] },
+    /data\[0\]\.customdata\[0\]: text that a hovertemplate/u,
+  );
   // A placeholder inside a tag: the data could be a javascript: URL, or finish the tag.
-  refused({ data: [{ type: 'scatter', x: [1], y: [1], customdata: ['javascript:alert(1)'], hovertemplate: '<a href="%{customdata}">go</a>' }] }, /hovertemplate: (a %\{…\} placeholder inside markup|text contains a link that is not an http\(s\) address)/u);
+  refused(
+    { data: [{ type: 'scatter', x: [1], y: [1], customdata: ['javascript:alert(1)'], hovertemplate: '<a href="%{customdata}">go</a>' }] },
+    /hovertemplate: (a %\{…\} placeholder inside markup|text contains a link that is not an http\(s\) address)/u,
+  );
   refused({ data: [{ type: 'scatter', x: [1], y: [1], customdata: ['javascript:alert(1)'], hovertemplate: '<a href="https://x.example/%{customdata}">go</a>' }] }, /placeholder inside markup/u);
   refused({ data: [{ type: 'scatter', x: [1], y: [1], texttemplate: '<b %{text}>x</b>', text: ['onclick=1'] }] }, /placeholder inside markup/u);
   refused({ data: [{ type: 'scatter', x: [1], y: [1], texttemplate: ['ok', '<%{text}'], text: ['img src=x onerror=alert(1)'] }] }, /texttemplate\[1\]: a %\{…\} placeholder inside markup/u);
@@ -33,7 +39,13 @@ test('ordinary templates and data pass: markup in the template text, comparisons
     // No placeholder: data may carry plotly's own markup (it is checked string by string).
     { data: [{ type: 'bar', x: ['<b>North</b>'], y: [1], hovertemplate: 'units<extra></extra>' }] },
     // A template in one trace does not constrain another trace's text.
-    { data: [{ type: 'bar', x: ['a'], y: [1], hovertemplate: '%{y}' }, { type: 'bar', x: ['<b>b</b>'], y: [2] }], layout: { title: { text: '<b>Sales</b> by <i>region</i>' } } },
+    {
+      data: [
+        { type: 'bar', x: ['a'], y: [1], hovertemplate: '%{y}' },
+        { type: 'bar', x: ['<b>b</b>'], y: [2] },
+      ],
+      layout: { title: { text: '<b>Sales</b> by <i>region</i>' } },
+    },
   ];
   for (const figure of ok) {
     const r = checkFigure(figure);

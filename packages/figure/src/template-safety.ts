@@ -88,7 +88,8 @@ export function templateProblem(figure: { readonly data?: unknown; readonly layo
     eachString(unit.root, unit.path, (value, path, template) => {
       if (!template || !value.includes('%{')) return;
       filled = true;
-      if (problem === undefined && placeholderInMarkup(value)) problem = { path: path(), message: 'a %{…} placeholder inside markup (<…>) is not allowed; put placeholders in the text, e.g. <b>%{x}</b>' };
+      if (problem === undefined && placeholderInMarkup(value))
+        problem = { path: path(), message: 'a %{…} placeholder inside markup (<…>) is not allowed; put placeholders in the text, e.g. <b>%{x}</b>' };
     });
     if (problem !== undefined) return problem;
     if (!filled) continue;

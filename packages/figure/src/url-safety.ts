@@ -23,15 +23,7 @@ const LONGEST_SCHEME = 11;
  */
 function isIgnorable(c: number): boolean {
   return (
-    c <= 0x20 ||
-    (c >= 0x7f && c <= 0xa0) ||
-    c === 0xad ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200f) ||
-    (c >= 0x2028 && c <= 0x202f) ||
-    (c >= 0x205f && c <= 0x2064) ||
-    c === 0x3000 ||
-    c === 0xfeff
+    c <= 0x20 || (c >= 0x7f && c <= 0xa0) || c === 0xad || c === 0x1680 || (c >= 0x2000 && c <= 0x200f) || (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x2064) || c === 0x3000 || c === 0xfeff
   );
 }
 
@@ -164,9 +156,34 @@ export function decodeCharacterReferences(s: string): string {
 
 /** Tags that can run script, load content or restyle the page; plotly renders none of them. */
 const UNSAFE_TAGS: ReadonlySet<string> = new Set([
-  'applet', 'audio', 'base', 'button', 'embed', 'form', 'frame', 'frameset', 'iframe', 'image', 'img',
-  'input', 'link', 'math', 'meta', 'noscript', 'object', 'picture', 'portal', 'script', 'select',
-  'source', 'style', 'svg', 'template', 'textarea', 'track', 'video',
+  'applet',
+  'audio',
+  'base',
+  'button',
+  'embed',
+  'form',
+  'frame',
+  'frameset',
+  'iframe',
+  'image',
+  'img',
+  'input',
+  'link',
+  'math',
+  'meta',
+  'noscript',
+  'object',
+  'picture',
+  'portal',
+  'script',
+  'select',
+  'source',
+  'style',
+  'svg',
+  'template',
+  'textarea',
+  'track',
+  'video',
 ]);
 
 // An `on...=` attribute (event handler) inside a tag; linear (no nested quantifiers).

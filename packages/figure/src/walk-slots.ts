@@ -11,8 +11,24 @@ const ARRAY_VALTYPES: ReadonlySet<string> = new Set(['data_array', 'info_array',
 
 /** plotly's typed-array JSON form `{dtype, bdata, shape}`: bytes per element of each dtype. */
 export const DTYPE_BYTES: ReadonlyMap<string, number> = new Map([
-  ['u1c', 1], ['i1', 1], ['u1', 1], ['i2', 2], ['u2', 2], ['i4', 4], ['u4', 4], ['f4', 4], ['f8', 8],
-  ['uint8c', 1], ['int8', 1], ['uint8', 1], ['int16', 2], ['uint16', 2], ['int32', 4], ['uint32', 4], ['float32', 4], ['float64', 8],
+  ['u1c', 1],
+  ['i1', 1],
+  ['u1', 1],
+  ['i2', 2],
+  ['u2', 2],
+  ['i4', 4],
+  ['u4', 4],
+  ['f4', 4],
+  ['f8', 8],
+  ['uint8c', 1],
+  ['int8', 1],
+  ['uint8', 1],
+  ['int16', 2],
+  ['uint16', 2],
+  ['int32', 4],
+  ['uint32', 4],
+  ['float32', 4],
+  ['float64', 8],
 ]);
 export const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export const SHAPE = /^[0-9]{1,10}(,[0-9]{1,10}){0,2}$/;

@@ -171,9 +171,7 @@ export interface RunStats {
  * The outcome of a run. A figure travels as the JSON text the sandbox produced and checked, so
  * services can pass it on without parsing and re-serializing it.
  */
-export type RunResult =
-  | { readonly ok: true; readonly figureJson: string; readonly stats: RunStats }
-  | { readonly ok: false; readonly error: RunError; readonly stats?: Partial<RunStats> };
+export type RunResult = { readonly ok: true; readonly figureJson: string; readonly stats: RunStats } | { readonly ok: false; readonly error: RunError; readonly stats?: Partial<RunStats> };
 
 // ---------------------------------------------------------------------------------------------
 // Columnar datasets: the shape in which data crosses into an isolate.

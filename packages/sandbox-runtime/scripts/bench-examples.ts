@@ -88,5 +88,7 @@ for (const example of EXAMPLE_CHARTS) {
   const pick = (k: 'ms' | 'copy' | 'boot' | 'run' | 'out'): number => median(b.map((x) => x[k]));
   const ip = median(a);
   const iso = pick('ms');
-  console.log(`| ${example.name} | ${ip.toFixed(1)} | ${iso.toFixed(1)} | ${(iso / ip).toFixed(2)} | ${pick('copy').toFixed(2)} | ${pick('boot').toFixed(2)} | ${pick('run').toFixed(1)} | ${pick('out').toFixed(2)} | ${bytes} |`);
+  console.log(
+    `| ${example.name} | ${ip.toFixed(1)} | ${iso.toFixed(1)} | ${(iso / ip).toFixed(2)} | ${pick('copy').toFixed(2)} | ${pick('boot').toFixed(2)} | ${pick('run').toFixed(1)} | ${pick('out').toFixed(2)} | ${bytes} |`,
+  );
 }

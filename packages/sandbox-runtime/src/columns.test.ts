@@ -51,7 +51,16 @@ test('malformed payloads fail at once, naming the column', () => {
   assert.throws(() => createLazyColumns(bad([{ name: 'a', kind: 'int', values: Float64Array.of(1, 2) }])), /column "a": values must be an Int32Array/);
   assert.throws(() => createLazyColumns(bad([{ name: 's', kind: 'string', dictionary: [1], codes: Int32Array.of(0, 0) }])), /dictionary/);
   assert.throws(() => createLazyColumns(bad([{ name: 'x', kind: 'weird', values: Int32Array.of(0, 0) }])), /unknown kind/);
-  assert.throws(() => createLazyColumns(bad([{ name: 'a', kind: 'int', values: Int32Array.of(1, 2) }, { name: 'a', kind: 'int', values: Int32Array.of(1, 2) }])), /two columns named "a"/);
+  assert.throws(
+    () =>
+      createLazyColumns(
+        bad([
+          { name: 'a', kind: 'int', values: Int32Array.of(1, 2) },
+          { name: 'a', kind: 'int', values: Int32Array.of(1, 2) },
+        ]),
+      ),
+    /two columns named "a"/,
+  );
   assert.throws(() => createLazyColumns(bad([], -1)), /rowCount/);
 });
 

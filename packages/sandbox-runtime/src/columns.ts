@@ -351,12 +351,27 @@ function privateCopy(master: PayloadColumn): PayloadColumn {
   if (isPacked(master)) {
     const codes = lazy(() => master.codes);
     // The offsets are read only by the runtime's own slicing (unpack), never handed out.
-    return Object.freeze({ name: master.name, kind: 'string' as const, dictionaryText: master.dictionaryText, dictionaryOffsets: master.dictionaryOffsets, get codes() { return codes(); } });
+    return Object.freeze({
+      name: master.name,
+      kind: 'string' as const,
+      dictionaryText: master.dictionaryText,
+      dictionaryOffsets: master.dictionaryOffsets,
+      get codes() {
+        return codes();
+      },
+    });
   }
   switch (master.kind) {
     case 'string': {
       const codes = lazy(() => master.codes);
-      return Object.freeze({ name: master.name, kind: 'string' as const, dictionary: master.dictionary, get codes() { return codes(); } });
+      return Object.freeze({
+        name: master.name,
+        kind: 'string' as const,
+        dictionary: master.dictionary,
+        get codes() {
+          return codes();
+        },
+      });
     }
     default: {
       const values = lazy(() => master.values as Float64Array);

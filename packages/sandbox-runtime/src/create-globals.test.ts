@@ -9,7 +9,10 @@ test('df is built without decoding; verbs decode only the columns they read', ()
   assert.equal(df.numRows(), 500);
   assert.deepEqual(df.columnNames(), ['date', 'region', 'product', 'units', 'price', 'cost']);
   assert.deepEqual(decoded, []);
-  const t = df.groupby('region').filter((d: { units: number }) => d.units > 3).rollup({ units: op.sum('units') });
+  const t = df
+    .groupby('region')
+    .filter((d: { units: number }) => d.units > 3)
+    .rollup({ units: op.sum('units') });
   assert.ok(t.numRows() > 0);
   // Grouping by a dictionary column reads its codes (fast-agg.ts), so only units is decoded.
   assert.deepEqual(decoded.sort(), ['units']);
@@ -19,7 +22,10 @@ test('df and data agree, and sums match a hand loop', () => {
   const { df, op, data } = createGlobals(createSalesPayload(2000));
   const sums = new Map<unknown, number>();
   data['region']?.forEach((r, i) => sums.set(r, (sums.get(r) ?? 0) + (data['units']?.[i] as number)));
-  const rolled = df.groupby('region').rollup({ units: op.sum('units') }).objects() as { region: string; units: number }[];
+  const rolled = df
+    .groupby('region')
+    .rollup({ units: op.sum('units') })
+    .objects() as { region: string; units: number }[];
   assert.equal(rolled.length, sums.size);
   for (const row of rolled) assert.equal(row.units, sums.get(row.region));
   assert.equal(df.column('price'), data['price']);
@@ -43,7 +49,13 @@ test('derived tables are ordinary arquero tables', () => {
   const t = df.derive({ revenue: (d: { units: number; price: number }) => d.units * d.price }).select('revenue');
   assert.equal(t.numRows(), 100);
   assert.equal(df.filter((d: { units: number }) => d.units > 100).numRows(), 0);
-  assert.equal(aq.table({ a: [1, 2] }).rollup({ s: op.sum('a') }).get('s', 0), 3);
+  assert.equal(
+    aq
+      .table({ a: [1, 2] })
+      .rollup({ s: op.sum('a') })
+      .get('s', 0),
+    3,
+  );
 });
 
 test('aq is frozen and has no URL or stream loaders', () => {

@@ -124,9 +124,9 @@ class DatasetTable extends ColumnTable {
  * module-level registries: in an isolate that serves several runs, one run's additions would be
  * there for the next. (A function of the row, or `aq.escape(fn)`, does the same within a run.)
  */
-const aqNamespace = Object.freeze(
-  Object.fromEntries(Object.entries(arquero).filter(([name]) => !name.startsWith('load') && !name.endsWith('Stream') && !name.startsWith('add'))),
-) as Readonly<typeof arquero>;
+const aqNamespace = Object.freeze(Object.fromEntries(Object.entries(arquero).filter(([name]) => !name.startsWith('load') && !name.endsWith('Stream') && !name.startsWith('add')))) as Readonly<
+  typeof arquero
+>;
 
 /**
  * Freezes, transitively, every object of the runtime a run can reach and that outlives the run:
@@ -151,13 +151,7 @@ export function hardenRuntime(): void {
   // Arrow table, column and batch classes (`toArrow`, `fromArrow`). One cheap instance of each;
   // test/sandbox-reuse.test.ts walks everything a run can reach to catch any left out.
   const t = arquero.table({ a: [1], b: ['x'], c: [1.5], d: [true] });
-  const samples: (() => unknown)[] = [
-    () => arquero.op.sum('a'),
-    () => arquero.desc('a'),
-    () => arquero.escape((x: unknown) => x),
-    () => t.toArrow(),
-    () => arquero.fromArrow(t.toArrowIPC()),
-  ];
+  const samples: (() => unknown)[] = [() => arquero.op.sum('a'), () => arquero.desc('a'), () => arquero.escape((x: unknown) => x), () => t.toArrow(), () => arquero.fromArrow(t.toArrowIPC())];
   for (const make of samples) hardenPrototypes(make(), harden);
 }
 
@@ -215,7 +209,11 @@ function hardenPrototypes(root: unknown, harden: (value: unknown) => unknown): v
   }
   // Library classes set own properties that shadow prototype ones (flechette's columns assign
   // their own `at`): keep that possible once the prototypes are frozen.
-  for (const proto of protos) enableOverrides(proto, Reflect.ownKeys(proto).filter((k) => k !== 'constructor'));
+  for (const proto of protos)
+    enableOverrides(
+      proto,
+      Reflect.ownKeys(proto).filter((k) => k !== 'constructor'),
+    );
   for (const proto of protos) harden(proto);
 }
 

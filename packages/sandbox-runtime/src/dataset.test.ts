@@ -20,7 +20,7 @@ function awkwardPayload(rows: number): DatasetPayload {
     codes[i] = i % 11 === 0 ? -1 : i % 13 === 0 ? 99 : (i * 7) % 5;
     num[i] = i % 17 === 0 ? NaN : ((i * 7919) % 1000) / 7 - 40;
     numValid[i] = i % 9 === 0 ? 0 : 1;
-    ints[i] = (i * 31) % 23 - 5;
+    ints[i] = ((i * 31) % 23) - 5;
     intValid[i] = i % 10 === 3 ? 0 : 1;
     dates[i] = Date.UTC(2024, 0, 1) + ((i * 13) % 60) * 86_400_000;
     dateValid[i] = i % 19 === 0 ? 0 : 1;
@@ -108,7 +108,13 @@ test('px on df (typed fast paths) gives exactly the figures of the generic path'
 });
 
 test('an empty dataset works on both paths', () => {
-  const g = createGlobals({ rowCount: 0, columns: [{ name: 'cat', kind: 'string', dictionary: [], codes: new Int32Array(0) }, { name: 'num', kind: 'number', values: new Float64Array(0) }] });
+  const g = createGlobals({
+    rowCount: 0,
+    columns: [
+      { name: 'cat', kind: 'string', dictionary: [], codes: new Int32Array(0) },
+      { name: 'num', kind: 'number', values: new Float64Array(0) },
+    ],
+  });
   const charts = [
     `px.bar(T, { x: 'cat', y: 'num', agg: 'sum' })`,
     `px.box(T, { x: 'cat', y: 'num' })`,
@@ -170,5 +176,8 @@ test('writes to the row never reach another row; single-column functions are mem
     agg: 'sum',
   });
   const total = (fig.data[0]?.['y'] as number[]).reduce((a, b) => a + b, 0);
-  assert.equal(total, (g.data['units'] as readonly number[]).reduce((a, b) => a + b, 0));
+  assert.equal(
+    total,
+    (g.data['units'] as readonly number[]).reduce((a, b) => a + b, 0),
+  );
 });

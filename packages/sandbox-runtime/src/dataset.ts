@@ -110,7 +110,12 @@ function createView(names: readonly string[], rowCount: number, raw: ReadonlyMap
       if (hit !== undefined) return hit;
       const column = raw.get(name);
       if (column === undefined || column.kind === 'number' || column.kind === 'int') return undefined;
-      const out = column.kind === 'string' ? stringKeys(column, rowCount) : column.kind === 'date' ? mappedKeys(column.values, column.valid, rowCount, formatter(name, column)) : mappedKeys(column.values, column.valid, rowCount, (v) => v !== 0);
+      const out =
+        column.kind === 'string'
+          ? stringKeys(column, rowCount)
+          : column.kind === 'date'
+            ? mappedKeys(column.values, column.valid, rowCount, formatter(name, column))
+            : mappedKeys(column.values, column.valid, rowCount, (v) => v !== 0);
       keyCache.set(name, out);
       return out;
     },

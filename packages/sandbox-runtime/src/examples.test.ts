@@ -21,7 +21,10 @@ function run(name: string, rows = 3000): Fig {
 }
 
 test('the eight baseline charts, in baseline order', () => {
-  assert.deepEqual(EXAMPLE_CHARTS.map((e) => e.name), ['bar_units_by_region', 'line_daily_revenue', 'scatter_price_cost', 'hist_price', 'box_price_by_region', 'corr_heatmap', 'top10_products', 'pivot_region_month']);
+  assert.deepEqual(
+    EXAMPLE_CHARTS.map((e) => e.name),
+    ['bar_units_by_region', 'line_daily_revenue', 'scatter_price_cost', 'hist_price', 'box_price_by_region', 'corr_heatmap', 'top10_products', 'pivot_region_month'],
+  );
   for (const e of EXAMPLE_CHARTS) assert.match(e.code, /fig = px\./);
 });
 
@@ -34,11 +37,17 @@ test('each example builds the chart it names', () => {
   assert.ok(days.length > 700 && days.length <= 730 && new Set(days).size === days.length);
   assert.deepEqual(days.slice().sort(), days);
   const scatter = run('scatter_price_cost', 8000);
-  assert.equal(scatter.data.reduce((n, t) => n + (t['x'] as unknown[]).length, 0), 5000);
+  assert.equal(
+    scatter.data.reduce((n, t) => n + (t['x'] as unknown[]).length, 0),
+    5000,
+  );
   assert.equal(scatter.data.length, 8);
   assert.deepEqual(run('scatter_price_cost', 8000), scatter, 'the seeded sample is deterministic');
   const hist = run('hist_price');
-  assert.equal((hist.data[0]?.['y'] as number[]).reduce((a, b) => a + b, 0), 3000);
+  assert.equal(
+    (hist.data[0]?.['y'] as number[]).reduce((a, b) => a + b, 0),
+    3000,
+  );
   assert.equal((hist.data[0]?.['x'] as number[]).length, 50);
   const box = run('box_price_by_region');
   assert.equal(box.data[0]?.['type'], 'box');
@@ -50,7 +59,10 @@ test('each example builds the chart it names', () => {
   const top = run('top10_products');
   assert.equal((top.data[0]?.['y'] as string[]).length, 10);
   const units = top.data[0]?.['x'] as number[];
-  assert.deepEqual(units.slice().sort((a, b) => b - a), units);
+  assert.deepEqual(
+    units.slice().sort((a, b) => b - a),
+    units,
+  );
   const pivot = run('pivot_region_month');
   assert.equal((pivot.data[0]?.['x'] as string[]).length, 24);
   assert.equal((pivot.data[0]?.['y'] as string[]).length, 8);

@@ -42,18 +42,55 @@ function randomPayload(seed: number): { rowCount: number; columns: PayloadColumn
 
 /** What analysts chain after a groupby; each run on the fast-path df and on a plain arquero table. */
 const VERBS: readonly ((t: aq.ColumnTable) => unknown)[] = [
-  (t) => t.groupby('k').rollup({ s: aq.op.sum('i'), m: aq.op.mean('f'), n: aq.op.count(), lo: aq.op.min('f'), hi: aq.op.max('i'), v: aq.op.valid('f') }).objects(),
+  (t) =>
+    t
+      .groupby('k')
+      .rollup({ s: aq.op.sum('i'), m: aq.op.mean('f'), n: aq.op.count(), lo: aq.op.min('f'), hi: aq.op.max('i'), v: aq.op.valid('f') })
+      .objects(),
   (t) => t.groupby(['k']).count().objects(),
-  (t) => t.groupby('k').rollup({ s: aq.op.sum('i') }).orderby(aq.desc('s')).slice(0, 3).objects(),
-  (t) => t.groupby('k').derive({ rank: aq.op.row_number(), share: (d: { i: number }) => d.i / 2 }).objects(),
-  (t) => t.groupby('k').filter((d: { i: number }) => d.i > 10).count().objects(),
-  (t) => t.groupby('k').rollup({ med: aq.op.median('f'), d: aq.op.distinct('i') }).objects(),
+  (t) =>
+    t
+      .groupby('k')
+      .rollup({ s: aq.op.sum('i') })
+      .orderby(aq.desc('s'))
+      .slice(0, 3)
+      .objects(),
+  (t) =>
+    t
+      .groupby('k')
+      .derive({ rank: aq.op.row_number(), share: (d: { i: number }) => d.i / 2 })
+      .objects(),
+  (t) =>
+    t
+      .groupby('k')
+      .filter((d: { i: number }) => d.i > 10)
+      .count()
+      .objects(),
+  (t) =>
+    t
+      .groupby('k')
+      .rollup({ med: aq.op.median('f'), d: aq.op.distinct('i') })
+      .objects(),
   (t) => t.groupby('k').ungroup().objects().length,
   (t) => t.groupby('k').groups()?.size,
   (t) => t.rollup({ s: aq.op.sum('i'), m: aq.op.mean('f'), n: aq.op.count(), lo: aq.op.min('i'), hi: aq.op.max('f'), v: aq.op.valid('f') }).objects(),
-  (t) => t.groupby('k').rollup({ k: aq.op.count(), s: aq.op.sum('f') }).objects(),
-  (t) => t.groupby('k').rollup({ s: aq.op.sum('f') }).groupby('k').count().objects(),
-  (t) => t.groupby('k').rollup({ s: aq.op.sum('i') }).columnNames(),
+  (t) =>
+    t
+      .groupby('k')
+      .rollup({ k: aq.op.count(), s: aq.op.sum('f') })
+      .objects(),
+  (t) =>
+    t
+      .groupby('k')
+      .rollup({ s: aq.op.sum('f') })
+      .groupby('k')
+      .count()
+      .objects(),
+  (t) =>
+    t
+      .groupby('k')
+      .rollup({ s: aq.op.sum('i') })
+      .columnNames(),
 ];
 
 test('grouping by a dictionary column through its codes gives exactly arquero’s results', () => {

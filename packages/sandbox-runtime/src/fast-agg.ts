@@ -157,7 +157,7 @@ export function fastRollup(view: DatasetView, groups: ArqueroGroups | null, valu
     const values = spec.column;
     const valid = new Float64Array(size);
     // arquero counts a value valid when it is neither null nor NaN (nulls are NaN here), and an
-  // aggregate of no valid values is undefined (its NULL).
+    // aggregate of no valid values is undefined (its NULL).
     switch (spec.op) {
       case 'valid': {
         for (let i = 0; i < rowCount; i++) {

@@ -46,9 +46,7 @@ export interface PrepareOptions {
  * `message` getter spins there, not in the host's conversion of the error). `stack` keeps V8's
  * frames, from which the host takes the `chart.js` line and column; it never leaves the sandbox.
  */
-export type Thrown =
-  | { readonly thrown: 'error'; readonly name: string; readonly message: string; readonly stack: string }
-  | { readonly thrown: 'value' };
+export type Thrown = { readonly thrown: 'error'; readonly name: string; readonly message: string; readonly stack: string } | { readonly thrown: 'value' };
 
 /** The API `__plotbox_boot()` returns (each function is taken by the host as a Reference). */
 export interface RuntimeApi {

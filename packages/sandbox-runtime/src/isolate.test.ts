@@ -77,7 +77,7 @@ async function boot(rows = 300, maxBytes = 4 * 1024 * 1024, shared = true, befor
   };
 }
 
-test('the bundle defines only a non-enumerable __plotbox_boot besides ses\'s own globals, and locks the realm down', async () => {
+test("the bundle defines only a non-enumerable __plotbox_boot besides ses's own globals, and locks the realm down", async () => {
   const isolate = new ivm.Isolate({ memoryLimit: 64 });
   try {
     const context = await isolate.createContext();
@@ -95,7 +95,7 @@ test('the bundle defines only a non-enumerable __plotbox_boot besides ses\'s own
   }
 });
 
-test('without the host\'s flag (a single-use isolate) the realm is not locked down, and refuses a shared binding', async () => {
+test("without the host's flag (a single-use isolate) the realm is not locked down, and refuses a shared binding", async () => {
   const b = await boot(50, 4 * 1024 * 1024, false);
   try {
     assert.equal(await b.value('Object.isFrozen(Array.prototype)'), 'false');
@@ -116,20 +116,31 @@ test('without the host\'s flag (a single-use isolate) the realm is not locked do
   }
 });
 
-test('a run\'s global object holds the built-ins minus the removed ones, plus df, aq, op, data, px, fig', async () => {
+test("a run's global object holds the built-ins minus the removed ones, plus df, aq, op, data, px, fig", async () => {
   const b = await boot();
   try {
     const names = await b.globals();
     for (const name of [...GLOBAL_NAMES, 'fig', 'Math', 'Date', 'JSON', 'Array', 'Map', 'Set', 'Intl', 'Float64Array', 'Int32Array']) assert.ok(names.includes(name), name);
     for (const name of [...RUN_REMOVED_GLOBALS, '__plotbox_boot', 'gc', 'process', 'require']) assert.ok(!names.includes(name), name);
-    assert.equal(await b.value('[typeof WebAssembly, typeof SharedArrayBuffer, typeof Atomics, typeof __plotbox_boot, typeof console, typeof Proxy, typeof eval, typeof Function].join()'), 'undefined,undefined,undefined,undefined,undefined,undefined,undefined,undefined');
-    assert.deepEqual(JSON.parse(await b.value('JSON.stringify((({ writable, enumerable, configurable }) => ({ writable, enumerable, configurable }))(Object.getOwnPropertyDescriptor(globalThis, "df")))')), { writable: false, enumerable: false, configurable: false });
+    assert.equal(
+      await b.value('[typeof WebAssembly, typeof SharedArrayBuffer, typeof Atomics, typeof __plotbox_boot, typeof console, typeof Proxy, typeof eval, typeof Function].join()'),
+      'undefined,undefined,undefined,undefined,undefined,undefined,undefined,undefined',
+    );
+    assert.deepEqual(
+      JSON.parse(await b.value('JSON.stringify((({ writable, enumerable, configurable }) => ({ writable, enumerable, configurable }))(Object.getOwnPropertyDescriptor(globalThis, "df")))')),
+      { writable: false, enumerable: false, configurable: false },
+    );
     await assert.rejects(b.run('px = null;'), /read.only|Cannot assign|constant/);
     await assert.rejects(b.run('delete globalThis.data;'), /Cannot delete/);
     assert.equal(await b.value('Object.isFrozen(data) && Object.isFrozen(data.units) && Object.isFrozen(df.column("price"))'), 'true');
     await assert.rejects(b.run('data.units[0] = 5;'), /read.only|Cannot assign/);
     // The realm is locked down: built-ins and the runtime's objects are frozen.
-    assert.equal(await b.value('[Object.prototype, Array.prototype, Object.getPrototypeOf(() => 0), JSON, Math.max, px, aq, op, Object.getPrototypeOf(df), Intl, Intl.NumberFormat.prototype].every(Object.isFrozen)'), 'true');
+    assert.equal(
+      await b.value(
+        '[Object.prototype, Array.prototype, Object.getPrototypeOf(() => 0), JSON, Math.max, px, aq, op, Object.getPrototypeOf(df), Intl, Intl.NumberFormat.prototype].every(Object.isFrozen)',
+      ),
+      'true',
+    );
     await assert.rejects(b.run('Array.prototype.sum = 1;'), /not extensible|read.only/);
     // Date and Math.random work (compartments otherwise lose them).
     assert.equal(await b.value('Date.now() > 1e12 && new Date().getFullYear() > 2000 && Math.random() < 1'), 'true');
@@ -148,7 +159,7 @@ test('nothing one run defines is there in the next run of the same isolate', asy
   }
 });
 
-test('errors carry the analyst\'s chart.js line and column (line 1 offset by the code prefix)', async () => {
+test("errors carry the analyst's chart.js line and column (line 1 offset by the code prefix)", async () => {
   const b = await boot();
   try {
     await assert.rejects(b.run('const a = 1;\nconst b = null;\nfig = b.x;'), (err: Error) => /chart\.js:3:\d+/.test(String(err.stack)));
@@ -171,7 +182,10 @@ test('an example runs in the isolate and the serializer returns its figure', asy
     assert.equal(fig.data[0]?.x.length, 8);
     const total = createSalesPayload(2000).columns.find((c) => c.name === 'units');
     assert.ok(total && total.kind === 'int');
-    assert.equal(fig.data[0]?.y.reduce((a, c) => a + c, 0), total.values.reduce((a, c) => a + c, 0));
+    assert.equal(
+      fig.data[0]?.y.reduce((a, c) => a + c, 0),
+      total.values.reduce((a, c) => a + c, 0),
+    );
     assert.equal(fig.layout.title.text, 'Units sold by region');
   } finally {
     b.isolate.dispose();
@@ -179,7 +193,13 @@ test('an example runs in the isolate and the serializer returns its figure', asy
 });
 
 test('the serializer finds fig declared with let, var, const or plain assignment, and reports a missing one', async () => {
-  for (const code of ['let fig = px.bar(df, { x: "region" });', 'var fig = px.bar(df, { x: "region" });', 'const fig = px.bar(df, { x: "region" });', 'fig = px.bar(df, { x: "region" });', 'this.fig = px.bar(df, { x: "region" });']) {
+  for (const code of [
+    'let fig = px.bar(df, { x: "region" });',
+    'var fig = px.bar(df, { x: "region" });',
+    'const fig = px.bar(df, { x: "region" });',
+    'fig = px.bar(df, { x: "region" });',
+    'this.fig = px.bar(df, { x: "region" });',
+  ]) {
     const b = await boot(50);
     try {
       await b.run(code);

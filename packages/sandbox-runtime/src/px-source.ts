@@ -70,10 +70,7 @@ export function toSource(fn: string, given: unknown): Source {
     return {
       rows: rows.length,
       names,
-      column: (ref, option) =>
-        resolve(fn, ref, option, names, rows.length, (name) =>
-          rows.map((r) => (r !== null && typeof r === 'object' ? ((r as Record<string, unknown>)[name] ?? null) : null)),
-        ),
+      column: (ref, option) => resolve(fn, ref, option, names, rows.length, (name) => rows.map((r) => (r !== null && typeof r === 'object' ? ((r as Record<string, unknown>)[name] ?? null) : null))),
     };
   }
   if (input === null || input === undefined) {
@@ -122,10 +119,15 @@ export function isRowFunction(value: unknown): value is RowFunction {
 }
 
 function genericRows(names: readonly string[], rows: number, get: (name: string) => ArrayLike<unknown>, f: RowFunction): ArrayLike<unknown> {
-  return runRowFunction(names, rows, (name) => {
-    const values = get(name);
-    return (row) => values[row] ?? null;
-  }, f);
+  return runRowFunction(
+    names,
+    rows,
+    (name) => {
+      const values = get(name);
+      return (row) => values[row] ?? null;
+    },
+    f,
+  );
 }
 
 /** `f` over every row of the dataset, reading the typed payload (same values `data` holds). */

@@ -31,8 +31,14 @@ test('bar: categories alone are counted; mean skips nulls', () => {
 
 test('bar: color splits into one trace per group with palette colours; horizontal bars and sort', () => {
   const fig = px.bar(sales, { x: 'units', y: 'region', color: 'region', orientation: 'h', sort: 'descending' });
-  assert.deepEqual(fig.data.map((t) => t['name']), ['N', 'S', 'E', '(null)']);
-  assert.deepEqual(fig.data.map((t) => (t['marker'] as { color: string }).color), DEFAULT_PALETTE.slice(0, 4));
+  assert.deepEqual(
+    fig.data.map((t) => t['name']),
+    ['N', 'S', 'E', '(null)'],
+  );
+  assert.deepEqual(
+    fig.data.map((t) => (t['marker'] as { color: string }).color),
+    DEFAULT_PALETTE.slice(0, 4),
+  );
   assert.deepEqual(trace(fig)['x'], [1, 3, 6]);
   assert.equal(trace(fig)['orientation'], 'h');
   assert.equal((fig.layout['yaxis'] as Record<string, unknown>)['categoryorder'], 'total ascending');
@@ -53,7 +59,11 @@ test('line sorts each trace by x; area stacks; scatter keeps rows', () => {
 });
 
 test('px accepts arrays of rows, objects of arrays, filtered and ordered tables', () => {
-  const rows = [{ k: 'a', v: 1 }, { k: 'b', v: 2 }, { k: 'a', v: 3 }];
+  const rows = [
+    { k: 'a', v: 1 },
+    { k: 'b', v: 2 },
+    { k: 'a', v: 3 },
+  ];
   assert.deepEqual(trace(px.bar(rows, { x: 'k', y: 'v', agg: 'sum' }))['y'], [4, 2]);
   const filtered = sales.filter((d: { units: number }) => d.units > 4).orderby(aq.desc('units'));
   assert.deepEqual(trace(px.scatter(filtered, { x: 'units', y: 'price' }))['x'], [7, 6, 5]);
@@ -119,7 +129,10 @@ test('histogram bins agree with their edges under floating point', () => {
   const bins = makeBins(values, 7);
   assert.ok(bins);
   const counts = countBins(values, bins);
-  assert.equal(counts.reduce((a, b) => a + b, 0), 101);
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    101,
+  );
   const expected = new Array<number>(7).fill(0);
   for (const v of values) {
     const i = bins.edges.findIndex((e, k) => k < 7 && v >= e && (v < (bins.edges[k + 1] as number) || k === 6));
@@ -131,7 +144,13 @@ test('histogram bins agree with their edges under floating point', () => {
 
 test('histogram with color: shared edges, one trace per group', () => {
   const fig = px.histogram({ v: [0, 1, 2, 3], g: ['a', 'b', 'a', 'a'] }, { x: 'v', color: 'g', nbins: 3 });
-  assert.deepEqual(fig.data.map((t) => t['y']), [[1, 0, 2], [0, 1, 0]]);
+  assert.deepEqual(
+    fig.data.map((t) => t['y']),
+    [
+      [1, 0, 2],
+      [0, 1, 0],
+    ],
+  );
   assert.deepEqual(trace(fig)['x'], trace(fig, 1)['x']);
 });
 
@@ -140,17 +159,37 @@ test('heatmap from long data: sum, mean and count per cell, sorted axes, null fo
   const sum = trace(px.heatmap(t, { x: 'm', y: 'r', z: 'v' }));
   assert.deepEqual(sum['x'], ['2024-01', '2024-02']);
   assert.deepEqual(sum['y'], ['N', 'S']);
-  assert.deepEqual(sum['z'], [[5, 4], [5, 1]]);
-  assert.deepEqual(trace(px.heatmap(t, { x: 'm', y: 'r', z: 'v', agg: 'mean' }))['z'], [[2.5, 4], [5, 1]]);
-  assert.deepEqual(trace(px.heatmap(t, { x: 'm', y: 'r' }))['z'], [[2, 1], [1, 1]]);
+  assert.deepEqual(sum['z'], [
+    [5, 4],
+    [5, 1],
+  ]);
+  assert.deepEqual(trace(px.heatmap(t, { x: 'm', y: 'r', z: 'v', agg: 'mean' }))['z'], [
+    [2.5, 4],
+    [5, 1],
+  ]);
+  assert.deepEqual(trace(px.heatmap(t, { x: 'm', y: 'r' }))['z'], [
+    [2, 1],
+    [1, 1],
+  ]);
   const sparse = trace(px.heatmap({ a: ['x', 'y'], b: ['p', 'q'] }, { x: 'a', y: 'b' }));
-  assert.deepEqual(sparse['z'], [[1, null], [null, 1]]);
+  assert.deepEqual(sparse['z'], [
+    [1, null],
+    [null, 1],
+  ]);
 });
 
 test('heatmap from a matrix, and px.corr', () => {
   const t = aq.table({ a: [1, 2, 3, 4], b: [2, 4, 6, 8], c: [4, 3, 2, 1], s: ['w', 'x', 'y', 'z'] });
   const m = px.corr(t, ['a', 'b', 'c']);
-  assert.deepEqual(m, { z: [[1, 1, -1], [1, 1, -1], [-1, -1, 1]], x: ['a', 'b', 'c'], y: ['a', 'b', 'c'] });
+  assert.deepEqual(m, {
+    z: [
+      [1, 1, -1],
+      [1, 1, -1],
+      [-1, -1, 1],
+    ],
+    x: ['a', 'b', 'c'],
+    y: ['a', 'b', 'c'],
+  });
   assert.deepEqual(px.corr(t).x, ['a', 'b', 'c']);
   const fig = px.heatmap(m, { zmin: -1, zmax: 1, colorscale: 'RdBu', text: true, title: 'Correlation' });
   assert.deepEqual(trace(fig), { type: 'heatmap', z: m.z, x: m.x, y: m.y, zmin: -1, zmax: 1, colorscale: 'RdBu', texttemplate: '%{z:.2f}', hoverongaps: false });
@@ -208,7 +247,12 @@ test('pearson on typed columns gives the generic result to the last bit (nulls a
       b[i] = Math.floor(rand() * 1000) - 500;
       c[i] = a[i]! * 0.25 + b[i]! * rand();
     }
-    for (const [x, y] of [[a, b], [b, c], [a, c], [c, c]] as const) {
+    for (const [x, y] of [
+      [a, b],
+      [b, c],
+      [a, c],
+      [c, c],
+    ] as const) {
       // The generic path sees plain arrays; the typed path the typed columns.
       assert.equal(pearson(x, y), pearson(Array.from(x), Array.from(y)), `round ${round}`);
     }
@@ -228,9 +272,7 @@ test('boxSummary (selection) gives what boxStats (sorting) gives, as figures car
     const n = 1 + Math.floor(rand() * (round < 40 ? 50 : 5000));
     const kind = round % 5;
     sets.push(
-      Float64Array.from({ length: n }, (_, i) =>
-        kind === 0 ? rand() * 100 : kind === 1 ? Math.floor(rand() * 4) : kind === 2 ? i : kind === 3 ? n - i : (rand() < 0.1 ? 1e6 : 1) * (rand() - 0.5),
-      ),
+      Float64Array.from({ length: n }, (_, i) => (kind === 0 ? rand() * 100 : kind === 1 ? Math.floor(rand() * 4) : kind === 2 ? i : kind === 3 ? n - i : (rand() < 0.1 ? 1e6 : 1) * (rand() - 0.5))),
     );
   }
   for (const set of sets) {

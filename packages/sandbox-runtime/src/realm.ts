@@ -40,15 +40,16 @@ Reflect.deleteProperty(g, FLAG);
 /** Whether this isolate's realm is locked down (isolate reuse) or not (a single-use isolate). */
 export const LOCKED_DOWN = wanted;
 
-if (wanted) lockdown({
-  errorTaming: 'unsafe',
-  errorTrapping: 'none',
-  unhandledRejectionTrapping: 'none',
-  localeTaming: 'unsafe',
-  consoleTaming: 'unsafe',
-  reporting: 'none',
-  stackFiltering: 'verbose',
-  overrideTaming: 'min',
-  evalTaming: 'safe-eval',
-  domainTaming: 'unsafe',
-});
+if (wanted)
+  lockdown({
+    errorTaming: 'unsafe',
+    errorTrapping: 'none',
+    unhandledRejectionTrapping: 'none',
+    localeTaming: 'unsafe',
+    consoleTaming: 'unsafe',
+    reporting: 'none',
+    stackFiltering: 'verbose',
+    overrideTaming: 'min',
+    evalTaming: 'safe-eval',
+    domainTaming: 'unsafe',
+  });

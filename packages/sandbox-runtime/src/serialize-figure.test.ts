@@ -27,7 +27,18 @@ test('plain figures serialize like JSON.stringify', () => {
 });
 
 test('JSON semantics: undefined/functions/symbols dropped or null, NaN → null, dates → ISO, typed arrays → arrays', () => {
-  const fig = { a: undefined, f() {}, s: Symbol('x'), [Symbol('k')]: 1, arr: [undefined, () => 1, NaN, -Infinity, -0], d: new Date(Date.UTC(2024, 0, 2)), bad: new Date(NaN), t: Float32Array.of(1.5, NaN), n: Object(3), str: Object('s') };
+  const fig = {
+    a: undefined,
+    f() {},
+    s: Symbol('x'),
+    [Symbol('k')]: 1,
+    arr: [undefined, () => 1, NaN, -Infinity, -0],
+    d: new Date(Date.UTC(2024, 0, 2)),
+    bad: new Date(NaN),
+    t: Float32Array.of(1.5, NaN),
+    n: Object(3),
+    str: Object('s'),
+  };
   assert.deepEqual(ok(fig), { arr: [null, null, null, null, 0], d: '2024-01-02T00:00:00.000Z', bad: null, t: [1.5, null], n: 3, str: 's' });
   // eslint-disable-next-line no-sparse-arrays
   assert.deepEqual(ok({ holes: [1, , 3] }), { holes: [1, null, 3] });
@@ -59,11 +70,64 @@ test('getters and proxy traps run once per property, into a clean copy', () => {
 });
 
 test('throwing getters, proxies and toJSON give SANDBOX_RUNTIME_ERROR with the path', () => {
-  fails({ layout: { get title() { throw new Error('boom'); } } }, 'SANDBOX_RUNTIME_ERROR', /fig\.layout\.title: boom/);
-  const hostileError = new Proxy({}, { get() { throw new Error('again'); }, getPrototypeOf() { throw new Error('proto'); } });
-  fails({ data: [{ get x() { throw hostileError; } }] }, 'SANDBOX_RUNTIME_ERROR', /fig\.data\[0\]\.x: a non-error value was thrown/);
-  fails({ a: { toJSON() { throw new RangeError('nope'); } } }, 'SANDBOX_RUNTIME_ERROR', /fig\.a: nope/);
-  fails(new Proxy({}, { ownKeys() { throw new Error('keys'); } }), 'SANDBOX_RUNTIME_ERROR', /keys/);
+  fails(
+    {
+      layout: {
+        get title() {
+          throw new Error('boom');
+        },
+      },
+    },
+    'SANDBOX_RUNTIME_ERROR',
+    /fig\.layout\.title: boom/,
+  );
+  const hostileError = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error('again');
+      },
+      getPrototypeOf() {
+        throw new Error('proto');
+      },
+    },
+  );
+  fails(
+    {
+      data: [
+        {
+          get x() {
+            throw hostileError;
+          },
+        },
+      ],
+    },
+    'SANDBOX_RUNTIME_ERROR',
+    /fig\.data\[0\]\.x: a non-error value was thrown/,
+  );
+  fails(
+    {
+      a: {
+        toJSON() {
+          throw new RangeError('nope');
+        },
+      },
+    },
+    'SANDBOX_RUNTIME_ERROR',
+    /fig\.a: nope/,
+  );
+  fails(
+    new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('keys');
+        },
+      },
+    ),
+    'SANDBOX_RUNTIME_ERROR',
+    /keys/,
+  );
 });
 
 test('toJSON is honoured once per position, like JSON.stringify', () => {
@@ -117,7 +181,12 @@ test('analyst code replacing built-ins cannot subvert the serializer', () => {
     JSON.stringify = () => '"pwned"';
     Array.isArray = ((_: unknown) => false) as unknown as typeof Array.isArray;
     Object.keys = () => [];
-    Object.defineProperty(Array.prototype, '0', { set() { throw new Error('setter ran'); }, configurable: true });
+    Object.defineProperty(Array.prototype, '0', {
+      set() {
+        throw new Error('setter ran');
+      },
+      configurable: true,
+    });
     Object.defineProperty(Object.prototype, 'toJSON', { value: undefined, writable: true, configurable: true });
     const r = serializeFigure({ data: [{ x: [1, 2] }] }, MiB);
     assert.deepEqual(r, { ok: true, json: '{"data":[{"x":[1,2]}]}' });

@@ -130,7 +130,8 @@ export function serializeFigure(fig: unknown, maxBytes: number): SerializeResult
     result = { ok: false, code, message };
     throw ABORT;
   };
-  const tooLarge = (): never => abort('SANDBOX_OUTPUT_TOO_LARGE', `The figure is larger than the output limit of ${describeLimit(maxBytes)} (at ${where()}). Plot aggregates or a sample instead of raw rows.`);
+  const tooLarge = (): never =>
+    abort('SANDBOX_OUTPUT_TOO_LARGE', `The figure is larger than the output limit of ${describeLimit(maxBytes)} (at ${where()}). Plot aggregates or a sample instead of raw rows.`);
   const reserve = (units: number): void => {
     // UTF-16 units are a lower bound on UTF-8 bytes, so this only refuses output that cannot fit.
     if (out.length + units > maxBytes) tooLarge();

@@ -47,7 +47,7 @@ export class TextDecoder {
       out += String.fromCharCode(...units);
       units.length = 0;
     };
-    for (let i = 0; i < b.length; ) {
+    for (let i = 0; i < b.length;) {
       const c = b[i] as number;
       let cp = 0xfffd;
       let need = 0;

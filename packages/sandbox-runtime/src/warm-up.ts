@@ -16,7 +16,7 @@ export function warmUp(rows = 20_000): void {
   for (let i = 0; i < rows; i++) {
     codes[i] = i % 7;
     ints[i] = i % 13;
-    floats[i] = (i * 7919) % 1000 / 10;
+    floats[i] = ((i * 7919) % 1000) / 10;
   }
   const { df, op, px } = createGlobals({
     rowCount: rows,

@@ -21,7 +21,15 @@ const skip = uri === undefined || uri === '' ? 'MONGODB_URI is not set (no Mongo
 if (skip !== false && process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') {
   // In CI a skipped adapter suite is easy to miss among thousands of passing tests: say it loudly,
   // once now and once more after this file's results (the last lines it prints).
-  const banner = ['#', '# ' + '='.repeat(78), `# MongoDB store suite SKIPPED in CI: ${skip}.`, '# The MongoDB adapter was NOT checked against its conformance suite in this run.', '# Set MONGODB_URI (e.g. mongodb://127.0.0.1:27017) to run it.', '# ' + '='.repeat(78), '#'];
+  const banner = [
+    '#',
+    '# ' + '='.repeat(78),
+    `# MongoDB store suite SKIPPED in CI: ${skip}.`,
+    '# The MongoDB adapter was NOT checked against its conformance suite in this run.',
+    '# Set MONGODB_URI (e.g. mongodb://127.0.0.1:27017) to run it.',
+    '# ' + '='.repeat(78),
+    '#',
+  ];
   console.log(banner.join('\n'));
   process.once('exit', () => console.log(banner.join('\n')));
 }
@@ -49,10 +57,12 @@ function recordingDb(): { db: Db; calls: string[] } {
     new Proxy(
       {},
       {
-        get: (_target, prop) => (...args: unknown[]) => {
-          calls.push(`${name}.${String(prop)}(${JSON.stringify(args).slice(0, 200)})`);
-          throw new MongoNetworkError('no server in this test');
-        },
+        get:
+          (_target, prop) =>
+          (...args: unknown[]) => {
+            calls.push(`${name}.${String(prop)}(${JSON.stringify(args).slice(0, 200)})`);
+            throw new MongoNetworkError('no server in this test');
+          },
       },
     );
   const db = { collection, command: () => Promise.reject(new MongoNetworkError('no server in this test')) } as unknown as Db;
@@ -142,10 +152,15 @@ test('indexes: every unique constraint has a unique index; TTL only on counters 
   const db = { collection: (name: string) => ({ createIndexes: (specs: unknown[]) => ((created[name] = specs), Promise.resolve([])) }) } as unknown as Db;
   await ensureIndexes(db);
   assert.deepEqual(Object.keys(created).sort(), Object.keys(MONGO_INDEXES).sort());
-  const unique = Object.values(MONGO_INDEXES).flat().filter((i) => i.unique === true).map((i) => i.name);
+  const unique = Object.values(MONGO_INDEXES)
+    .flat()
+    .filter((i) => i.unique === true)
+    .map((i) => i.name);
   const named = Object.keys(UNIQUE_INDEX_CONSTRAINTS).filter((k) => !k.endsWith('._id_'));
   assert.deepEqual([...unique].sort(), [...named].sort());
-  const ttl = Object.entries(MONGO_INDEXES).filter(([, list]) => list.some((i) => i.expireAfterSeconds !== undefined)).map(([c]) => c);
+  const ttl = Object.entries(MONGO_INDEXES)
+    .filter(([, list]) => list.some((i) => i.expireAfterSeconds !== undefined))
+    .map(([c]) => c);
   assert.deepEqual(ttl.sort(), ['login_failures', 'rate_windows', 'settings']);
 });
 

@@ -50,7 +50,10 @@ export async function paged<D extends { _id: string }, T>(coll: Collection<D>, q
     const at = new Date(page.after.t);
     filter = { $and: [filter, { $or: [{ [t]: { [after]: at } }, { [t]: at, _id: { [after]: page.after.id } }] }] } as Filter<D>;
   }
-  const found = coll.find(filter).sort({ [t]: order, _id: order }).limit(page.limit + 1);
+  const found = coll
+    .find(filter)
+    .sort({ [t]: order, _id: order })
+    .limit(page.limit + 1);
   const docs = (await (query.exclude === undefined ? found : found.project(query.exclude)).toArray()) as D[];
   return pageOf(docs.map(query.map), page, query.position);
 }

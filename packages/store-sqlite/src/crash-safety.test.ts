@@ -46,7 +46,13 @@ function killMidTransaction(path: string, scenario: string, id: string, onPaused
 function integrityOk(path: string): void {
   const db = new DatabaseSync(path);
   try {
-    assert.deepEqual(db.prepare('PRAGMA integrity_check').all().map((r) => r.integrity_check), ['ok']);
+    assert.deepEqual(
+      db
+        .prepare('PRAGMA integrity_check')
+        .all()
+        .map((r) => r.integrity_check),
+      ['ok'],
+    );
     assert.deepEqual(db.prepare('PRAGMA foreign_key_check').all(), []);
   } finally {
     db.close();
@@ -80,7 +86,11 @@ test('crash safety: a process SIGKILLed inside a store transaction leaves the pr
     assert.equal(ds?.currentVersionId, s.version.id, 'the dataset still points at the old version');
     assert.equal(ds?.version, s.dataset.version + 1);
     const versions = await store.datasets.listVersions(s.dataset.id, { limit: 10 });
-    assert.deepEqual(versions.items.map((v) => v.sha256), ['old'], 'the new version row is gone');
+    assert.deepEqual(
+      versions.items.map((v) => v.sha256),
+      ['old'],
+      'the new version row is gone',
+    );
     await store.close();
   });
 

@@ -37,7 +37,10 @@ const deps = () => ({ now: createTestClock().now, newId: () => randomUUID() });
 test('migrations: applied once, recorded, a second start applies nothing', async (t) => {
   const path = join(tempDir(t), 'm.db');
   const first = createSqliteStore({ ...deps(), path });
-  assert.deepEqual(first.appliedMigrations, SQLITE_MIGRATIONS.map((m) => m.version));
+  assert.deepEqual(
+    first.appliedMigrations,
+    SQLITE_MIGRATIONS.map((m) => m.version),
+  );
   await first.close();
   const second = createSqliteStore({ ...deps(), path });
   assert.deepEqual(second.appliedMigrations, []);
@@ -45,7 +48,10 @@ test('migrations: applied once, recorded, a second start applies nothing', async
   const db = new DatabaseSync(path);
   const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
   db.close();
-  assert.deepEqual(rows.map((r) => r.version), SQLITE_MIGRATIONS.map((m) => m.version));
+  assert.deepEqual(
+    rows.map((r) => r.version),
+    SQLITE_MIGRATIONS.map((m) => m.version),
+  );
 });
 
 test('migrations: a database from newer code is refused', async (t) => {
@@ -54,7 +60,10 @@ test('migrations: a database from newer code is refused', async (t) => {
   const db = new DatabaseSync(path);
   db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(999, 'from the future', 0);
   db.close();
-  assert.throws(() => createSqliteStore({ ...deps(), path }), (e: unknown) => (e as { code?: string; reason?: string }).code === 'STORE_UNAVAILABLE' && (e as { reason?: string }).reason === 'schema_too_new');
+  assert.throws(
+    () => createSqliteStore({ ...deps(), path }),
+    (e: unknown) => (e as { code?: string; reason?: string }).code === 'STORE_UNAVAILABLE' && (e as { reason?: string }).reason === 'schema_too_new',
+  );
 });
 
 test('migrations: a failing step leaves no trace (all or nothing)', async (t) => {
@@ -62,7 +71,11 @@ test('migrations: a failing step leaves no trace (all or nothing)', async (t) =>
   const broken = [...SQLITE_MIGRATIONS, { version: SQLITE_MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE extra (x TEXT); THIS IS NOT SQL;' }];
   assert.throws(() => createSqliteStore({ ...deps(), path, migrations: broken }));
   const store = createSqliteStore({ ...deps(), path });
-  assert.deepEqual(store.appliedMigrations, SQLITE_MIGRATIONS.map((m) => m.version), 'nothing of the failed run was kept');
+  assert.deepEqual(
+    store.appliedMigrations,
+    SQLITE_MIGRATIONS.map((m) => m.version),
+    'nothing of the failed run was kept',
+  );
   await store.close();
 });
 

@@ -23,11 +23,7 @@ export function assertLoginFailurePolicy(value: unknown): LoginFailurePolicy {
  * - after a lock ran out, or `forgetAfterMs` after the previous failure, counting restarts at 1;
  * - the failure that reaches `maxFailures` sets `lockedUntil = now + lockMs` (`locked_now`).
  */
-export function nextLoginFailureState(
-  previous: LoginFailureState | null,
-  now: Date,
-  policy: LoginFailurePolicy,
-): { state: LoginFailureState; outcome: LoginFailureOutcome } {
+export function nextLoginFailureState(previous: LoginFailureState | null, now: Date, policy: LoginFailurePolicy): { state: LoginFailureState; outcome: LoginFailureOutcome } {
   const t = now.getTime();
   if (previous !== null && previous.lockedUntil !== null && previous.lockedUntil.getTime() > t) {
     return { state: previous, outcome: 'already_locked' };

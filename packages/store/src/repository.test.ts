@@ -59,7 +59,14 @@ test('assembleRepository: each operation runs its check inside the runner, and t
   };
   const seen: unknown[] = [];
   const repo = assembleRepository(
-    { get: (id: unknown) => (typeof id === 'string' ? id.toUpperCase() : (() => { throw new StoreError('STORE_INVALID', 'id', { reason: 'id' }); })()) },
+    {
+      get: (id: unknown) =>
+        typeof id === 'string'
+          ? id.toUpperCase()
+          : (() => {
+              throw new StoreError('STORE_INVALID', 'id', { reason: 'id' });
+            })(),
+    },
     run,
     {
       get: (id) => {
@@ -84,19 +91,37 @@ test('input checks: every operation of every repository refuses operator-shaped 
       if (check.length === 0) continue; // prune(): no arguments
       operations += 1;
       const args = Array.from({ length: check.length }, () => op);
-      assert.match(codeOf(() => check(...args)), /^STORE_INVALID:/u, `${repository}.${name}`);
+      assert.match(
+        codeOf(() => check(...args)),
+        /^STORE_INVALID:/u,
+        `${repository}.${name}`,
+      );
     }
   }
   assert.ok(operations >= 70, `${operations} operations checked`);
 });
 
 test('input checks: the checked values are what adapters bind (ids, epoch ms, serialized JSON, decoded cursors)', () => {
-  assert.deepEqual(USER_INPUTS.update('u1', 3, { email: 'A@B.c', passwordChangedAt: new Date(5) }), { id: 'u1', expectedVersion: 3, patch: { email: 'A@B.c', emailKey: 'a@b.c', passwordChangedAt: 5 } });
-  assert.equal(codeOf(() => USER_INPUTS.update('u1', 0, {})), 'STORE_INVALID:expectedVersion');
-  assert.equal(codeOf(() => USER_INPUTS.update({ $gt: '' }, 0, { nope: 1 })), 'STORE_INVALID:id', 'arguments are checked in order');
+  assert.deepEqual(USER_INPUTS.update('u1', 3, { email: 'A@B.c', passwordChangedAt: new Date(5) }), {
+    id: 'u1',
+    expectedVersion: 3,
+    patch: { email: 'A@B.c', emailKey: 'a@b.c', passwordChangedAt: 5 },
+  });
+  assert.equal(
+    codeOf(() => USER_INPUTS.update('u1', 0, {})),
+    'STORE_INVALID:expectedVersion',
+  );
+  assert.equal(
+    codeOf(() => USER_INPUTS.update({ $gt: '' }, 0, { nope: 1 })),
+    'STORE_INVALID:id',
+    'arguments are checked in order',
+  );
   assert.deepEqual(USER_INPUTS.count(undefined), { systemRole: null, disabled: null });
   assert.deepEqual(USER_INPUTS.count({ systemRole: 'admin', disabled: false }), { systemRole: 'admin', disabled: false });
-  assert.equal(codeOf(() => USER_INPUTS.count({ role: 'admin' })), 'STORE_INVALID:filter');
+  assert.equal(
+    codeOf(() => USER_INPUTS.count({ role: 'admin' })),
+    'STORE_INVALID:filter',
+  );
   assert.deepEqual(DATASET_INPUTS.setCurrentVersion('d', 'v'), { datasetId: 'd', versionId: 'v', expectedVersion: null });
   assert.deepEqual(DASHBOARD_INPUTS.update('d', 1, { layout: { a: [1] } }), { id: 'd', expectedVersion: 1, patch: { layout: '{"a":[1]}' } });
   assert.deepEqual(PROJECT_INPUTS.listForPrincipals([{ kind: 'group', id: 'g' }], { limit: 5 }).principalKeys, ['group:g']);
@@ -105,13 +130,23 @@ test('input checks: the checked values are what adapters bind (ids, epoch ms, se
   assert.equal(AUDIT_INPUTS.append({ actor: { kind: 'system', userId: null }, action: 'x', outcome: 'success', details: { nested: { cached: true } } }).cached, false);
   const desc = AUDIT_INPUTS.query({ newestFirst: true }, { limit: 2, cursor: encodeCursor('audit-desc', { t: 1, id: 'e' }) });
   assert.deepEqual(desc.page, { list: 'audit-desc', limit: 2, after: { t: 1, id: 'e' }, descending: true });
-  assert.equal(codeOf(() => AUDIT_INPUTS.query({}, { limit: 2, cursor: encodeCursor('audit-desc', { t: 1, id: 'e' }) })), 'STORE_INVALID:cursor', 'a cursor of one order is refused by the other');
+  assert.equal(
+    codeOf(() => AUDIT_INPUTS.query({}, { limit: 2, cursor: encodeCursor('audit-desc', { t: 1, id: 'e' }) })),
+    'STORE_INVALID:cursor',
+    'a cursor of one order is refused by the other',
+  );
 });
 
 test('pages: checkPage decodes the cursor of its own list; pageOf makes the next one', () => {
   assert.deepEqual(checkPage({ limit: 3 }, 'users'), { list: 'users', limit: 3, after: null, descending: false });
-  assert.equal(codeOf(() => checkPage({ limit: 3, cursor: encodeCursor('groups', { t: 1, id: 'x' }) }, 'users')), 'STORE_INVALID:cursor');
-  assert.equal(codeOf(() => checkPage({ limit: 0 }, 'users')), 'STORE_INVALID:limit');
+  assert.equal(
+    codeOf(() => checkPage({ limit: 3, cursor: encodeCursor('groups', { t: 1, id: 'x' }) }, 'users')),
+    'STORE_INVALID:cursor',
+  );
+  assert.equal(
+    codeOf(() => checkPage({ limit: 0 }, 'users')),
+    'STORE_INVALID:limit',
+  );
   const page = pageOf([1, 2, 3, 4], checkPage({ limit: 3 }, 'n'), (x) => ({ t: x, id: String(x) }));
   assert.deepEqual(page.items, [1, 2, 3]);
   assert.deepEqual(checkPage({ limit: 3, cursor: page.nextCursor }, 'n').after, { t: 3, id: '3' });

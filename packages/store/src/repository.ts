@@ -29,11 +29,7 @@ export type RepositoryBody<C> = { readonly [K in keyof C]: (input: Checked<C[K]>
 
 /** The repository {@link assembleRepository} builds: the operations of `C`, answering what `B` returns. */
 export type AssembledRepository<C, B> = {
-  readonly [K in keyof C & keyof B]: C[K] extends AnyFunction
-    ? B[K] extends AnyFunction
-      ? (...args: Parameters<C[K]>) => Promise<Awaited<ReturnType<B[K]>>>
-      : never
-    : never;
+  readonly [K in keyof C & keyof B]: C[K] extends AnyFunction ? (B[K] extends AnyFunction ? (...args: Parameters<C[K]>) => Promise<Awaited<ReturnType<B[K]>>> : never) : never;
 };
 
 /**
@@ -42,11 +38,7 @@ export type AssembledRepository<C, B> = {
  * port type (`const users: UserRepository = assembleRepository(...)`): the compiler then checks
  * that every operation exists and answers what the port promises.
  */
-export function assembleRepository<C extends Record<string, AnyFunction>, B extends RepositoryBody<C>>(
-  checks: C,
-  run: RunOperation,
-  body: B,
-): AssembledRepository<C, B> {
+export function assembleRepository<C extends Record<string, AnyFunction>, B extends RepositoryBody<C>>(checks: C, run: RunOperation, body: B): AssembledRepository<C, B> {
   const repository: Record<string, (...args: never[]) => Promise<unknown>> = {};
   for (const name of Object.keys(checks)) {
     const check = checks[name] as AnyFunction;

@@ -43,15 +43,25 @@ test('cursors round-trip, are bound to their list, and refuse anything else', ()
   const c = encodeCursor('users', { t: 1_700_000_000_000, id: 'a-b' });
   assert.match(c, /^[A-Za-z0-9_-]+$/);
   assert.deepEqual(decodeCursor('users', c), { t: 1_700_000_000_000, id: 'a-b' });
-  assert.equal(code(() => decodeCursor('sessions', c)), 'STORE_INVALID:cursor');
+  assert.equal(
+    code(() => decodeCursor('sessions', c)),
+    'STORE_INVALID:cursor',
+  );
   for (const bad of ['', 'x y', '%%%', Buffer.from('{"t":1}').toString('base64url'), Buffer.from('["users",1.5,"a"]').toString('base64url'), Buffer.from('["users",1,""]').toString('base64url')]) {
-    assert.equal(code(() => decodeCursor('users', bad)), 'STORE_INVALID:cursor', bad);
+    assert.equal(
+      code(() => decodeCursor('users', bad)),
+      'STORE_INVALID:cursor',
+      bad,
+    );
   }
   const page = toPage([1, 2, 3], 2, 'n', (x) => ({ t: x, id: String(x) }));
   assert.deepEqual(page.items, [1, 2]);
   assert.deepEqual(decodeCursor('n', page.nextCursor ?? ''), { t: 2, id: '2' });
   assert.equal(toPage([1, 2], 2, 'n', (x) => ({ t: x, id: String(x) })).nextCursor, undefined);
-  assert.equal(code(() => assertPage({ limit: 501 })), 'STORE_INVALID:limit');
+  assert.equal(
+    code(() => assertPage({ limit: 501 })),
+    'STORE_INVALID:limit',
+  );
 });
 
 test('login failures: count, lock at the threshold, ignore while locked, restart after', () => {
@@ -80,15 +90,39 @@ test('inputs: emails fold case, JSON is plain and bounded, unknown fields are re
   assert.equal(normalizeEmail('Ünïcode@Example.COM'), 'ünïcode@example.com');
   assert.equal(normalizeEmail('e\u0301@x.io'), normalizeEmail('\u00e9@x.io'), 'NFC');
   assert.equal(serializeJson({ $where: 'x', 'a.b': [1, null] }, 'f', 100), '{"$where":"x","a.b":[1,null]}');
-  assert.equal(code(() => serializeJson({ a: undefined }, 'f', 100)), 'STORE_INVALID:f');
-  assert.equal(code(() => serializeJson([Number.NaN], 'f', 100)), 'STORE_INVALID:f');
-  assert.equal(code(() => serializeJson(new Date(0), 'f', 100)), 'STORE_INVALID:f');
-  assert.equal(code(() => serializeJson('x'.repeat(200), 'f', 100)), 'STORE_INVALID:f');
+  assert.equal(
+    code(() => serializeJson({ a: undefined }, 'f', 100)),
+    'STORE_INVALID:f',
+  );
+  assert.equal(
+    code(() => serializeJson([Number.NaN], 'f', 100)),
+    'STORE_INVALID:f',
+  );
+  assert.equal(
+    code(() => serializeJson(new Date(0), 'f', 100)),
+    'STORE_INVALID:f',
+  );
+  assert.equal(
+    code(() => serializeJson('x'.repeat(200), 'f', 100)),
+    'STORE_INVALID:f',
+  );
   let deep: unknown = 1;
   for (let i = 0; i < 100; i += 1) deep = [deep];
-  assert.equal(code(() => serializeJson(deep, 'f', 10_000)), 'STORE_INVALID:f');
-  assert.equal(code(() => checkNewUser({ email: 'a@b.c', displayName: 'x', passwordHash: 'h', systemRole: 'user', isAdmin: true })), 'STORE_INVALID:user');
-  assert.equal(code(() => checkUserPatch({ version: 9 })), 'STORE_INVALID:patch');
-  assert.equal(code(() => checkNewUser({ email: { $ne: null }, displayName: 'x', passwordHash: 'h', systemRole: 'user' })), 'STORE_INVALID:email');
+  assert.equal(
+    code(() => serializeJson(deep, 'f', 10_000)),
+    'STORE_INVALID:f',
+  );
+  assert.equal(
+    code(() => checkNewUser({ email: 'a@b.c', displayName: 'x', passwordHash: 'h', systemRole: 'user', isAdmin: true })),
+    'STORE_INVALID:user',
+  );
+  assert.equal(
+    code(() => checkUserPatch({ version: 9 })),
+    'STORE_INVALID:patch',
+  );
+  assert.equal(
+    code(() => checkNewUser({ email: { $ne: null }, displayName: 'x', passwordHash: 'h', systemRole: 'user' })),
+    'STORE_INVALID:email',
+  );
   assert.deepEqual(checkUserPatch({ email: 'A@B.c' }), { email: 'A@B.c', emailKey: 'a@b.c' });
 });

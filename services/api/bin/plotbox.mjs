@@ -18,7 +18,7 @@ if (major < 24) {
       break;
     }
     if (dirname(dir) === dir) {
-      console.error('plotbox: needs Node 24 (install the repo\'s dependencies or put Node 24 on PATH)');
+      console.error("plotbox: needs Node 24 (install the repo's dependencies or put Node 24 on PATH)");
       process.exit(2);
     }
   }

@@ -179,7 +179,10 @@ export function createApp(deps: AppDeps): Express {
       ...(storeOk ? [] : ['the metadata store cannot be reached']),
       ...(blobs === 'ok' ? [] : [blobs === 'full' ? 'the blob store is full' : 'the blob store cannot be used']),
       ...(sandboxOk ? [] : ['the sandbox is not ready']),
-      ...failing.map(([where, c]) => `${where}: ${c.reason === 'low_space' ? 'free space is below PLOTBOX_MIN_FREE_DISK_MB' : c.reason === 'full' ? 'the disk is full' : c.reason === 'not_writable' ? 'cannot be written' : 'unavailable'}`),
+      ...failing.map(
+        ([where, c]) =>
+          `${where}: ${c.reason === 'low_space' ? 'free space is below PLOTBOX_MIN_FREE_DISK_MB' : c.reason === 'full' ? 'the disk is full' : c.reason === 'not_writable' ? 'cannot be written' : 'unavailable'}`,
+      ),
     ];
     // Free bytes go to the log only: the probe is public.
     if (failing.length > 0) (req as Request & { log?: { warn: (o: object, m: string) => void } }).log?.warn({ storage }, 'not ready: storage');
@@ -221,9 +224,7 @@ export function createApp(deps: AppDeps): Express {
 
 /** Matches requests for the table's `upload` routes (raw bodies the route streams itself). */
 function uploadMatcher(table: readonly AnyRoute[]): (req: Request) => boolean {
-  const patterns = table
-    .filter((r) => r.bodyKind === 'upload')
-    .map((r) => ({ method: r.method.toUpperCase(), re: new RegExp(`^${r.path.replace(/:[A-Za-z]+/gu, '[^/]+')}$`, 'u') }));
+  const patterns = table.filter((r) => r.bodyKind === 'upload').map((r) => ({ method: r.method.toUpperCase(), re: new RegExp(`^${r.path.replace(/:[A-Za-z]+/gu, '[^/]+')}$`, 'u') }));
   return (req) => patterns.some((p) => p.method === req.method && p.re.test(req.path));
 }
 

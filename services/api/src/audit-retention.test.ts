@@ -73,10 +73,17 @@ test('audit export as JSON lines: the window asked for, oldest first, every even
   const n = await writeAuditJsonl(store, { since, until }, out);
   out.end();
   await reading;
-  const events = received.join('').trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string; at: string; details: { i: number }; actor: { userId: string } });
+  const events = received
+    .join('')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string; at: string; details: { i: number }; actor: { userId: string } });
   assert.equal(n, 1000);
   assert.equal(events.length, 1000);
-  assert.deepEqual(events.map((e) => e.details.i), Array.from({ length: 1000 }, (_, i) => i + 100));
+  assert.deepEqual(
+    events.map((e) => e.details.i),
+    Array.from({ length: 1000 }, (_, i) => i + 100),
+  );
   assert.equal(new Set(events.map((e) => e.id)).size, 1000);
   assert.equal(events[0]?.at, since.toISOString());
   assert.equal(events[0]?.actor.userId, 'u2');

@@ -61,7 +61,9 @@ export async function sweepAuditRetention(deps: RetentionDeps, retentionMs: numb
  */
 export function scheduleAuditRetention(deps: RetentionDeps, retentionMs: number, everyMs = 3_600_000, firstAfterMs = 60_000): () => void {
   const run = (): void => {
-    sweepAuditRetention(deps, retentionMs).catch((err: unknown) => deps.logger.warn({ reason: (err as { code?: unknown }).code ?? (err as Error).name }, 'audit retention sweep failed; it runs again later'));
+    sweepAuditRetention(deps, retentionMs).catch((err: unknown) =>
+      deps.logger.warn({ reason: (err as { code?: unknown }).code ?? (err as Error).name }, 'audit retention sweep failed; it runs again later'),
+    );
   };
   const first = setTimeout(run, firstAfterMs);
   const timer = setInterval(run, everyMs);

@@ -37,7 +37,11 @@ class CliExit extends Error {
 const usageError = (message: string): CliExit => new CliExit(`${message}\n${USAGE}`, EX_USAGE);
 
 /** parseArgs with its errors (unknown option, missing value, stray argument) as usage errors. */
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: readonly string[], options: T): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false }>>['values'] {
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  args: readonly string[],
+  options: T,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false }>>['values'] {
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
@@ -55,10 +59,17 @@ function loadConfig(): ApiConfig {
 }
 
 async function init(args: readonly string[]): Promise<void> {
-  const values = parse('init', args, { email: { type: 'string' }, name: { type: 'string' }, 'password-stdin': { type: 'boolean' }, 'password-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const values = parse('init', args, {
+    email: { type: 'string' },
+    name: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    'password-file': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return void console.log(USAGE);
   if (values.email === undefined) throw usageError('init: --email is required');
-  if ((values['password-stdin'] === true) === (values['password-file'] !== undefined)) throw usageError('init: give exactly one of --password-stdin or --password-file (never the password itself as an argument)');
+  if ((values['password-stdin'] === true) === (values['password-file'] !== undefined))
+    throw usageError('init: give exactly one of --password-stdin or --password-file (never the password itself as an argument)');
   const config = loadConfig();
   let password: string;
   try {

@@ -73,7 +73,13 @@ export function clearAuthCookies(req: Request, res: Response, secureCookies: boo
  * Hand a session's tokens to the browser: the access cookie, and the refresh cookie when there is a
  * new refresh token. `Max-Age` follows each token's own expiry, from `nowMs`.
  */
-export function setSessionCookies(req: Request, res: Response, secureCookies: boolean, tokens: { readonly access: { readonly token: string; readonly expiresAt: number }; readonly refresh: { readonly token: string; readonly expiresAt: number } | null }, nowMs: number): void {
+export function setSessionCookies(
+  req: Request,
+  res: Response,
+  secureCookies: boolean,
+  tokens: { readonly access: { readonly token: string; readonly expiresAt: number }; readonly refresh: { readonly token: string; readonly expiresAt: number } | null },
+  nowMs: number,
+): void {
   const accessMaxAgeSec = (tokens.access.expiresAt - nowMs) / 1000;
   if (tokens.refresh === null) return setAccessCookie(req, res, { secureCookies, access: tokens.access.token, accessMaxAgeSec });
   setAuthCookies(req, res, { secureCookies, access: tokens.access.token, accessMaxAgeSec, refresh: tokens.refresh.token, refreshMaxAgeSec: (tokens.refresh.expiresAt - nowMs) / 1000 });

@@ -38,4 +38,3 @@ export function profileOf(columns: readonly Column[], rowCount: number): JsonVal
     })),
   };
 }
-

@@ -22,7 +22,12 @@ import type { OidcError } from './oidc.ts';
 /** Every error class the table translates, by code. */
 type ErrorByCode = { readonly [C in StoreErrorCode]: StoreError<C> } & { readonly [C in AuthErrorCode]: AuthError<C> } & { readonly [C in BlobErrorCode]: BlobError } & {
   readonly [C in DatasetErrorCode]: DatasetError;
-} & { readonly [C in IngestErrorCode]: IngestError } & { readonly CONFIG_INVALID: ConfigError; readonly STAGING_FAILED: StagingError; readonly OIDC_DISCOVERY: OidcError; readonly OIDC_RESPONSE: OidcError };
+} & { readonly [C in IngestErrorCode]: IngestError } & {
+  readonly CONFIG_INVALID: ConfigError;
+  readonly STAGING_FAILED: StagingError;
+  readonly OIDC_DISCOVERY: OidcError;
+  readonly OIDC_RESPONSE: OidcError;
+};
 
 /** A package error code the table knows. */
 export type PackageErrorCode = keyof ErrorByCode;

@@ -28,10 +28,16 @@ test('housekeeping removes expired windows, login failures and settings, and kee
   at += 120_000;
   await runHousekeeping({ store, blobs, logger });
   const db = new DatabaseSync(join(dir, 'db'), { readOnly: true });
-  const keys = db.prepare('SELECT key FROM rate_windows ORDER BY key').all().map((r) => r.key);
+  const keys = db
+    .prepare('SELECT key FROM rate_windows ORDER BY key')
+    .all()
+    .map((r) => r.key);
   db.close();
   assert.deepEqual(keys, ['rl:api:user:b'], 'the finished window is gone, the live one kept');
   assert.equal(await store.settings.get('setup:token:old'), null);
   assert.equal((await store.settings.get('sandbox.runtimeVersion'))?.value, 'v1');
-  assert.ok(lines.some((l) => l.includes('"step":"settings"') && l.includes('"removed":1')), 'each step that removed something is logged');
+  assert.ok(
+    lines.some((l) => l.includes('"step":"settings"') && l.includes('"removed":1')),
+    'each step that removed something is logged',
+  );
 });

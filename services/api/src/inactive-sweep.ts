@@ -50,7 +50,7 @@ export async function sweepInactiveAccounts(deps: SweepDeps, maxInactiveMs: numb
   const kept: string[] = [];
   const skipped = new Set<string>();
   let enabledAdmins = await store.users.count({ systemRole: 'admin', disabled: false });
-  for (let handled = 0; handled < MAX_PER_SWEEP; ) {
+  for (let handled = 0; handled < MAX_PER_SWEEP;) {
     const batch = (await store.users.listInactive(before, BATCH)).filter((u) => !skipped.has(u.id));
     if (batch.length === 0) break;
     for (const user of batch) {
@@ -98,7 +98,9 @@ async function afterDisable(deps: SweepDeps, user: User, at: Date): Promise<void
  */
 export function scheduleInactiveSweep(deps: SweepDeps, maxInactiveMs: number, everyMs = 3_600_000, firstAfterMs = 30_000): () => void {
   const run = (): void => {
-    sweepInactiveAccounts(deps, maxInactiveMs).catch((err: unknown) => deps.logger.warn({ reason: (err as { code?: unknown }).code ?? (err as Error).name }, 'inactivity sweep failed; it runs again later'));
+    sweepInactiveAccounts(deps, maxInactiveMs).catch((err: unknown) =>
+      deps.logger.warn({ reason: (err as { code?: unknown }).code ?? (err as Error).name }, 'inactivity sweep failed; it runs again later'),
+    );
   };
   const first = setTimeout(run, firstAfterMs);
   const timer = setInterval(run, everyMs);

@@ -43,7 +43,8 @@ try {
   logger.fatal({ reason: isAuthError(err) ? err.message : 'the JWT key set cannot be loaded' }, 'api configuration refused');
   process.exit(78);
 }
-if (keys.generated) logger.warn({ dir: config.jwt.keys.source === 'dev' ? config.jwt.keys.dir : null, kid: keys.keySet.activeKid }, 'generated a dev JWT key pair (dev only; production reads PLOTBOX_JWT_KEYS_FILE)');
+if (keys.generated)
+  logger.warn({ dir: config.jwt.keys.source === 'dev' ? config.jwt.keys.dir : null, kid: keys.keySet.activeKid }, 'generated a dev JWT key pair (dev only; production reads PLOTBOX_JWT_KEYS_FILE)');
 let secrets;
 try {
   secrets = loadSecretBox(config.secretsKey);
@@ -51,13 +52,19 @@ try {
   logger.fatal({ reason: isAuthError(err) ? err.message : 'the secrets key cannot be loaded' }, 'api configuration refused');
   process.exit(78);
 }
-if (secrets.generated) logger.warn({ dir: config.secretsKey.source === 'dev' ? config.secretsKey.dir : null, keyId: secrets.box.activeId }, 'generated a dev secrets key (dev only; production reads PLOTBOX_SECRETS_KEY_FILE)');
+if (secrets.generated)
+  logger.warn(
+    { dir: config.secretsKey.source === 'dev' ? config.secretsKey.dir : null, keyId: secrets.box.activeId },
+    'generated a dev secrets key (dev only; production reads PLOTBOX_SECRETS_KEY_FILE)',
+  );
 
 const now = (): Date => new Date();
 const { store, close: closeStore } = await openStore(config, { now, newId: randomUUID });
 const hasher = createPasswordHasher({ ...config.argon2, allowWeak: config.env === 'dev' });
 // Secrets stored in clear (before sealing existed) or under a retired-to-be key are sealed again.
-await resealStoredSecrets({ store, box: secrets.box, logger }).catch((err: unknown) => logger.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'resealing stored secrets failed; it runs again at the next start'));
+await resealStoredSecrets({ store, box: secrets.box, logger }).catch((err: unknown) =>
+  logger.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'resealing stored secrets failed; it runs again at the next start'),
+);
 const tokens = createTokenService({ keySet: keys.keySet, issuer: config.jwt.issuer, audience: config.jwt.audience, accessTtlSec: config.jwt.accessTtlSec });
 
 if (config.bootstrapAdmin !== null) {
@@ -111,7 +118,23 @@ const webDir = await ensureWebBuilt().catch((err: unknown) => {
   return undefined;
 });
 const metrics = createApiMetrics({ processMetrics: true });
-const app = createApp({ config, store, blobs, sandbox, ingest: ingest.ingest, storage: ingest.storage, keySet: keys.keySet, tokens, hasher, secrets: secrets.box, logger, now, newId: randomUUID, metrics, ...(webDir === undefined ? {} : { webDir }) });
+const app = createApp({
+  config,
+  store,
+  blobs,
+  sandbox,
+  ingest: ingest.ingest,
+  storage: ingest.storage,
+  keySet: keys.keySet,
+  tokens,
+  hasher,
+  secrets: secrets.box,
+  logger,
+  now,
+  newId: randomUUID,
+  metrics,
+  ...(webDir === undefined ? {} : { webDir }),
+});
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

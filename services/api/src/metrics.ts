@@ -33,12 +33,33 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export function createApiMetrics(options: { readonly processMetrics?: boolean } = {}): ApiMetrics {
   const registry = new Registry();
   if (options.processMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'plotbox_api_' });
-  const requests = new Counter({ name: 'plotbox_api_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'] as const, registers: [registry] });
-  const latency = new Histogram({ name: 'plotbox_api_http_request_duration_seconds', help: 'Time to answer an HTTP request, by method and route pattern', labelNames: ['method', 'route'] as const, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const requests = new Counter({
+    name: 'plotbox_api_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'plotbox_api_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
   const cache = new Counter({ name: 'plotbox_api_render_cache_total', help: 'Saved-chart renders by cache result', labelNames: ['result'] as const, registers: [registry] });
-  const sandboxCalls = new Counter({ name: 'plotbox_api_sandbox_calls_total', help: 'Runs sent to the sandbox, by outcome (ok or the error code)', labelNames: ['outcome'] as const, registers: [registry] });
+  const sandboxCalls = new Counter({
+    name: 'plotbox_api_sandbox_calls_total',
+    help: 'Runs sent to the sandbox, by outcome (ok or the error code)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const sandboxLatency = new Histogram({ name: 'plotbox_api_sandbox_call_duration_seconds', help: 'Time of a sandbox run as the API saw it', buckets: LATENCY_BUCKETS, registers: [registry] });
-  const csp = new Counter({ name: 'plotbox_api_csp_violations_total', help: 'Content-Security-Policy violations browsers reported, by directive', labelNames: ['directive'] as const, registers: [registry] });
+  const csp = new Counter({
+    name: 'plotbox_api_csp_violations_total',
+    help: 'Content-Security-Policy violations browsers reported, by directive',
+    labelNames: ['directive'] as const,
+    registers: [registry],
+  });
   const loginFailures = new Counter({ name: 'plotbox_api_login_failures_total', help: 'Failed sign-ins, by reason', labelNames: ['reason'] as const, registers: [registry] });
   const ipRefused = new Counter({ name: 'plotbox_api_ip_refused_total', help: 'Requests refused because the client address is outside PLOTBOX_ALLOW_CIDRS', registers: [registry] });
   const sso = new Counter({ name: 'plotbox_api_sso_logins_total', help: 'Single sign-on attempts, by outcome (success or why it failed)', labelNames: ['outcome'] as const, registers: [registry] });

@@ -167,7 +167,9 @@ export function identityFromClaims(issuer: string, claims: Record<string, unknow
 export function groupsOf(claims: Record<string, unknown>, claim: string): readonly string[] {
   let value: unknown = Object.hasOwn(claims, claim) ? claims[claim] : undefined;
   if (value === undefined && claim.includes('.')) {
-    value = claim.split('.').reduce<unknown>((at, key) => (typeof at === 'object' && at !== null && !Array.isArray(at) && Object.hasOwn(at, key) ? (at as Record<string, unknown>)[key] : undefined), claims);
+    value = claim
+      .split('.')
+      .reduce<unknown>((at, key) => (typeof at === 'object' && at !== null && !Array.isArray(at) && Object.hasOwn(at, key) ? (at as Record<string, unknown>)[key] : undefined), claims);
   }
   const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
   return [...new Set(list.filter((g): g is string => typeof g === 'string' && g !== '' && g.length <= MAX_GROUP_CHARS))].slice(0, MAX_GROUPS);

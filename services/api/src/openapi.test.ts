@@ -24,8 +24,28 @@ const TABLE: readonly AnyRoute[] = [
     status: 200,
     handler: noop,
   }),
-  defineRoute({ method: 'post', path: '/api/projects/:projectId/blobs', tag: 'things', summary: 'Upload', access: 'dataset.upload', params: z.strictObject({ projectId: ID }), bodyKind: 'upload', status: 201, handler: noop }),
-  defineRoute({ method: 'delete', path: '/api/users/:userId/sessions', tag: 'users', summary: 'End sessions', access: 'user.manage', apiKeys: false, params: z.strictObject({ userId: ID }), status: 200, handler: noop }),
+  defineRoute({
+    method: 'post',
+    path: '/api/projects/:projectId/blobs',
+    tag: 'things',
+    summary: 'Upload',
+    access: 'dataset.upload',
+    params: z.strictObject({ projectId: ID }),
+    bodyKind: 'upload',
+    status: 201,
+    handler: noop,
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/users/:userId/sessions',
+    tag: 'users',
+    summary: 'End sessions',
+    access: 'user.manage',
+    apiKeys: false,
+    params: z.strictObject({ userId: ID }),
+    status: 200,
+    handler: noop,
+  }),
 ];
 
 /** Every `$ref` in `value` (recursively). */

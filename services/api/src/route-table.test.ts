@@ -20,7 +20,10 @@ test('a route may require a composed rule; it is checked against the path like a
   assert.equal(routeRule({ access: 'audit.view' })?.describe(), can('audit.view').describe());
   // A project action in the rule needs the project in the path; a chart route its dashboard.
   assert.throws(() => defineRoute({ method: 'get', path: '/api/rows', tag: 't', summary: 's', access: any(can('user.manage'), can('dataset.view')), status: 200, handler: noop }), /needs :projectId/u);
-  assert.throws(() => defineRoute({ method: 'get', path: '/api/projects/:projectId/charts/:chartId', tag: 't', summary: 's', access: any(can('project.view'), can('chart.view')), status: 200, handler: noop }), /needs :dashboardId/u);
+  assert.throws(
+    () => defineRoute({ method: 'get', path: '/api/projects/:projectId/charts/:chartId', tag: 't', summary: 's', access: any(can('project.view'), can('chart.view')), status: 200, handler: noop }),
+    /needs :dashboardId/u,
+  );
   assert.throws(() => defineRoute({ method: 'get', path: '/api/x', tag: 't', summary: 's', access: 'no.such' as 'project.view', status: 200, handler: noop }), /unknown access action/u);
   // The OpenAPI document says what the composed rule requires.
   const doc = buildOpenApi([route], { handMounted: [] }) as { paths: Record<string, Record<string, { 'x-plotbox-access': string; responses: Record<string, { description: string }> }>> };

@@ -30,5 +30,6 @@ test('sandbox info: a version per runtime when the sandbox reports them; an olde
   assert.ok(old && old.runtimeVersions === undefined);
   assert.equal(runtimeVersionOf(old, 'arquero'), 'aaaa');
   assert.equal(runtimeVersionOf(old, 'danfo'), null, 'no danfo version known: nothing is served from the cache for danfo');
-  for (const runtimeVersions of [null, 'dddd', { danfo: 5 }, { danfo: 'bad version!' }]) assert.equal(parseSandboxInfo({ runtimeVersion: 'aaaa', runtimeVersions, limits }), null, JSON.stringify(runtimeVersions));
+  for (const runtimeVersions of [null, 'dddd', { danfo: 5 }, { danfo: 'bad version!' }])
+    assert.equal(parseSandboxInfo({ runtimeVersion: 'aaaa', runtimeVersions, limits }), null, JSON.stringify(runtimeVersions));
 });

@@ -49,7 +49,12 @@ export function createSandboxInfoSource(options: SandboxInfoOptions): SandboxInf
   async function persist(info: SandboxInfo): Promise<void> {
     try {
       const stored = parseSandboxInfo((await store.settings.get(SANDBOX_INFO_KEY))?.value);
-      if (stored === null || JSON.stringify(stored) !== JSON.stringify(info)) await store.settings.put(SANDBOX_INFO_KEY, { runtimeVersion: info.runtimeVersion, ...(info.runtimeVersions === undefined ? {} : { runtimeVersions: { ...info.runtimeVersions } }), limits: { ...info.limits } });
+      if (stored === null || JSON.stringify(stored) !== JSON.stringify(info))
+        await store.settings.put(SANDBOX_INFO_KEY, {
+          runtimeVersion: info.runtimeVersion,
+          ...(info.runtimeVersions === undefined ? {} : { runtimeVersions: { ...info.runtimeVersions } }),
+          limits: { ...info.limits },
+        });
     } catch (err) {
       logger.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'the sandbox info could not be persisted');
     }

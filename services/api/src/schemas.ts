@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import { ApiError } from './errors.ts';
 
-const email = z.string().trim().min(3).max(254).regex(/^[^\s@]+@[^\s@]+$/u, 'must be an email address');
+const email = z
+  .string()
+  .trim()
+  .min(3)
+  .max(254)
+  .regex(/^[^\s@]+@[^\s@]+$/u, 'must be an email address');
 /** Long enough for any passphrase the policy accepts (and a 1,000-character attempt), bounded for hashing. */
 const password = z.string().min(1).max(4096);
 const totpCode = z.string().min(1).max(16);
@@ -54,15 +59,27 @@ const isoDate = z
   .max(40)
   .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/u.test(s) && Number.isFinite(Date.parse(s)), 'must be an ISO date');
 export const auditQuery = z.strictObject({
-  type: z.string().regex(/^[a-z0-9_.:-]{1,64}$/u).optional(),
+  type: z
+    .string()
+    .regex(/^[a-z0-9_.:-]{1,64}$/u)
+    .optional(),
   actor: z.string().min(1).max(200).optional(),
   outcome: z.enum(['success', 'failure', 'denied']).optional(),
   since: isoDate.optional(),
   until: isoDate.optional(),
-  limit: z.string().regex(/^\d{1,3}$/u).optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/u)
+    .optional(),
   cursor: z.string().min(1).max(1024).optional(),
 });
-export const listQuery = z.strictObject({ limit: z.string().regex(/^\d{1,3}$/u).optional(), cursor: z.string().min(1).max(1024).optional() });
+export const listQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/u)
+    .optional(),
+  cursor: z.string().min(1).max(1024).optional(),
+});
 export const idParam = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/u) });
 
 /**

@@ -54,10 +54,26 @@ export async function seedDemo(deps: { readonly store: Store; readonly blobs: Bl
   const ids: string[] = [];
   for (const example of EXAMPLE_CHARTS) {
     const review = reviewCode(example.code, 'js');
-    const chart = await store.charts.create({ dashboardId: dashboard.id, title: example.title, code: example.code, lang: 'js', datasetId: dataset.id, diagnostics: review.diagnostics, codeHash: review.codeHash });
+    const chart = await store.charts.create({
+      dashboardId: dashboard.id,
+      title: example.title,
+      code: example.code,
+      lang: 'js',
+      datasetId: dataset.id,
+      diagnostics: review.diagnostics,
+      codeHash: review.codeHash,
+    });
     ids.push(chart.id);
   }
   await store.dashboards.update(dashboard.id, dashboard.version, { layout: ids });
-  await store.audit.append({ actor: { kind: 'system', userId: null }, ip: null, action: 'demo_seed', target: { type: 'project', id: project.id }, outcome: 'success', requestId: null, details: { charts: ids.length, rows: rowCount } });
+  await store.audit.append({
+    actor: { kind: 'system', userId: null },
+    ip: null,
+    action: 'demo_seed',
+    target: { type: 'project', id: project.id },
+    outcome: 'success',
+    requestId: null,
+    details: { charts: ids.length, rows: rowCount },
+  });
   return { projectId: project.id, dashboardId: dashboard.id, datasetId: dataset.id, charts: ids.length };
 }

@@ -17,7 +17,12 @@ test('startup facts: the UI, setup and demo links on the bound port; where data 
 
   const remote = startupFacts({
     // secretlint-disable-next-line -- made-up credentials in URLs: the test checks they are never printed
-    config: { ...config, publicUrl: 'https://plotbox.example.org/', mongo: { uri: 'mongodb://user:secret@db.internal:27017/plotbox', dbName: 'plotbox' }, s3: { endpoint: 'https://key:secret@s3.example.org', bucket: 'pb', region: 'x', accessKey: 'a', secretKey: 's' } },
+    config: {
+      ...config,
+      publicUrl: 'https://plotbox.example.org/',
+      mongo: { uri: 'mongodb://user:secret@db.internal:27017/plotbox', dbName: 'plotbox' },
+      s3: { endpoint: 'https://key:secret@s3.example.org', bucket: 'pb', region: 'x', accessKey: 'a', secretKey: 's' },
+    },
     port: 8080,
     setupToken: null,
     demo: null,

@@ -47,21 +47,34 @@ test('a remembered token past its exp is refused as expired, never served from m
   const { token } = cached.issueAccessToken({ sub: 'u1', sid: 's1' });
   cached.verifyAccessToken(token);
   clock.t += 900_000 + 10_000;
-  assert.throws(() => cached.verifyAccessToken(token), (e: unknown) => isAuthError(e, 'AUTH_EXPIRED'));
+  assert.throws(
+    () => cached.verifyAccessToken(token),
+    (e: unknown) => isAuthError(e, 'AUTH_EXPIRED'),
+  );
 });
 
 test('tokens that do not verify are never remembered, and still refused every time', () => {
   const { cached, verifications } = setup();
   const foreign = createTokenService({ keySet: createKeySet({ keys: [otherPair], activeKid: otherPair.kid }), issuer: 'iss', audience: 'aud', now: () => Date.UTC(2026, 0, 1) });
   const { token } = foreign.issueAccessToken({ sub: 'u1', sid: 's1' });
-  for (let i = 0; i < 3; i++) assert.throws(() => cached.verifyAccessToken(token), (e: unknown) => isAuthError(e, 'AUTH_INVALID_TOKEN'));
-  assert.throws(() => cached.verifyAccessToken(42), (e: unknown) => isAuthError(e, 'AUTH_INVALID_TOKEN'));
+  for (let i = 0; i < 3; i++)
+    assert.throws(
+      () => cached.verifyAccessToken(token),
+      (e: unknown) => isAuthError(e, 'AUTH_INVALID_TOKEN'),
+    );
+  assert.throws(
+    () => cached.verifyAccessToken(42),
+    (e: unknown) => isAuthError(e, 'AUTH_INVALID_TOKEN'),
+  );
   assert.equal(verifications(), 4);
   // A tampered copy of a remembered token is a different string: verified, and refused.
   const good = cached.issueAccessToken({ sub: 'u2', sid: 's2' }).token;
   cached.verifyAccessToken(good);
   const tampered = `${good.slice(0, -2)}${good.endsWith('AA') ? 'BB' : 'AA'}`;
-  assert.throws(() => cached.verifyAccessToken(tampered), (e: unknown) => isAuthError(e, 'AUTH_INVALID_TOKEN'));
+  assert.throws(
+    () => cached.verifyAccessToken(tampered),
+    (e: unknown) => isAuthError(e, 'AUTH_INVALID_TOKEN'),
+  );
 });
 
 test('at most maxEntries tokens are remembered, the oldest forgotten first', () => {

@@ -54,7 +54,12 @@ export function publicUser(user: User): UserView {
  * browser's clock may be off, as seconds from now (what the web UI schedules its refresh by).
  */
 export function sessionView(id: string, accessExpiresAt: number, absoluteExpiresAt: Date, now: number): SessionTimes {
-  return { id, accessExpiresAt: new Date(accessExpiresAt).toISOString(), accessExpiresInSec: Math.max(0, Math.floor((accessExpiresAt - now) / 1000)), absoluteExpiresAt: absoluteExpiresAt.toISOString() };
+  return {
+    id,
+    accessExpiresAt: new Date(accessExpiresAt).toISOString(),
+    accessExpiresInSec: Math.max(0, Math.floor((accessExpiresAt - now) / 1000)),
+    absoluteExpiresAt: absoluteExpiresAt.toISOString(),
+  };
 }
 
 export function apiKeyView(k: ApiKey): ApiKeyView {
@@ -117,10 +122,14 @@ export function dashboardDetail(d: Dashboard, charts: readonly Chart[]): Dashboa
   const named = new Set(ordered);
   const layout = [...ordered, ...charts.filter((c) => !named.has(c.id)).map((c) => c.id)];
   const byId = new Map(charts.map((c) => [c.id, c]));
-  return { ...dashboardView(d), layout, charts: layout.flatMap((id) => {
-    const chart = byId.get(id);
-    return chart === undefined ? [] : [chartSummary(chart)];
-  }) };
+  return {
+    ...dashboardView(d),
+    layout,
+    charts: layout.flatMap((id) => {
+      const chart = byId.get(id);
+      return chart === undefined ? [] : [chartSummary(chart)];
+    }),
+  };
 }
 
 /** A dataset's metadata. */
@@ -131,7 +140,16 @@ export function datasetView(d: Dataset): DatasetView {
 /** What a version is, without its profile (lists and the dataset's `current`). */
 export function versionSummary(v: DatasetVersion): VersionSummary {
   // Schema and profile are written by the API at upload (dataset-shape.ts).
-  return { id: v.id, datasetId: v.datasetId, sha256: v.sha256, bytes: v.bytes, rowCount: v.rowCount, schema: v.schema as DatasetSchemaView | null, createdAt: v.createdAt.toISOString(), createdBy: v.createdBy };
+  return {
+    id: v.id,
+    datasetId: v.datasetId,
+    sha256: v.sha256,
+    bytes: v.bytes,
+    rowCount: v.rowCount,
+    schema: v.schema as DatasetSchemaView | null,
+    createdAt: v.createdAt.toISOString(),
+    createdBy: v.createdBy,
+  };
 }
 
 /** A version in a list: `current` says whether the dataset points at it. */

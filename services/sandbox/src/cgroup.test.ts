@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { cgroupDirectories, detectCgroupLimits, parseCfsQuota, parseCgroupMounts, parseCpuMax, parseMemoryLimit, parseProcCgroup } from './cgroup.ts';
 
-const fs = (files: Record<string, string>) => (path: string): string | undefined => files[path];
+const fs =
+  (files: Record<string, string>) =>
+  (path: string): string | undefined =>
+    files[path];
 
 test('cpu.max, cfs quota and memory limits parse, and "no limit" reads as undefined', () => {
   assert.deepEqual(parseCpuMax('150000 100000\n'), { quotaUs: 150_000, periodUs: 100_000 });
@@ -36,12 +39,15 @@ test('/proc/self/cgroup and mountinfo', () => {
       '50 23 0:40 / /mnt/with\\040space rw - cgroup2 none rw',
     ].join('\n'),
   );
-  assert.deepEqual(mounts.map((x) => [x.version, x.mountPoint, x.root]), [
-    [1, '/sys/fs/cgroup/memory', '/'],
-    [1, '/sys/fs/cgroup/cpu,cpuacct', '/docker/abc'],
-    [2, '/sys/fs/cgroup/unified', '/'],
-    [2, '/mnt/with space', '/'],
-  ]);
+  assert.deepEqual(
+    mounts.map((x) => [x.version, x.mountPoint, x.root]),
+    [
+      [1, '/sys/fs/cgroup/memory', '/'],
+      [1, '/sys/fs/cgroup/cpu,cpuacct', '/docker/abc'],
+      [2, '/sys/fs/cgroup/unified', '/'],
+      [2, '/mnt/with space', '/'],
+    ],
+  );
   assert.deepEqual(mounts[1]?.controllers, ['rw', 'cpu', 'cpuacct']);
   // Outside a namespace: every ancestor up to the mount; inside (mount root = our cgroup): just the mount.
   assert.deepEqual(cgroupDirectories({ root: '/', mountPoint: '/sys/fs/cgroup' }, '/a/b'), ['/sys/fs/cgroup/a/b', '/sys/fs/cgroup/a', '/sys/fs/cgroup']);
@@ -116,7 +122,10 @@ test('cgroup v1 on a hybrid host with nothing limited, and no cgroup files at al
     }),
   );
   assert.deepEqual(hybrid, {});
-  assert.deepEqual(detectCgroupLimits(() => undefined), {});
+  assert.deepEqual(
+    detectCgroupLimits(() => undefined),
+    {},
+  );
 });
 
 test("this machine's own cgroup files read without error", () => {

@@ -32,7 +32,11 @@ test('settings are read and bounded', () => {
     ['SANDBOX_PORT', '70000'],
     ['SANDBOX_WORKERS', '0'],
   ] as const) {
-    assert.throws(() => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
+    assert.throws(
+      () => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile),
+      (err: unknown) => err instanceof ConfigError && err.message.includes(name),
+      `${name}=${value}`,
+    );
   }
 });
 
@@ -61,11 +65,7 @@ test('worker count, RSS ceiling and caches come from what the machine allows unl
   assert.ok(c.resources.reasons.length > 0);
   assert.equal(c.warmMemoryMb, DEFAULT_WARM_MEMORY_MB);
   assert.equal(c.prepareTimeoutMs, DEFAULT_PREPARE_TIMEOUT_MS);
-  const set = parseSandboxConfig(
-    { SANDBOX_TOKEN: TOKEN, SANDBOX_WORKERS: '3', SANDBOX_WORKER_MAX_RSS_MB: '700', SANDBOX_WORKER_CACHE_MB: '64', SANDBOX_PREPARE_TIMEOUT_MS: '5000' },
-    noFile,
-    machine,
-  );
+  const set = parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, SANDBOX_WORKERS: '3', SANDBOX_WORKER_MAX_RSS_MB: '700', SANDBOX_WORKER_CACHE_MB: '64', SANDBOX_PREPARE_TIMEOUT_MS: '5000' }, noFile, machine);
   assert.equal(set.workers, 3);
   assert.equal(set.workerMaxRssMb, 700);
   assert.equal(set.workerCacheBytes, 64 * 1024 ** 2);
@@ -75,7 +75,11 @@ test('worker count, RSS ceiling and caches come from what the machine allows unl
     ['SANDBOX_PREPARE_TIMEOUT_MS', '10'],
     ['SANDBOX_WARM_MEMORY_MB', '32'],
   ] as const) {
-    assert.throws(() => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile, machine), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
+    assert.throws(
+      () => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile, machine),
+      (err: unknown) => err instanceof ConfigError && err.message.includes(name),
+      `${name}=${value}`,
+    );
   }
 });
 
@@ -91,7 +95,11 @@ test('isolate reuse: on by default, on/off only, with its bounds', () => {
     ['SANDBOX_ISOLATE_MAX_HEAP_MB', '8'],
     ['SANDBOX_ISOLATES_KEPT', '65'],
   ] as const) {
-    assert.throws(() => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
+    assert.throws(
+      () => parseSandboxConfig({ SANDBOX_TOKEN: TOKEN, [name]: value }, noFile),
+      (err: unknown) => err instanceof ConfigError && err.message.includes(name),
+      `${name}=${value}`,
+    );
   }
 });
 

@@ -232,9 +232,10 @@ export async function executeRun(pool: IsolatePool, options: ExecuteOptions): Pr
     }
     if (!outcome || typeof outcome !== 'object') return fail({ code: 'SANDBOX_RUNTIME_ERROR', message: 'The figure could not be read.' });
     if (!outcome.ok) {
-      const error: RunError = outcome.code === 'SANDBOX_OUTPUT_TOO_LARGE'
-        ? { code: outcome.code, message: outcome.message, limit: { name: 'outputBytes', value: limits.outputBytes } }
-        : { code: outcome.code, message: String(outcome.message).slice(0, 1000) };
+      const error: RunError =
+        outcome.code === 'SANDBOX_OUTPUT_TOO_LARGE'
+          ? { code: outcome.code, message: outcome.message, limit: { name: 'outputBytes', value: limits.outputBytes } }
+          : { code: outcome.code, message: String(outcome.message).slice(0, 1000) };
       return fail(error);
     }
     const json = outcome.json;

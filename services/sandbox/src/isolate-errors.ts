@@ -20,12 +20,7 @@ export interface ErrorContext {
 // isolate-errors.test.ts against the installed isolated-vm, so an upgrade that changes them fails
 // a test instead of silently turning limits into generic runtime errors).
 const TIMEOUT_MESSAGES = ['Script execution timed out.'];
-const MEMORY_PATTERNS = [
-  /disposed during execution due to memory limit/i,
-  /^Array buffer allocation failed$/,
-  /^Invalid string length$/,
-  /out of memory/i,
-];
+const MEMORY_PATTERNS = [/disposed during execution due to memory limit/i, /^Array buffer allocation failed$/, /^Invalid string length$/, /out of memory/i];
 const DISPOSED_PATTERNS = [/Isolate was disposed during execution/i, /Isolate is disposed/i];
 const NON_ERROR_THROWN = /was not an instance of `Error`/;
 // What V8, Node and isolated-vm print when a process dies of memory exhaustion (a worker's last
@@ -62,9 +57,7 @@ export function classifyIsolateError(err: unknown, ctx: ErrorContext): RunError 
 }
 
 /** What the runtime read from a value the analyst's code threw (isolate-entry.ts `Thrown`). */
-export type Thrown =
-  | { readonly thrown: 'error'; readonly name: string; readonly message: string; readonly stack: string }
-  | { readonly thrown: 'value' };
+export type Thrown = { readonly thrown: 'error'; readonly name: string; readonly message: string; readonly stack: string } | { readonly thrown: 'value' };
 
 /**
  * The analyst-facing error for what their code threw. The runtime catches it inside the isolate

@@ -239,7 +239,23 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
       await context.eval(HARDEN, { timeout: 1000 });
       const heap = await isolate.getHeapStatistics();
       baseBytes = heap.used_heap_size + heap.externally_allocated_size;
-      return { isolate, context, api, memoryMb, limitBytes, baseBytes, collect, hold, ballastBytes: 0, ballastBudget: 0, warm: false, boundSha: undefined, boundBytes: baseBytes, runs: 0, preparedAhead: false };
+      return {
+        isolate,
+        context,
+        api,
+        memoryMb,
+        limitBytes,
+        baseBytes,
+        collect,
+        hold,
+        ballastBytes: 0,
+        ballastBudget: 0,
+        warm: false,
+        boundSha: undefined,
+        boundBytes: baseBytes,
+        runs: 0,
+        preparedAhead: false,
+      };
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       throw err;

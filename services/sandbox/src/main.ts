@@ -28,7 +28,14 @@ try {
 }
 
 logger.info(
-  { workers: config.workers, isolateReuse: config.isolateReuse, workerMaxRssMb: config.workerMaxRssMb, workerCacheMb: config.workerCacheBytes / 2 ** 20, supervisorCacheMb: config.supervisorCacheBytes / 2 ** 20, why: config.resources.reasons },
+  {
+    workers: config.workers,
+    isolateReuse: config.isolateReuse,
+    workerMaxRssMb: config.workerMaxRssMb,
+    workerCacheMb: config.workerCacheBytes / 2 ** 20,
+    supervisorCacheMb: config.supervisorCacheBytes / 2 ** 20,
+    why: config.resources.reasons,
+  },
   'sandbox sizing',
 );
 for (const warning of config.resources.warnings) logger.warn({ warning }, 'sandbox sizing does not fit');

@@ -33,7 +33,12 @@ export function createMetrics(): Metrics {
       const metric = (name: string, type: string, help: string, lines: string[]): void => {
         out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
       };
-      metric('plotbox_sandbox_runs_total', 'counter', 'Runs by outcome (ok or error code).', [...runs].map(([o, n]) => `plotbox_sandbox_runs_total{outcome="${o}"} ${n}`));
+      metric(
+        'plotbox_sandbox_runs_total',
+        'counter',
+        'Runs by outcome (ok or error code).',
+        [...runs].map(([o, n]) => `plotbox_sandbox_runs_total{outcome="${o}"} ${n}`),
+      );
       metric('plotbox_sandbox_run_duration_seconds', 'histogram', 'Run duration as seen by the supervisor.', [
         ...BUCKETS.map((b, i) => `plotbox_sandbox_run_duration_seconds_bucket{le="${b}"} ${buckets[i] ?? 0}`),
         `plotbox_sandbox_run_duration_seconds_bucket{le="+Inf"} ${count}`,
@@ -45,16 +50,30 @@ export function createMetrics(): Metrics {
       metric('plotbox_sandbox_workers_busy', 'gauge', 'Workers running a chart.', [`plotbox_sandbox_workers_busy ${runner.workers.filter((w) => w.busy).length}`]);
       metric('plotbox_sandbox_pool_isolates', 'gauge', 'Warm isolates ready, all workers.', [`plotbox_sandbox_pool_isolates ${runner.workers.reduce((n, w) => n + w.pool, 0)}`]);
       metric('plotbox_sandbox_worker_restarts_total', 'counter', 'Workers replaced after dying.', [`plotbox_sandbox_worker_restarts_total ${runner.restarts}`]);
-      metric('plotbox_sandbox_worker_watchdog_kills_total', 'counter', 'Workers killed for overrunning a deadline (a run\'s time limit or the preparation budget).', [`plotbox_sandbox_worker_watchdog_kills_total ${runner.watchdogKills}`]);
+      metric('plotbox_sandbox_worker_watchdog_kills_total', 'counter', "Workers killed for overrunning a deadline (a run's time limit or the preparation budget).", [
+        `plotbox_sandbox_worker_watchdog_kills_total ${runner.watchdogKills}`,
+      ]);
       metric('plotbox_sandbox_worker_memory_kills_total', 'counter', 'Workers killed for resident memory above their ceiling.', [`plotbox_sandbox_worker_memory_kills_total ${runner.memoryKills}`]);
-      metric('plotbox_sandbox_workers_lost_total', 'counter', 'Runs whose worker was lost to something outside the run (SANDBOX_WORKER_LOST).', [`plotbox_sandbox_workers_lost_total ${runner.workersLost}`]);
-      metric('plotbox_sandbox_worker_rss_bytes', 'gauge', 'Resident memory per worker, last read.', runner.workers.map((w, i) => `plotbox_sandbox_worker_rss_bytes{worker="${i}"} ${w.rssBytes}`));
+      metric('plotbox_sandbox_workers_lost_total', 'counter', 'Runs whose worker was lost to something outside the run (SANDBOX_WORKER_LOST).', [
+        `plotbox_sandbox_workers_lost_total ${runner.workersLost}`,
+      ]);
+      metric(
+        'plotbox_sandbox_worker_rss_bytes',
+        'gauge',
+        'Resident memory per worker, last read.',
+        runner.workers.map((w, i) => `plotbox_sandbox_worker_rss_bytes{worker="${i}"} ${w.rssBytes}`),
+      );
       metric('plotbox_sandbox_worker_max_rss_bytes', 'gauge', 'The resident memory ceiling each worker is held to.', [`plotbox_sandbox_worker_max_rss_bytes ${runner.workerMaxRssBytes}`]);
       metric('plotbox_sandbox_dataset_cache_hits_total', 'counter', 'Runs whose dataset the sandbox held.', [`plotbox_sandbox_dataset_cache_hits_total ${cache.hits}`]);
       metric('plotbox_sandbox_dataset_cache_misses_total', 'counter', 'Runs refused with SANDBOX_DATASET_MISSING.', [`plotbox_sandbox_dataset_cache_misses_total ${cache.misses}`]);
       metric('plotbox_sandbox_dataset_cache_bytes', 'gauge', 'Dataset bytes held by the supervisor.', [`plotbox_sandbox_dataset_cache_bytes ${cache.bytes}`]);
       metric('plotbox_sandbox_dataset_cache_entries', 'gauge', 'Datasets held by the supervisor.', [`plotbox_sandbox_dataset_cache_entries ${cache.entries}`]);
-      metric('plotbox_sandbox_worker_datasets', 'gauge', 'Datasets held per worker.', runner.workers.map((w, i) => `plotbox_sandbox_worker_datasets{worker="${i}"} ${w.datasets}`));
+      metric(
+        'plotbox_sandbox_worker_datasets',
+        'gauge',
+        'Datasets held per worker.',
+        runner.workers.map((w, i) => `plotbox_sandbox_worker_datasets{worker="${i}"} ${w.datasets}`),
+      );
       return `${out.join('\n')}\n`;
     },
   };

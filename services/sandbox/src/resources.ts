@@ -108,7 +108,10 @@ export function planResources(input: ResourceInput): ResourcePlan {
       workers = input.workers;
       reasons.push('workers: SANDBOX_WORKERS');
     }
-    if (fit < 1) warnings.push(`the memory limit (${limitMb} MiB) is below what one worker needs (${SUPERVISOR_BASELINE_MB + supervisorCacheMb + perWorkerMin} MiB with the supervisor): expect SANDBOX_MEMORY on ordinary charts`);
+    if (fit < 1)
+      warnings.push(
+        `the memory limit (${limitMb} MiB) is below what one worker needs (${SUPERVISOR_BASELINE_MB + supervisorCacheMb + perWorkerMin} MiB with the supervisor): expect SANDBOX_MEMORY on ordinary charts`,
+      );
     else if (workers > fit) warnings.push(`${workers} workers of ${perWorkerMin} MiB do not fit the memory limit (${limitMb} MiB); at most ${fit} do`);
     workerMaxRssMb = input.workerMaxRssMb ?? Math.max(MIN_WORKER_RSS_MB, Math.floor(Math.max(0, available) / workers));
     reasons.push(
@@ -117,11 +120,15 @@ export function planResources(input: ResourceInput): ResourcePlan {
         : 'worker RSS ceiling: SANDBOX_WORKER_MAX_RSS_MB',
     );
     if (input.workerMaxRssMb !== undefined && workers * input.workerMaxRssMb + SUPERVISOR_BASELINE_MB + supervisorCacheMb > limitMb) {
-      warnings.push(`${workers} × SANDBOX_WORKER_MAX_RSS_MB ${input.workerMaxRssMb} MiB plus the supervisor exceed the memory limit (${limitMb} MiB): the kernel may kill workers before the sandbox does`);
+      warnings.push(
+        `${workers} × SANDBOX_WORKER_MAX_RSS_MB ${input.workerMaxRssMb} MiB plus the supervisor exceed the memory limit (${limitMb} MiB): the kernel may kill workers before the sandbox does`,
+      );
     }
   }
   if (workerMaxRssMb < WORKER_BASELINE_MB + workerCacheMb + input.defaultMemoryMb) {
-    warnings.push(`the worker RSS ceiling (${workerMaxRssMb} MiB) leaves less than the default run's ${input.defaultMemoryMb} MiB after the worker's baseline and cache (${WORKER_BASELINE_MB + workerCacheMb} MiB)`);
+    warnings.push(
+      `the worker RSS ceiling (${workerMaxRssMb} MiB) leaves less than the default run's ${input.defaultMemoryMb} MiB after the worker's baseline and cache (${WORKER_BASELINE_MB + workerCacheMb} MiB)`,
+    );
   }
   reasons.push(`caches: supervisor ${supervisorCacheMb} MiB, ${workerCacheMb} MiB per worker${limitMb === undefined ? '' : ' (from the memory limit unless set)'}`);
   return {

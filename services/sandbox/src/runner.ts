@@ -10,10 +10,7 @@ import { crashedError, fatalLooksLikeMemory, timeoutError, workerLostError, work
 import { tenantKey, type ParentMessage, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
 
 /** A dataset for a run: decoded columns, Arrow IPC bytes, or only its hash (a worker must hold it). */
-export type DatasetRef =
-  | ColumnarDataset
-  | { readonly sha256: string; readonly arrow: Uint8Array }
-  | { readonly sha256: string };
+export type DatasetRef = ColumnarDataset | { readonly sha256: string; readonly arrow: Uint8Array } | { readonly sha256: string };
 
 export interface RunInput {
   readonly code: string;
@@ -269,7 +266,9 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   if (!Number.isInteger(rssPollMs) || rssPollMs < 1) throw new Error('rssPollMs must be a positive whole number');
   const runtimePaths: Record<RuntimeName, string> = { arquero: runtimePath, danfo: options.danfoRuntimePath ?? defaultDanfoRuntimePath() };
   for (const path of Object.values(runtimePaths)) if (!existsSync(path)) throw new Error(`sandbox runtime bundle missing at ${path}: run npm install (it builds it)`);
-  const runtimeVersions = Object.freeze(Object.fromEntries(RUNTIMES.map((name) => [name, createHash('sha256').update(readFileSync(runtimePaths[name])).digest('hex').slice(0, 16)]))) as Readonly<Record<RuntimeName, string>>;
+  const runtimeVersions = Object.freeze(Object.fromEntries(RUNTIMES.map((name) => [name, createHash('sha256').update(readFileSync(runtimePaths[name])).digest('hex').slice(0, 16)]))) as Readonly<
+    Record<RuntimeName, string>
+  >;
   const runtimeVersion = runtimeVersions.arquero;
   const maxRssBytes = workerMaxRssMb * MiB;
   const config: WorkerConfig = {
@@ -317,7 +316,20 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const s: WorkerSlot = slot ?? { child, ready: false, job: undefined, datasets: new Set(), pool: 0, readyWaiters: [], killedFor: undefined, lastRss: 0, peakRss: 0, stderrTail: '', retiring: false, kept: new Set() };
+    const s: WorkerSlot = slot ?? {
+      child,
+      ready: false,
+      job: undefined,
+      datasets: new Set(),
+      pool: 0,
+      readyWaiters: [],
+      killedFor: undefined,
+      lastRss: 0,
+      peakRss: 0,
+      stderrTail: '',
+      retiring: false,
+      kept: new Set(),
+    };
     s.child = child;
     s.ready = false;
     s.job = undefined;
@@ -601,9 +613,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
         if (err instanceof LimitsError) return Promise.resolve(errorResult({ code: 'SANDBOX_BAD_REQUEST', message: err.message }));
         throw err;
       }
-      const checked = options.unsafeSkipCodeCheck
-        ? ({ ok: true, js: input.code } as const)
-        : checkCode(input.code, { lang: input.lang ?? 'js', maxBytes: limits.codeBytes });
+      const checked = options.unsafeSkipCodeCheck ? ({ ok: true, js: input.code } as const) : checkCode(input.code, { lang: input.lang ?? 'js', maxBytes: limits.codeBytes });
       if (!checked.ok) {
         const first = checked.diagnostics[0];
         return Promise.resolve(

@@ -226,7 +226,8 @@ export function createSandboxServer(deps: SandboxServerDeps): SandboxServer {
       res.end(metrics.render(runner.stats(), cache));
       return;
     }
-    if (req.method === 'GET' && path === '/v1/info') return send(res, 200, JSON.stringify({ runtimeVersion: runner.runtimeVersion, runtimeVersions: runner.runtimeVersions, limits: config.defaultLimits }));
+    if (req.method === 'GET' && path === '/v1/info')
+      return send(res, 200, JSON.stringify({ runtimeVersion: runner.runtimeVersion, runtimeVersions: runner.runtimeVersions, limits: config.defaultLimits }));
     if (req.method === 'POST' && path === '/v1/runs') return handleRun(req, res);
     const datasetPath = /^\/v1\/datasets\/([^/]+)$/.exec(path);
     if (datasetPath?.[1] !== undefined) {

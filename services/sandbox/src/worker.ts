@@ -152,12 +152,14 @@ let pending = 0;
 process.on('message', (msg: ParentMessage) => {
   // One run at a time: runs are CPU-bound and the supervisor spreads them over workers.
   pending++;
-  queue = queue.then(() => {
-    pending--;
-    return handle(msg);
-  }).catch((err: unknown) => {
-    process.stderr.write(`sandbox worker: ${err instanceof Error ? err.message : String(err)}\n`);
-  });
+  queue = queue
+    .then(() => {
+      pending--;
+      return handle(msg);
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`sandbox worker: ${err instanceof Error ? err.message : String(err)}\n`);
+    });
 });
 
 async function handle(msg: ParentMessage): Promise<void> {

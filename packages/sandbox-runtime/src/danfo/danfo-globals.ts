@@ -87,14 +87,7 @@ export function hardenRuntime(): void {
   const harden = (globalThis as { harden?: (value: unknown) => unknown }).harden;
   if (typeof harden !== 'function') throw new Error('hardenRuntime needs a locked-down realm (ses)');
   const frame = new danfo.DataFrame({ a: [1, 2], b: ['x', 'y'] });
-  const samples: (() => unknown)[] = [
-    () => frame,
-    () => frame.column('a'),
-    () => frame.groupby(['b']),
-    () => frame.column('b').str,
-    () => new danfo.Series(['2024-01-01']).dt,
-    () => frame.tensor,
-  ];
+  const samples: (() => unknown)[] = [() => frame, () => frame.column('a'), () => frame.groupby(['b']), () => frame.column('b').str, () => new danfo.Series(['2024-01-01']).dt, () => frame.tensor];
   const protos = new Set<object>();
   for (const make of samples) collectPrototypes(make(), protos);
   for (const value of Object.values(dfdNamespace)) collectPrototypes(value, protos);

@@ -58,7 +58,9 @@ async function boot(bundle: string, rows: number): Promise<Booted> {
   const [bind, prepare, execute, serialize, end] = await Promise.all(['bind', 'prepare', 'execute', 'serialize', 'end'].map(fn));
   if (!bind || !prepare || !execute || !serialize || !end) throw new Error('runtime API incomplete');
   // What isolate-pool.ts runs in the start compartment before any analyst code.
-  await context.eval(`(() => { const g = globalThis; for (const n of ['Proxy', 'WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry', 'WeakRef', 'eval']) { try { delete g[n]; } catch {} } Object.freeze(g); })();`);
+  await context.eval(
+    `(() => { const g = globalThis; for (const n of ['Proxy', 'WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry', 'WeakRef', 'eval']) { try { delete g[n]; } catch {} } Object.freeze(g); })();`,
+  );
   await bind.apply(undefined, [new ivm.ExternalCopy(createSalesPayload(rows)).copyInto(), new ivm.ExternalCopy({ shared: false }).copyInto()]);
   const figure = async (code: string): Promise<Figure> => {
     await end.apply(undefined, []);
@@ -97,12 +99,18 @@ test('lockdown succeeds with danfo and tfjs loaded after it; the start compartme
 test('a run has df (a danfo DataFrame of every column), dfd, data and px; no aq, op, tfjs engine or removed built-ins; the shared objects are frozen', async () => {
   const b = await boot(danfoBundle, 300);
   try {
-    assert.equal(await b.value('[typeof df, typeof dfd, typeof data, typeof px, typeof aq, typeof op, typeof _tfengine, typeof _tfGlobals, typeof self, typeof dfd.tensorflow, typeof dfd.readCSV].join()'), 'object,object,object,object,undefined,undefined,undefined,undefined,undefined,undefined,undefined');
+    assert.equal(
+      await b.value('[typeof df, typeof dfd, typeof data, typeof px, typeof aq, typeof op, typeof _tfengine, typeof _tfGlobals, typeof self, typeof dfd.tensorflow, typeof dfd.readCSV].join()'),
+      'object,object,object,object,undefined,undefined,undefined,undefined,undefined,undefined,undefined',
+    );
     assert.equal(await b.value('df instanceof dfd.DataFrame && df.shape.join("x") + ":" + df.columns.join("|")'), '300x6:date|region|product|units|price|cost');
     const names = JSON.parse(await b.value('JSON.stringify(Object.getOwnPropertyNames(globalThis))')) as string[];
     for (const name of ['df', 'dfd', 'data', 'px', 'fig', 'Math', 'Date', 'JSON', 'Intl']) assert.ok(names.includes(name), name);
     for (const name of [...RUN_REMOVED_GLOBALS, 'aq', 'op', '__plotbox_boot', 'process', 'require', 'self']) assert.ok(!names.includes(name), name);
-    assert.equal(await b.value('[dfd, dfd.DataFrame, dfd.DataFrame.prototype, dfd.Series.prototype, px, Object.getPrototypeOf(df), Object.getPrototypeOf(df["units"]), Object.prototype].every(Object.isFrozen)'), 'true');
+    assert.equal(
+      await b.value('[dfd, dfd.DataFrame, dfd.DataFrame.prototype, dfd.Series.prototype, px, Object.getPrototypeOf(df), Object.getPrototypeOf(df["units"]), Object.prototype].every(Object.isFrozen)'),
+      'true',
+    );
     await assert.rejects(b.figure('dfd.DataFrame.prototype.leak = 1;'), /not extensible|read.only|Cannot/);
     await assert.rejects(b.figure('dfd.sum = 1;'), /not extensible|read.only|Cannot/);
     // Instances still take their own properties (the override mistake, repaired for danfo's classes).
@@ -129,7 +137,10 @@ test('danfo computes after lockdown: group sums, Series statistics, tensors, mer
     assert.equal(Number(await b.value('df["units"].std()')).toFixed(9), sd.toFixed(9));
     assert.equal(await b.value('df.loc({ columns: ["units", "price"] }).tensor.shape.join("x")'), '500x2');
     assert.equal(await b.value('new dfd.Series([1, 2, 3]).tensor.sum().arraySync()'), '6');
-    assert.equal(await b.value('dfd.merge({ left: new dfd.DataFrame({ k: ["a", "b"], x: [1, 2] }), right: new dfd.DataFrame({ k: ["b", "a"], y: [3, 4] }), on: ["k"], how: "inner" }).shape.join("x")'), '2x3');
+    assert.equal(
+      await b.value('dfd.merge({ left: new dfd.DataFrame({ k: ["a", "b"], x: [1, 2] }), right: new dfd.DataFrame({ k: ["b", "a"], y: [3, 4] }), on: ["k"], how: "inner" }).shape.join("x")'),
+      '2x3',
+    );
     assert.equal(await b.value('df["date"].str.slice(0, 4).values[0]'), '2024');
     assert.equal(await b.value('dfd.toDateTime(new dfd.Series(["2024-03-01"])).month().values[0]'), '2');
     assert.equal(await b.value('df.describe().columns.join()'), 'units,price,cost');
@@ -160,10 +171,12 @@ function cells(trace: Record<string, unknown> | undefined): Record<string, strin
   const y = (trace?.['y'] ?? []) as string[];
   const z = (trace?.['z'] ?? []) as (number | null)[][];
   const out: Record<string, string> = {};
-  y.forEach((row, i) => x.forEach((col, j) => {
-    const v = z[i]?.[j];
-    if (v !== null && v !== undefined) out[`${row}/${col}`] = v.toFixed(6);
-  }));
+  y.forEach((row, i) =>
+    x.forEach((col, j) => {
+      const v = z[i]?.[j];
+      if (v !== null && v !== undefined) out[`${row}/${col}`] = v.toFixed(6);
+    }),
+  );
   return out;
 }
 
@@ -171,7 +184,10 @@ test('the eight benchmark charts written the danfo way draw the same numbers as 
   const rows = 3000;
   const [danfo, arquero] = await Promise.all([boot(danfoBundle, rows), boot(arqueroBundle, rows)]);
   try {
-    assert.deepEqual(DANFO_EXAMPLE_CHARTS.map((c) => c.name), EXAMPLE_CHARTS.map((c) => c.name));
+    assert.deepEqual(
+      DANFO_EXAMPLE_CHARTS.map((c) => c.name),
+      EXAMPLE_CHARTS.map((c) => c.name),
+    );
     for (const example of DANFO_EXAMPLE_CHARTS) {
       const theirs = EXAMPLE_CHARTS.find((c) => c.name === example.name);
       assert.ok(theirs);

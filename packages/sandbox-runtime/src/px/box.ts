@@ -48,7 +48,23 @@ export function readDistribution(c: Ctx, table: unknown): Distribution {
   const cat = catRef === undefined ? undefined : orderedKeys(c, src, catRef, catKey);
   const color = colorRef === undefined ? undefined : orderedKeys(c, src, colorRef, 'color');
   const n = val.length;
-  return { src, horizontal, valKey, catKey, valRef, catRef, val, cat, color, colorRef, n, valTitle: label(c, valRef, valKey), catTitle: catRef === undefined ? undefined : label(c, catRef, catKey), grid: facetGrid(c, src, null, n), colors: palette(c) };
+  return {
+    src,
+    horizontal,
+    valKey,
+    catKey,
+    valRef,
+    catRef,
+    val,
+    cat,
+    color,
+    colorRef,
+    n,
+    valTitle: label(c, valRef, valKey),
+    catTitle: catRef === undefined ? undefined : label(c, catRef, catKey),
+    grid: facetGrid(c, src, null, n),
+    colors: palette(c),
+  };
 }
 
 /** Finite values of `val` over `rows`, bucketed by category id (one bucket without categories). */
@@ -120,12 +136,41 @@ export function box(table: unknown, options: unknown): Figure {
         }
       });
       const col = colors[group.index % colors.length] as string;
-      const trace: Trace = { type: 'box', name, [catKey]: stat.pos, q1: stat.q1, median: stat.median, q3: stat.q3, lowerfence: stat.lowerfence, upperfence: stat.upperfence, mean: stat.mean, boxpoints: false, marker: { color: col }, legendgroup: name, showlegend: color !== undefined };
+      const trace: Trace = {
+        type: 'box',
+        name,
+        [catKey]: stat.pos,
+        q1: stat.q1,
+        median: stat.median,
+        q3: stat.q3,
+        lowerfence: stat.lowerfence,
+        upperfence: stat.upperfence,
+        mean: stat.mean,
+        boxpoints: false,
+        marker: { color: col },
+        legendgroup: name,
+        showlegend: color !== undefined,
+      };
       if (d.horizontal) trace['orientation'] = 'h';
       traces.push(grid.place(trace, cell));
       // With both x and color, Plotly offsets grouped boxes sideways and a points trace would not line up.
       if (points === 'outliers' && outVal.length > 0 && !(cat !== undefined && color !== undefined)) {
-        outlierTraces.push(grid.place({ type: 'scatter', mode: 'markers', name, [catKey]: outPos, [valKey]: outVal, marker: { color: col, size: 4 }, legendgroup: name, showlegend: false, hovertemplate: `${templateText(valTitle)}: %{${valKey}}<extra>outlier</extra>` }, cell));
+        outlierTraces.push(
+          grid.place(
+            {
+              type: 'scatter',
+              mode: 'markers',
+              name,
+              [catKey]: outPos,
+              [valKey]: outVal,
+              marker: { color: col, size: 4 },
+              legendgroup: name,
+              showlegend: false,
+              hovertemplate: `${templateText(valTitle)}: %{${valKey}}<extra>outlier</extra>`,
+            },
+            cell,
+          ),
+        );
       }
     }
   }

@@ -11,7 +11,25 @@ test('the catalog lists exactly the members of px, builders as functions', () =>
     const member = (px as unknown as Record<string, unknown>)[e.name];
     assert.equal(typeof member, e.kind === 'value' ? 'object' : 'function', e.name);
   }
-  const required = ['violin', 'strip', 'ecdf', 'funnel', 'sunburst', 'treemap', 'icicle', 'scatter_matrix', 'density_heatmap', 'density_contour', 'timeline', 'imshow', 'parallel_coordinates', 'parallel_categories', 'bar_polar', 'line_polar', 'scatter_polar'];
+  const required = [
+    'violin',
+    'strip',
+    'ecdf',
+    'funnel',
+    'sunburst',
+    'treemap',
+    'icicle',
+    'scatter_matrix',
+    'density_heatmap',
+    'density_contour',
+    'timeline',
+    'imshow',
+    'parallel_coordinates',
+    'parallel_categories',
+    'bar_polar',
+    'line_polar',
+    'scatter_polar',
+  ];
   for (const name of required) assert.ok(PX_BUILDER_NAMES.includes(name), name);
 });
 
@@ -25,7 +43,10 @@ test('every option is documented and every builder takes the common options', ()
     for (const o of FACET_OPTIONS) assert.ok(optionsOf(name).includes(o), `${name} lacks ${o}`);
   }
   for (const name of ['scatter', 'density_heatmap', 'density_contour']) assert.ok(optionsOf(name).includes('marginal_x') && optionsOf(name).includes('marginal_y'));
-  assert.equal(signatureOf(PX_CATALOG.find((e) => e.name === 'violin') as (typeof PX_CATALOG)[number]), '(table, { x, y, color, orientation, box, points, violinmode, bandwidth, category_orders, max_points, facet_* })');
+  assert.equal(
+    signatureOf(PX_CATALOG.find((e) => e.name === 'violin') as (typeof PX_CATALOG)[number]),
+    '(table, { x, y, color, orientation, box, points, violinmode, bandwidth, category_orders, max_points, facet_* })',
+  );
 });
 
 test('the runtime accepts every catalogued option and refuses others, suggesting the near miss', () => {

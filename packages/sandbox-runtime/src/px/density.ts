@@ -75,7 +75,16 @@ const MAX_CELLS = 1_000_000;
 const HISTNORMS = ['', 'percent', 'probability', 'density', 'probability density'] as const;
 
 /** Binned `z[y][x]` over `rows`. */
-function bin2d(xa: BinAxis, ya: BinAxis, z: ArrayLike<unknown> | undefined, histfunc: (typeof HISTFUNCS)[number], histnorm: (typeof HISTNORMS)[number], rows: RowSet, n: number, area: number): (number | null)[][] {
+function bin2d(
+  xa: BinAxis,
+  ya: BinAxis,
+  z: ArrayLike<unknown> | undefined,
+  histfunc: (typeof HISTFUNCS)[number],
+  histnorm: (typeof HISTNORMS)[number],
+  rows: RowSet,
+  n: number,
+  area: number,
+): (number | null)[][] {
   const cellOf = new Int32Array(n).fill(-1);
   const count = sizeOf(rows, n);
   const picked: number[] = [];

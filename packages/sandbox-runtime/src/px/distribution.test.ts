@@ -69,14 +69,20 @@ test('violin: colour groups side by side (group) or on top of each other (overla
   assert.ok(Math.abs(centre(overlay.data[0])) < 1e-6 && Math.abs(centre(overlay.data[1])) < 1e-6);
   const h = px.violin(t, { y: 'g', x: 'v', orientation: 'h' });
   assert.deepEqual((h.layout['yaxis'] as Obj)['ticktext'], ['a']);
-  assert.ok((h.data[0]?.['x'] as number[]).some((x) => x > 3), 'values on x');
+  assert.ok(
+    (h.data[0]?.['x'] as number[]).some((x) => x > 3),
+    'values on x',
+  );
   assert.throws(() => px.violin(t, { x: 'g', y: 'c' }), /px.violin: y: column "c" holds text, not numbers/);
 });
 
 test("violin points: 'all' draws every value (sampled past max_points, and says so)", () => {
   const t = { g: Array.from({ length: 1000 }, () => 'a'), v: Array.from({ length: 1000 }, (_, i) => i) };
   const all = px.violin(t, { x: 'g', y: 'v', points: 'all' });
-  assert.deepEqual((all.data[1]?.['y'] as number[]).slice().sort((a, b) => a - b), t.v);
+  assert.deepEqual(
+    (all.data[1]?.['y'] as number[]).slice().sort((a, b) => a - b),
+    t.v,
+  );
   assert.equal(sub(all), undefined);
   const sampled = px.violin(t, { x: 'g', y: 'v', points: 'all', max_points: 200 });
   assert.equal((sampled.data[1]?.['y'] as number[]).length, 200);
@@ -86,14 +92,24 @@ test("violin points: 'all' draws every value (sampled past max_points, and says 
 test('strip: the values as points on invisible boxes, per category and colour; sampled past max_points', () => {
   const t = { g: ['a', 'b', 'a', 'b', 'a'], c: ['p', 'p', 'q', 'q', 'p'], v: [1, 2, 3, 4, 5] };
   const fig = px.strip(t, { x: 'g', y: 'v', color: 'c' });
-  assert.deepEqual(fig.data.map((tr) => [tr['name'], tr['x'], tr['y'], tr['boxpoints']]), [['p', ['a', 'b', 'a'], [1, 2, 5], 'all'], ['q', ['a', 'b'], [3, 4], 'all']]);
+  assert.deepEqual(
+    fig.data.map((tr) => [tr['name'], tr['x'], tr['y'], tr['boxpoints']]),
+    [
+      ['p', ['a', 'b', 'a'], [1, 2, 5], 'all'],
+      ['q', ['a', 'b'], [3, 4], 'all'],
+    ],
+  );
   assert.equal((fig.data[0]?.['line'] as Obj)['color'], 'rgba(255,255,255,0)');
   assert.equal(fig.layout['boxmode'], 'group');
   const big = { v: Array.from({ length: 5000 }, (_, i) => i) };
   const sampled = px.strip(big, { y: 'v', max_points: 300 });
   const ys = sampled.data[0]?.['y'] as number[];
   assert.equal(ys.length, 300);
-  assert.deepEqual(ys.slice().sort((a, b) => a - b), ys, 'rows keep their order');
+  assert.deepEqual(
+    ys.slice().sort((a, b) => a - b),
+    ys,
+    'rows keep their order',
+  );
   assert.match(sub(sampled) ?? '', /sampled 300 of 5,000 points/);
 });
 
@@ -114,7 +130,13 @@ test('ecdf: steps at each distinct value, standard / complementary / reversed, n
   assert.deepEqual([h.data[0]?.['y'], h.data[0]?.['x'], (h.data[0]?.['line'] as Obj)['shape']], [[1, 2, 3], [0.25, 0.75, 1], 'vh']);
   assert.deepEqual(ecdfSteps(Float64Array.of(1, 1, 2)), { x: [1, 2], atOrBelow: [2, 3] });
   const grouped = px.ecdf({ v: [1, 2, 3, 4], g: ['a', 'b', 'a', 'a'] }, { x: 'v', color: 'g' });
-  assert.deepEqual(grouped.data.map((tr) => [tr['name'], tr['x'], tr['y']]), [['a', [1, 3, 4], [1 / 3, 2 / 3, 1]], ['b', [2], [1]]]);
+  assert.deepEqual(
+    grouped.data.map((tr) => [tr['name'], tr['x'], tr['y']]),
+    [
+      ['a', [1, 3, 4], [1 / 3, 2 / 3, 1]],
+      ['b', [2], [1]],
+    ],
+  );
   assert.throws(() => px.ecdf(t, { x: 'v', y: 'v' }), /give x \(vertical steps\) or y \(horizontal\), not both/);
 });
 

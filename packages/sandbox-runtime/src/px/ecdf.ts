@@ -86,7 +86,16 @@ export function ecdf(table: unknown, options: unknown): Figure {
     }
     const name = color === undefined ? label(c, valRef, valKey) : groupName(line.key);
     const col = colors[line.index % colors.length] as string;
-    const trace: Trace = { type: 'scatter', mode: drawLines && markers ? 'lines+markers' : drawLines ? 'lines' : 'markers', name, [valKey]: xs, [horizontal ? 'x' : 'y']: ys, line: { color: col, shape }, marker: { color: col }, showlegend: color !== undefined };
+    const trace: Trace = {
+      type: 'scatter',
+      mode: drawLines && markers ? 'lines+markers' : drawLines ? 'lines' : 'markers',
+      name,
+      [valKey]: xs,
+      [horizontal ? 'x' : 'y']: ys,
+      line: { color: col, shape },
+      marker: { color: col },
+      showlegend: color !== undefined,
+    };
     if (color !== undefined) trace['legendgroup'] = name;
     traces.push(grid.place(trace, line.cell));
   }

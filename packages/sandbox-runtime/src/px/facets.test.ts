@@ -9,11 +9,14 @@ const texts = (layout: Obj): string[] => (layout['annotations'] as Obj[]).map((a
 test('facet_col: one subplot per value in order of appearance, matched axes, labels above the columns', () => {
   const t = { g: ['a', 'b', 'a', 'c'], x: [1, 2, 3, 4], y: [5, 6, 7, 8] };
   const fig = px.scatter(t, { x: 'x', y: 'y', facet_col: 'g' });
-  assert.deepEqual(fig.data.map((tr) => [tr['xaxis'], tr['yaxis'], tr['x'], tr['y']]), [
-    [undefined, undefined, [1, 3], [5, 7]],
-    ['x2', 'y2', [2], [6]],
-    ['x3', 'y3', [4], [8]],
-  ]);
+  assert.deepEqual(
+    fig.data.map((tr) => [tr['xaxis'], tr['yaxis'], tr['x'], tr['y']]),
+    [
+      [undefined, undefined, [1, 3], [5, 7]],
+      ['x2', 'y2', [2], [6]],
+      ['x3', 'y3', [4], [8]],
+    ],
+  );
   const w = (1 - 0.02 * 2) / 3;
   const d = (k: string): number[] => axis(fig.layout, k)['domain'] as number[];
   assert.deepEqual(d('xaxis'), [0, Math.round(w * 1e6) / 1e6]);
@@ -35,14 +38,24 @@ test('facet_col: one subplot per value in order of appearance, matched axes, lab
 
 test('facet_row: the first value on the top row, numbered from the bottom-left as plotly express does', () => {
   const fig = px.bar({ r: ['top', 'mid', 'low'], v: [1, 2, 3] }, { x: 'r', y: 'v', facet_row: 'r' });
-  assert.deepEqual(fig.data.map((tr) => [tr['x'], tr['yaxis'] ?? 'y']), [[['top'], 'y3'], [['mid'], 'y2'], [['low'], 'y']]);
+  assert.deepEqual(
+    fig.data.map((tr) => [tr['x'], tr['yaxis'] ?? 'y']),
+    [
+      [['top'], 'y3'],
+      [['mid'], 'y2'],
+      [['low'], 'y'],
+    ],
+  );
   const y3 = axis(fig.layout, 'yaxis3')['domain'] as number[];
   assert.equal(y3[1], 1);
   assert.equal(axis(fig.layout, 'xaxis3')['showticklabels'], false, 'x ticks on the bottom row only');
   assert.equal(axis(fig.layout, 'xaxis')['showticklabels'], undefined);
   assert.deepEqual(axis(fig.layout, 'yaxis3')['title'], { text: 'v' });
   const labels = fig.layout['annotations'] as Obj[];
-  assert.deepEqual(labels.map((a) => a['text']), ['r=top', 'r=mid', 'r=low']);
+  assert.deepEqual(
+    labels.map((a) => a['text']),
+    ['r=top', 'r=mid', 'r=low'],
+  );
   assert.ok(labels.every((a) => a['textangle'] === 90 && a['xanchor'] === 'left'));
   assert.ok((labels[0]?.['y'] as number) > (labels[2]?.['y'] as number));
   assert.ok(((axis(fig.layout, 'xaxis')['domain'] as number[])[1] as number) <= 0.97, 'room for the row labels before the legend');
@@ -52,7 +65,10 @@ test('facet_col_wrap: left to right, top to bottom; each column titled at its lo
   const t = { g: ['v0', 'v1', 'v2', 'v3', 'v4'], x: [0, 1, 2, 3, 4], y: [0, 1, 2, 3, 4] };
   const fig = px.scatter(t, { x: 'x', y: 'y', facet_col: 'g', facet_col_wrap: 2 });
   // 3 rows × 2 columns: v0 top-left (subplot 5), v4 bottom-left (subplot 1).
-  assert.deepEqual(fig.data.map((tr) => tr['xaxis'] ?? 'x'), ['x5', 'x6', 'x3', 'x4', 'x']);
+  assert.deepEqual(
+    fig.data.map((tr) => tr['xaxis'] ?? 'x'),
+    ['x5', 'x6', 'x3', 'x4', 'x'],
+  );
   assert.equal(fig.layout['xaxis2'], undefined, 'no axes for the empty cell');
   assert.deepEqual(axis(fig.layout, 'xaxis4')['title'], { text: 'x' }, 'v3 is the lowest subplot of column 2');
   assert.equal(axis(fig.layout, 'xaxis4')['showticklabels'], undefined);
@@ -67,7 +83,10 @@ test('category_orders orders facets; shared_xaxes/shared_yaxes false make the ax
   const t = { g: ['a', 'b', 'c'], x: [1, 2, 3], y: [1, 20, 300] };
   const fig = px.line(t, { x: 'x', y: 'y', facet_col: 'g', category_orders: { g: ['c', 'a'] }, shared_yaxes: false, shared_xaxes: false });
   assert.deepEqual(texts(fig.layout), ['g=c', 'g=a', 'g=b']);
-  assert.deepEqual(fig.data.map((tr) => tr['y']), [[300], [1], [20]]);
+  assert.deepEqual(
+    fig.data.map((tr) => tr['y']),
+    [[300], [1], [20]],
+  );
   for (const k of ['xaxis2', 'yaxis2', 'xaxis3', 'yaxis3']) {
     assert.equal(axis(fig.layout, k)['matches'], undefined, k);
     assert.equal(axis(fig.layout, k)['showticklabels'], undefined, k);
@@ -83,7 +102,10 @@ test('facet grid: every row lands in exactly one cell, counts per cell add up', 
   assert.equal(total, n);
   // Cell (a = 'p', b = 'b0'): rows i with i % 3 == 0 and i % 4 == 0.
   const expected = Array.from({ length: n }, (_, i) => i).filter((i) => i % 12 === 0).length;
-  assert.equal((fig.data[0]?.['y'] as number[]).reduce((x, y) => x + y, 0), expected);
+  assert.equal(
+    (fig.data[0]?.['y'] as number[]).reduce((x, y) => x + y, 0),
+    expected,
+  );
   assert.deepEqual(fig.data[0]?.['x'], fig.data[7]?.['x'], 'one set of bins for every cell');
 });
 
@@ -103,7 +125,19 @@ test('pie facets: one pie per value in its own domain, names coloured alike', ()
   const t = { n: ['a', 'b', 'a', 'b', 'c'], v: [1, 2, 3, 4, 5], f: ['x', 'x', 'y', 'y', 'y'] };
   const fig = px.pie(t, { names: 'n', values: 'v', facet_col: 'f' });
   assert.equal(fig.data.length, 2);
-  assert.deepEqual(fig.data.map((tr) => [tr['labels'], tr['values']]), [[['a', 'b'], [1, 2]], [['a', 'b', 'c'], [3, 4, 5]]]);
+  assert.deepEqual(
+    fig.data.map((tr) => [tr['labels'], tr['values']]),
+    [
+      [
+        ['a', 'b'],
+        [1, 2],
+      ],
+      [
+        ['a', 'b', 'c'],
+        [3, 4, 5],
+      ],
+    ],
+  );
   assert.deepEqual((fig.data[1]?.['marker'] as Obj)['colors'], ['#636efa', '#EF553B', '#00cc96']);
   const d0 = fig.data[0]?.['domain'] as { x: number[] };
   const d1 = fig.data[1]?.['domain'] as { x: number[] };

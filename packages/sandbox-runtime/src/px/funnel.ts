@@ -34,13 +34,25 @@ export function funnel(table: unknown, options: unknown): Figure {
       // Stages in their global order, so every trace lists them alike.
       const a = aggregateInKeyOrder(stages, values, group.rows, 'sum', n);
       const name = color === undefined ? label(c, valRef, valKey) : groupName(group.key);
-      const trace: Trace = { type: 'funnel', name, [stageKey]: a.keys.map(groupName), [valKey]: a.values.map((v) => v ?? 0), marker: { color: colors[group.index % colors.length] }, showlegend: color !== undefined };
+      const trace: Trace = {
+        type: 'funnel',
+        name,
+        [stageKey]: a.keys.map(groupName),
+        [valKey]: a.values.map((v) => v ?? 0),
+        marker: { color: colors[group.index % colors.length] },
+        showlegend: color !== undefined,
+      };
       if (vertical) trace['orientation'] = 'v';
       if (color !== undefined) trace['legendgroup'] = name;
       traces.push(grid.place(trace, cell));
     }
   }
-  const layout = layoutFor(c, vertical ? label(c, stageRef, stageKey) : label(c, valRef, valKey), vertical ? label(c, valRef, valKey) : label(c, stageRef, stageKey), color === undefined ? undefined : label(c, colorRef, 'color'));
+  const layout = layoutFor(
+    c,
+    vertical ? label(c, stageRef, stageKey) : label(c, valRef, valKey),
+    vertical ? label(c, valRef, valKey) : label(c, stageRef, stageKey),
+    color === undefined ? undefined : label(c, colorRef, 'color'),
+  );
   categoryAxisOrder(c, layout, vertical ? 'xaxis' : 'yaxis', stageRef, stageKey, stages.keys);
   grid.apply(layout);
   return safeTemplates({ data: legendOnce(traces), layout });
@@ -67,7 +79,11 @@ export function timeline(table: unknown, options: unknown): Figure {
   const read = (values: (row: number) => unknown, row: number, option: string, r: unknown): number | null => {
     const value = values(row);
     const ms = dateMs(value);
-    if (ms !== null && Number.isNaN(ms)) fail(c, `${option}: ${typeof r === 'string' ? `column "${r}" ` : ''}must hold dates (ISO text like '2024-03-01', Date objects or epoch milliseconds); row ${row} holds ${JSON.stringify(String(value).slice(0, 40))}`);
+    if (ms !== null && Number.isNaN(ms))
+      fail(
+        c,
+        `${option}: ${typeof r === 'string' ? `column "${r}" ` : ''}must hold dates (ISO text like '2024-03-01', Date objects or epoch milliseconds); row ${row} holds ${JSON.stringify(String(value).slice(0, 40))}`,
+      );
     return ms;
   };
   const yTitle = yRef === undefined ? undefined : label(c, yRef, 'y');

@@ -218,7 +218,14 @@ export function sortTogether(keys: unknown[], ...others: unknown[][]): void {
  * Aggregate `values` per group id (`ids[row]`, `nIds` groups) over `rows` (all `n` rows when null).
  * @returns the ids in order of first appearance among those rows, and each id's result.
  */
-export function aggregateIds(ids: ArrayLike<number>, nIds: number, values: ArrayLike<unknown> | undefined, rows: RowSet, agg: Aggregation, n: number): { order: number[]; result: (id: number) => number | null } {
+export function aggregateIds(
+  ids: ArrayLike<number>,
+  nIds: number,
+  values: ArrayLike<unknown> | undefined,
+  rows: RowSet,
+  agg: Aggregation,
+  n: number,
+): { order: number[]; result: (id: number) => number | null } {
   const order: number[] = [];
   const count = rows === null ? n : rows.length;
   if (agg === 'sum' || agg === 'mean' || agg === 'count' || agg === 'min' || agg === 'max') {

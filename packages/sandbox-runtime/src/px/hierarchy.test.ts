@@ -14,7 +14,9 @@ const t = {
 /** Node values keyed by id. */
 const byId = (tr: Obj): Record<string, { parent: string; value: number; label: string }> => {
   const ids = tr['ids'] as string[];
-  return Object.fromEntries(ids.map((id, i) => [id, { parent: (tr['parents'] as string[])[i] as string, value: (tr['values'] as number[])[i] as number, label: (tr['labels'] as string[])[i] as string }]));
+  return Object.fromEntries(
+    ids.map((id, i) => [id, { parent: (tr['parents'] as string[])[i] as string, value: (tr['values'] as number[])[i] as number, label: (tr['labels'] as string[])[i] as string }]),
+  );
 };
 
 test('path: a node per prefix, ids joined with /, leaves summed, parents the sum of their children', () => {
@@ -52,9 +54,15 @@ test('every parent equals the sum of its children on a generated tree; labels wi
   for (const [, nd] of Object.entries(nodes)) if (nd.parent !== '') sums.set(nd.parent, (sums.get(nd.parent) ?? 0) + nd.value);
   for (const [id, total] of sums) assert.equal(nodes[id]?.value, total, id);
   const roots = Object.values(nodes).filter((nd) => nd.parent === '');
-  assert.equal(roots.reduce((a, nd) => a + nd.value, 0), table.v.reduce((a, b) => a + b, 0));
+  assert.equal(
+    roots.reduce((a, nd) => a + nd.value, 0),
+    table.v.reduce((a, b) => a + b, 0),
+  );
   assert.ok(nodes['a0/x\\/y'] !== undefined, "a '/' in a label is escaped in ids");
-  assert.ok(Object.values(nodes).some((nd) => nd.label === '(null)'), 'nulls are a node of their own');
+  assert.ok(
+    Object.values(nodes).some((nd) => nd.label === '(null)'),
+    'nulls are a node of their own',
+  );
   assert.equal(new Set(tr['ids'] as string[]).size, (tr['ids'] as string[]).length);
 });
 
@@ -82,8 +90,17 @@ test('past max_nodes the smallest leaves fold into “(other)” per parent, tot
   const nodes = byId(fig.data[0] as Obj);
   const leaves = Object.entries(nodes).filter(([, nd]) => nd.parent !== '');
   assert.equal(leaves.filter(([, nd]) => nd.label !== '(other)').length, 10);
-  assert.deepEqual(leaves.filter(([, nd]) => nd.label !== '(other)').map(([, nd]) => nd.value).sort((a, b) => b - a), [300, 299, 298, 297, 296, 295, 294, 293, 292, 291]);
-  assert.equal(nodes['g0']?.value, Array.from({ length: 150 }, (_, i) => 2 * i + 1).reduce((a, b) => a + b, 0));
+  assert.deepEqual(
+    leaves
+      .filter(([, nd]) => nd.label !== '(other)')
+      .map(([, nd]) => nd.value)
+      .sort((a, b) => b - a),
+    [300, 299, 298, 297, 296, 295, 294, 293, 292, 291],
+  );
+  assert.equal(
+    nodes['g0']?.value,
+    Array.from({ length: 150 }, (_, i) => 2 * i + 1).reduce((a, b) => a + b, 0),
+  );
   const otherG0 = Object.entries(nodes).find(([id]) => id === 'g0/\\(other)');
   assert.ok(otherG0);
   assert.equal(otherG0[1].value, (nodes['g0']?.value as number) - (300 + 298 + 296 + 294 + 292 - 5));
@@ -92,7 +109,14 @@ test('past max_nodes the smallest leaves fold into “(other)” per parent, tot
 
 test('names / parents / ids: rows are the nodes, passed through', () => {
   const tr = px.sunburst({ n: ['root', 'a', 'b'], p: ['', 'root', 'root'], v: [0, 3, 4] }, { names: 'n', parents: 'p', values: 'v' }).data[0] as Obj;
-  assert.deepEqual([tr['labels'], tr['parents'], tr['values']], [['root', 'a', 'b'], ['', 'root', 'root'], [0, 3, 4]]);
+  assert.deepEqual(
+    [tr['labels'], tr['parents'], tr['values']],
+    [
+      ['root', 'a', 'b'],
+      ['', 'root', 'root'],
+      [0, 3, 4],
+    ],
+  );
   assert.throws(() => px.sunburst(t, { values: 'units' }), /give path: \[column, …\] \(root to leaf\), or names and parents/);
   assert.throws(() => px.sunburst(t, { path: ['region'], names: 'region' }), /give path, or names and parents, not both/);
   assert.throws(() => px.icicle(t, { path: 'region' as never }), /path must be a non-empty array/);

@@ -26,7 +26,13 @@ test('marginal_x histogram and marginal_y box: laid out as plotly express, summa
   assert.ok(((ax(fig, 'yaxis3')['domain'] as number[])[0] as number) > 0.73);
   assert.ok(((ax(fig, 'xaxis2')['domain'] as number[])[0] as number) > 0.73);
   const hists = on(fig, 'x3');
-  assert.deepEqual(hists.map((t) => [t['type'], t['name'], t['showlegend']]), [['bar', 'bulk', false], ['bar', 'single', false]]);
+  assert.deepEqual(
+    hists.map((t) => [t['type'], t['name'], t['showlegend']]),
+    [
+      ['bar', 'bulk', false],
+      ['bar', 'single', false],
+    ],
+  );
   const bins = makeBins(table.price, 30);
   assert.ok(bins);
   assert.deepEqual(hists[0]?.['y'], countBins(table.price, bins, rowsOf('bulk')));
@@ -97,7 +103,10 @@ test('density heatmap marginals; marginals and facets do not mix', () => {
   const fig = px.density_heatmap(table, { x: 'price', y: 'cost', marginal_x: 'histogram', marginal_y: 'histogram' });
   assert.equal(on(fig, 'x3')[0]?.['type'], 'bar');
   assert.equal(on(fig, 'x2')[0]?.['orientation'], 'h');
-  assert.deepEqual((on(fig, 'x2')[0]?.['x'] as number[]).reduce((a, b) => a + b, 0), n);
+  assert.deepEqual(
+    (on(fig, 'x2')[0]?.['x'] as number[]).reduce((a, b) => a + b, 0),
+    n,
+  );
   assert.throws(() => px.scatter(table, { x: 'price', y: 'cost', marginal_x: 'box', facet_col: 'kind' }), /cannot be combined with facets/);
   assert.throws(() => px.scatter(table, { x: 'kind', y: 'cost', marginal_x: 'box' }), /x: column "kind" holds text, not numbers/);
 });

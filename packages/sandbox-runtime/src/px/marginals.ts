@@ -54,13 +54,35 @@ function marginalTraces(kind: MarginalKind, values: ArrayLike<unknown>, along: '
     const centers = bins.edges.slice(0, -1).map((e, i) => (e + (bins.edges[i + 1] as number)) / 2);
     for (const g of data.groups) {
       const counts = countBins(values, bins, g.all === null ? undefined : g.all);
-      traces.push({ type: 'bar', ...common(g), [along]: centers, [cross]: counts, width: bins.width, orientation: along === 'x' ? 'v' : 'h', marker: { color: g.color }, opacity: data.groups.length > 1 ? 0.6 : 1 });
+      traces.push({
+        type: 'bar',
+        ...common(g),
+        [along]: centers,
+        [cross]: counts,
+        width: bins.width,
+        orientation: along === 'x' ? 'v' : 'h',
+        marker: { color: g.color },
+        opacity: data.groups.length > 1 ? 0.6 : 1,
+      });
     }
   } else if (kind === 'box') {
     for (const g of data.groups) {
       const s = boxSummary(finiteAt(values, g.all));
       if (s === null) continue;
-      traces.push({ type: 'box', ...common(g), [cross]: [g.name], q1: [s.q1], median: [s.median], q3: [s.q3], lowerfence: [s.lowerfence], upperfence: [s.upperfence], mean: [s.mean], boxpoints: false, orientation: along === 'x' ? 'h' : 'v', marker: { color: g.color } });
+      traces.push({
+        type: 'box',
+        ...common(g),
+        [cross]: [g.name],
+        q1: [s.q1],
+        median: [s.median],
+        q3: [s.q3],
+        lowerfence: [s.lowerfence],
+        upperfence: [s.upperfence],
+        mean: [s.mean],
+        boxpoints: false,
+        orientation: along === 'x' ? 'h' : 'v',
+        marker: { color: g.color },
+      });
     }
   } else if (kind === 'violin') {
     data.groups.forEach((g, i) => {
@@ -73,7 +95,14 @@ function marginalTraces(kind: MarginalKind, values: ArrayLike<unknown>, along: '
   } else {
     for (const g of data.groups) {
       const vs = pick(values, g.rows);
-      traces.push({ type: 'scatter', mode: 'markers', ...common(g), [along]: vs, [cross]: vs.map(() => g.name), marker: { color: g.color, symbol: along === 'x' ? 'line-ns-open' : 'line-ew-open', size: 8 } });
+      traces.push({
+        type: 'scatter',
+        mode: 'markers',
+        ...common(g),
+        [along]: vs,
+        [cross]: vs.map(() => g.name),
+        marker: { color: g.color, symbol: along === 'x' ? 'line-ns-open' : 'line-ew-open', size: 8 },
+      });
     }
   }
   for (const t of traces) if (t['legendgroup'] === undefined) delete t['legendgroup'];

@@ -201,10 +201,12 @@ export function imshow(input: unknown, options: unknown): Figure {
     xLabels = every(xLabels);
     yLabels = every(yLabels);
   } else {
-    cells = z.map((row) => Array.from({ length: width }, (_, i) => {
-      const v = row[i];
-      return rgb ? (isArrayLikeColumn(v) ? Array.from(v as ArrayLike<unknown>, (ch) => (isFiniteNumber(ch) ? ch : 0)) : null) : isFiniteNumber(v) ? v : null;
-    }));
+    cells = z.map((row) =>
+      Array.from({ length: width }, (_, i) => {
+        const v = row[i];
+        return rgb ? (isArrayLikeColumn(v) ? Array.from(v as ArrayLike<unknown>, (ch) => (isFiniteNumber(ch) ? ch : 0)) : null) : isFiniteNumber(v) ? v : null;
+      }),
+    );
   }
   const layout = layoutFor(c, label(c, undefined, 'x') === 'x' ? undefined : label(c, undefined, 'x'), label(c, undefined, 'y') === 'y' ? undefined : label(c, undefined, 'y'));
   const origin = oneOf(c, 'origin', ['upper', 'lower'] as const) ?? 'upper';
@@ -229,6 +231,10 @@ export function imshow(input: unknown, options: unknown): Figure {
     if (xLabels !== undefined) trace['x'] = Array.from(xLabels);
     if (yLabels !== undefined) trace['y'] = Array.from(yLabels);
   }
-  if (factor > 1) addNote(layout, `averaged in ${factor}×${factor} blocks: ${thousands(width)}×${thousands(height)} → ${thousands(Math.ceil(width / factor))}×${thousands(Math.ceil(height / factor))} cells (max_cells)`);
+  if (factor > 1)
+    addNote(
+      layout,
+      `averaged in ${factor}×${factor} blocks: ${thousands(width)}×${thousands(height)} → ${thousands(Math.ceil(width / factor))}×${thousands(Math.ceil(height / factor))} cells (max_cells)`,
+    );
   return safeTemplates({ data: [trace], layout });
 }

@@ -42,7 +42,11 @@ export function scatterMatrix(table: unknown, options: unknown): Figure {
   const src = toSource(c.fn, table);
   const dims = dimensionsOf(c, () => numericNames(src));
   const columns = dims.map((r, i) => columnReader(src, r, `dimensions[${i}]`));
-  const n = rowCount(src, dims, dims.map((_, i) => `dimensions[${i}]`));
+  const n = rowCount(
+    src,
+    dims,
+    dims.map((_, i) => `dimensions[${i}]`),
+  );
   const colorRef = ref(c, 'color', false);
   const color = colorRef === undefined ? undefined : orderedKeys(c, src, colorRef, 'color');
   const budget = pointBudget(c, null, n, 'points', budgetFor(dims.length));
@@ -87,7 +91,12 @@ export function parallelCoordinates(table: unknown, options: unknown): Figure {
   };
   if (colorRef !== undefined) {
     const values = numericColumn(c, src, colorRef, 'color');
-    trace['line'] = { color: pick(values, budget.rows).map((v) => (isFiniteNumber(v) ? v : null)), colorscale: colorscaleOption(c) ?? defaultScale(), showscale: true, colorbar: { title: { text: label(c, colorRef, 'color') } } };
+    trace['line'] = {
+      color: pick(values, budget.rows).map((v) => (isFiniteNumber(v) ? v : null)),
+      colorscale: colorscaleOption(c) ?? defaultScale(),
+      showscale: true,
+      colorbar: { title: { text: label(c, colorRef, 'color') } },
+    };
   } else if (c.o['colorscale'] !== undefined) fail(c, 'colorscale needs color');
   const layout = layoutFor(c, undefined, undefined);
   if (budget.note !== undefined) addNote(layout, budget.note);
@@ -163,7 +172,12 @@ export function parallelCategories(table: unknown, options: unknown): Figure {
     counts,
   };
   if (colorNumbers !== undefined) {
-    trace['line'] = { color: paths.map((_, p) => ((valid[p] as number) > 0 ? (sums[p] as number) / (valid[p] as number) : null)), colorscale: colorscaleOption(c) ?? defaultScale(), showscale: true, colorbar: { title: { text: label(c, colorRef, 'color') } } };
+    trace['line'] = {
+      color: paths.map((_, p) => ((valid[p] as number) > 0 ? (sums[p] as number) / (valid[p] as number) : null)),
+      colorscale: colorscaleOption(c) ?? defaultScale(),
+      showscale: true,
+      colorbar: { title: { text: label(c, colorRef, 'color') } },
+    };
   } else if (colorKeys !== undefined) {
     const colors = palette(c);
     const k = colorKeys.keys.length;
@@ -171,7 +185,16 @@ export function parallelCategories(table: unknown, options: unknown): Figure {
     trace['line'] = {
       color: paths.map((p) => p[at] as number),
       // A stepped scale: category i gets colour i.
-      colorscale: k === 1 ? [[0, colors[0]], [1, colors[0]]] : colorKeys.keys.flatMap((_, i) => [[i / k, colors[i % colors.length]], [(i + 1) / k, colors[i % colors.length]]]),
+      colorscale:
+        k === 1
+          ? [
+              [0, colors[0]],
+              [1, colors[0]],
+            ]
+          : colorKeys.keys.flatMap((_, i) => [
+              [i / k, colors[i % colors.length]],
+              [(i + 1) / k, colors[i % colors.length]],
+            ]),
       cmin: -0.5,
       cmax: k - 0.5,
       shape: 'hspline',

@@ -28,7 +28,7 @@ function hasMarkup(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return mayOpenMarkup(value);
   if (depth > 8 || value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) {
-    for (const v of value) if ((typeof v === 'string' ? mayOpenMarkup(v) : typeof v === 'object' && v !== null && hasMarkup(v, depth + 1))) return true;
+    for (const v of value) if (typeof v === 'string' ? mayOpenMarkup(v) : typeof v === 'object' && v !== null && hasMarkup(v, depth + 1)) return true;
     return false;
   }
   for (const [k, v] of Object.entries(value)) if (!TEMPLATE_KEYS.has(k) && hasMarkup(v, depth + 1)) return true;

@@ -46,7 +46,13 @@ test('OLS on an exact line; one fit per colour group, in the group colour; an ov
   const t = { x: [0, 1, 2, 3, 0, 1, 2, 3], y: [1, 3, 5, 7, 10, 9, 8, 7], g: ['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b'] };
   const fig = px.scatter(t, { x: 'x', y: 'y', color: 'g', trendline: 'ols' });
   const [a, b] = trends(fig);
-  assert.deepEqual([a?.['y'], b?.['y']], [[1, 7], [10, 7]]);
+  assert.deepEqual(
+    [a?.['y'], b?.['y']],
+    [
+      [1, 7],
+      [10, 7],
+    ],
+  );
   assert.match(a?.['hovertext'] as string, /y = 2 \* x \+ 1<br>R<sup>2<\/sup>=1\.000000/);
   assert.match(b?.['hovertext'] as string, /y = -1 \* x \+ 10/);
   assert.deepEqual([(a?.['line'] as Obj)['color'], a?.['legendgroup'], a?.['showlegend']], ['#636efa', 'a', false]);
@@ -114,10 +120,17 @@ test('LOWESS equals an independent implementation of Cleveland’s algorithm (tr
   // Distinct x (no neighbourhood ties), a curved signal, noise and two gross outliers.
   const x = Array.from({ length: 80 }, (_, i) => i * 0.25 + 0.01 * noise(i + 500));
   const y = x.map((v, i) => Math.sin(v / 3) * 10 + noise(i) * 2 + (i === 20 ? 40 : i === 55 ? -35 : 0));
-  for (const [frac, it] of [[2 / 3, 3], [0.3, 3], [0.5, 0]] as const) {
+  for (const [frac, it] of [
+    [2 / 3, 3],
+    [0.3, 3],
+    [0.5, 0],
+  ] as const) {
     const expected = referenceLowess(x, y, frac, it);
     const { fit, anchors } = lowess(Float64Array.from(x), Float64Array.from(y), frac, it, 0);
-    assert.ok(anchors.every((a) => a === 1), 'delta 0 fits every point');
+    assert.ok(
+      anchors.every((a) => a === 1),
+      'delta 0 fits every point',
+    );
     const worst = Math.max(...expected.map((e, i) => Math.abs(e - (fit[i] as number))));
     assert.ok(worst < 1e-9, `frac ${frac} it ${it}: off by ${worst}`);
   }

@@ -207,7 +207,8 @@ function readX(c: Ctx, src: Source, xRef: ColumnRef, n: number): { values: Array
   for (let i = 0; i < n; i++) {
     const value = read(i);
     const v = dateMs(value);
-    if (v !== null && Number.isNaN(v)) fail(c, `trendline: x ${typeof xRef === 'string' ? `column "${xRef}" ` : ''}must hold numbers or dates; row ${i} holds ${JSON.stringify(String(value).slice(0, 40))}`);
+    if (v !== null && Number.isNaN(v))
+      fail(c, `trendline: x ${typeof xRef === 'string' ? `column "${xRef}" ` : ''}must hold numbers or dates; row ${i} holds ${JSON.stringify(String(value).slice(0, 40))}`);
     ms[i] = v ?? NaN;
   }
   return { values: ms, dates: true };

@@ -56,7 +56,22 @@ export function violin(table: unknown, options: unknown): Figure {
         const o = violinOutline(density, position, half, Math.max(...density.density));
         // One trace per violin: its statistics are one hover text, not one per outline point.
         const hovertext = `${catNames[ci]}<br>n=${thousands(s.count)}<br>median=${g6(s.median)}<br>q1=${g6(s.q1)}, q3=${g6(s.q3)}<br>bandwidth=${g6(density.bandwidth)}`;
-        const outline: Trace = { type: 'scatter', mode: 'lines', name, [vk]: o.v, [pk]: o.p, fill: 'toself', fillcolor: col, opacity: 0.6, line: { color: col, width: 1 }, hovertext, hoverinfo: 'text+name', hoveron: 'points+fills', legendgroup: name, showlegend: color !== undefined };
+        const outline: Trace = {
+          type: 'scatter',
+          mode: 'lines',
+          name,
+          [vk]: o.v,
+          [pk]: o.p,
+          fill: 'toself',
+          fillcolor: col,
+          opacity: 0.6,
+          line: { color: col, width: 1 },
+          hovertext,
+          hoverinfo: 'text+name',
+          hoveron: 'points+fills',
+          legendgroup: name,
+          showlegend: color !== undefined,
+        };
         traces.push(grid.place(outline, cell));
         stats.pos.push(position);
         stats.q1.push(s.q1);
@@ -83,12 +98,30 @@ export function violin(table: unknown, options: unknown): Figure {
       });
       if (stats.pos.length === 0) continue;
       if (showBox) {
-        const b: Trace = { type: 'box', name, [pk]: stats.pos, q1: stats.q1, median: stats.median, q3: stats.q3, lowerfence: stats.lowerfence, upperfence: stats.upperfence, mean: stats.mean, width: half * 0.3, boxpoints: false, fillcolor: '#ffffff', line: { color: col, width: 1 }, legendgroup: name, showlegend: false };
+        const b: Trace = {
+          type: 'box',
+          name,
+          [pk]: stats.pos,
+          q1: stats.q1,
+          median: stats.median,
+          q3: stats.q3,
+          lowerfence: stats.lowerfence,
+          upperfence: stats.upperfence,
+          mean: stats.mean,
+          width: half * 0.3,
+          boxpoints: false,
+          fillcolor: '#ffffff',
+          line: { color: col, width: 1 },
+          legendgroup: name,
+          showlegend: false,
+        };
         if (horizontal) b['orientation'] = 'h';
         extras.push(grid.place(b, cell));
       }
       if (dots.v.length > 0) {
-        extras.push(grid.place({ type: 'scatter', mode: 'markers', name, [vk]: dots.v, [pk]: dots.p, marker: { color: col, size: 4 }, legendgroup: name, showlegend: false, hoverinfo: `${vk}+name` }, cell));
+        extras.push(
+          grid.place({ type: 'scatter', mode: 'markers', name, [vk]: dots.v, [pk]: dots.p, marker: { color: col, size: 4 }, legendgroup: name, showlegend: false, hoverinfo: `${vk}+name` }, cell),
+        );
       }
     }
   }

@@ -60,7 +60,13 @@ export function createAuditLog(h: MongoHandle): AuditLog {
       return paged(audit, { filter: q, timeField: 'at', map: toEvent, position: byAt }, page);
     },
     deleteBefore: async ({ cutoff, limit }) => {
-      const ids = (await audit.find({ at: { $lt: new Date(cutoff) } }, { projection: { _id: 1 } }).sort({ at: 1, _id: 1 }).limit(limit).toArray()).map((d) => d._id);
+      const ids = (
+        await audit
+          .find({ at: { $lt: new Date(cutoff) } }, { projection: { _id: 1 } })
+          .sort({ at: 1, _id: 1 })
+          .limit(limit)
+          .toArray()
+      ).map((d) => d._id);
       if (ids.length === 0) return 0;
       return (await audit.deleteMany({ _id: { $in: ids } })).deletedCount;
     },

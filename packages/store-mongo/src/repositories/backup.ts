@@ -40,16 +40,47 @@ async function* dump(c: MongoCollections, sessions: boolean): AsyncGenerator<Bac
   }
   for await (const d of all(c.groups)) yield { type: 'group', id: d._id, name: d.name, memberIds: [...d.memberIds].sort(), createdAt: ms(d.createdAt), updatedAt: ms(d.updatedAt) };
   for await (const d of all(c.projects)) {
-    yield { type: 'project', id: d._id, name: d.name, description: d.description, createdBy: d.createdBy, createdAt: ms(d.createdAt), updatedAt: ms(d.updatedAt), version: d.version, grants: grantsOut(d.grants) };
+    yield {
+      type: 'project',
+      id: d._id,
+      name: d.name,
+      description: d.description,
+      createdBy: d.createdBy,
+      createdAt: ms(d.createdAt),
+      updatedAt: ms(d.updatedAt),
+      version: d.version,
+      grants: grantsOut(d.grants),
+    };
   }
   for await (const d of all(c.dashboards)) {
-    yield { type: 'dashboard', id: d._id, projectId: d.projectId, name: d.name, layout: parse(d.layout), createdAt: ms(d.createdAt), updatedAt: ms(d.updatedAt), version: d.version, grants: grantsOut(d.grants) };
+    yield {
+      type: 'dashboard',
+      id: d._id,
+      projectId: d.projectId,
+      name: d.name,
+      layout: parse(d.layout),
+      createdAt: ms(d.createdAt),
+      updatedAt: ms(d.updatedAt),
+      version: d.version,
+      grants: grantsOut(d.grants),
+    };
   }
   for await (const d of all(c.datasets)) yield { type: 'dataset', ...withEpochs(toDataset(d)) };
   for await (const d of all(c.datasetVersions)) yield { type: 'dataset_version', ...withEpochs(toVersion(d)) };
   for await (const d of all(c.charts)) yield { type: 'chart', ...withEpochs(toChart(d)) };
   for await (const d of all(c.apiKeys)) {
-    yield { type: 'api_key', id: d._id, userId: d.userId, name: d.name, prefix: d.prefix, hash: d.hash, createdAt: ms(d.createdAt), expiresAt: optMs(d.expiresAt), lastUsedAt: optMs(d.lastUsedAt), revokedAt: optMs(d.revokedAt) };
+    yield {
+      type: 'api_key',
+      id: d._id,
+      userId: d.userId,
+      name: d.name,
+      prefix: d.prefix,
+      hash: d.hash,
+      createdAt: ms(d.createdAt),
+      expiresAt: optMs(d.expiresAt),
+      lastUsedAt: optMs(d.lastUsedAt),
+      revokedAt: optMs(d.revokedAt),
+    };
   }
   if (sessions) {
     for await (const d of all(c.sessions)) {
@@ -126,11 +157,26 @@ function toDoc(r: CheckedBackupRecord): { readonly coll: Written | 'settings'; r
         doc: { _id: r.id, projectId: r.projectId, name: r.name, layout: r.layout, createdAt: at(r.createdAt), updatedAt: at(r.updatedAt), version: r.version, ...grantsIn(r.grants) },
       };
     case 'dataset':
-      return { coll: 'datasets', doc: { _id: r.id, projectId: r.projectId, name: r.name, currentVersionId: r.currentVersionId, createdAt: at(r.createdAt), updatedAt: at(r.updatedAt), version: r.version } };
+      return {
+        coll: 'datasets',
+        doc: { _id: r.id, projectId: r.projectId, name: r.name, currentVersionId: r.currentVersionId, createdAt: at(r.createdAt), updatedAt: at(r.updatedAt), version: r.version },
+      };
     case 'dataset_version':
       return {
         coll: 'datasetVersions',
-        doc: { _id: r.id, datasetId: r.datasetId, projectId: r.projectId, sha256: r.sha256, blobKey: r.blobKey, bytes: r.bytes, rowCount: r.rowCount, schema: r.schema, profile: r.profile, createdAt: at(r.createdAt), createdBy: r.createdBy },
+        doc: {
+          _id: r.id,
+          datasetId: r.datasetId,
+          projectId: r.projectId,
+          sha256: r.sha256,
+          blobKey: r.blobKey,
+          bytes: r.bytes,
+          rowCount: r.rowCount,
+          schema: r.schema,
+          profile: r.profile,
+          createdAt: at(r.createdAt),
+          createdBy: r.createdBy,
+        },
       };
     case 'chart':
       return {
@@ -152,7 +198,20 @@ function toDoc(r: CheckedBackupRecord): { readonly coll: Written | 'settings'; r
         },
       };
     case 'api_key':
-      return { coll: 'apiKeys', doc: { _id: r.id, userId: r.userId, name: r.name, prefix: r.prefix, hash: r.hash, createdAt: at(r.createdAt), expiresAt: optAt(r.expiresAt), lastUsedAt: optAt(r.lastUsedAt), revokedAt: optAt(r.revokedAt) } };
+      return {
+        coll: 'apiKeys',
+        doc: {
+          _id: r.id,
+          userId: r.userId,
+          name: r.name,
+          prefix: r.prefix,
+          hash: r.hash,
+          createdAt: at(r.createdAt),
+          expiresAt: optAt(r.expiresAt),
+          lastUsedAt: optAt(r.lastUsedAt),
+          revokedAt: optAt(r.revokedAt),
+        },
+      };
     case 'session':
       return {
         coll: 'sessions',

@@ -20,11 +20,10 @@ export function createCountersRepository(h: MongoHandle): CounterRepository {
         const open = { $gt: ['$resetAt', t] };
         try {
           // One atomic upsert; the pipeline embeds only Dates (the key is in the filter).
-          const d = await windows.findOneAndUpdate(
-            { _id: key },
-            [{ $set: { count: { $cond: [open, { $add: ['$count', 1] }, 1] }, resetAt: { $cond: [open, '$resetAt', reset] } } }],
-            { upsert: true, returnDocument: 'after' },
-          );
+          const d = await windows.findOneAndUpdate({ _id: key }, [{ $set: { count: { $cond: [open, { $add: ['$count', 1] }, 1] }, resetAt: { $cond: [open, '$resetAt', reset] } } }], {
+            upsert: true,
+            returnDocument: 'after',
+          });
           if (d === null) continue;
           return { count: d.count, resetAt: d.resetAt };
         } catch (error) {

@@ -22,8 +22,7 @@ export function createDashboardsRepository(h: MongoHandle): DashboardRepository 
     },
     findById: (id) => findOne(dashboards, { _id: id }, toDashboard, NO_GRANTS),
     listByProject: ({ projectId, page }) => paged(dashboards, { filter: { projectId }, timeField: 'createdAt', map: toDashboard, position: byCreatedAt, exclude: NO_GRANTS }, page),
-    update: async ({ id, expectedVersion, patch }) =>
-      toDashboard(await versionedUpdate(h, dashboards, { entity: 'dashboard', id, expectedVersion, set: { ...patch }, exclude: NO_GRANTS })),
+    update: async ({ id, expectedVersion, patch }) => toDashboard(await versionedUpdate(h, dashboards, { entity: 'dashboard', id, expectedVersion, set: { ...patch }, exclude: NO_GRANTS })),
     delete: async (id) => {
       const deleted = (await dashboards.deleteOne({ _id: id })).deletedCount === 1;
       await h.c.charts.deleteMany({ dashboardId: id });

@@ -114,7 +114,10 @@ export function createDatasetsRepository(h: MongoHandle): DatasetRepository {
     delete: async (id) => {
       const deleted = await datasets.findOneAndDelete({ _id: id }, { projection: { _id: 1 } });
       if (deleted === null) return null;
-      const found = await versions.find({ datasetId: id }, { projection: { blobKey: 1 } }).sort({ createdAt: 1, _id: 1 }).toArray();
+      const found = await versions
+        .find({ datasetId: id }, { projection: { blobKey: 1 } })
+        .sort({ createdAt: 1, _id: 1 })
+        .toArray();
       await versions.deleteMany({ datasetId: id });
       await clearFromCharts(id);
       return { blobKeys: found.map((v) => v.blobKey) };

@@ -30,7 +30,12 @@ export function createGroupsRepository(h: MongoHandle): GroupRepository {
     list: (page) => paged(groups, { filter: {}, timeField: 'createdAt', map: toGroup, position: byCreatedAt }, page),
     listForUser: async (userId) => (await groups.find({ memberIds: userId }).sort({ createdAt: 1, _id: 1 }).toArray()).map(toGroup),
     search: async (q) => {
-      const docs = await groups.find({ name: { $regex: `(?:^|\\s)${escapeRegExp(q.prefix)}`, $options: 'i' } }).collation(CASE_INSENSITIVE).sort({ name: 1, _id: 1 }).limit(q.limit).toArray();
+      const docs = await groups
+        .find({ name: { $regex: `(?:^|\\s)${escapeRegExp(q.prefix)}`, $options: 'i' } })
+        .collation(CASE_INSENSITIVE)
+        .sort({ name: 1, _id: 1 })
+        .limit(q.limit)
+        .toArray();
       return docs.map(toGroup);
     },
     rename: async ({ id, name }) => {

@@ -42,14 +42,16 @@ export function createProjectsRepository(h: MongoHandle): ProjectRepository {
     findById: (id) => findOne(projects, { _id: id }, toProject, NO_GRANTS),
     list: (page) => paged(projects, list({}), page),
     listForPrincipals: ({ principalKeys, page }) => paged(projects, list({ grantKeys: { $in: principalKeys } }), page),
-    update: async ({ id, expectedVersion, patch }) =>
-      toProject(await versionedUpdate(h, projects, { entity: 'project', id, expectedVersion, set: { ...patch }, exclude: NO_GRANTS })),
+    update: async ({ id, expectedVersion, patch }) => toProject(await versionedUpdate(h, projects, { entity: 'project', id, expectedVersion, set: { ...patch }, exclude: NO_GRANTS })),
     delete: async (id) => {
       // No multi-document transaction (standalone servers have none): the project goes first so
       // everything under it becomes unreachable at once; children are removed after it.
       const deleted = await projects.findOneAndDelete({ _id: id }, { projection: { _id: 1 } });
       if (deleted === null) return null;
-      const found = await versions.find({ projectId: id }, { projection: { blobKey: 1, createdAt: 1 } }).sort({ createdAt: 1, _id: 1 }).toArray();
+      const found = await versions
+        .find({ projectId: id }, { projection: { blobKey: 1, createdAt: 1 } })
+        .sort({ createdAt: 1, _id: 1 })
+        .toArray();
       await h.c.charts.deleteMany({ projectId: id });
       await h.c.dashboards.deleteMany({ projectId: id });
       await versions.deleteMany({ projectId: id });

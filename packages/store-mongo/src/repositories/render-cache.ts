@@ -57,7 +57,15 @@ export function createRenderCacheRepository(h: MongoHandle, bounds: { readonly t
       const blobKeys: string[] = [];
       let removed = await remove(await cache.find({ expiresAt: { $lte: t } }, { projection: { blobKey: 1 } }).toArray(), blobKeys);
       const excess = (await cache.countDocuments({})) - bounds.maxEntries;
-      if (excess > 0) removed += await remove(await cache.find({}, { projection: { blobKey: 1 } }).sort({ createdAt: 1, _id: 1 }).limit(excess).toArray(), blobKeys);
+      if (excess > 0)
+        removed += await remove(
+          await cache
+            .find({}, { projection: { blobKey: 1 } })
+            .sort({ createdAt: 1, _id: 1 })
+            .limit(excess)
+            .toArray(),
+          blobKeys,
+        );
       return { removed, blobKeys };
     },
   });

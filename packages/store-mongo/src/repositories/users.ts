@@ -95,10 +95,7 @@ export function createUsersRepository(h: MongoHandle): UserRepository {
     },
     update: async ({ id, expectedVersion, patch }) => toUser(await versionedUpdate(h, users, { entity: 'user', id, expectedVersion, set: patchFields(patch) })),
     useTotpStep: async ({ id, step }) => {
-      const r = await users.updateOne(
-        { _id: id, totp: { $ne: null }, $or: [{ 'totp.lastUsedStep': null }, { 'totp.lastUsedStep': { $lt: step } }] },
-        { $set: { 'totp.lastUsedStep': step } },
-      );
+      const r = await users.updateOne({ _id: id, totp: { $ne: null }, $or: [{ 'totp.lastUsedStep': null }, { 'totp.lastUsedStep': { $lt: step } }] }, { $set: { 'totp.lastUsedStep': step } });
       return r.modifiedCount === 1;
     },
     useRecoveryCode: async ({ id, codeHash }) => (await users.updateOne({ _id: id, recoveryCodeHashes: codeHash }, { $pull: { recoveryCodeHashes: codeHash } })).modifiedCount === 1,
@@ -118,10 +115,7 @@ export function createUsersRepository(h: MongoHandle): UserRepository {
       }
       // Conditional on the key not being there yet, so a concurrent link of the same identity to
       // the same user adds it once; another user's concurrent link fails on the unique index.
-      const r = await users.updateOne(
-        { _id: userId, identityKeys: { $ne: i.key } },
-        { $push: { identityKeys: i.key, identities: { issuer: i.issuer, subject: i.subject, createdAt: h.now() } } },
-      );
+      const r = await users.updateOne({ _id: userId, identityKeys: { $ne: i.key } }, { $push: { identityKeys: i.key, identities: { issuer: i.issuer, subject: i.subject, createdAt: h.now() } } });
       if (r.matchedCount === 0 && !(await existsIn(users, userId))) throw notFound('user');
     },
     listIdentities: async (userId) => {
@@ -130,7 +124,11 @@ export function createUsersRepository(h: MongoHandle): UserRepository {
     },
     markActive: async (id) => (await users.updateOne({ _id: id }, { $set: { lastActiveAt: h.now() } })).matchedCount === 1,
     listInactive: async ({ before, limit }) => {
-      const docs = await users.find(inactiveFilter(new Date(before))).sort({ lastActiveAt: 1, _id: 1 }).limit(limit).toArray();
+      const docs = await users
+        .find(inactiveFilter(new Date(before)))
+        .sort({ lastActiveAt: 1, _id: 1 })
+        .limit(limit)
+        .toArray();
       // Documents without lastActiveAt sort first in MongoDB; order them all by their effective time, as SQLite does.
       return docs.map(toUser).sort((x, y) => x.lastActiveAt.getTime() - y.lastActiveAt.getTime() || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     },
@@ -141,8 +139,14 @@ export function createUsersRepository(h: MongoHandle): UserRepository {
     grantsHeld: async (userId) => {
       const key = principalKey({ kind: 'user', id: userId });
       const mine = (grants: readonly GrantDoc[]) => grants.find((g) => g.kind === 'user' && g.id === userId);
-      const projects = await h.c.projects.find({ grantKeys: key }, { projection: { grants: 1 } }).sort({ _id: 1 }).toArray();
-      const dashboards = await h.c.dashboards.find({ grantKeys: key }, { projection: { grants: 1, projectId: 1 } }).sort({ _id: 1 }).toArray();
+      const projects = await h.c.projects
+        .find({ grantKeys: key }, { projection: { grants: 1 } })
+        .sort({ _id: 1 })
+        .toArray();
+      const dashboards = await h.c.dashboards
+        .find({ grantKeys: key }, { projection: { grants: 1, projectId: 1 } })
+        .sort({ _id: 1 })
+        .toArray();
       return {
         projects: projects.flatMap((p) => {
           const g = mine(p.grants);
@@ -158,7 +162,10 @@ export function createUsersRepository(h: MongoHandle): UserRepository {
   });
 }
 
-const isUser = (userId: string) => (g: GrantDoc): boolean => g.kind === 'user' && g.id === userId;
+const isUser =
+  (userId: string) =>
+  (g: GrantDoc): boolean =>
+    g.kind === 'user' && g.id === userId;
 
 /**
  * The erasure without transactions (see {@link UserRepository.erase}): the pseudonym is recorded on

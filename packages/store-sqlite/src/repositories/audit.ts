@@ -34,7 +34,19 @@ export function createAuditLog(h: SqliteHandle): AuditLog {
       const r = h.one(
         `INSERT INTO audit_events (id, at, actor_kind, actor_user_id, actor_api_key_id, actor_api_key_name, ip, action, target_type, target_id, outcome, request_id, details)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        h.newId(), h.nowMs(), c.actorKind, c.actorUserId, c.actorApiKey?.id ?? null, c.actorApiKey?.name ?? null, c.ip, c.action, c.target?.type ?? null, c.target?.id ?? null, c.outcome, c.requestId, c.details,
+        h.newId(),
+        h.nowMs(),
+        c.actorKind,
+        c.actorUserId,
+        c.actorApiKey?.id ?? null,
+        c.actorApiKey?.name ?? null,
+        c.ip,
+        c.action,
+        c.target?.type ?? null,
+        c.target?.id ?? null,
+        c.outcome,
+        c.requestId,
+        c.details,
       );
       return toEvent(r as Row);
     },

@@ -121,7 +121,15 @@ function* readRecords(db: DatabaseSync, sessions: boolean): Generator<BackupReco
       };
     }
     for (const r of rows('SELECT * FROM refresh_tokens ORDER BY created_at, token_hash')) {
-      yield { type: 'refresh_token', tokenHash: str(r, 'token_hash'), sessionId: str(r, 'session_id'), familyId: str(r, 'family_id'), createdAt: num(r, 'created_at'), usedAt: optNum(r, 'used_at'), expiresAt: num(r, 'expires_at') };
+      yield {
+        type: 'refresh_token',
+        tokenHash: str(r, 'token_hash'),
+        sessionId: str(r, 'session_id'),
+        familyId: str(r, 'family_id'),
+        createdAt: num(r, 'created_at'),
+        usedAt: optNum(r, 'used_at'),
+        expiresAt: num(r, 'expires_at'),
+      };
     }
   }
   for (const r of rows('SELECT * FROM audit_events ORDER BY at, id')) {
@@ -170,7 +178,16 @@ async function* dumpSnapshot(db: DatabaseSync, sessions: boolean): AsyncGenerato
 function insertGrants(h: SqliteHandle, table: 'project_grants' | 'dashboard_grants', holder: 'project_id' | 'dashboard_id', holderId: string, grants: readonly CheckedBackupGrant[]): void {
   for (const g of grants) {
     if (table === 'project_grants') {
-      h.run('INSERT INTO project_grants (project_id, principal_kind, principal_id, principal_key, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)', holderId, g.kind, g.id, principalKey(g), g.role, g.createdAt, g.updatedAt);
+      h.run(
+        'INSERT INTO project_grants (project_id, principal_kind, principal_id, principal_key, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        holderId,
+        g.kind,
+        g.id,
+        principalKey(g),
+        g.role,
+        g.createdAt,
+        g.updatedAt,
+      );
     } else {
       h.run(`INSERT INTO dashboard_grants (${holder}, principal_kind, principal_id, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`, holderId, g.kind, g.id, g.role, g.createdAt, g.updatedAt);
     }
@@ -185,8 +202,23 @@ function write(h: SqliteHandle, r: CheckedBackupRecord): void {
         `INSERT INTO users (id, email, email_key, display_name, password_hash, system_role, disabled, disabled_reason, totp_secret, totp_enabled, totp_last_step,
            recovery_code_hashes, created_at, updated_at, version, password_changed_at, last_active_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        r.id, r.email, r.emailKey, r.displayName, r.passwordHash, r.systemRole, r.disabled ? 1 : 0, r.disabledReason, r.totp?.secret ?? null, r.totp?.enabled === true ? 1 : 0, r.totp?.lastUsedStep ?? null,
-        JSON.stringify(r.recoveryCodeHashes), r.createdAt, r.updatedAt, r.version, r.passwordChangedAt, r.lastActiveAt,
+        r.id,
+        r.email,
+        r.emailKey,
+        r.displayName,
+        r.passwordHash,
+        r.systemRole,
+        r.disabled ? 1 : 0,
+        r.disabledReason,
+        r.totp?.secret ?? null,
+        r.totp?.enabled === true ? 1 : 0,
+        r.totp?.lastUsedStep ?? null,
+        JSON.stringify(r.recoveryCodeHashes),
+        r.createdAt,
+        r.updatedAt,
+        r.version,
+        r.passwordChangedAt,
+        r.lastActiveAt,
       );
       for (const i of r.identities) h.run('INSERT INTO user_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)', i.issuer, i.subject, r.id, i.createdAt);
       return;
@@ -195,51 +227,146 @@ function write(h: SqliteHandle, r: CheckedBackupRecord): void {
       for (const m of r.memberIds) h.run('INSERT INTO group_members (group_id, user_id) VALUES (?, ?)', r.id, m);
       return;
     case 'project':
-      h.run('INSERT INTO projects (id, name, description, created_by, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)', r.id, r.name, r.description, r.createdBy, r.createdAt, r.updatedAt, r.version);
+      h.run(
+        'INSERT INTO projects (id, name, description, created_by, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        r.id,
+        r.name,
+        r.description,
+        r.createdBy,
+        r.createdAt,
+        r.updatedAt,
+        r.version,
+      );
       insertGrants(h, 'project_grants', 'project_id', r.id, r.grants);
       return;
     case 'dashboard':
-      h.run('INSERT INTO dashboards (id, project_id, name, layout, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)', r.id, r.projectId, r.name, r.layout, r.createdAt, r.updatedAt, r.version);
+      h.run(
+        'INSERT INTO dashboards (id, project_id, name, layout, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        r.id,
+        r.projectId,
+        r.name,
+        r.layout,
+        r.createdAt,
+        r.updatedAt,
+        r.version,
+      );
       insertGrants(h, 'dashboard_grants', 'dashboard_id', r.id, r.grants);
       return;
     case 'dataset':
-      h.run('INSERT INTO datasets (id, project_id, name, current_version_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)', r.id, r.projectId, r.name, r.currentVersionId, r.createdAt, r.updatedAt, r.version);
+      h.run(
+        'INSERT INTO datasets (id, project_id, name, current_version_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        r.id,
+        r.projectId,
+        r.name,
+        r.currentVersionId,
+        r.createdAt,
+        r.updatedAt,
+        r.version,
+      );
       return;
     case 'dataset_version':
       h.run(
         'INSERT INTO dataset_versions (id, dataset_id, sha256, blob_key, bytes, row_count, schema_json, profile_json, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        r.id, r.datasetId, r.sha256, r.blobKey, r.bytes, r.rowCount, r.schema, r.profile, r.createdAt, r.createdBy,
+        r.id,
+        r.datasetId,
+        r.sha256,
+        r.blobKey,
+        r.bytes,
+        r.rowCount,
+        r.schema,
+        r.profile,
+        r.createdAt,
+        r.createdBy,
       );
       return;
     case 'chart':
       h.run(
         'INSERT INTO charts (id, project_id, dashboard_id, title, code, lang, runtime, dataset_id, diagnostics, code_hash, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        r.id, r.projectId, r.dashboardId, r.title, r.code, r.lang, r.runtime, r.datasetId, r.diagnostics, r.codeHash, r.createdAt, r.updatedAt, r.version,
+        r.id,
+        r.projectId,
+        r.dashboardId,
+        r.title,
+        r.code,
+        r.lang,
+        r.runtime,
+        r.datasetId,
+        r.diagnostics,
+        r.codeHash,
+        r.createdAt,
+        r.updatedAt,
+        r.version,
       );
       return;
     case 'api_key':
-      h.run('INSERT INTO api_keys (id, user_id, name, prefix, hash, created_at, expires_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', r.id, r.userId, r.name, r.prefix, r.hash, r.createdAt, r.expiresAt, r.lastUsedAt, r.revokedAt);
+      h.run(
+        'INSERT INTO api_keys (id, user_id, name, prefix, hash, created_at, expires_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        r.id,
+        r.userId,
+        r.name,
+        r.prefix,
+        r.hash,
+        r.createdAt,
+        r.expiresAt,
+        r.lastUsedAt,
+        r.revokedAt,
+      );
       return;
     case 'session':
       h.run(
         `INSERT INTO sessions (id, user_id, created_at, last_seen_at, absolute_expires_at, idle_expires_at, revoked_at, revoke_reason, user_agent, ip, mfa_pending, password_change_required)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        r.id, r.userId, r.createdAt, r.lastSeenAt, r.absoluteExpiresAt, r.idleExpiresAt, r.revokedAt, r.revokeReason, r.userAgent, r.ip, r.mfaPending ? 1 : 0, r.passwordChangeRequired ? 1 : 0,
+        r.id,
+        r.userId,
+        r.createdAt,
+        r.lastSeenAt,
+        r.absoluteExpiresAt,
+        r.idleExpiresAt,
+        r.revokedAt,
+        r.revokeReason,
+        r.userAgent,
+        r.ip,
+        r.mfaPending ? 1 : 0,
+        r.passwordChangeRequired ? 1 : 0,
       );
       return;
     case 'refresh_token':
-      h.run('INSERT INTO refresh_tokens (token_hash, session_id, family_id, created_at, used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)', r.tokenHash, r.sessionId, r.familyId, r.createdAt, r.usedAt, r.expiresAt);
+      h.run(
+        'INSERT INTO refresh_tokens (token_hash, session_id, family_id, created_at, used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        r.tokenHash,
+        r.sessionId,
+        r.familyId,
+        r.createdAt,
+        r.usedAt,
+        r.expiresAt,
+      );
       return;
     case 'audit_event':
       h.run(
         `INSERT INTO audit_events (id, at, actor_kind, actor_user_id, actor_api_key_id, actor_api_key_name, ip, action, target_type, target_id, outcome, request_id, details)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        r.id, r.at, r.actorKind, r.actorUserId, r.actorApiKey?.id ?? null, r.actorApiKey?.name ?? null, r.ip, r.action, r.target?.type ?? null, r.target?.id ?? null, r.outcome, r.requestId, r.details,
+        r.id,
+        r.at,
+        r.actorKind,
+        r.actorUserId,
+        r.actorApiKey?.id ?? null,
+        r.actorApiKey?.name ?? null,
+        r.ip,
+        r.action,
+        r.target?.type ?? null,
+        r.target?.id ?? null,
+        r.outcome,
+        r.requestId,
+        r.details,
       );
       return;
     case 'setting':
       // A fresh start of the API may have written the same key (sandbox.info): the archive's wins.
-      h.run('INSERT INTO settings (key, value, updated_at, expires_at) VALUES (?, ?, ?, NULL) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, expires_at = NULL', r.key, r.value, r.updatedAt);
+      h.run(
+        'INSERT INTO settings (key, value, updated_at, expires_at) VALUES (?, ?, ?, NULL) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, expires_at = NULL',
+        r.key,
+        r.value,
+        r.updatedAt,
+      );
       return;
   }
 }

@@ -44,7 +44,18 @@ export function createChartsRepository(h: SqliteHandle): ChartRepository {
         h.run(
           `INSERT INTO charts (id, project_id, dashboard_id, title, code, lang, runtime, dataset_id, diagnostics, code_hash, created_at, updated_at, version)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-          id, projectId, c.dashboardId, c.title, c.code, c.lang, c.runtime, c.datasetId, c.diagnostics, c.codeHash, t, t,
+          id,
+          projectId,
+          c.dashboardId,
+          c.title,
+          c.code,
+          c.lang,
+          c.runtime,
+          c.datasetId,
+          c.diagnostics,
+          c.codeHash,
+          t,
+          t,
         );
         return getChart(id) as Chart;
       }),

@@ -40,7 +40,11 @@ export function createCountersRepository(h: SqliteHandle): CounterRepository {
             `INSERT INTO login_failures (account_key, failures, last_failure_at, locked_until, expires_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (account_key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at,
                locked_until = excluded.locked_until, expires_at = excluded.expires_at`,
-            accountKey, s.failures, s.lastFailureAt.getTime(), s.lockedUntil?.getTime() ?? null, loginFailureExpiry(s, policy),
+            accountKey,
+            s.failures,
+            s.lastFailureAt.getTime(),
+            s.lockedUntil?.getTime() ?? null,
+            loginFailureExpiry(s, policy),
           );
         }
         return result;

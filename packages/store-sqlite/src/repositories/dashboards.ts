@@ -32,8 +32,7 @@ export function createDashboardsRepository(h: SqliteHandle): DashboardRepository
     findById: (id) => getDashboard(id),
     listByProject: ({ projectId, page }) =>
       paged(h, { base: 'SELECT * FROM dashboards WHERE project_id = ?', params: [projectId], timeColumn: 'created_at', map: toDashboard, position: byCreatedAt }, page),
-    update: ({ id, expectedVersion, patch }) =>
-      toDashboard(versionedUpdate(h, { table: 'dashboards', entity: 'dashboard', id, expectedVersion, set: { name: patch.name, layout: patch.layout } })),
+    update: ({ id, expectedVersion, patch }) => toDashboard(versionedUpdate(h, { table: 'dashboards', entity: 'dashboard', id, expectedVersion, set: { name: patch.name, layout: patch.layout } })),
     // Its charts and grants go with it (ON DELETE CASCADE).
     delete: (id) => h.run('DELETE FROM dashboards WHERE id = ?', id) === 1,
     listGrants: (dashboardId) => listGrants(h, DASHBOARD_GRANTS, dashboardId),

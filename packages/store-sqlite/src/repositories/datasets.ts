@@ -43,7 +43,16 @@ export function createDatasetsRepository(h: SqliteHandle): DatasetRepository {
     h.run(
       `INSERT INTO dataset_versions (id, dataset_id, sha256, blob_key, bytes, row_count, schema_json, profile_json, created_at, created_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id, datasetId, v.sha256, v.blobKey, v.bytes, v.rowCount, v.schema, v.profile, t, v.createdBy,
+      id,
+      datasetId,
+      v.sha256,
+      v.blobKey,
+      v.bytes,
+      v.rowCount,
+      v.schema,
+      v.profile,
+      t,
+      v.createdBy,
     );
     return id;
   };

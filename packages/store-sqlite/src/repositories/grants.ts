@@ -47,7 +47,11 @@ export function upsertGrant(h: SqliteHandle, g: GrantTable, holderId: string, p:
     `INSERT INTO ${g.table} (${g.holder}, ${columns}, role, created_at, updated_at) VALUES (?, ${values.map(() => '?').join(', ')}, ?, ?, ?)
      ON CONFLICT (${g.holder}, principal_kind, principal_id) DO UPDATE SET role = excluded.role, updated_at = excluded.updated_at
      RETURNING *`,
-    holderId, ...values, role, t, t,
+    holderId,
+    ...values,
+    role,
+    t,
+    t,
   );
   return toGrant(row as Row);
 }

@@ -43,8 +43,7 @@ export function createGroupsRepository(h: SqliteHandle): GroupRepository {
       const p = likeLiteral(q.prefix);
       return h.all(`SELECT * FROM user_groups WHERE name LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' ORDER BY name COLLATE NOCASE, id LIMIT ?`, `${p}%`, `% ${p}%`, q.limit).map(toGroup);
     },
-    listForUser: (userId) =>
-      h.all('SELECT g.* FROM user_groups g JOIN group_members m ON m.group_id = g.id WHERE m.user_id = ? ORDER BY g.created_at, g.id', userId).map(toGroup),
+    listForUser: (userId) => h.all('SELECT g.* FROM user_groups g JOIN group_members m ON m.group_id = g.id WHERE m.user_id = ? ORDER BY g.created_at, g.id', userId).map(toGroup),
     rename: ({ id, name }) => {
       if (h.run('UPDATE user_groups SET name = ?, updated_at = ? WHERE id = ?', name, h.nowMs(), id) === 0) throw notFound('group');
       return find('id', id) as Group;

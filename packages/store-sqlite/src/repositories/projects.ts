@@ -41,8 +41,7 @@ export function createProjectsRepository(h: SqliteHandle): ProjectRepository {
     list: (page) => paged(h, list('SELECT * FROM projects WHERE 1 = 1', []), page),
     listForPrincipals: ({ principalKeys, page }) =>
       paged(h, list('SELECT * FROM projects WHERE id IN (SELECT project_id FROM project_grants WHERE principal_key IN (SELECT value FROM json_each(?)))', [JSON.stringify(principalKeys)]), page),
-    update: ({ id, expectedVersion, patch }) =>
-      toProject(versionedUpdate(h, { table: 'projects', entity: 'project', id, expectedVersion, set: { name: patch.name, description: patch.description } })),
+    update: ({ id, expectedVersion, patch }) => toProject(versionedUpdate(h, { table: 'projects', entity: 'project', id, expectedVersion, set: { name: patch.name, description: patch.description } })),
     delete: (id) =>
       h.tx(() => {
         if (!exists(h, 'projects', id)) return null;

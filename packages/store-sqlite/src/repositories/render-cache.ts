@@ -33,13 +33,19 @@ export function createRenderCacheRepository(h: SqliteHandle, bounds: { readonly 
       h.find(
         toEntry,
         'SELECT * FROM render_cache WHERE code_hash = ? AND dataset_version_id = ? AND runtime_version = ? AND expires_at > ?',
-        k.codeHash, k.datasetVersionId, k.runtimeVersion, h.nowMs(),
+        k.codeHash,
+        k.datasetVersionId,
+        k.runtimeVersion,
+        h.nowMs(),
       ),
     getText: (k) =>
       h.find(
         toText,
         'SELECT * FROM render_cache WHERE code_hash = ? AND dataset_version_id = ? AND runtime_version = ? AND expires_at > ?',
-        k.codeHash, k.datasetVersionId, k.runtimeVersion, h.nowMs(),
+        k.codeHash,
+        k.datasetVersionId,
+        k.runtimeVersion,
+        h.nowMs(),
       ),
     put: ({ key: k, value: v }) => {
       const t = h.nowMs();
@@ -48,7 +54,13 @@ export function createRenderCacheRepository(h: SqliteHandle, bounds: { readonly 
          ON CONFLICT (code_hash, dataset_version_id, runtime_version) DO UPDATE SET
            figure = excluded.figure, blob_key = excluded.blob_key, created_at = excluded.created_at, expires_at = excluded.expires_at
          RETURNING *`,
-        k.codeHash, k.datasetVersionId, k.runtimeVersion, v.figure, v.blobKey, t, t + bounds.ttlMs,
+        k.codeHash,
+        k.datasetVersionId,
+        k.runtimeVersion,
+        v.figure,
+        v.blobKey,
+        t,
+        t + bounds.ttlMs,
       );
       return toEntry(r as Row);
     },

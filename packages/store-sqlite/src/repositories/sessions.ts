@@ -50,7 +50,16 @@ export function createSessionsRepository(h: SqliteHandle): SessionRepository {
         h.run(
           `INSERT INTO sessions (id, user_id, created_at, last_seen_at, absolute_expires_at, idle_expires_at, user_agent, ip, mfa_pending, password_change_required)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          sid, c.userId, t, t, c.absoluteExpiresAt, c.idleExpiresAt, c.userAgent, c.ip, c.mfaPending ? 1 : 0, c.passwordChangeRequired ? 1 : 0,
+          sid,
+          c.userId,
+          t,
+          t,
+          c.absoluteExpiresAt,
+          c.idleExpiresAt,
+          c.userAgent,
+          c.ip,
+          c.mfaPending ? 1 : 0,
+          c.passwordChangeRequired ? 1 : 0,
         ),
       );
       return getSession(id) as Session;
@@ -67,10 +76,7 @@ export function createSessionsRepository(h: SqliteHandle): SessionRepository {
     },
     revoke: ({ id, reason }) => h.run('UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE id = ? AND revoked_at IS NULL', h.nowMs(), reason, id) === 1,
     revokeAllForUser: ({ userId, reason, exceptSessionId }) =>
-      h.run(
-        'UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE user_id = ? AND revoked_at IS NULL AND (? IS NULL OR id <> ?)',
-        h.nowMs(), reason, userId, exceptSessionId, exceptSessionId,
-      ),
+      h.run('UPDATE sessions SET revoked_at = ?, revoke_reason = ? WHERE user_id = ? AND revoked_at IS NULL AND (? IS NULL OR id <> ?)', h.nowMs(), reason, userId, exceptSessionId, exceptSessionId),
     createRefreshToken: (c) =>
       h.tx(() => {
         if (!exists(h, 'sessions', c.sessionId)) throw notFound('session');

@@ -17,7 +17,10 @@ export function createSettingsRepository(h: SqliteHandle): SettingsRepository {
         `INSERT INTO settings (key, value, updated_at, expires_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, expires_at = excluded.expires_at
          RETURNING *`,
-        v.key, v.value, t, v.expiresAt,
+        v.key,
+        v.value,
+        t,
+        v.expiresAt,
       ) as Row,
     );
 

@@ -62,7 +62,17 @@ export function createUsersRepository(h: SqliteHandle): UserRepository {
         h.run(
           `INSERT INTO users (id, email, email_key, display_name, password_hash, system_role, disabled, created_at, updated_at, version, password_changed_at, last_active_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-          id, c.email, c.emailKey, c.displayName, c.passwordHash, c.systemRole, c.disabled ? 1 : 0, t, t, t, t,
+          id,
+          c.email,
+          c.emailKey,
+          c.displayName,
+          c.passwordHash,
+          c.systemRole,
+          c.disabled ? 1 : 0,
+          t,
+          t,
+          t,
+          t,
         );
         if (c.identity !== null) insertIdentity(c.identity.issuer, c.identity.subject, id, t);
         return getUser(id) as User;
@@ -76,8 +86,7 @@ export function createUsersRepository(h: SqliteHandle): UserRepository {
       return num(h.one('SELECT COUNT(*) AS n FROM users WHERE (? IS NULL OR system_role = ?) AND (? IS NULL OR disabled = ?)', systemRole, systemRole, d, d) as Row, 'n');
     },
     update: ({ id, expectedVersion, patch }) => toUser(versionedUpdate(h, { table: 'users', entity: 'user', id, expectedVersion, set: patchColumns(patch) })),
-    useTotpStep: ({ id, step }) =>
-      h.run('UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_secret IS NOT NULL AND (totp_last_step IS NULL OR totp_last_step < ?)', step, id, step) === 1,
+    useTotpStep: ({ id, step }) => h.run('UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_secret IS NOT NULL AND (totp_last_step IS NULL OR totp_last_step < ?)', step, id, step) === 1,
     useRecoveryCode: ({ id, codeHash }) =>
       h.tx(() => {
         const r = h.one('SELECT recovery_code_hashes FROM users WHERE id = ?', id);
@@ -96,7 +105,10 @@ export function createUsersRepository(h: SqliteHandle): UserRepository {
         .all(
           `${USER} WHERE (email_key LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')${q.enabledOnly ? ' AND disabled = 0' : ''}
            ORDER BY display_name COLLATE NOCASE, id LIMIT ?`,
-          `${p.toLowerCase()}%`, `${p}%`, `% ${p}%`, q.limit,
+          `${p.toLowerCase()}%`,
+          `${p}%`,
+          `% ${p}%`,
+          q.limit,
         )
         .map(toUser);
     },
@@ -121,7 +133,9 @@ export function createUsersRepository(h: SqliteHandle): UserRepository {
       h.run(
         `UPDATE users SET disabled = 1, disabled_reason = 'inactive', updated_at = ?, version = version + 1
          WHERE id = ? AND disabled = 0 AND COALESCE(last_active_at, updated_at) < ?`,
-        h.nowMs(), id, before,
+        h.nowMs(),
+        id,
+        before,
       ) === 1,
     grantsHeld: (userId) => heldGrants(h, userId),
     erase: ({ userId, pseudonym }) => h.tx(() => eraseUser(h, userId, pseudonym)),
@@ -131,7 +145,7 @@ export function createUsersRepository(h: SqliteHandle): UserRepository {
 function heldGrants(h: SqliteHandle, userId: string): HeldGrants {
   return {
     projects: h
-      .all("SELECT project_id, role, created_at, updated_at FROM project_grants WHERE principal_key = ? ORDER BY project_id", principalKey({ kind: 'user', id: userId }))
+      .all('SELECT project_id, role, created_at, updated_at FROM project_grants WHERE principal_key = ? ORDER BY project_id', principalKey({ kind: 'user', id: userId }))
       .map((r) => ({ projectId: str(r, 'project_id'), role: str(r, 'role') as ProjectRole, createdAt: date(r, 'created_at'), updatedAt: date(r, 'updated_at') })),
     dashboards: h
       .all(
@@ -151,7 +165,8 @@ function eraseUser(h: SqliteHandle, userId: string, pseudonym: string): ErasureR
   const sole = h.one(
     `SELECT 1 AS x FROM project_grants g WHERE g.principal_key = ? AND g.role = 'owner' AND NOT EXISTS (
        SELECT 1 FROM project_grants o WHERE o.project_id = g.project_id AND o.principal_kind = 'user' AND o.role = 'owner' AND o.principal_id <> ?)`,
-    key, userId,
+    key,
+    userId,
   );
   if (sole !== undefined) throw conflict('last_owner');
   const count = (sql: string): number => num(h.one(sql, userId) as Row, 'n');
@@ -169,7 +184,8 @@ function eraseUser(h: SqliteHandle, userId: string, pseudonym: string): ErasureR
        target_id = CASE WHEN target_type = 'user' AND target_id = ?1 THEN ?2 ELSE target_id END,
        details = replace(details, ?1, ?2)
      WHERE actor_user_id = ?1 OR (target_type = 'user' AND target_id = ?1) OR instr(details, ?1) > 0`,
-    userId, pseudonym,
+    userId,
+    pseudonym,
   );
   h.run('UPDATE projects SET created_by = ? WHERE created_by = ?', pseudonym, userId);
   h.run('UPDATE dataset_versions SET created_by = ? WHERE created_by = ?', pseudonym, userId);

@@ -8,7 +8,15 @@ export function auditConformance({ it, newUser }: ConformanceContext): void {
     assert.deepEqual(Object.keys(store.audit).sort(), ['append', 'deleteBefore', 'query'], 'no update API; deletion only by age (erasure.ts)');
     const u = await newUser(store);
     const t0 = clock.now();
-    const e1 = await store.audit.append({ actor: { kind: 'anonymous', userId: null }, ip: '198.51.100.1', action: 'login_failure', target: { type: 'user', id: u.id }, outcome: 'failure', requestId: 'r1', details: { reason: 'bad_password' } });
+    const e1 = await store.audit.append({
+      actor: { kind: 'anonymous', userId: null },
+      ip: '198.51.100.1',
+      action: 'login_failure',
+      target: { type: 'user', id: u.id },
+      outcome: 'failure',
+      requestId: 'r1',
+      details: { reason: 'bad_password' },
+    });
     assert.equal(e1.at.getTime(), t0.getTime());
     assert.deepEqual(e1.details, { reason: 'bad_password' });
     clock.advance(MIN);
@@ -20,13 +28,31 @@ export function auditConformance({ it, newUser }: ConformanceContext): void {
     clock.advance(MIN);
     const e3 = await store.audit.append({ actor: { kind: 'api_key', userId: u.id }, action: 'dataset_upload', target: { type: 'dataset', id: 'd1' }, outcome: 'denied', requestId: 'r3' });
     const all = await store.audit.query({}, { limit: 10 });
-    assert.deepEqual(all.items.map((x) => x.id), [e1.id, e2.id, e3.id]);
+    assert.deepEqual(
+      all.items.map((x) => x.id),
+      [e1.id, e2.id, e3.id],
+    );
     assert.deepEqual(all.items[0], e1);
-    assert.deepEqual((await store.audit.query({ action: 'login_failure' }, { limit: 10 })).items.map((x) => x.id), [e1.id]);
-    assert.deepEqual((await store.audit.query({ actorUserId: u.id }, { limit: 10 })).items.map((x) => x.id), [e2.id, e3.id]);
-    assert.deepEqual((await store.audit.query({ since: new Date(t0.getTime() + MIN) }, { limit: 10 })).items.map((x) => x.id), [e2.id, e3.id]);
-    assert.deepEqual((await store.audit.query({ until: new Date(t0.getTime() + MIN) }, { limit: 10 })).items.map((x) => x.id), [e1.id]);
-    assert.deepEqual((await store.audit.query({ outcome: 'denied', targetType: 'dataset' }, { limit: 10 })).items.map((x) => x.id), [e3.id]);
+    assert.deepEqual(
+      (await store.audit.query({ action: 'login_failure' }, { limit: 10 })).items.map((x) => x.id),
+      [e1.id],
+    );
+    assert.deepEqual(
+      (await store.audit.query({ actorUserId: u.id }, { limit: 10 })).items.map((x) => x.id),
+      [e2.id, e3.id],
+    );
+    assert.deepEqual(
+      (await store.audit.query({ since: new Date(t0.getTime() + MIN) }, { limit: 10 })).items.map((x) => x.id),
+      [e2.id, e3.id],
+    );
+    assert.deepEqual(
+      (await store.audit.query({ until: new Date(t0.getTime() + MIN) }, { limit: 10 })).items.map((x) => x.id),
+      [e1.id],
+    );
+    assert.deepEqual(
+      (await store.audit.query({ outcome: 'denied', targetType: 'dataset' }, { limit: 10 })).items.map((x) => x.id),
+      [e3.id],
+    );
     assert.deepEqual((await store.audit.query({ action: 'login_success', outcome: 'failure' }, { limit: 10 })).items, []);
     for (let i = 0; i < 7; i += 1) await store.audit.append({ actor: { kind: 'system', userId: null }, action: 'tick', outcome: 'success' });
     const ticks = await collectPages((pg) => store.audit.query({ action: 'tick' }, pg), 3);
@@ -54,9 +80,19 @@ export function auditConformance({ it, newUser }: ConformanceContext): void {
     const ascending = (await store.audit.query({}, { limit: 50 })).items;
     const asc = ascending.map((e) => e.id);
     const desc = await collectPages((pg) => store.audit.query({ newestFirst: true }, pg), 2);
-    assert.deepEqual(desc.map((e) => e.id), [...asc].reverse(), 'descending is exactly the reverse, across pages');
+    assert.deepEqual(
+      desc.map((e) => e.id),
+      [...asc].reverse(),
+      'descending is exactly the reverse, across pages',
+    );
     const visible = await collectPages((pg) => store.audit.query({ newestFirst: true, excludeCached: true }, pg), 2);
-    assert.deepEqual(visible.map((e) => e.id), [...ascending].reverse().filter((e) => e.details.cached !== true).map((e) => e.id));
+    assert.deepEqual(
+      visible.map((e) => e.id),
+      [...ascending]
+        .reverse()
+        .filter((e) => e.details.cached !== true)
+        .map((e) => e.id),
+    );
     assert.deepEqual(visible.map((e) => e.details.durationMs).sort(), [0, 1, 3, 4, 6]);
     assert.deepEqual((await store.audit.query({ excludeCached: true, action: 'chart_run' }, { limit: 50 })).items.length, 5);
     // A cursor of one order is refused by the other.

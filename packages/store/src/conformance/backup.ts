@@ -38,10 +38,26 @@ async function seed(store: Store, clock: { advance(ms: number): void }, newUser:
     version: { sha256: SHA_A, blobKey: `datasets/${project.id}/a.arrow`, bytes: 10, rowCount: 2, schema: { columns: [{ name: 'x', type: 'int' }] }, profile: { x: { min: 1 } }, createdBy: admin.id },
   });
   clock.advance(MIN);
-  const { version: v2 } = await store.datasets.addVersion(dataset.id, { sha256: SHA_B, blobKey: `datasets/${project.id}/b.arrow`, bytes: 20, rowCount: 4, schema: { columns: [] }, profile: {}, createdBy: bob.id });
+  const { version: v2 } = await store.datasets.addVersion(dataset.id, {
+    sha256: SHA_B,
+    blobKey: `datasets/${project.id}/b.arrow`,
+    bytes: 20,
+    rowCount: 4,
+    schema: { columns: [] },
+    profile: {},
+    createdBy: bob.id,
+  });
   const current = await store.datasets.setCurrentVersion(dataset.id, v1.id);
   await store.datasets.create({ projectId: project.id, name: 'empty' });
-  const chart = await store.charts.create({ dashboardId: dash.id, title: 'Bars', code: 'fig = px.bar(df, { x: "x" });', lang: 'js', datasetId: dataset.id, diagnostics: [{ rule: 'r', line: 1 }], codeHash: 'h1' });
+  const chart = await store.charts.create({
+    dashboardId: dash.id,
+    title: 'Bars',
+    code: 'fig = px.bar(df, { x: "x" });',
+    lang: 'js',
+    datasetId: dataset.id,
+    diagnostics: [{ rule: 'r', line: 1 }],
+    codeHash: 'h1',
+  });
   await store.charts.update(chart.id, chart.version, { title: 'Bars!' });
   await store.charts.create({ dashboardId: dash.id, title: 'No data', code: 'fig = {data: []};', lang: 'ts', runtime: 'danfo', codeHash: 'h2' });
   await store.dashboards.update(dash.id, dash.version, { layout: [chart.id] });
@@ -54,9 +70,22 @@ async function seed(store: Store, clock: { advance(ms: number): void }, newUser:
   assert.equal((await store.sessions.rotateRefresh('rt0', { tokenHash: 'rt1', expiresAt: NEVER })).status, 'rotated');
   const ended = await store.sessions.create({ userId: admin.id, absoluteExpiresAt: NEVER, idleExpiresAt: NEVER, mfaPending: true });
   await store.sessions.revoke(ended.id, 'logout');
-  await store.audit.append({ actor: { kind: 'user', userId: admin.id }, ip: '198.51.100.7', action: 'project_create', target: { type: 'project', id: project.id }, outcome: 'success', requestId: 'r1' });
+  await store.audit.append({
+    actor: { kind: 'user', userId: admin.id },
+    ip: '198.51.100.7',
+    action: 'project_create',
+    target: { type: 'project', id: project.id },
+    outcome: 'success',
+    requestId: 'r1',
+  });
   await store.audit.append({ actor: { kind: 'api_key', userId: bob.id, apiKey: { id: key.id, name: 'CI' } }, action: 'chart_run', outcome: 'success', details: { cached: true, durationMs: 3 } });
-  await store.audit.append({ actor: { kind: 'anonymous', userId: null }, action: 'login_failure', target: { type: 'user', id: null }, outcome: 'failure', details: { reason: 'unknown_user', nested: { a: [1, null] } } });
+  await store.audit.append({
+    actor: { kind: 'anonymous', userId: null },
+    action: 'login_failure',
+    target: { type: 'user', id: null },
+    outcome: 'failure',
+    details: { reason: 'unknown_user', nested: { a: [1, null] } },
+  });
   await store.settings.put('sandbox.info', { runtimeVersion: '1.2.3' });
   await store.settings.put('lease:sweep', { replica: 'r' }, { expiresAt: NEVER });
   await store.renderCache.put({ codeHash: 'h1', datasetVersionId: v1.id, runtimeVersion: '1' }, { figure: { data: [] } });
@@ -72,7 +101,10 @@ export function backupConformance({ it, newUser }: ConformanceContext): void {
     const records = await dumpAll(store, true);
     // Parents before children: the types come in their declared order.
     const order = records.map((r) => BACKUP_RECORD_TYPES.indexOf(r.type));
-    assert.deepEqual(order, [...order].sort((a, b) => a - b));
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+    );
     const count = (t: BackupRecord['type']) => records.filter((r) => r.type === t).length;
     assert.deepEqual(
       Object.fromEntries(BACKUP_RECORD_TYPES.map((t) => [t, count(t)])),
@@ -87,7 +119,10 @@ export function backupConformance({ it, newUser }: ConformanceContext): void {
     const target = await more();
     const result = await target.backup.load(records);
     assert.deepEqual(result.dropped, {});
-    assert.equal(Object.values(result.loaded).reduce((a, b) => a + b, 0), records.length);
+    assert.equal(
+      Object.values(result.loaded).reduce((a, b) => a + b, 0),
+      records.length,
+    );
     assert.deepEqual(await dumpAll(target, true), records, 'the restored store dumps exactly what was loaded');
 
     // Reads through the ports agree record by record.
@@ -159,9 +194,18 @@ export function backupConformance({ it, newUser }: ConformanceContext): void {
       bad(0, { createdAt: '2026-01-01' }),
       bad(0, { extra: 1 }),
       bad(1, { memberIds: ['x', 'x'] }),
-      bad(records.findIndex((r) => r.type === 'dataset_version'), { sha256: 'nothex' }),
-      bad(records.findIndex((r) => r.type === 'chart'), { projectId: 'another-project' }),
-      bad(records.findIndex((r) => r.type === 'audit_event'), { details: ['not', 'an object'] }),
+      bad(
+        records.findIndex((r) => r.type === 'dataset_version'),
+        { sha256: 'nothex' },
+      ),
+      bad(
+        records.findIndex((r) => r.type === 'chart'),
+        { projectId: 'another-project' },
+      ),
+      bad(
+        records.findIndex((r) => r.type === 'audit_event'),
+        { details: ['not', 'an object'] },
+      ),
       [...records, records[0]],
       [null],
     ]) {
@@ -170,7 +214,10 @@ export function backupConformance({ it, newUser }: ConformanceContext): void {
     }
     // A duplicate the database refuses (two users with one email), and a source that fails midway.
     const users = records.filter((r) => r.type === 'user');
-    await assert.rejects(fresh.backup.load([users[0], { ...users[1], email: users[0]?.type === 'user' ? users[0].email.toUpperCase() : '' }]), (e: unknown) => (e as { code?: string }).code === 'STORE_CONFLICT');
+    await assert.rejects(
+      fresh.backup.load([users[0], { ...users[1], email: users[0]?.type === 'user' ? users[0].email.toUpperCase() : '' }]),
+      (e: unknown) => (e as { code?: string }).code === 'STORE_CONFLICT',
+    );
     assert.equal(await fresh.backup.isEmpty(), true);
     async function* failing(): AsyncGenerator<unknown> {
       yield records[0];
@@ -189,9 +236,7 @@ export function backupConformance({ it, newUser }: ConformanceContext): void {
     const s = await seed(store, clock, newUser);
     const records = await dumpAll(store);
     // As if the dataset, a user and the project had been deleted while the dump was read.
-    const holed = records.filter(
-      (r) => !(r.type === 'dataset' && r.id === s.dataset.id) && !(r.type === 'user' && r.id === s.idle.id),
-    );
+    const holed = records.filter((r) => !(r.type === 'dataset' && r.id === s.dataset.id) && !(r.type === 'user' && r.id === s.idle.id));
     const target = await more();
     const result = await target.backup.load(holed);
     assert.deepEqual(result.dropped, { 'group.memberIds': 1, 'dashboard.grants': 1, dataset_version: 2, 'chart.datasetId': 1 });

@@ -11,7 +11,15 @@ export function chartsConformance({ it, newUser }: ConformanceContext): void {
     const d = await store.dashboards.create({ projectId: p.id, name: 'D' });
     const ds = await store.datasets.create({ projectId: p.id, name: 'sales' });
     const foreign = await store.datasets.create({ projectId: q.id, name: 'secret' });
-    const c = await store.charts.create({ dashboardId: d.id, title: 'Untitled', code: 'fig = px.bar(df, {x: "a"})', lang: 'ts', datasetId: ds.id, diagnostics: [{ rule: 'x', line: 1 }], codeHash: 'h1' });
+    const c = await store.charts.create({
+      dashboardId: d.id,
+      title: 'Untitled',
+      code: 'fig = px.bar(df, {x: "a"})',
+      lang: 'ts',
+      datasetId: ds.id,
+      diagnostics: [{ rule: 'x', line: 1 }],
+      codeHash: 'h1',
+    });
     assert.equal(c.projectId, p.id);
     assert.equal(c.lang, 'ts');
     assert.deepEqual(c.diagnostics, [{ rule: 'x', line: 1 }]);

@@ -14,7 +14,10 @@ export function countersConformance({ it }: ConformanceContext): void {
     assert.equal(b.resetAt.getTime(), a.resetAt.getTime());
     assert.equal((await store.counters.hit('login:ip:198.51.100.7', 60_000)).count, 1, 'keys are independent');
     const burst = await Promise.all(Array.from({ length: 10 }, () => store.counters.hit('login:ip:203.0.113.9', 60_000)));
-    assert.deepEqual(burst.map((x) => x.count).sort((x, y) => x - y), [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.deepEqual(
+      burst.map((x) => x.count).sort((x, y) => x - y),
+      [3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    );
     clock.advance(50_000);
     const c = await store.counters.hit('login:ip:203.0.113.9', 60_000);
     assert.equal(c.count, 1, 'a new window starts when the old one ended');

@@ -34,7 +34,10 @@ export function dashboardsConformance({ it, newUser }: ConformanceContext): void
     assert.equal(grant.role, 'viewer');
     await store.dashboards.setGrant(d.id, { kind: 'user', id: v.id }, 'editor');
     const grants = await store.dashboards.listGrants(d.id);
-    assert.deepEqual(grants.map((x) => [x.principal, x.role]), [[{ kind: 'user', id: v.id }, 'editor']]);
+    assert.deepEqual(
+      grants.map((x) => [x.principal, x.role]),
+      [[{ kind: 'user', id: v.id }, 'editor']],
+    );
     await assertStoreError(store.dashboards.setGrant('missing', { kind: 'user', id: v.id }, 'viewer'), 'STORE_NOT_FOUND', 'dashboard');
     assert.equal(await store.dashboards.removeGrant(d.id, { kind: 'user', id: v.id }), true);
     assert.equal(await store.dashboards.removeGrant(d.id, { kind: 'user', id: v.id }), false);

@@ -26,14 +26,18 @@ export function datasetsConformance({ it, newUser }: ConformanceContext): void {
     assert.deepEqual(await store.datasets.removeIncomplete(clock.now()), { datasets: 0, versions: 0, blobKeys: [] });
   });
 
-  it('datasets: removeIncomplete deletes old datasets that never got a version, and versionBlobKeys lists a project\'s blobs', async (store, clock) => {
+  it("datasets: removeIncomplete deletes old datasets that never got a version, and versionBlobKeys lists a project's blobs", async (store, clock) => {
     const u = await newUser(store);
     const p = await store.projects.create({ name: 'P', createdBy: u.id });
     const q = await store.projects.create({ name: 'Q', createdBy: u.id });
     const empty = await store.datasets.create({ projectId: p.id, name: 'left-behind' });
     const full = await store.datasets.create({ projectId: p.id, name: 'full' });
     await store.datasets.addVersion(full.id, { sha256: 's', blobKey: 'datasets/p/full.arrow', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id });
-    await store.datasets.createWithVersion({ projectId: q.id, name: 'other', version: { sha256: 's', blobKey: 'datasets/q/other.arrow', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id } });
+    await store.datasets.createWithVersion({
+      projectId: q.id,
+      name: 'other',
+      version: { sha256: 's', blobKey: 'datasets/q/other.arrow', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id },
+    });
     const d = await store.dashboards.create({ projectId: p.id, name: 'D' });
     const chart = await store.charts.create({ dashboardId: d.id, title: 'c', code: '', lang: 'js', datasetId: empty.id, codeHash: 'h' });
     const cutoff = clock.now();
@@ -46,7 +50,11 @@ export function datasetsConformance({ it, newUser }: ConformanceContext): void {
     assert.notEqual(await store.datasets.findById(full.id), null);
     assert.equal((await store.charts.findById(chart.id))?.datasetId, null);
     // The name is free again.
-    await store.datasets.createWithVersion({ projectId: p.id, name: 'left-behind', version: { sha256: 't', blobKey: 'datasets/p/again.arrow', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id } });
+    await store.datasets.createWithVersion({
+      projectId: p.id,
+      name: 'left-behind',
+      version: { sha256: 't', blobKey: 'datasets/p/again.arrow', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id },
+    });
     assert.deepEqual([...(await store.datasets.versionBlobKeys(p.id))].sort(), ['datasets/p/again.arrow', 'datasets/p/full.arrow']);
     assert.deepEqual(await store.datasets.versionBlobKeys(q.id), ['datasets/q/other.arrow']);
     await assertStoreError(store.datasets.removeIncomplete(new Date(Number.NaN)), 'STORE_INVALID');
@@ -63,7 +71,12 @@ export function datasetsConformance({ it, newUser }: ConformanceContext): void {
     await assertStoreError(store.datasets.create({ projectId: 'missing', name: 'x' }), 'STORE_NOT_FOUND', 'project');
     assert.equal((await store.datasets.findByName(p.id, 'sales'))?.id, ds.id);
     assert.equal(await store.datasets.findByName(p.id, 'SALES'), null);
-    const schema = { columns: [{ name: 'region', type: 'string' }, { name: 'amount', type: 'float64' }] };
+    const schema = {
+      columns: [
+        { name: 'region', type: 'string' },
+        { name: 'amount', type: 'float64' },
+      ],
+    };
     const { dataset, version } = await store.datasets.addVersion(ds.id, { sha256: 'aa', blobKey: 'blob/1', bytes: 1234, rowCount: 10, schema, profile: { rows: 10 }, createdBy: u.id });
     assert.equal(dataset.currentVersionId, version.id);
     assert.equal(dataset.version, 2);
@@ -76,7 +89,10 @@ export function datasetsConformance({ it, newUser }: ConformanceContext): void {
     await assertStoreError(store.datasets.addVersion('missing', { sha256: 'x', blobKey: 'x', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id }), 'STORE_NOT_FOUND', 'dataset');
     await assertStoreError(store.datasets.addVersion(ds.id, { sha256: 'x', blobKey: 'x', bytes: -1, rowCount: 1, schema: null, profile: null, createdBy: u.id }), 'STORE_INVALID');
     const versions = await collectPages((pg) => store.datasets.listVersions(ds.id, pg), 1);
-    assert.deepEqual(versions.map((x) => x.id), [version.id, second.version.id]);
+    assert.deepEqual(
+      versions.map((x) => x.id),
+      [version.id, second.version.id],
+    );
     const other = await store.datasets.create({ projectId: p.id, name: 'costs' });
     const otherVersion = (await store.datasets.addVersion(other.id, { sha256: 'cc', blobKey: 'blob/3', bytes: 1, rowCount: 1, schema: null, profile: null, createdBy: u.id })).version;
     assert.equal((await store.datasets.findById(other.id))?.version, 2);

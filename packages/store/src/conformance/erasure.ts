@@ -19,20 +19,61 @@ export function erasureConformance({ it, newUser }: ConformanceContext): void {
     await store.dashboards.setGrant(dash.id, { kind: 'user', id: ada.id }, 'owner');
     await store.dashboards.setGrant(dash.id, { kind: 'user', id: bob.id }, 'viewer');
     const group = await store.groups.create({ name: 'G', memberIds: [ada.id, bob.id] });
-    const { version } = await store.datasets.createWithVersion({ projectId: shared.id, name: 'd', version: { sha256: SHA, blobKey: 'k', bytes: 1, rowCount: 1, schema: {}, profile: {}, createdBy: ada.id } });
+    const { version } = await store.datasets.createWithVersion({
+      projectId: shared.id,
+      name: 'd',
+      version: { sha256: SHA, blobKey: 'k', bytes: 1, rowCount: 1, schema: {}, profile: {}, createdBy: ada.id },
+    });
     const key = await store.apiKeys.create({ userId: ada.id, name: 'laptop', prefix: 'ada00001', hash: 'h' });
     const session = await store.sessions.create({ userId: ada.id, absoluteExpiresAt: NEVER, idleExpiresAt: NEVER });
     await store.sessions.createRefreshToken({ tokenHash: 'ada-rt', sessionId: session.id, expiresAt: NEVER });
-    const acted = await store.audit.append({ actor: { kind: 'user', userId: ada.id }, ip: '192.0.2.10', action: 'login_success', target: { type: 'user', id: ada.id }, outcome: 'success', requestId: 'r1' });
-    const attacked = await store.audit.append({ actor: { kind: 'anonymous', userId: null }, ip: '203.0.113.66', action: 'login_failure', target: { type: 'user', id: ada.id }, outcome: 'failure', details: { reason: 'wrong_password' } });
-    const named = await store.audit.append({ actor: { kind: 'user', userId: bob.id }, ip: '192.0.2.20', action: 'member_grant', target: { type: 'project', id: shared.id }, outcome: 'success', details: { principalKind: 'user', principalId: ada.id, role: 'owner' } });
-    const listed = await store.audit.append({ actor: { kind: 'user', userId: bob.id }, action: 'people_lookup', target: { type: 'project', id: shared.id }, outcome: 'success', details: { users: `${cy.id},${ada.id}` } });
+    const acted = await store.audit.append({
+      actor: { kind: 'user', userId: ada.id },
+      ip: '192.0.2.10',
+      action: 'login_success',
+      target: { type: 'user', id: ada.id },
+      outcome: 'success',
+      requestId: 'r1',
+    });
+    const attacked = await store.audit.append({
+      actor: { kind: 'anonymous', userId: null },
+      ip: '203.0.113.66',
+      action: 'login_failure',
+      target: { type: 'user', id: ada.id },
+      outcome: 'failure',
+      details: { reason: 'wrong_password' },
+    });
+    const named = await store.audit.append({
+      actor: { kind: 'user', userId: bob.id },
+      ip: '192.0.2.20',
+      action: 'member_grant',
+      target: { type: 'project', id: shared.id },
+      outcome: 'success',
+      details: { principalKind: 'user', principalId: ada.id, role: 'owner' },
+    });
+    const listed = await store.audit.append({
+      actor: { kind: 'user', userId: bob.id },
+      action: 'people_lookup',
+      target: { type: 'project', id: shared.id },
+      outcome: 'success',
+      details: { users: `${cy.id},${ada.id}` },
+    });
     const byKey = await store.audit.append({ actor: { kind: 'api_key', userId: ada.id, apiKey: { id: key.id, name: 'laptop' } }, ip: '192.0.2.10', action: 'chart_run', outcome: 'success' });
     const unrelated = await store.audit.append({ actor: { kind: 'user', userId: cy.id }, ip: '192.0.2.30', action: 'project_update', target: { type: 'project', id: other.id }, outcome: 'success' });
 
     const held = await store.users.grantsHeld(ada.id);
-    assert.deepEqual(held.projects.map((g) => [g.projectId, g.role]).sort(), [[solo.id, 'owner'], [shared.id, 'owner'], [other.id, 'editor']].sort());
-    assert.deepEqual(held.dashboards.map((g) => [g.dashboardId, g.projectId, g.role]), [[dash.id, other.id, 'owner']]);
+    assert.deepEqual(
+      held.projects.map((g) => [g.projectId, g.role]).sort(),
+      [
+        [solo.id, 'owner'],
+        [shared.id, 'owner'],
+        [other.id, 'editor'],
+      ].sort(),
+    );
+    assert.deepEqual(
+      held.dashboards.map((g) => [g.dashboardId, g.projectId, g.role]),
+      [[dash.id, other.id, 'owner']],
+    );
     assert.ok(held.projects.every((g) => g.createdAt instanceof Date && g.updatedAt instanceof Date));
     assert.deepEqual(await store.users.grantsHeld('nobody'), { projects: [], dashboards: [] });
     const involving = await collectPages((p) => store.audit.query({ involvesUserId: ada.id }, p), 2);
@@ -58,7 +99,10 @@ export function erasureConformance({ it, newUser }: ConformanceContext): void {
     assert.equal(await store.apiKeys.findByPrefix('ada00001'), null);
     assert.deepEqual((await store.groups.findById(group.id))?.memberIds, [bob.id]);
     for (const p of [solo, shared, other]) assert.ok((await store.projects.listGrants(p.id)).every((g) => g.principal.id !== ada.id));
-    assert.deepEqual((await store.dashboards.listGrants(dash.id)).map((g) => g.principal.id), [bob.id]);
+    assert.deepEqual(
+      (await store.dashboards.listGrants(dash.id)).map((g) => g.principal.id),
+      [bob.id],
+    );
     assert.deepEqual(await store.users.grantsHeld(ada.id), { projects: [], dashboards: [] });
     assert.equal((await store.projects.findById(solo.id))?.createdBy, pseudonym);
     assert.equal((await store.datasets.findVersion(version.id))?.createdBy, pseudonym);
@@ -98,10 +142,17 @@ export function erasureConformance({ it, newUser }: ConformanceContext): void {
     const cutoff = clock.now();
     const kept = await store.audit.append({ actor: { kind: 'user', userId: u.id }, action: 'new', outcome: 'success' });
     assert.equal(await store.audit.deleteBefore(cutoff, 2), 2);
-    assert.deepEqual((await store.audit.query({}, { limit: 10 })).items.map((e) => e.id), [...old.slice(2), kept.id], 'the oldest went first');
+    assert.deepEqual(
+      (await store.audit.query({}, { limit: 10 })).items.map((e) => e.id),
+      [...old.slice(2), kept.id],
+      'the oldest went first',
+    );
     assert.equal(await store.audit.deleteBefore(cutoff, 10), 3);
     assert.equal(await store.audit.deleteBefore(cutoff, 10), 0);
-    assert.deepEqual((await store.audit.query({}, { limit: 10 })).items.map((e) => e.id), [kept.id]);
+    assert.deepEqual(
+      (await store.audit.query({}, { limit: 10 })).items.map((e) => e.id),
+      [kept.id],
+    );
     assert.equal(await store.audit.deleteBefore(new Date(cutoff.getTime() - 1), 10), 0);
     await assertStoreError(store.audit.deleteBefore(new Date(Number.NaN), 10), 'STORE_INVALID');
     await assertStoreError(store.audit.deleteBefore(cutoff, 0), 'STORE_INVALID');

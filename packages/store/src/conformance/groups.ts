@@ -19,7 +19,10 @@ export function groupsConformance({ it, newUser }: ConformanceContext): void {
     await assertStoreError(store.groups.addMember('missing', a.id), 'STORE_NOT_FOUND', 'group');
     assert.deepEqual((await store.groups.listForUser(a.id)).map((x) => x.id).sort(), [g.id, h.id].sort());
     assert.deepEqual((await store.groups.removeMember(g.id, a.id)).memberIds, [b.id]);
-    assert.deepEqual((await store.groups.listForUser(a.id)).map((x) => x.id), [h.id]);
+    assert.deepEqual(
+      (await store.groups.listForUser(a.id)).map((x) => x.id),
+      [h.id],
+    );
     await assertStoreError(store.groups.rename(h.id, 'analysts'), 'STORE_CONFLICT', 'groups.name');
     assert.equal((await store.groups.rename(h.id, 'operators')).name, 'operators');
     assert.equal((await store.groups.findByName('operators'))?.id, h.id);
@@ -30,7 +33,10 @@ export function groupsConformance({ it, newUser }: ConformanceContext): void {
     assert.equal(await store.groups.delete(h.id), true);
     assert.equal(await store.groups.delete(h.id), false);
     assert.equal(await store.groups.findById(h.id), null);
-    assert.deepEqual((await store.projects.listGrants(p.id)).map((x) => x.principal), [{ kind: 'user', id: a.id }]);
+    assert.deepEqual(
+      (await store.projects.listGrants(p.id)).map((x) => x.principal),
+      [{ kind: 'user', id: a.id }],
+    );
     assert.deepEqual(await store.dashboards.listGrants(d.id), []);
     assert.equal((await collectPages((pg) => store.groups.list(pg), 1)).length, 1);
   });

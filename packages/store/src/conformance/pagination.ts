@@ -21,7 +21,11 @@ export function paginationConformance({ it, newUser }: ConformanceContext): void
     const first = await store.users.list({ limit: 5 });
     assert.equal(typeof first.nextCursor, 'string');
     const again = await store.users.list({ limit: 5, cursor: first.nextCursor });
-    assert.deepEqual(again.items.map((x) => x.id), (await store.users.list({ limit: 5, cursor: first.nextCursor })).items.map((x) => x.id), 'cursors are repeatable');
+    assert.deepEqual(
+      again.items.map((x) => x.id),
+      (await store.users.list({ limit: 5, cursor: first.nextCursor })).items.map((x) => x.id),
+      'cursors are repeatable',
+    );
     // A page boundary survives inserts before it: nothing is skipped or repeated.
     await newUser(store);
     const rest = await collectPages((pg) => store.users.list(pg.cursor === undefined ? { limit: pg.limit, cursor: first.nextCursor } : pg), 4);

@@ -14,7 +14,10 @@ export function projectsConformance({ it, newUser }: ConformanceContext): void {
     assert.equal(p.createdBy, owner.id);
     await assertStoreError(store.projects.create({ name: 'x', createdBy: 'missing' }), 'STORE_NOT_FOUND', 'user');
     const grants0 = await store.projects.listGrants(p.id);
-    assert.deepEqual(grants0.map((x) => [x.principal, x.role]), [[{ kind: 'user', id: owner.id }, 'owner']]);
+    assert.deepEqual(
+      grants0.map((x) => [x.principal, x.role]),
+      [[{ kind: 'user', id: owner.id }, 'owner']],
+    );
     clock.advance(MIN);
     const ge = await store.projects.setGrant(p.id, { kind: 'user', id: ed.id }, 'viewer');
     assert.equal(ge.role, 'viewer');
@@ -35,8 +38,17 @@ export function projectsConformance({ it, newUser }: ConformanceContext): void {
     await store.projects.create({ name: 'Hidden', createdBy: owner.id });
     const forEd = await store.projects.listForPrincipals([{ kind: 'user', id: ed.id }], { limit: 10 });
     assert.deepEqual(forEd.items.map((x) => x.id).sort(), [p.id, p2.id].sort());
-    const forOther = await store.projects.listForPrincipals([{ kind: 'user', id: other.id }, { kind: 'group', id: g.id }], { limit: 10 });
-    assert.deepEqual(forOther.items.map((x) => x.id), [p.id]);
+    const forOther = await store.projects.listForPrincipals(
+      [
+        { kind: 'user', id: other.id },
+        { kind: 'group', id: g.id },
+      ],
+      { limit: 10 },
+    );
+    assert.deepEqual(
+      forOther.items.map((x) => x.id),
+      [p.id],
+    );
     assert.deepEqual((await store.projects.listForPrincipals([], { limit: 10 })).items, []);
     assert.equal((await collectPages((pg) => store.projects.list(pg), 2)).length, 3);
     const up = await store.projects.update(p.id, 1, { name: 'Sales EU' });

@@ -142,9 +142,20 @@ export function usersConformance({ it, newUser }: ConformanceContext): void {
     clock.advance(10 * MIN);
     const before = new Date(recent.createdAt.getTime() + 1);
     const listed = await store.users.listInactive(before, 10);
-    assert.deepEqual(listed.map((u) => u.id), [older.id, recent.id], 'least recently active first; disabled and active ones left out');
-    assert.deepEqual((await store.users.listInactive(before, 1)).map((u) => u.id), [older.id]);
-    assert.deepEqual((await store.users.listInactive(recent.createdAt, 10)).map((u) => u.id), [older.id], 'strictly before');
+    assert.deepEqual(
+      listed.map((u) => u.id),
+      [older.id, recent.id],
+      'least recently active first; disabled and active ones left out',
+    );
+    assert.deepEqual(
+      (await store.users.listInactive(before, 1)).map((u) => u.id),
+      [older.id],
+    );
+    assert.deepEqual(
+      (await store.users.listInactive(recent.createdAt, 10)).map((u) => u.id),
+      [older.id],
+      'strictly before',
+    );
     const race = await Promise.all([store.users.disableIfInactive(older.id, before), store.users.disableIfInactive(older.id, before)]);
     assert.deepEqual(race.sort(), [false, true], 'one winner');
     const swept = await store.users.findById(older.id);

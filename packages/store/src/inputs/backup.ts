@@ -155,7 +155,15 @@ export type CheckedBackupRecord =
       readonly mfaPending: boolean;
       readonly passwordChangeRequired: boolean;
     }
-  | { readonly type: 'refresh_token'; readonly tokenHash: string; readonly sessionId: string; readonly familyId: string; readonly createdAt: number; readonly usedAt: number | null; readonly expiresAt: number }
+  | {
+      readonly type: 'refresh_token';
+      readonly tokenHash: string;
+      readonly sessionId: string;
+      readonly familyId: string;
+      readonly createdAt: number;
+      readonly usedAt: number | null;
+      readonly expiresAt: number;
+    }
   | {
       readonly type: 'audit_event';
       readonly id: string;
@@ -220,7 +228,23 @@ export function checkBackupRecord(value: unknown, projectOfDataset: (datasetId: 
   const f = (name: string): string => `${type}.${name}`;
   switch (type) {
     case 'user': {
-      keys(v, type, ['id', 'email', 'displayName', 'passwordHash', 'systemRole', 'disabled', 'disabledReason', 'totp', 'recoveryCodeHashes', 'createdAt', 'updatedAt', 'version', 'passwordChangedAt', 'lastActiveAt', 'identities']);
+      keys(v, type, [
+        'id',
+        'email',
+        'displayName',
+        'passwordHash',
+        'systemRole',
+        'disabled',
+        'disabledReason',
+        'totp',
+        'recoveryCodeHashes',
+        'createdAt',
+        'updatedAt',
+        'version',
+        'passwordChangedAt',
+        'lastActiveAt',
+        'identities',
+      ]);
       const email = assertEmail(v.email, f('email'));
       const disabled = assertBoolean(v.disabled, f('disabled'));
       const disabledReason = assertOptionalString(v.disabledReason ?? null, f('disabledReason'), 32);
@@ -257,7 +281,14 @@ export function checkBackupRecord(value: unknown, projectOfDataset: (datasetId: 
       if (!Array.isArray(v.memberIds) || v.memberIds.length > FIELD_LIMITS.maxGroupMembers) throw invalid(f('memberIds'), 'must be an array of user ids');
       const memberIds = v.memberIds.map((m: unknown) => assertId(m, f('memberIds')));
       if (new Set(memberIds).size !== memberIds.length) throw invalid(f('memberIds'), 'names a member twice');
-      return { type, id: assertId(v.id, f('id')), name: checkName(v.name, f('name')), memberIds: [...memberIds].sort(), createdAt: time(v.createdAt, f('createdAt')), updatedAt: time(v.updatedAt, f('updatedAt')) };
+      return {
+        type,
+        id: assertId(v.id, f('id')),
+        name: checkName(v.name, f('name')),
+        memberIds: [...memberIds].sort(),
+        createdAt: time(v.createdAt, f('createdAt')),
+        updatedAt: time(v.updatedAt, f('updatedAt')),
+      };
     }
     case 'project':
       keys(v, type, ['id', 'name', 'description', 'createdBy', 'createdAt', 'updatedAt', 'version', 'grants']);

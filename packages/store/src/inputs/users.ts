@@ -4,18 +4,7 @@ import { MAX_PAGE_LIMIT, PSEUDONYM_PATTERN, SYSTEM_ROLES } from '../ports.ts';
 import type { SystemRole, UserRepository } from '../ports.ts';
 import type { InputChecks } from '../repository.ts';
 import { checkPage } from '../cursor.ts';
-import {
-  assertBoolean,
-  assertDate,
-  assertEmail,
-  assertId,
-  assertInt,
-  assertKnownKeys,
-  assertObject,
-  assertOneOf,
-  assertString,
-  normalizeEmail,
-} from '../validate.ts';
+import { assertBoolean, assertDate, assertEmail, assertId, assertInt, assertKnownKeys, assertObject, assertOneOf, assertString, normalizeEmail } from '../validate.ts';
 import { FIELD_LIMITS, checkId, checkTokenHash, checkUpdate } from './common.ts';
 import { checkSearch } from './search.ts';
 

@@ -11,20 +11,7 @@ import type { PrincipalKind, ProjectRole } from './projects.ts';
 import type { SystemRole } from './users.ts';
 
 /** The record types, in the order a dump yields them: every record comes after what it refers to. */
-export const BACKUP_RECORD_TYPES = [
-  'user',
-  'group',
-  'project',
-  'dashboard',
-  'dataset',
-  'dataset_version',
-  'chart',
-  'api_key',
-  'session',
-  'refresh_token',
-  'audit_event',
-  'setting',
-] as const;
+export const BACKUP_RECORD_TYPES = ['user', 'group', 'project', 'dashboard', 'dataset', 'dataset_version', 'chart', 'api_key', 'session', 'refresh_token', 'audit_event', 'setting'] as const;
 export type BackupRecordType = (typeof BACKUP_RECORD_TYPES)[number];
 
 /** A grant as a backup record carries it. */

@@ -14,9 +14,15 @@ async function archive(key: ArchiveKey, entries: WriterEntry[] | AsyncIterable<W
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
-  await writeArchive(out, key, { createdAt: '2026-01-01T00:00:00.000Z', source: { store: 'sqlite', blobs: 'dir' }, sessions }, (async function* () {
-    yield* entries;
-  })(), FAST);
+  await writeArchive(
+    out,
+    key,
+    { createdAt: '2026-01-01T00:00:00.000Z', source: { store: 'sqlite', blobs: 'dir' }, sessions },
+    (async function* () {
+      yield* entries;
+    })(),
+    FAST,
+  );
   return Buffer.concat(chunks);
 }
 
@@ -64,7 +70,10 @@ test('round trip with an identity: manifest, records, blobs (byte-exact), missin
   assert.equal(bytes.includes(Buffer.from('Lovelace')), false, 'nothing in clear');
   const { manifest, items } = await readAll(bytes, identityKey(file));
   // (typed loosely: blobs carry their body here)
-  assert.deepEqual({ ...(manifest as object), archiveId: 'x' }, { plotbox: 'backup', format: 1, archiveId: 'x', createdAt: '2026-01-01T00:00:00.000Z', source: { store: 'sqlite', blobs: 'dir' }, sessions: true });
+  assert.deepEqual(
+    { ...(manifest as object), archiveId: 'x' },
+    { plotbox: 'backup', format: 1, archiveId: 'x', createdAt: '2026-01-01T00:00:00.000Z', source: { store: 'sqlite', blobs: 'dir' }, sessions: true },
+  );
   assert.deepEqual(items, [
     { kind: 'record', record: { type: 'user', id: 'u1', name: 'Ada\nLovelace', nested: { x: [1, null] } } },
     { kind: 'record', record: { type: 'setting', key: 'k', value: '\u2028' } },
@@ -116,9 +125,18 @@ test('the wrong passphrase or identity, another kind of key, a foreign file: typ
   await refused(await ageOf(gzipSync('{"hello":"world"}\n')), key, 'BACKUP_FOREIGN');
   await refused(await ageOf(gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x61))), key, 'BACKUP_FOREIGN');
   await refused(await ageOf(gzipSync('{"plotbox":"backup","format":2,"archiveId":"x","createdAt":"now","source":{"store":"s","blobs":"b"},"sessions":false}\n')), key, 'BACKUP_UNSUPPORTED');
-  assert.throws(() => passphraseKey('short\n'), (e: unknown) => isBackupError(e, 'BACKUP_KEY_INVALID'));
-  assert.throws(() => identityKey('# nothing here\n'), (e: unknown) => isBackupError(e, 'BACKUP_KEY_INVALID'));
-  assert.throws(() => recipientKey('age1short'), (e: unknown) => isBackupError(e, 'BACKUP_KEY_INVALID'));
+  assert.throws(
+    () => passphraseKey('short\n'),
+    (e: unknown) => isBackupError(e, 'BACKUP_KEY_INVALID'),
+  );
+  assert.throws(
+    () => identityKey('# nothing here\n'),
+    (e: unknown) => isBackupError(e, 'BACKUP_KEY_INVALID'),
+  );
+  assert.throws(
+    () => recipientKey('age1short'),
+    (e: unknown) => isBackupError(e, 'BACKUP_KEY_INVALID'),
+  );
   await assert.rejects(openArchive(Readable.from([bytes]), recipientKey(other.recipient)), (e: unknown) => isBackupError(e, 'BACKUP_KEY_INVALID'));
 });
 

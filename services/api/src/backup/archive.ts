@@ -51,7 +51,10 @@ export function passphraseKey(text: string): ArchiveKey {
 
 /** An age identity file (as `age-keygen` or `plotbox backup keygen` writes it): its `AGE-SECRET-KEY-1…` line. */
 export function identityKey(text: string): ArchiveKey {
-  const lines = text.split(/\r?\n/u).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .split(/\r?\n/u)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const identity = lines.find((l) => l.startsWith('AGE-SECRET-KEY-1'));
   if (identity === undefined || lines.length !== 1) throw new BackupError('BACKUP_KEY_INVALID', 'the identity file must hold exactly one age identity (a line starting AGE-SECRET-KEY-1)');
   return { kind: 'identity', identity };
@@ -134,7 +137,13 @@ async function encrypter(key: ArchiveKey, options: WriteOptions): Promise<Encryp
  * Write an archive of `entries` to `out` (which the caller opens and, after this resolves, closes).
  * Returns the totals written and the encrypted size.
  */
-export async function writeArchive(out: Writable, key: ArchiveKey, manifest: Omit<ArchiveManifest, 'plotbox' | 'format' | 'archiveId'> & { readonly archiveId?: string }, entries: AsyncIterable<WriterEntry>, options: WriteOptions = {}): Promise<ArchiveTotals & { readonly archiveId: string; readonly encryptedBytes: number }> {
+export async function writeArchive(
+  out: Writable,
+  key: ArchiveKey,
+  manifest: Omit<ArchiveManifest, 'plotbox' | 'format' | 'archiveId'> & { readonly archiveId?: string },
+  entries: AsyncIterable<WriterEntry>,
+  options: WriteOptions = {},
+): Promise<ArchiveTotals & { readonly archiveId: string; readonly encryptedBytes: number }> {
   const archiveId = manifest.archiveId ?? randomUUID();
   const totals = { records: 0, blobs: 0, blobBytes: 0, missing: 0 };
   async function* plaintext(): AsyncGenerator<Buffer> {
@@ -181,7 +190,8 @@ export async function writeArchive(out: Writable, key: ArchiveKey, manifest: Omi
 /** What went wrong while opening the age layer, as the operator should hear it. */
 function headerError(err: unknown): BackupError {
   const message = err instanceof Error ? err.message : '';
-  if (message.startsWith('no identity matched')) return new BackupError('BACKUP_WRONG_KEY', 'the passphrase or identity given does not open this archive (or its key slot was damaged)', { cause: err });
+  if (message.startsWith('no identity matched'))
+    return new BackupError('BACKUP_WRONG_KEY', 'the passphrase or identity given does not open this archive (or its key slot was damaged)', { cause: err });
   if (message.startsWith('invalid version')) return new BackupError('BACKUP_FOREIGN', 'this is not a Plotbox backup (not an age-encrypted file)', { cause: err });
   if (message.startsWith('scrypt recipient is not the only one') || message.startsWith('scrypt work factor is too high')) {
     return new BackupError('BACKUP_FOREIGN', 'this age file was not written by plotbox backup', { cause: err });
@@ -189,7 +199,8 @@ function headerError(err: unknown): BackupError {
   return new BackupError('BACKUP_DAMAGED', 'the archive is damaged: its header does not verify (changed or cut short)', { cause: err });
 }
 
-const damaged = (cause?: unknown): BackupError => new BackupError('BACKUP_DAMAGED', 'the archive is damaged: it fails authentication (changed, corrupted or cut short)', cause === undefined ? {} : { cause });
+const damaged = (cause?: unknown): BackupError =>
+  new BackupError('BACKUP_DAMAGED', 'the archive is damaged: it fails authentication (changed, corrupted or cut short)', cause === undefined ? {} : { cause });
 const notOurs = (what: string, cause?: unknown): BackupError => new BackupError('BACKUP_FOREIGN', `the archive decrypts but is not a Plotbox backup (${what})`, cause === undefined ? {} : { cause });
 
 /** Reads lines and raw byte runs from a stream of chunks, with bounded lines. */
@@ -267,12 +278,28 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 function checkManifest(v: Record<string, unknown>): ArchiveManifest {
   if (v.plotbox !== 'backup') throw notOurs('its first line is not a Plotbox backup manifest');
   if (typeof v.format !== 'number' || !Number.isInteger(v.format)) throw notOurs('no format version');
-  if (v.format > ARCHIVE_FORMAT) throw new BackupError('BACKUP_UNSUPPORTED', `the archive is of format ${v.format}; this Plotbox reads format ${ARCHIVE_FORMAT} (restore it with the release that made it, or a newer one)`);
+  if (v.format > ARCHIVE_FORMAT)
+    throw new BackupError('BACKUP_UNSUPPORTED', `the archive is of format ${v.format}; this Plotbox reads format ${ARCHIVE_FORMAT} (restore it with the release that made it, or a newer one)`);
   const source = v.source as Record<string, unknown> | null;
-  if (typeof v.archiveId !== 'string' || typeof v.createdAt !== 'string' || typeof v.sessions !== 'boolean' || typeof source !== 'object' || source === null || typeof source.store !== 'string' || typeof source.blobs !== 'string') {
+  if (
+    typeof v.archiveId !== 'string' ||
+    typeof v.createdAt !== 'string' ||
+    typeof v.sessions !== 'boolean' ||
+    typeof source !== 'object' ||
+    source === null ||
+    typeof source.store !== 'string' ||
+    typeof source.blobs !== 'string'
+  ) {
     throw notOurs('its manifest is incomplete');
   }
-  return { plotbox: 'backup', format: v.format, archiveId: v.archiveId.slice(0, 100), createdAt: v.createdAt.slice(0, 40), source: { store: source.store.slice(0, 40), blobs: source.blobs.slice(0, 40) }, sessions: v.sessions };
+  return {
+    plotbox: 'backup',
+    format: v.format,
+    archiveId: v.archiveId.slice(0, 100),
+    createdAt: v.createdAt.slice(0, 40),
+    source: { store: source.store.slice(0, 40), blobs: source.blobs.slice(0, 40) },
+    sessions: v.sessions,
+  };
 }
 
 const AGE_MAGIC = Buffer.from('age-encryption.org/v1\n');

@@ -87,7 +87,13 @@ async function* entries(deps: BackupDeps, sessions: boolean, restartOnVanished: 
 export async function backupToStream(deps: BackupDeps, out: Writable, options: BackupOptions): Promise<BackupResult> {
   const byType = zero();
   const missing: string[] = [];
-  const written = await writeArchive(out, options.key, { createdAt: deps.now().toISOString(), source: options.source, sessions: options.sessions === true }, entries(deps, options.sessions === true, false, byType, missing), options);
+  const written = await writeArchive(
+    out,
+    options.key,
+    { createdAt: deps.now().toISOString(), source: options.source, sessions: options.sessions === true },
+    entries(deps, options.sessions === true, false, byType, missing),
+    options,
+  );
   return { ...written, byType, missingBlobs: missing, attempts: 1 };
 }
 
@@ -105,7 +111,13 @@ export async function backupToFile(deps: BackupDeps, path: string, options: Back
     try {
       const byType = zero();
       const missing: string[] = [];
-      const written = await writeArchive(out, options.key, { createdAt: deps.now().toISOString(), source: options.source, sessions: options.sessions === true }, entries(deps, options.sessions === true, true, byType, missing), options);
+      const written = await writeArchive(
+        out,
+        options.key,
+        { createdAt: deps.now().toISOString(), source: options.source, sessions: options.sessions === true },
+        entries(deps, options.sessions === true, true, byType, missing),
+        options,
+      );
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
       fsyncSync(fd);
       closeSync(fd);
@@ -120,7 +132,8 @@ export async function backupToFile(deps: BackupDeps, path: string, options: Back
       }
       rmSync(temp, { force: true });
       if (!(err instanceof Vanished)) throw err;
-      if (attempt >= attempts) throw new BackupError('BACKUP_BLOBS_CHANGING', `datasets kept being deleted while the backup read their blobs (${attempts} attempts); run it again when that has stopped`);
+      if (attempt >= attempts)
+        throw new BackupError('BACKUP_BLOBS_CHANGING', `datasets kept being deleted while the backup read their blobs (${attempts} attempts); run it again when that has stopped`);
     }
   }
 }

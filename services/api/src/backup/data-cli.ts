@@ -56,7 +56,12 @@ export function isCliFailure(err: unknown): err is CliFailure {
 
 const usage = (message: string): CliFailure => new CliFailure(message, EX_USAGE, true);
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: readonly string[], options: T, positionals = 0): { values: ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>>['values']; positionals: string[] } {
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  args: readonly string[],
+  options: T,
+  positionals = 0,
+): { values: ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>>['values']; positionals: string[] } {
   let parsed;
   try {
     parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
@@ -82,7 +87,11 @@ function readSecret(path: string | undefined, what: string): string {
 }
 
 /** The one key option given (`encrypt`: a recipient is allowed). */
-function archiveKey(command: string, v: { 'passphrase-file'?: string | undefined; 'passphrase-stdin'?: boolean | undefined; identity?: string | undefined; recipient?: string | undefined }, encrypt: boolean): ArchiveKey {
+function archiveKey(
+  command: string,
+  v: { 'passphrase-file'?: string | undefined; 'passphrase-stdin'?: boolean | undefined; identity?: string | undefined; recipient?: string | undefined },
+  encrypt: boolean,
+): ArchiveKey {
   const given = [v['passphrase-file'] !== undefined, v['passphrase-stdin'] === true, v.identity !== undefined, v.recipient !== undefined].filter(Boolean).length;
   const options = encrypt ? '--passphrase-file, --passphrase-stdin, --identity or --recipient' : '--passphrase-file, --passphrase-stdin or --identity';
   if (given !== 1) throw usage(`${command}: give exactly one of ${options} (never a passphrase as an argument)`);
@@ -117,18 +126,36 @@ async function backup(deps: DataCliDeps, args: readonly string[]): Promise<void>
     const options = { key, sessions: v['include-sessions'] === true, source: source(config) };
     const result = toStdout ? await backupToStream({ store, blobs, now: () => new Date() }, process.stdout, options) : await backupToFile({ store, blobs, now: () => new Date() }, v.out, options);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    await createAudit(store, createLogger('warn', process.stderr))({
+    await createAudit(
+      store,
+      createLogger('warn', process.stderr),
+    )({
       action: 'backup_create',
       outcome: 'success',
       actor: { kind: 'system', userId: null },
       ip: null,
       requestId: null,
-      details: { archiveId: result.archiveId, records: result.records, blobs: result.blobs, blobBytes: result.blobBytes, missingBlobs: result.missingBlobs.length, sessions: options.sessions, via: 'cli' },
+      details: {
+        archiveId: result.archiveId,
+        records: result.records,
+        blobs: result.blobs,
+        blobBytes: result.blobBytes,
+        missingBlobs: result.missingBlobs.length,
+        sessions: options.sessions,
+        via: 'cli',
+      },
     });
     // With the archive on stdout, the report goes to stderr.
     const say = toStdout ? (s: string) => process.stderr.write(`${s}\n`) : (s: string) => process.stdout.write(`${s}\n`);
-    say(`backup ${result.archiveId} written${toStdout ? '' : ` to ${v.out}`} in ${seconds} s: ${result.records} records, ${result.blobs} blobs (${mib(result.blobBytes)}), archive ${mib(result.encryptedBytes)}`);
-    say(`  ${Object.entries(result.byType).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    say(
+      `backup ${result.archiveId} written${toStdout ? '' : ` to ${v.out}`} in ${seconds} s: ${result.records} records, ${result.blobs} blobs (${mib(result.blobBytes)}), archive ${mib(result.encryptedBytes)}`,
+    );
+    say(
+      `  ${Object.entries(result.byType)
+        .filter(([, n]) => n > 0)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}`,
+    );
     if (!options.sessions) say('  sessions are not included: after a restore everyone signs in again');
     for (const key of result.missingBlobs) say(`  warning: blob ${key} was already missing from the blob store (its dataset version cannot be rendered, here or after a restore)`);
     say('  not in the archive: PLOTBOX_SECRETS_KEY (back it up apart: TOTP secrets in the archive need it), JWT keys, sandbox and metrics tokens');
@@ -161,7 +188,9 @@ async function restore(deps: DataCliDeps, args: readonly string[]): Promise<void
   // The whole archive is checked before anything (even an empty database file) is written.
   const checked = await verifyArchive(open, key);
   if (v.check === true) {
-    console.log(`archive ${checked.manifest.archiveId} of ${checked.manifest.createdAt} (from ${checked.manifest.source.store} + ${checked.manifest.source.blobs}) is intact: ${checked.totals.records} records, ${checked.totals.blobs} blobs (${mib(checked.totals.blobBytes)})${checked.manifest.sessions ? ', sessions included' : ''}; checked in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `archive ${checked.manifest.archiveId} of ${checked.manifest.createdAt} (from ${checked.manifest.source.store} + ${checked.manifest.source.blobs}) is intact: ${checked.totals.records} records, ${checked.totals.blobs} blobs (${mib(checked.totals.blobBytes)})${checked.manifest.sessions ? ', sessions included' : ''}; checked in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     return;
   }
   const config = deps.loadConfig();
@@ -170,16 +199,34 @@ async function restore(deps: DataCliDeps, args: readonly string[]): Promise<void
     const blobs = await openBlobs(config);
     const result = await restoreArchive({ store, blobs }, open, key, checked);
     const total = Object.values(result.loaded).reduce((a, b) => a + b, 0);
-    await createAudit(store, createLogger('warn', process.stderr))({
+    await createAudit(
+      store,
+      createLogger('warn', process.stderr),
+    )({
       action: 'backup_restore',
       outcome: 'success',
       actor: { kind: 'system', userId: null },
       ip: null,
       requestId: null,
-      details: { archiveId: result.manifest.archiveId, createdAt: result.manifest.createdAt, from: `${result.manifest.source.store}+${result.manifest.source.blobs}`, records: total, blobs: result.blobs, sessions: result.manifest.sessions, via: 'cli' },
+      details: {
+        archiveId: result.manifest.archiveId,
+        createdAt: result.manifest.createdAt,
+        from: `${result.manifest.source.store}+${result.manifest.source.blobs}`,
+        records: total,
+        blobs: result.blobs,
+        sessions: result.manifest.sessions,
+        via: 'cli',
+      },
     });
-    console.log(`restored archive ${result.manifest.archiveId} of ${result.manifest.createdAt} into ${source(config).store} + ${source(config).blobs} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${total} records, ${result.blobs} blobs (${mib(result.blobBytes)})`);
-    console.log(`  ${Object.entries(result.loaded).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    console.log(
+      `restored archive ${result.manifest.archiveId} of ${result.manifest.createdAt} into ${source(config).store} + ${source(config).blobs} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${total} records, ${result.blobs} blobs (${mib(result.blobBytes)})`,
+    );
+    console.log(
+      `  ${Object.entries(result.loaded)
+        .filter(([, n]) => n > 0)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}`,
+    );
     for (const [what, n] of Object.entries(result.dropped)) console.log(`  left out ${n} × ${what} (pointed at records not in the archive)`);
     console.log(result.manifest.sessions ? '  sessions were restored: people stay signed in if the JWT keys are the same' : '  no sessions were in the archive: everyone signs in again');
     console.log('  start the API with the same PLOTBOX_SECRETS_KEY as the old instance, or two-factor sign-in fails for those who use it');
@@ -222,7 +269,10 @@ async function user(deps: DataCliDeps, args: readonly string[]): Promise<void> {
       const target = await findUser(store, 'user export', v);
       await withOutput(v.out, async (out) => {
         // Audited once the output is open, before the first byte.
-        await createAudit(store, createLogger('warn', process.stderr))({ action: 'personal_data_export', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: target.id }, ip: null, requestId: null, details: { via: 'cli' } });
+        await createAudit(
+          store,
+          createLogger('warn', process.stderr),
+        )({ action: 'personal_data_export', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: target.id }, ip: null, requestId: null, details: { via: 'cli' } });
         for await (const piece of exportPersonalData(store, target, new Date())) {
           if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', resolve));
         }
@@ -245,9 +295,16 @@ async function user(deps: DataCliDeps, args: readonly string[]): Promise<void> {
       const heir = v['transfer-to'] === undefined ? undefined : await findUser(store, 'user erase --transfer-to', { email: v['transfer-to'] });
       const blobs = await openBlobs(config);
       const logger = createLogger('warn', process.stderr);
-      const erased = await eraseUser({ store, blobs, audit: createAudit(store, logger), logger }, target, { projects: v.projects, transferTo: heir?.id }, { actor: { kind: 'system', userId: null }, ip: null, requestId: `cli-${Date.now()}`, clientRequestId: null, via: 'cli' });
+      const erased = await eraseUser(
+        { store, blobs, audit: createAudit(store, logger), logger },
+        target,
+        { projects: v.projects, transferTo: heir?.id },
+        { actor: { kind: 'system', userId: null }, ip: null, requestId: `cli-${Date.now()}`, clientRequestId: null, via: 'cli' },
+      );
       console.log(`erased; the audit log now names this person ${erased.pseudonym}`);
-      console.log(`  projects ${v.projects === 'transfer' ? `handed over: ${erased.projectsTransferred}` : `deleted: ${erased.projectsDeleted}`}; sessions ended: ${erased.sessionsEnded}; API keys deleted: ${erased.apiKeysDeleted}; groups left: ${erased.groupsLeft}; audit events pseudonymised: ${erased.auditEventsPseudonymised}`);
+      console.log(
+        `  projects ${v.projects === 'transfer' ? `handed over: ${erased.projectsTransferred}` : `deleted: ${erased.projectsDeleted}`}; sessions ended: ${erased.sessionsEnded}; API keys deleted: ${erased.apiKeysDeleted}; groups left: ${erased.groupsLeft}; audit events pseudonymised: ${erased.auditEventsPseudonymised}`,
+      );
       console.log('  existing backups still hold the person: they leave with your backup retention');
     } catch (err) {
       if (isApiError(err)) throw new CliFailure(`user erase: ${err.message}`);

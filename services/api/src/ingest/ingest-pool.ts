@@ -193,7 +193,10 @@ export function createIngestPool(options: IngestPoolOptions): IngestPort {
       w.job = job;
       running++;
       const seconds = Math.round(resolved.timeoutMs / 1000);
-      w.timer = setTimeout(() => kill(w, new IngestError('INGEST_TIMEOUT', `reading the upload took longer than ${resolved.timeoutMs} ms`, { limit: { name: 'ingestSeconds', value: seconds } })), resolved.timeoutMs);
+      w.timer = setTimeout(
+        () => kill(w, new IngestError('INGEST_TIMEOUT', `reading the upload took longer than ${resolved.timeoutMs} ms`, { limit: { name: 'ingestSeconds', value: seconds } })),
+        resolved.timeoutMs,
+      );
       w.child.send({ type: 'task', task: job.task }, (err) => {
         if (err !== null && err !== undefined) kill(w, new IngestError('INGEST_CRASHED', 'the ingest worker could not be reached', { cause: err }));
       });
@@ -236,11 +239,14 @@ export function createIngestPool(options: IngestPoolOptions): IngestPort {
       closed = true;
       const reason = new IngestError('INGEST_CLOSED', 'the ingest pool was closed');
       for (const job of waiting.splice(0)) job.reject(reason);
-      const exits = [...workers].map((w) => new Promise<void>((done) => {
-        if (w.child.exitCode !== null || w.child.signalCode !== null) return done();
-        w.child.once('exit', () => done());
-        kill(w, reason);
-      }));
+      const exits = [...workers].map(
+        (w) =>
+          new Promise<void>((done) => {
+            if (w.child.exitCode !== null || w.child.signalCode !== null) return done();
+            w.child.once('exit', () => done());
+            kill(w, reason);
+          }),
+      );
       await Promise.all(exits);
     },
   };

@@ -52,4 +52,5 @@ export interface TaskMessage {
  * Worker → parent: ready for tasks, a task's outcome, or an unexpected failure (a bug, not the
  * upload's fault, unless `storageFull`: the output could not be written for want of space).
  */
-export type WorkerMessage = { readonly type: 'ready' } | { readonly type: 'outcome'; readonly outcome: IngestOutcome } | { readonly type: 'failed'; readonly message: string; readonly storageFull?: boolean };
+export type WorkerMessage =
+  { readonly type: 'ready' } | { readonly type: 'outcome'; readonly outcome: IngestOutcome } | { readonly type: 'failed'; readonly message: string; readonly storageFull?: boolean };

@@ -10,16 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import {
-  canonicalDataset,
-  createCsvReader,
-  createJsonReader,
-  decodeArrowIPC,
-  isDatasetError,
-  resolveLimits,
-  writeCanonical,
-  type DatasetLimits,
-} from '@plotbox/datasets';
+import { canonicalDataset, createCsvReader, createJsonReader, decodeArrowIPC, isDatasetError, resolveLimits, writeCanonical, type DatasetLimits } from '@plotbox/datasets';
 import type { Column } from '@plotbox/sandbox-protocol';
 import { profileOf, schemaOf } from '../dataset-shape.ts';
 import { WORKER_FLAG, type IngestFailure, type IngestOutcome, type IngestTask, type TaskMessage, type WorkerMessage } from './ingest-protocol.ts';
@@ -37,7 +28,7 @@ async function readColumns(task: IngestTask, limits: DatasetLimits): Promise<rea
     try {
       const size = fstatSync(fd).size;
       const bytes = new Uint8Array(size);
-      for (let at = 0; at < size; ) {
+      for (let at = 0; at < size;) {
         const n = readSync(fd, bytes, at, size - at, at);
         if (n === 0) break;
         at += n;
@@ -60,7 +51,7 @@ function writeOutput(path: string, columns: readonly Column[], limits: DatasetLi
   let filled = 0;
   let total = 0;
   const flush = (): void => {
-    for (let at = 0; at < filled; ) at += writeSync(fd, buffer, at, filled - at);
+    for (let at = 0; at < filled;) at += writeSync(fd, buffer, at, filled - at);
     filled = 0;
   };
   try {
@@ -72,7 +63,7 @@ function writeOutput(path: string, columns: readonly Column[], limits: DatasetLi
       hash.update(piece);
       if (piece.byteLength >= WRITE_BUFFER / 4) {
         flush();
-        for (let at = 0; at < piece.byteLength; ) at += writeSync(fd, piece, at, piece.byteLength - at);
+        for (let at = 0; at < piece.byteLength;) at += writeSync(fd, piece, at, piece.byteLength - at);
         return;
       }
       if (filled + piece.byteLength > WRITE_BUFFER) flush();
@@ -97,7 +88,10 @@ export async function ingest(task: IngestTask): Promise<IngestOutcome> {
       written = writeOutput(task.output, dataset.columns, limits);
     } catch (error) {
       if ((error as { storedTooLarge?: unknown }).storedTooLarge === true) {
-        return { ok: false, failure: { code: 'DATASET_TOO_LARGE', message: `its stored Arrow form would be more than ${limits.maxStoredBytes} bytes`, limit: { name: 'storedBytes', value: limits.maxStoredBytes } } };
+        return {
+          ok: false,
+          failure: { code: 'DATASET_TOO_LARGE', message: `its stored Arrow form would be more than ${limits.maxStoredBytes} bytes`, limit: { name: 'storedBytes', value: limits.maxStoredBytes } },
+        };
       }
       throw error;
     }

@@ -14,7 +14,7 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
 
 const UUID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
-test('sweep: files of processes that are gone (and of this pid\'s previous life) go at once; live ones only when old', async (t) => {
+test("sweep: files of processes that are gone (and of this pid's previous life) go at once; live ones only when old", async (t) => {
   const dir = tempDir(t);
   const staging = createStaging({ dir, pid: 111, isAlive: (pid) => pid === 222 });
   const mine = staging.path('in');

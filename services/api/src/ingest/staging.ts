@@ -117,7 +117,11 @@ export function createStaging(options: StagingOptions): Staging {
             body.off('end', onEnd);
             body.off('error', onError);
             body.off('close', onClose);
-            if (error === null) writing.then(() => resolve(), (err: unknown) => reject(writeError(err)));
+            if (error === null)
+              writing.then(
+                () => resolve(),
+                (err: unknown) => reject(writeError(err)),
+              );
             else reject(error);
           };
           const writeError = (err: unknown): StagingError => new StagingError(isNoSpace(err) ? 'storage_full' : 'io', 'the upload could not be staged', { cause: err });
@@ -131,7 +135,7 @@ export function createStaging(options: StagingOptions): Staging {
             // One write at a time, in order; the body waits while a write is pending.
             body.pause();
             writing = writing.then(async () => {
-              for (let at = 0; at < chunk.byteLength; ) at += (await fh.write(chunk, at, chunk.byteLength - at)).bytesWritten;
+              for (let at = 0; at < chunk.byteLength;) at += (await fh.write(chunk, at, chunk.byteLength - at)).bytesWritten;
             });
             writing.then(
               () => {

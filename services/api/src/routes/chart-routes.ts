@@ -95,7 +95,13 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
     async handler({ ctx, scope, body, res, caller }) {
       const chartLang: CodeLang = body.lang ?? 'js';
       const { chart, review } = await createChart(ctx, scope, { title: body.title, code: body.code, lang: chartLang, runtime: body.runtime, datasetId: body.datasetId });
-      await auditWrite(ctx, caller, 'chart_save', { type: 'chart', id: chart.id }, { dashboardId: scope.dashboard.id, codeHash: review.codeHash, lang: chartLang, diagnostics: review.diagnostics.length, created: true });
+      await auditWrite(
+        ctx,
+        caller,
+        'chart_save',
+        { type: 'chart', id: chart.id },
+        { dashboardId: scope.dashboard.id, codeHash: review.codeHash, lang: chartLang, diagnostics: review.diagnostics.length, created: true },
+      );
       res.status(201).json({ chart: chartView(chart) });
     },
   }),
@@ -123,13 +129,19 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
     async handler({ ctx, scope, body, res, caller }) {
       const before = scope.chart;
       const updated = await updateChart(ctx, scope, body);
-      await auditWrite(ctx, caller, 'chart_save', { type: 'chart', id: before.id }, {
-        dashboardId: before.dashboardId,
-        codeHash: updated.codeHash,
-        lang: updated.lang,
-        diagnostics: Array.isArray(updated.diagnostics) ? updated.diagnostics.length : 0,
-        codeChanged: updated.codeHash !== before.codeHash,
-      });
+      await auditWrite(
+        ctx,
+        caller,
+        'chart_save',
+        { type: 'chart', id: before.id },
+        {
+          dashboardId: before.dashboardId,
+          codeHash: updated.codeHash,
+          lang: updated.lang,
+          diagnostics: Array.isArray(updated.diagnostics) ? updated.diagnostics.length : 0,
+          codeChanged: updated.codeHash !== before.codeHash,
+        },
+      );
       res.json({ chart: chartView(updated) });
     },
   }),
@@ -157,7 +169,15 @@ export const CHART_ROUTES: readonly AnyRoute[] = [
     status: 200,
     async handler({ ctx, scope: { project, chart }, res, caller }) {
       const startedAt = performance.now();
-      const result = await renderChart(ctx, { projectId: project.id, code: chart.code, lang: chart.lang, runtime: chart.runtime, codeHash: chart.codeHash, datasetId: chart.datasetId, requestId: caller.requestId });
+      const result = await renderChart(ctx, {
+        projectId: project.id,
+        code: chart.code,
+        lang: chart.lang,
+        runtime: chart.runtime,
+        codeHash: chart.codeHash,
+        datasetId: chart.datasetId,
+        requestId: caller.requestId,
+      });
       await answerRun(ctx, caller, res, { action: 'chart_run', target: { type: 'chart', id: chart.id }, codeHash: chart.codeHash, startedAt, result });
     },
   }),

@@ -77,7 +77,13 @@ function uploadFormat(req: Request, cap: number): UploadFormat {
 
 /** Audit an upload: never contents, only the hash, the size and the shape. */
 function auditUpload(deps: { readonly audit: Audit }, caller: Caller, format: UploadFormat, dataset: Dataset, version: DatasetVersion, created: boolean): Promise<void> {
-  return auditWrite(deps, caller, 'dataset_upload', { type: 'dataset', id: dataset.id }, { projectId: dataset.projectId, versionId: version.id, sha256: version.sha256, rows: version.rowCount, bytes: version.bytes, format, created });
+  return auditWrite(
+    deps,
+    caller,
+    'dataset_upload',
+    { type: 'dataset', id: dataset.id },
+    { projectId: dataset.projectId, versionId: version.id, sha256: version.sha256, rows: version.rowCount, bytes: version.bytes, format, created },
+  );
 }
 
 const BASE = '/api/projects/:projectId/datasets';
@@ -111,7 +117,9 @@ export const DATASET_ROUTES: readonly AnyRoute[] = [
       const format = uploadFormat(req, ctx.config.maxUploadBytes);
       // Refuse a taken name before reading the body; the store's constraint still decides races.
       if ((await ctx.store.datasets.findByName(project.id, query.name)) !== null) throw new ApiError('DATASET_NAME_TAKEN');
-      const { dataset, version } = await uploadDataset(ctx, { project, body: req, format, createdBy: auth.user.id }, caller, (v) => ctx.store.datasets.createWithVersion({ projectId: project.id, name: query.name, version: v }));
+      const { dataset, version } = await uploadDataset(ctx, { project, body: req, format, createdBy: auth.user.id }, caller, (v) =>
+        ctx.store.datasets.createWithVersion({ projectId: project.id, name: query.name, version: v }),
+      );
       await auditUpload(ctx, caller, format, dataset, version, true);
       res.status(201).json({ dataset: datasetView(dataset), version: versionView(version, dataset) });
     },
@@ -208,7 +216,8 @@ export const DATASET_ROUTES: readonly AnyRoute[] = [
     method: 'get',
     path: `${ONE}/versions/:versionId/preview`,
     tag: 'datasets',
-    summary: 'The first rows of a version as JSON objects (`?limit=`, default 20, at most 200; cells over 1,000 characters cut, about 1 MiB at most: `truncated` says rows were left out); the rows themselves need dataset.download',
+    summary:
+      'The first rows of a version as JSON objects (`?limit=`, default 20, at most 200; cells over 1,000 characters cut, about 1 MiB at most: `truncated` says rows were left out); the rows themselves need dataset.download',
     // SPEC §3: viewers see datasets' metadata, not their rows.
     access: 'dataset.download',
     params: versionParams,
@@ -233,7 +242,13 @@ export const DATASET_ROUTES: readonly AnyRoute[] = [
         if (isStoreError(err, 'STORE_NOT_FOUND') && err.reason === 'dataset_version') throw new ApiError('VALIDATION_FAILED', { message: 'No such version of this dataset.' });
         throw err;
       });
-      await auditWrite(ctx, caller, 'dataset_set_current', { type: 'dataset', id: dataset.id }, { projectId: dataset.projectId, versionId: body.versionId, previousVersionId: dataset.currentVersionId });
+      await auditWrite(
+        ctx,
+        caller,
+        'dataset_set_current',
+        { type: 'dataset', id: dataset.id },
+        { projectId: dataset.projectId, versionId: body.versionId, previousVersionId: dataset.currentVersionId },
+      );
       const version = await ctx.store.datasets.findVersion(body.versionId);
       res.json({ dataset: datasetView(updated), current: version === null ? null : versionSummary(version) });
     },

@@ -104,7 +104,14 @@ export function meRoutes(ctx: AppContext, apiLimit: RequestHandler): Router {
     const session = sessionAuth(auth).session;
     const keep = body.keepCurrent === true ? session.id : undefined;
     const revoked = await ctx.store.sessions.revokeAllForUser(auth.user.id, 'user_revoked_all', keep === undefined ? {} : { exceptSessionId: keep });
-    await ctx.audit({ action: 'session_revoke_all', outcome: 'success', actor: callerOf(req, auth).actor, target: { type: 'user', id: auth.user.id }, ...reqMeta(req), details: { revoked, keptCurrent: keep !== undefined } });
+    await ctx.audit({
+      action: 'session_revoke_all',
+      outcome: 'success',
+      actor: callerOf(req, auth).actor,
+      target: { type: 'user', id: auth.user.id },
+      ...reqMeta(req),
+      details: { revoked, keptCurrent: keep !== undefined },
+    });
     if (keep === undefined) clearAuthCookies(req, res, ctx.config.secureCookies);
     res.json({ revoked });
   });

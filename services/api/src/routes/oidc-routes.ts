@@ -56,7 +56,15 @@ function setBindingCookie(req: Request, res: Response, ctx: AppContext, value: s
   res.append(
     'Set-Cookie',
     // Lax: the provider's redirect back is a top-level GET navigation from its site, which Lax allows.
-    stringifySetCookie({ name: bindingCookieName(ctx.config.secureCookies), value, httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies || req.secure, path: OIDC_CALLBACK_PATH, maxAge: maxAgeSec }),
+    stringifySetCookie({
+      name: bindingCookieName(ctx.config.secureCookies),
+      value,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.config.secureCookies || req.secure,
+      path: OIDC_CALLBACK_PATH,
+      maxAge: maxAgeSec,
+    }),
   );
 }
 
@@ -102,7 +110,14 @@ export function oidcRoutes(ctx: AppContext, limit: RequestHandler): Router {
     if (sso === null || oidc === null) throw new ApiError('AUTH_SSO_NOT_CONFIGURED');
     const fail = async (f: SsoFailure, extra: Record<string, string> = {}): Promise<void> => {
       ctx.metrics.ssoLogin(f.reason);
-      await ctx.audit({ action: 'login_failure', outcome: 'failure', actor: { kind: 'anonymous', userId: null }, target: f.userId === null ? null : { type: 'user', id: f.userId }, ...meta, details: { via: 'oidc', reason: f.reason, ...extra } });
+      await ctx.audit({
+        action: 'login_failure',
+        outcome: 'failure',
+        actor: { kind: 'anonymous', userId: null },
+        target: f.userId === null ? null : { type: 'user', id: f.userId },
+        ...meta,
+        details: { via: 'oidc', reason: f.reason, ...extra },
+      });
       toSignIn(res, f.code);
     };
     const cookieName = bindingCookieName(ctx.config.secureCookies);
@@ -145,7 +160,14 @@ export function oidcRoutes(ctx: AppContext, limit: RequestHandler): Router {
     setSessionCookies(req, res, ctx.config.secureCookies, tokens, ctx.now().getTime());
     await ctx.store.users.markActive(user.id);
     ctx.metrics.ssoLogin('success');
-    await ctx.audit({ action: 'login_success', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'user', id: user.id }, ...meta, details: { via: 'oidc', issuer: identity.issuer.slice(0, 200) } });
+    await ctx.audit({
+      action: 'login_success',
+      outcome: 'success',
+      actor: { kind: 'user', userId: user.id },
+      target: { type: 'user', id: user.id },
+      ...meta,
+      details: { via: 'oidc', issuer: identity.issuer.slice(0, 200) },
+    });
     setBindingCookie(req, res, ctx, '', 0);
     res.redirect(303, safeNext(record.next));
   });

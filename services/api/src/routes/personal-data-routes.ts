@@ -20,7 +20,16 @@ const eraseBody = z.strictObject({ projects: z.enum(['transfer', 'delete']), tra
 
 /** Stream the export as a download, with backpressure; audited before the first byte. */
 async function sendExport(ctx: AppContext, res: Response, user: User, caller: Caller, self: boolean): Promise<void> {
-  await ctx.audit({ action: 'personal_data_export', outcome: 'success', actor: caller.actor, target: { type: 'user', id: user.id }, ip: caller.ip, requestId: caller.requestId, clientRequestId: caller.clientRequestId, details: { self } });
+  await ctx.audit({
+    action: 'personal_data_export',
+    outcome: 'success',
+    actor: caller.actor,
+    target: { type: 'user', id: user.id },
+    ip: caller.ip,
+    requestId: caller.requestId,
+    clientRequestId: caller.clientRequestId,
+    details: { self },
+  });
   res.status(200);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="plotbox-personal-data-${user.id}.json"`);
@@ -83,7 +92,12 @@ export const PERSONAL_DATA_ROUTES: readonly AnyRoute[] = [
     async handler({ ctx, auth, params, body, res, caller }) {
       const user = await loadUser(ctx.store, params.userId);
       if (user.id === auth.user.id) throw new ApiError('ACCESS_FORBIDDEN', { message: 'Administrators cannot erase themselves.' });
-      const erased = await eraseUser({ store: ctx.store, blobs: ctx.blobs, audit: ctx.audit, logger: ctx.logger }, user, { projects: body.projects, transferTo: body.transferTo }, { ...caller, via: 'api' });
+      const erased = await eraseUser(
+        { store: ctx.store, blobs: ctx.blobs, audit: ctx.audit, logger: ctx.logger },
+        user,
+        { projects: body.projects, transferTo: body.transferTo },
+        { ...caller, via: 'api' },
+      );
       res.json({ erased });
     },
   }),

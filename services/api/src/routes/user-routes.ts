@@ -74,12 +74,18 @@ export const USER_ROUTES: readonly AnyRoute[] = [
       const revoked = body.disabled === true ? await ctx.store.sessions.revokeAllForUser(user.id, 'user_disabled') : 0;
       // Enabling restarts the inactivity clock, or the next sweep would disable the account again at once.
       if (body.disabled === false && user.disabled) await ctx.store.users.markActive(user.id);
-      await auditWrite(ctx, caller, 'admin_user_update', { type: 'user', id: user.id }, {
-        ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
-        ...(body.disabled === false && user.disabledReason !== null ? { wasDisabledFor: user.disabledReason } : {}),
-        ...(body.systemRole !== undefined ? { systemRole: body.systemRole } : {}),
-        sessionsRevoked: revoked,
-      });
+      await auditWrite(
+        ctx,
+        caller,
+        'admin_user_update',
+        { type: 'user', id: user.id },
+        {
+          ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
+          ...(body.disabled === false && user.disabledReason !== null ? { wasDisabledFor: user.disabledReason } : {}),
+          ...(body.systemRole !== undefined ? { systemRole: body.systemRole } : {}),
+          sessionsRevoked: revoked,
+        },
+      );
       res.json({ user: publicUser((await ctx.store.users.findById(user.id)) ?? updated) });
     },
   }),

@@ -10,9 +10,7 @@ import { DEFAULT_LIMITS, type Limits, type RunError, type RunStats } from '@plot
 import type { SandboxInfo, SandboxPort, SandboxRunInput, SandboxRunResult } from '../sandbox-port.ts';
 
 /** What a scripted run answers: a figure (as a value, sent as its JSON text), or a typed error. */
-export type FakeRunOutcome =
-  | { readonly figure: unknown; /** Default: the fake's current runtime version. */ readonly runtimeVersion?: string | null }
-  | { readonly error: RunError };
+export type FakeRunOutcome = { readonly figure: unknown; /** Default: the fake's current runtime version. */ readonly runtimeVersion?: string | null } | { readonly error: RunError };
 
 export interface FakeSandboxOptions {
   readonly runtimeVersion?: string;

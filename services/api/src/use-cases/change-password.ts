@@ -41,7 +41,8 @@ export async function changePassword(
   }
   const normalized = assertPasswordPolicy(input.newPassword, { email: user.email, displayName: user.displayName });
   // The same password again would make expiry (and a change after a suspected leak) meaningless.
-  if (await deps.hasher.verify(user.passwordHash, normalized)) throw new ApiError('AUTH_PASSWORD_POLICY', { message: 'The new password must differ from the current one.', details: { reason: 'reused' } });
+  if (await deps.hasher.verify(user.passwordHash, normalized))
+    throw new ApiError('AUTH_PASSWORD_POLICY', { message: 'The new password must differ from the current one.', details: { reason: 'reused' } });
   await deps.store.users.update(user.id, user.version, { passwordHash: await deps.hasher.hash(normalized), passwordChangedAt: deps.now() });
   if (session.passwordChangeRequired) {
     // The short session that could only do this is replaced by a normal one.

@@ -16,7 +16,14 @@ export async function recordAccountFailure(deps: LockoutDeps, meta: RequestMeta,
   const { lockout } = deps.config;
   const { outcome } = await deps.store.counters.recordLoginFailure(accountKey(user), { maxFailures: lockout.maxFailures, lockMs: lockout.lockMs, forgetAfterMs: lockout.lockMs });
   if (outcome === 'locked_now') {
-    await deps.audit({ action: 'lockout', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: user.id }, ...meta, details: { lockMinutes: lockout.lockMs / 60_000 } });
+    await deps.audit({
+      action: 'lockout',
+      outcome: 'success',
+      actor: { kind: 'system', userId: null },
+      target: { type: 'user', id: user.id },
+      ...meta,
+      details: { lockMinutes: lockout.lockMs / 60_000 },
+    });
   }
 }
 

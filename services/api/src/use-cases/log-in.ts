@@ -48,7 +48,14 @@ export async function logIn(deps: LogInDeps, input: LogInInput, meta: RequestMet
   if (!deps.config.localLogin) throw new ApiError('AUTH_LOCAL_LOGIN_DISABLED');
   const fail = async (reason: string, user: User | null): Promise<never> => {
     deps.metrics.loginFailure(reason);
-    await deps.audit({ action: 'login_failure', outcome: 'failure', actor: { kind: 'anonymous', userId: null }, target: user === null ? null : { type: 'user', id: user.id }, ...meta, details: { reason } });
+    await deps.audit({
+      action: 'login_failure',
+      outcome: 'failure',
+      actor: { kind: 'anonymous', userId: null },
+      target: user === null ? null : { type: 'user', id: user.id },
+      ...meta,
+      details: { reason },
+    });
     throw new ApiError('AUTH_INVALID_CREDENTIALS');
   };
   let user: User | null = null;
@@ -81,7 +88,8 @@ export async function logIn(deps: LogInDeps, input: LogInInput, meta: RequestMet
       await recordAccountFailure(deps, meta, user);
       return fail(second.reason, user);
     }
-    if (second.via === 'recovery_code') await deps.audit({ action: 'recovery_code_used', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'user', id: user.id }, ...meta });
+    if (second.via === 'recovery_code')
+      await deps.audit({ action: 'recovery_code_used', outcome: 'success', actor: { kind: 'user', userId: user.id }, target: { type: 'user', id: user.id }, ...meta });
   }
   await clearAccountFailures(deps, user);
   if (deps.hasher.needsRehash(user.passwordHash)) {

@@ -50,7 +50,8 @@ export async function* exportPersonalData(store: Store, user: User, now: Date): 
     return projectNames.get(id) ?? null;
   };
   const projects = [];
-  for (const g of held.projects) projects.push({ projectId: g.projectId, projectName: await projectName(g.projectId), role: g.role, createdAt: g.createdAt.toISOString(), updatedAt: g.updatedAt.toISOString() });
+  for (const g of held.projects)
+    projects.push({ projectId: g.projectId, projectName: await projectName(g.projectId), role: g.role, createdAt: g.createdAt.toISOString(), updatedAt: g.updatedAt.toISOString() });
   const dashboards = [];
   for (const g of held.dashboards) {
     dashboards.push({
@@ -217,15 +218,33 @@ export async function eraseUser(deps: ErasureDeps, user: User, request: ErasureR
     if (heir !== null) {
       await store.projects.setGrant(project.id, { kind: 'user', id: heir.id }, 'owner');
       transferred += 1;
-      await deps.audit({ action: 'member_grant', outcome: 'success', actor: by.actor, target: { type: 'project', id: project.id }, ...meta, details: { principalKind: 'user', principalId: heir.id, role: 'owner', via: 'erasure' } });
+      await deps.audit({
+        action: 'member_grant',
+        outcome: 'success',
+        actor: by.actor,
+        target: { type: 'project', id: project.id },
+        ...meta,
+        details: { principalKind: 'user', principalId: heir.id, role: 'owner', via: 'erasure' },
+      });
     } else {
       const removed = await store.projects.delete(project.id);
       if (removed === null) continue;
       deleted += 1;
       for (const key of removed.blobKeys) {
-        await deps.blobs.delete(key).catch((err: unknown) => deps.logger?.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'a blob of an erased user’s project could not be deleted; the upload repair removes it later'));
+        await deps.blobs
+          .delete(key)
+          .catch((err: unknown) =>
+            deps.logger?.warn({ reason: (err as { code?: unknown }).code ?? 'unknown' }, 'a blob of an erased user’s project could not be deleted; the upload repair removes it later'),
+          );
       }
-      await deps.audit({ action: 'project_delete', outcome: 'success', actor: by.actor, target: { type: 'project', id: project.id }, ...meta, details: { name: project.name, blobs: removed.blobKeys.length, via: 'erasure' } });
+      await deps.audit({
+        action: 'project_delete',
+        outcome: 'success',
+        actor: by.actor,
+        target: { type: 'project', id: project.id },
+        ...meta,
+        details: { name: project.name, blobs: removed.blobKeys.length, via: 'erasure' },
+      });
     }
   }
   const pseudonym = `erased-${randomBytes(16).toString('base64url')}`;

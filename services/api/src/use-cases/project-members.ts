@@ -62,7 +62,13 @@ export async function dashboardGrants(deps: MembersDeps, dashboardId: string): P
  * Raise `principal`'s role on one dashboard. A grant not above what it inherits from the project
  * is refused (409) with the reason and the inherited role.
  */
-export async function raiseDashboardRole(deps: MembersDeps, projectId: string, dashboardId: string, principal: Principal, role: ProjectRole): Promise<{ readonly grant: DashboardGrant; readonly inheritedRole: ProjectRole | null }> {
+export async function raiseDashboardRole(
+  deps: MembersDeps,
+  projectId: string,
+  dashboardId: string,
+  principal: Principal,
+  role: ProjectRole,
+): Promise<{ readonly grant: DashboardGrant; readonly inheritedRole: ProjectRole | null }> {
   await assertPrincipalExists(deps, principal);
   const [projectGrants, groups] = await Promise.all([deps.store.projects.listGrants(projectId), principal.kind === 'user' ? deps.store.groups.listForUser(principal.id) : Promise.resolve([])]);
   const inheritedRole = inheritedProjectRole({ principal, groupIds: groups.map((g) => g.id), projectGrants });

@@ -43,7 +43,14 @@ export async function refreshSession(deps: RefreshDeps, token: string | undefine
   }
   if (result.status === 'reused') {
     await deps.store.sessions.revoke(result.sessionId, 'refresh_reuse');
-    await deps.audit({ action: 'refresh_reuse', outcome: 'denied', actor: { kind: 'anonymous', userId: null }, target: { type: 'session', id: result.sessionId }, ...meta, details: { userId: result.userId } });
+    await deps.audit({
+      action: 'refresh_reuse',
+      outcome: 'denied',
+      actor: { kind: 'anonymous', userId: null },
+      target: { type: 'session', id: result.sessionId },
+      ...meta,
+      details: { userId: result.userId },
+    });
     return null;
   }
   if (result.status !== 'rotated') return null;

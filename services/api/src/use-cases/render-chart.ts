@@ -67,7 +67,8 @@ export async function renderChart(deps: RenderChartDeps, input: RenderChartInput
   const result = await runInSandbox(deps, { code: input.code, lang: input.lang, runtime: input.runtime, version, projectId: input.projectId, requestId: input.requestId });
   // Cached under the runtime that made the figure (a sandbox rolled meanwhile has a new one).
   const madeBy = result.ok ? (result.runtimeVersion ?? known) : null;
-  if (result.ok && madeBy !== null) await cacheFigure(deps, { codeHash: input.codeHash, datasetVersionId: version.id, runtimeVersion: renderCacheRuntime(input.runtime, madeBy) }, result.figureJson, input.requestId);
+  if (result.ok && madeBy !== null)
+    await cacheFigure(deps, { codeHash: input.codeHash, datasetVersionId: version.id, runtimeVersion: renderCacheRuntime(input.runtime, madeBy) }, result.figureJson, input.requestId);
   return result;
 }
 

@@ -19,7 +19,15 @@ test('Code Mode codes pass through with their safe fields and statuses; the sand
   const { project, version } = await h.addDataset();
   for (const code of SANDBOX_ERROR_CODES) {
     if (code === 'SANDBOX_DATASET_MISSING') continue; // the retry below
-    const error: RunError = { code, message: 'm'.repeat(5000), line: 3, column: 4, limit: { name: 'timeMs', value: 2000 }, path: 'data[0].x', diagnostics: [{ rule: 'no-eval', message: 'eval', line: 3, column: 4 }] };
+    const error: RunError = {
+      code,
+      message: 'm'.repeat(5000),
+      line: 3,
+      column: 4,
+      limit: { name: 'timeMs', value: 2000 },
+      path: 'data[0].x',
+      diagnostics: [{ rule: 'no-eval', message: 'eval', line: 3, column: 4 }],
+    };
     h.sandbox.forget();
     h.sandbox.enqueue({ error });
     const r = failed(await runInSandbox(h.deps, { code: CODE, lang: 'js', runtime: 'arquero', version, projectId: project.id, requestId: `r-${code}` }));
@@ -33,7 +41,10 @@ test('Code Mode codes pass through with their safe fields and statuses; the sand
     } else {
       assert.equal(r.error.code, 'SANDBOX_UNAVAILABLE', code);
       assert.equal(r.error.retryAfterSec, 1);
-      assert.ok(h.logs().some((l) => l.msg === 'the sandbox refused a run request' && l.sandboxCode === code), code);
+      assert.ok(
+        h.logs().some((l) => l.msg === 'the sandbox refused a run request' && l.sandboxCode === code),
+        code,
+      );
     }
   }
   // The helper on its own: a code the API does not know from the sandbox is never passed on.

@@ -64,7 +64,10 @@ async function runWithDataset(deps: RunDeps, input: RunInput): Promise<SandboxRu
   try {
     bytes = await deps.blobs.getBytes(version.blobKey, Math.max(version.bytes, deps.config.maxUploadBytes));
   } catch (err) {
-    deps.logger.error({ requestId: input.requestId, versionId: version.id, err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'the dataset version could not be read from the blob store');
+    deps.logger.error(
+      { requestId: input.requestId, versionId: version.id, err: { name: (err as Error).name, code: (err as { code?: unknown }).code } },
+      'the dataset version could not be read from the blob store',
+    );
     return { ok: false, error: { code: 'SANDBOX_UNAVAILABLE', message: 'The dataset version could not be read from storage.' } };
   }
   const put = await deps.sandbox.putDataset(version.sha256, bytes);

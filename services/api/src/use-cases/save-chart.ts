@@ -21,7 +21,8 @@ export interface SaveChartDeps {
   readonly sandboxInfo: SandboxInfoSource;
 }
 
-const noSuchDataset = (): ApiError => new ApiError('VALIDATION_FAILED', { message: 'No such dataset in this project.', details: { issues: [{ path: 'datasetId', message: 'no such dataset in this project' }] } });
+const noSuchDataset = (): ApiError =>
+  new ApiError('VALIDATION_FAILED', { message: 'No such dataset in this project.', details: { issues: [{ path: 'datasetId', message: 'no such dataset in this project' }] } });
 
 /** The scope a chart is saved or run in. */
 export interface ChartScope {
@@ -70,7 +71,16 @@ export async function createChart(
   const existing = await deps.store.charts.listByDashboard(scope.dashboard.id, { limit: MAX_CHARTS_PER_DASHBOARD });
   if (existing.items.length >= MAX_CHARTS_PER_DASHBOARD) throw new ApiError('API_CONFLICT', { message: `A dashboard holds at most ${MAX_CHARTS_PER_DASHBOARD} charts.` });
   const chart = await deps.store.charts
-    .create({ dashboardId: scope.dashboard.id, title: input.title, code: input.code, lang: input.lang, runtime: input.runtime ?? DEFAULT_RUNTIME, datasetId: input.datasetId ?? null, diagnostics: review.diagnostics, codeHash: review.codeHash })
+    .create({
+      dashboardId: scope.dashboard.id,
+      title: input.title,
+      code: input.code,
+      lang: input.lang,
+      runtime: input.runtime ?? DEFAULT_RUNTIME,
+      datasetId: input.datasetId ?? null,
+      diagnostics: review.diagnostics,
+      codeHash: review.codeHash,
+    })
     .catch(datasetGone);
   return { chart, review };
 }
@@ -79,7 +89,14 @@ export async function createChart(
 export async function updateChart(
   deps: SaveChartDeps,
   scope: ChartScope & { readonly chart: Chart },
-  input: { readonly title?: string | undefined; readonly code?: string | undefined; readonly lang?: CodeLang | undefined; readonly runtime?: RuntimeName | undefined; readonly datasetId?: string | null | undefined; readonly version?: number | undefined },
+  input: {
+    readonly title?: string | undefined;
+    readonly code?: string | undefined;
+    readonly lang?: CodeLang | undefined;
+    readonly runtime?: RuntimeName | undefined;
+    readonly datasetId?: string | null | undefined;
+    readonly version?: number | undefined;
+  },
 ): Promise<Chart> {
   const { chart } = scope;
   await usableDataset(deps, scope, 'chart.edit', input.datasetId);

@@ -17,8 +17,7 @@ export interface SecondFactorProof {
 }
 
 export type SecondFactorCheck =
-  | { readonly ok: true; readonly via: 'totp' | 'recovery_code' }
-  | { readonly ok: false; readonly reason: 'missing' | 'totp_invalid' | 'totp_replay' | 'recovery_code_invalid' };
+  { readonly ok: true; readonly via: 'totp' | 'recovery_code' } | { readonly ok: false; readonly reason: 'missing' | 'totp_invalid' | 'totp_replay' | 'recovery_code_invalid' };
 
 /** Check `user`'s second factor (the user has TOTP on). A used code or recovery code is spent. */
 export async function checkSecondFactor(deps: SecondFactorDeps, user: User, proof: SecondFactorProof): Promise<SecondFactorCheck> {

@@ -13,7 +13,11 @@ import type { RequestMeta } from '../context.ts';
 export type SetUpAdminDeps = Pick<AppContext, 'store' | 'audit' | 'hasher'>;
 
 /** Create the first admin with the setup token; throws `AUTH_SETUP_INVALID` (audited) when the token cannot be used. */
-export async function setUpAdmin(deps: SetUpAdminDeps, input: { readonly token: string; readonly email: string; readonly displayName?: string | undefined; readonly password: string }, meta: RequestMeta): Promise<User> {
+export async function setUpAdmin(
+  deps: SetUpAdminDeps,
+  input: { readonly token: string; readonly email: string; readonly displayName?: string | undefined; readonly password: string },
+  meta: RequestMeta,
+): Promise<User> {
   const key = setupTokenKey(hashRefreshToken(input.token));
   const refuse = async (): Promise<never> => {
     await deps.audit({ action: 'setup_failure', outcome: 'failure', actor: { kind: 'anonymous', userId: null }, ...meta });

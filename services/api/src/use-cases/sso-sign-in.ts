@@ -72,7 +72,14 @@ async function accountFor(ctx: SsoDeps, identity: OidcIdentity, meta: RequestMet
       if (isStoreError(err, 'STORE_CONFLICT')) throw new SsoFailure('AUTH_SSO_FAILED', 'identity_conflict', byEmail.id);
       throw err;
     }
-    await ctx.audit({ action: 'sso_link', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: byEmail.id }, ...meta, details: { issuer: identity.issuer.slice(0, 200), by: 'verified_email' } });
+    await ctx.audit({
+      action: 'sso_link',
+      outcome: 'success',
+      actor: { kind: 'system', userId: null },
+      target: { type: 'user', id: byEmail.id },
+      ...meta,
+      details: { issuer: identity.issuer.slice(0, 200), by: 'verified_email' },
+    });
     return byEmail;
   }
   if (!oidc.autoCreate) throw new SsoFailure('AUTH_SSO_NO_ACCOUNT', 'no_account');
@@ -85,7 +92,14 @@ async function accountFor(ctx: SsoDeps, identity: OidcIdentity, meta: RequestMet
       systemRole: oidc.defaultRole,
       identity: ref,
     });
-    await ctx.audit({ action: 'sso_user_create', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: created.id }, ...meta, details: { issuer: identity.issuer.slice(0, 200), systemRole: created.systemRole } });
+    await ctx.audit({
+      action: 'sso_user_create',
+      outcome: 'success',
+      actor: { kind: 'system', userId: null },
+      target: { type: 'user', id: created.id },
+      ...meta,
+      details: { issuer: identity.issuer.slice(0, 200), systemRole: created.systemRole },
+    });
     return created;
   } catch (err) {
     // Two first sign-ins at once: the other one made the account.
@@ -121,7 +135,14 @@ async function syncFromProvider(ctx: SsoDeps, user: User, identity: OidcIdentity
       current = await ctx.store.users.update(latest.id, latest.version, patch);
     }
     if (plan.role !== null) {
-      await ctx.audit({ action: 'sso_role_sync', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'user', id: user.id }, ...meta, details: { from: user.systemRole, to: plan.role } });
+      await ctx.audit({
+        action: 'sso_role_sync',
+        outcome: 'success',
+        actor: { kind: 'system', userId: null },
+        target: { type: 'user', id: user.id },
+        ...meta,
+        details: { from: user.systemRole, to: plan.role },
+      });
     }
   }
   if (plan.managed.length > 0) {
@@ -137,7 +158,14 @@ async function syncFromProvider(ctx: SsoDeps, user: User, identity: OidcIdentity
         if (!want) continue;
         try {
           group = await ctx.store.groups.create({ name });
-          await ctx.audit({ action: 'group_create', outcome: 'success', actor: { kind: 'system', userId: null }, target: { type: 'group', id: group.id }, ...meta, details: { name, via: 'oidc_group_map' } });
+          await ctx.audit({
+            action: 'group_create',
+            outcome: 'success',
+            actor: { kind: 'system', userId: null },
+            target: { type: 'group', id: group.id },
+            ...meta,
+            details: { name, via: 'oidc_group_map' },
+          });
         } catch (err) {
           if (!isStoreError(err, 'STORE_CONFLICT')) throw err;
           group = await ctx.store.groups.findByName(name);

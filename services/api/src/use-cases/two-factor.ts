@@ -22,7 +22,8 @@ function audit(deps: TwoFactorDeps, caller: Caller, user: User, action: string, 
 
 /** Start enrolment: a new secret (shown once, to put in an authenticator app). */
 export async function startTotpEnrolment(deps: TwoFactorDeps, user: User, caller: Caller): Promise<{ readonly secret: string; readonly otpauthUri: string }> {
-  if (!hasLocalPassword(user.passwordHash)) throw new ApiError('AUTH_SSO_ONLY', { message: 'This account signs in through single sign-on: two-factor authentication is set up at your identity provider.' });
+  if (!hasLocalPassword(user.passwordHash))
+    throw new ApiError('AUTH_SSO_ONLY', { message: 'This account signs in through single sign-on: two-factor authentication is set up at your identity provider.' });
   if (user.totp?.enabled === true) throw new ApiError('AUTH_TOTP_STATE', { message: 'Two-factor authentication is already on; disable it first.' });
   const secret = deps.totp.generateSecret();
   // Sealed before it is stored: the store (and its backups) never holds it in clear.
@@ -65,7 +66,8 @@ export async function disableTotp(deps: TwoFactorDeps, user: User, input: { read
   if (user.totp.enabled) {
     const second = await checkSecondFactor(deps, user, { totpCode: input.totpCode, recoveryCode: input.recoveryCode });
     if (!second.ok) {
-      if (second.reason === 'missing') return failed('second_factor_missing', new ApiError('AUTH_TOTP_INVALID', { message: 'Give a current code from your authenticator app, or a recovery code, with your password.' }));
+      if (second.reason === 'missing')
+        return failed('second_factor_missing', new ApiError('AUTH_TOTP_INVALID', { message: 'Give a current code from your authenticator app, or a recovery code, with your password.' }));
       await recordAccountFailure(deps, caller, user);
       if (second.reason === 'recovery_code_invalid') return failed('recovery_code_invalid', new ApiError('AUTH_TOTP_INVALID', { message: 'The recovery code is not valid.' }));
       return failed('totp_invalid', new ApiError(second.reason === 'totp_replay' ? 'AUTH_TOTP_REPLAY' : 'AUTH_TOTP_INVALID'));

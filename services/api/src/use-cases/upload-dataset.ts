@@ -77,7 +77,11 @@ async function putBlob(deps: UploadDeps, project: Project, result: IngestResult,
   } catch (err) {
     // Here, a blob too large is the upload's: its stored form is over the storage limit.
     if (isBlobError(err, 'BLOB_TOO_LARGE')) {
-      throw new ApiError('DATASET_TOO_LARGE', { message: `The dataset is too large: its stored Arrow form (${result.bytes} bytes) is larger than the storage limit.`, details: { limit: { name: 'storedBytes', value: limit } }, cause: err });
+      throw new ApiError('DATASET_TOO_LARGE', {
+        message: `The dataset is too large: its stored Arrow form (${result.bytes} bytes) is larger than the storage limit.`,
+        details: { limit: { name: 'storedBytes', value: limit } },
+        cause: err,
+      });
     }
     throw err;
   }

@@ -47,7 +47,11 @@ export async function confirmDialog(options: ConfirmOptions): Promise<boolean> {
     'dialog',
     { class: 'dialog', 'aria-labelledby': `${id}-title`, 'aria-describedby': `${id}-body` },
     h('h2', { id: `${id}-title` }, options.title),
-    h('div', { id: `${id}-body`, class: 'dialog-body' }, options.body.map((p) => h('p', {}, p))),
+    h(
+      'div',
+      { id: `${id}-body`, class: 'dialog-body' },
+      options.body.map((p) => h('p', {}, p)),
+    ),
     h('div', { class: 'dialog-actions' }, cancel, ok),
   );
   dialog.returnValue = '';

@@ -33,7 +33,15 @@ function drawTop(): void {
   mount(
     top,
     h('a', { class: 'brand', href: '#/' }, 'Plotbox'),
-    h('nav', { 'aria-label': 'Main' }, h('ul', {}, links.map(([href, text]) => h('li', {}, h('a', { href }, text))))),
+    h(
+      'nav',
+      { 'aria-label': 'Main' },
+      h(
+        'ul',
+        {},
+        links.map(([href, text]) => h('li', {}, h('a', { href }, text))),
+      ),
+    ),
     h('span', { class: 'who' }, `${me.user.displayName} (${roleLabel(me.user.systemRole)})`),
     h('button', { type: 'button', class: 'link', onclick: () => void signOut() }, 'Sign out'),
   );

@@ -52,7 +52,12 @@ function titleText(title: unknown): string | null {
   return null;
 }
 
-const norm = (s: string): string => s.replace(/<[^>]*>/gu, '').replace(/\s+/gu, ' ').trim().toLowerCase();
+const norm = (s: string): string =>
+  s
+    .replace(/<[^>]*>/gu, '')
+    .replace(/\s+/gu, ' ')
+    .trim()
+    .toLowerCase();
 
 /** The layout to draw: the card's title not repeated, and room at the top given back when it goes. */
 export function layoutFor(layout: unknown, options: DrawOptions): Record<string, unknown> {

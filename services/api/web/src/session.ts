@@ -122,7 +122,12 @@ async function refreshOnce(force: boolean): Promise<boolean> {
   }
   let res: Response;
   try {
-    res = await fetch('/api/auth/refresh', { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json', 'content-type': 'application/json', 'x-requested-with': 'plotbox' }, body: '{}' });
+    res = await fetch('/api/auth/refresh', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { accept: 'application/json', 'content-type': 'application/json', 'x-requested-with': 'plotbox' },
+      body: '{}',
+    });
   } catch {
     return false; // offline: the session may still be fine; the next request tries again
   }

@@ -167,7 +167,12 @@ export function codeModeCompletions(columns: () => readonly ColumnInfo[], runtim
       const options: Completion[] = columns().map((c) =>
         IDENT.test(c.name)
           ? { label: c.name, type: 'property', detail: columnDetail(c) }
-          : { label: c.name, type: 'property', detail: columnDetail(c), apply: (view: EditorView, _c: Completion, _from: number, to: number) => view.dispatch({ changes: { from: dot, to, insert: `[${quote(c.name, "'")}]` } }) },
+          : {
+              label: c.name,
+              type: 'property',
+              detail: columnDetail(c),
+              apply: (view: EditorView, _c: Completion, _from: number, to: number) => view.dispatch({ changes: { from: dot, to, insert: `[${quote(c.name, "'")}]` } }),
+            },
       );
       return options.length === 0 ? null : { from, options, validFor: /^[\w$]*$/u };
     }
@@ -226,7 +231,14 @@ export function createCodeEditor(options: CodeEditorOptions): CodeEditor {
   let columns: readonly ColumnInfo[] = [];
   let runtime: RuntimeName = options.runtime ?? 'arquero';
   const language = new Compartment();
-  const completionData = [{ autocomplete: codeModeCompletions(() => columns, () => runtime) }];
+  const completionData = [
+    {
+      autocomplete: codeModeCompletions(
+        () => columns,
+        () => runtime,
+      ),
+    },
+  ];
   const langExt = (lang: CodeLang): Extension => javascript({ typescript: lang === 'ts' });
   const shortcuts = keymap.of([
     ...(options.onRun === undefined ? [] : [{ key: 'Mod-Enter', run: () => (options.onRun?.(), true) }]),

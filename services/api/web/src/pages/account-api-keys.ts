@@ -92,7 +92,13 @@ export async function loadKeys(box: HTMLElement, extra?: HTMLElement): Promise<v
   });
   mount(
     box,
-    h('p', { class: 'muted' }, 'Keys let scripts and CI use the API as you (send ', h('code', {}, 'Authorization: Bearer pbx_…'), '). A key has your current permissions but cannot manage keys, passwords, two-factor authentication or sessions.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Keys let scripts and CI use the API as you (send ',
+      h('code', {}, 'Authorization: Bearer pbx_…'),
+      '). A key has your current permissions but cannot manage keys, passwords, two-factor authentication or sessions.',
+    ),
     extra ?? null,
     items.length === 0
       ? h('p', {}, 'You have no API keys.')
@@ -100,7 +106,15 @@ export async function loadKeys(box: HTMLElement, extra?: HTMLElement): Promise<v
           'table',
           {},
           h('caption', { class: 'visually-hidden' }, 'Your API keys'),
-          h('thead', {}, h('tr', {}, ['Name', 'Prefix', 'Created', 'Expires', 'Last used', 'Status', ''].map((t) => h('th', { scope: 'col' }, t)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Name', 'Prefix', 'Created', 'Expires', 'Last used', 'Status', ''].map((t) => h('th', { scope: 'col' }, t)),
+            ),
+          ),
           h('tbody', {}, rows),
         ),
     h('h3', {}, 'New key'),

@@ -36,7 +36,11 @@ export function drawPasswordForm(box: HTMLElement, afterChange: () => Promise<vo
       { class: 'field' },
       h('label', { for: 'account-new-password' }, 'New password'),
       next,
-      h('p', { id: 'account-new-password-hint', class: 'hint' }, 'At least 8 characters; a few unrelated words work well. Common passwords and ones containing your name or e-mail are refused. Your other sessions are ended.'),
+      h(
+        'p',
+        { id: 'account-new-password-hint', class: 'hint' },
+        'At least 8 characters; a few unrelated words work well. Common passwords and ones containing your name or e-mail are refused. Your other sessions are ended.',
+      ),
     ),
     submit,
     status,

@@ -69,7 +69,9 @@ export async function loadSessions(box: HTMLElement, status?: HTMLElement): Prom
       onclick: on(async () => {
         const ok = await confirmDialog({
           title: 'Sign out everywhere?',
-          body: [`Every session of your account ends (${items.length === 1 ? 'this one' : `all ${items.length}, this one included`}): each browser must sign in again. API keys keep working; revoke them below if they may have leaked.`],
+          body: [
+            `Every session of your account ends (${items.length === 1 ? 'this one' : `all ${items.length}, this one included`}): each browser must sign in again. API keys keep working; revoke them below if they may have leaked.`,
+          ],
           confirm: 'Sign out everywhere',
           danger: true,
         });
@@ -95,7 +97,15 @@ export async function loadSessions(box: HTMLElement, status?: HTMLElement): Prom
       'table',
       {},
       h('caption', { class: 'visually-hidden' }, 'Your sessions'),
-      h('thead', {}, h('tr', {}, ['Client', 'IP address', 'Signed in', 'Last active', 'Ends at the latest', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Client', 'IP address', 'Signed in', 'Last active', 'Ends at the latest', ''].map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
       h('tbody', {}, rows),
     ),
     h('p', {}, everywhere),

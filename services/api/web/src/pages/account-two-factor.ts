@@ -48,12 +48,7 @@ function drawTwoFactorOff(box: HTMLElement, status?: HTMLElement): void {
     },
     'Set up two-factor authentication',
   );
-  mount(
-    box,
-    h('p', {}, h('strong', {}, 'Off. '), 'With two-factor authentication, signing in also asks for a six-digit code from an authenticator app on your phone.'),
-    start,
-    live,
-  );
+  mount(box, h('p', {}, h('strong', {}, 'Off. '), 'With two-factor authentication, signing in also asks for a six-digit code from an authenticator app on your phone.'), start, live);
 }
 
 function drawEnrolment(box: HTMLElement, enrol: { secret: string; otpauthUri: string }): void {
@@ -95,7 +90,15 @@ function drawEnrolment(box: HTMLElement, enrol: { secret: string; otpauthUri: st
     box,
     h('p', {}, 'Scan this code with your authenticator app (Google Authenticator, Microsoft Authenticator, 1Password, Aegis, …):'),
     qr,
-    h('details', { class: 'enrol-manual' }, h('summary', {}, 'Cannot scan? Use the setup link or the key'), h('p', {}, 'Most apps accept this setup link (copy it, or open it on the phone that has the app):'), h('p', { class: 'secret', id: 'account-otpauth-uri', 'aria-label': 'Setup link' }, enrol.otpauthUri), h('p', {}, 'Or type this key into the app by hand (time-based, 6 digits, 30 seconds):'), h('p', { class: 'secret', 'aria-label': 'Setup key' }, enrol.secret.replace(/(.{4})/gu, '$1 ').trim())),
+    h(
+      'details',
+      { class: 'enrol-manual' },
+      h('summary', {}, 'Cannot scan? Use the setup link or the key'),
+      h('p', {}, 'Most apps accept this setup link (copy it, or open it on the phone that has the app):'),
+      h('p', { class: 'secret', id: 'account-otpauth-uri', 'aria-label': 'Setup link' }, enrol.otpauthUri),
+      h('p', {}, 'Or type this key into the app by hand (time-based, 6 digits, 30 seconds):'),
+      h('p', { class: 'secret', 'aria-label': 'Setup key' }, enrol.secret.replace(/(.{4})/gu, '$1 ').trim()),
+    ),
     form,
   );
   code.focus();
@@ -103,7 +106,11 @@ function drawEnrolment(box: HTMLElement, enrol: { secret: string; otpauthUri: st
 
 function drawRecoveryCodes(box: HTMLElement, codes: readonly string[]): void {
   const then = afterRequiredEnrolment;
-  const done = h('button', { type: 'button', onclick: () => (then === null ? void loadTwoFactor(box) : then()) }, then === null ? 'I have saved my recovery codes' : 'I have saved my recovery codes: continue to Plotbox');
+  const done = h(
+    'button',
+    { type: 'button', onclick: () => (then === null ? void loadTwoFactor(box) : then()) },
+    then === null ? 'I have saved my recovery codes' : 'I have saved my recovery codes: continue to Plotbox',
+  );
   mount(
     box,
     notice('ok', 'Two-factor authentication is on.'),
@@ -112,7 +119,11 @@ function drawRecoveryCodes(box: HTMLElement, codes: readonly string[]): void {
       { class: 'once', role: 'region', 'aria-labelledby': 'account-recovery-title' },
       h('h3', { id: 'account-recovery-title' }, 'Your recovery codes'),
       h('p', {}, h('strong', {}, 'Save these now: they are shown only this once. '), 'Each code signs you in once if you lose your phone; keep them somewhere safe, apart from your password.'),
-      h('ol', { class: 'recovery-codes' }, codes.map((c) => h('li', {}, h('code', {}, c)))),
+      h(
+        'ol',
+        { class: 'recovery-codes' },
+        codes.map((c) => h('li', {}, h('code', {}, c))),
+      ),
     ),
     done,
   );

@@ -39,7 +39,11 @@ export async function renderAccount(ctx: PageContext): Promise<void> {
       section(
         'account-data',
         'Your data',
-        h('p', {}, 'Everything Plotbox keeps about you, as one JSON file: your profile, groups, project and dashboard access, API keys (never the keys themselves), sessions, and the audit events about you.'),
+        h(
+          'p',
+          {},
+          'Everything Plotbox keeps about you, as one JSON file: your profile, groups, project and dashboard access, API keys (never the keys themselves), sessions, and the audit events about you.',
+        ),
         h('p', {}, h('a', { class: 'button-link', id: 'account-export', href: '/api/me/export', download: 'plotbox-personal-data.json' }, 'Download my data')),
       ),
     ),

@@ -58,7 +58,11 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
             { class: 'notice notice-info', 'aria-labelledby': 'admin-inactive-title', id: 'admin-inactive' },
             h('h2', { id: 'admin-inactive-title' }, `Disabled for inactivity (${inactive.length})`),
             h('p', {}, 'These accounts were not used for too long and were disabled automatically. Enable the ones that should stay; they can sign in at once.'),
-            h('ul', {}, inactive.map((u) => h('li', {}, `${u.email} — last active ${u.lastActiveAt === undefined ? 'unknown' : new Date(u.lastActiveAt).toLocaleDateString()}`))),
+            h(
+              'ul',
+              {},
+              inactive.map((u) => h('li', {}, `${u.email} — last active ${u.lastActiveAt === undefined ? 'unknown' : new Date(u.lastActiveAt).toLocaleDateString()}`)),
+            ),
           ),
     );
     mount(
@@ -67,7 +71,15 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
         'table',
         { class: 'admin-table' },
         h('caption', { class: 'visually-hidden' }, 'All users'),
-        h('thead', {}, h('tr', {}, ['Email', 'Name', 'System role', 'Status', '2FA', 'Created', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Email', 'Name', 'System role', 'Status', '2FA', 'Created', 'Actions'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
         h('tbody', {}, rows),
       ),
     );
@@ -151,7 +163,11 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
           },
           'Sign out everywhere',
         );
-    const exportLink = h('a', { class: 'button-link secondary', href: `/api/users/${encodeURIComponent(u.id)}/export`, download: `plotbox-personal-data-${u.id}.json`, 'aria-label': `Export the personal data of ${u.email}` }, 'Export data');
+    const exportLink = h(
+      'a',
+      { class: 'button-link secondary', href: `/api/users/${encodeURIComponent(u.id)}/export`, download: `plotbox-personal-data-${u.id}.json`, 'aria-label': `Export the personal data of ${u.email}` },
+      'Export data',
+    );
     const erase = self
       ? null
       : h(
@@ -202,7 +218,11 @@ export async function renderAdminUsers(ctx: PageContext): Promise<void> {
   const email = h('input', { id: 'admin-user-email', type: 'email', required: true, autocomplete: 'off', maxlength: 254 });
   const name = h('input', { id: 'admin-user-name', required: true, autocomplete: 'off', maxlength: 200 });
   const password = h('input', { id: 'admin-user-password', type: 'password', required: true, autocomplete: 'new-password', 'aria-describedby': 'admin-user-password-hint' });
-  const role = h('select', { id: 'admin-user-role' }, ROLES.map(([value, text]) => h('option', { value, selected: value === 'user' }, text)));
+  const role = h(
+    'select',
+    { id: 'admin-user-role' },
+    ROLES.map(([value, text]) => h('option', { value, selected: value === 'user' }, text)),
+  );
   const create = h('button', { type: 'submit' }, 'Create user');
   const createStatus = h('div', { 'aria-live': 'polite' });
   const form = h(
@@ -277,7 +297,11 @@ async function eraseFlow(u: UserView, users: readonly UserView[]): Promise<strin
   const sole = plan.soleOwnedProjects;
   const transfer = h('input', { type: 'radio', name: 'erase-projects', id: 'erase-transfer', value: 'transfer', checked: heirs.length > 0, disabled: heirs.length === 0 });
   const remove = h('input', { type: 'radio', name: 'erase-projects', id: 'erase-delete', value: 'delete', checked: heirs.length === 0 });
-  const heir = h('select', { id: 'erase-heir', 'aria-label': 'New owner' }, heirs.map((x) => h('option', { value: x.id }, `${x.displayName} <${x.email}>`)));
+  const heir = h(
+    'select',
+    { id: 'erase-heir', 'aria-label': 'New owner' },
+    heirs.map((x) => h('option', { value: x.id }, `${x.displayName} <${x.email}>`)),
+  );
   const n = (k: number, one: string): string => `${k} ${one}${k === 1 ? '' : 's'}`;
   const body: (string | Node)[] = [
     `This deletes ${u.displayName} <${u.email}> for good: the account, its password, sign-in identities and two-factor settings; ${n(plan.sessions, 'live session')} (signed out at once); ${n(plan.apiKeys, 'API key')}; membership of ${n(plan.groups, 'group')}; ${n(plan.otherGrants, 'grant')} on projects others own and ${n(plan.dashboardGrants, 'dashboard grant')}.`,
@@ -293,7 +317,11 @@ async function eraseFlow(u: UserView, users: readonly UserView[]): Promise<strin
   const ok = await confirmDialog({ title: `Erase ${u.email}?`, body, confirm: 'Erase user', danger: true });
   if (!ok) return null;
   const mode = sole.length === 0 || remove.checked ? 'delete' : 'transfer';
-  const r = await api<{ erased: { pseudonym: string } }>('POST', `/api/users/${encodeURIComponent(u.id)}/erase`, mode === 'transfer' ? { projects: 'transfer', transferTo: heir.value } : { projects: 'delete' });
+  const r = await api<{ erased: { pseudonym: string } }>(
+    'POST',
+    `/api/users/${encodeURIComponent(u.id)}/erase`,
+    mode === 'transfer' ? { projects: 'transfer', transferTo: heir.value } : { projects: 'delete' },
+  );
   return r.erased.pseudonym;
 }
 
@@ -357,7 +385,9 @@ export async function renderAdminGroups(ctx: PageContext): Promise<void> {
               type: 'button',
               class: 'danger',
               'aria-label': `Remove ${label}`,
-              onclick: on((e: Event) => change(e.currentTarget as HTMLButtonElement, () => api('DELETE', `/api/groups/${encodeURIComponent(g.id)}/members/${encodeURIComponent(id)}`), `${label} was removed from ${g.name}.`)),
+              onclick: on((e: Event) =>
+                change(e.currentTarget as HTMLButtonElement, () => api('DELETE', `/api/groups/${encodeURIComponent(g.id)}/members/${encodeURIComponent(id)}`), `${label} was removed from ${g.name}.`),
+              ),
             },
             'Remove',
           ),
@@ -402,7 +432,9 @@ export async function renderAdminGroups(ctx: PageContext): Promise<void> {
           const button = e.currentTarget as HTMLButtonElement;
           const ok = await confirmDialog({
             title: `Delete the group “${g.name}”?`,
-            body: [`Its ${g.memberCount} member${g.memberCount === 1 ? '' : 's'} lose every project and dashboard role the group gave them (roles given to them directly stay). This cannot be undone.`],
+            body: [
+              `Its ${g.memberCount} member${g.memberCount === 1 ? '' : 's'} lose every project and dashboard role the group gave them (roles given to them directly stay). This cannot be undone.`,
+            ],
             confirm: 'Delete group',
             danger: true,
           });
@@ -421,7 +453,15 @@ export async function renderAdminGroups(ctx: PageContext): Promise<void> {
             'table',
             {},
             h('caption', { class: 'visually-hidden' }, `Members of ${g.name}`),
-            h('thead', {}, h('tr', {}, ['Email', 'Name', ''].map((t) => h('th', { scope: 'col' }, t)))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Email', 'Name', ''].map((t) => h('th', { scope: 'col' }, t)),
+              ),
+            ),
             h('tbody', {}, memberRows),
           ),
       addForm,
@@ -462,4 +502,3 @@ export async function renderAdminGroups(ctx: PageContext): Promise<void> {
     list,
   );
 }
-

@@ -108,7 +108,12 @@ export async function renderAdminAudit(ctx: PageContext): Promise<void> {
     h('option', { value: '' }, 'Any type'),
     [...AUDIT_ACTIONS].sort((a, b) => a[1].localeCompare(b[1])).map(([value, label]) => h('option', { value }, `${label} (${value})`)),
   );
-  const actor = h('select', { id: 'audit-actor' }, h('option', { value: '' }, 'Anyone'), [...users].sort(byName).map((u) => h('option', { value: u.id }, `${u.displayName} <${u.email}>`)));
+  const actor = h(
+    'select',
+    { id: 'audit-actor' },
+    h('option', { value: '' }, 'Anyone'),
+    [...users].sort(byName).map((u) => h('option', { value: u.id }, `${u.displayName} <${u.email}>`)),
+  );
   const outcome = h(
     'select',
     { id: 'audit-outcome' },
@@ -288,7 +293,15 @@ export async function renderAdminAudit(ctx: PageContext): Promise<void> {
         'table',
         { class: 'audit-table' },
         h('caption', { class: 'visually-hidden' }, 'Audit events'),
-        h('thead', {}, h('tr', {}, ['Time', 'Actor', 'Action', 'Target', 'Outcome', 'Details'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Time', 'Actor', 'Action', 'Target', 'Outcome', 'Details'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
         tbody,
       ),
     ),

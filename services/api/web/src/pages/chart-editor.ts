@@ -46,7 +46,12 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
 
   // ---------------------------------------------------------------- fields
   const titleInput = h('input', { id: 'chart-title', name: 'title', type: 'text', required: true, maxlength: 200, value: chart?.title ?? '', disabled: !canEdit });
-  const datasetSelect = h('select', { id: 'chart-dataset', name: 'dataset', disabled: !canEdit }, h('option', { value: '' }, '— no dataset —'), datasets.map((d) => h('option', { value: d.id }, d.name)));
+  const datasetSelect = h(
+    'select',
+    { id: 'chart-dataset', name: 'dataset', disabled: !canEdit },
+    h('option', { value: '' }, '— no dataset —'),
+    datasets.map((d) => h('option', { value: d.id }, d.name)),
+  );
   const wantedDataset = chart?.datasetId ?? ctx.query.get('dataset') ?? datasets[0]?.id ?? '';
   datasetSelect.value = datasets.some((d) => d.id === wantedDataset) ? wantedDataset : '';
   if (chart !== null && chart.datasetId !== null && datasetSelect.value === '') {
@@ -56,7 +61,11 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   }
   const langSelect = h('select', { id: 'chart-lang', name: 'lang', disabled: !canEdit }, h('option', { value: 'js' }, 'JavaScript'), h('option', { value: 'ts' }, 'TypeScript'));
   langSelect.value = chart?.lang ?? 'js';
-  const runtimeSelect = h('select', { id: 'chart-runtime', name: 'runtime', disabled: !canEdit, 'aria-describedby': 'chart-runtime-help' }, RUNTIME_CHOICES.map((r) => h('option', { value: r.name }, r.label)));
+  const runtimeSelect = h(
+    'select',
+    { id: 'chart-runtime', name: 'runtime', disabled: !canEdit, 'aria-describedby': 'chart-runtime-help' },
+    RUNTIME_CHOICES.map((r) => h('option', { value: r.name }, r.label)),
+  );
   runtimeSelect.value = chart?.runtime ?? (ctx.query.get('runtime') === 'danfo' ? 'danfo' : 'arquero');
   const runtimeOf = (): RuntimeName => (runtimeSelect.value === 'danfo' ? 'danfo' : 'arquero');
   const runtimeHelp = h('p', { id: 'chart-runtime-help', class: 'muted field-help' }, RUNTIME_CHOICES.find((r) => r.name === runtimeOf())?.detail ?? '');
@@ -76,7 +85,13 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   function isDirty(): boolean {
     if (!canEdit) return false;
     if (chart === null) return titleInput.value.trim() !== '' || editor.code() !== (pristineStarter ?? initialStarter);
-    return titleInput.value.trim() !== chart.title || editor.code() !== chart.code || langSelect.value !== chart.lang || runtimeSelect.value !== chart.runtime || datasetSelect.value !== (chart.datasetId ?? '');
+    return (
+      titleInput.value.trim() !== chart.title ||
+      editor.code() !== chart.code ||
+      langSelect.value !== chart.lang ||
+      runtimeSelect.value !== chart.runtime ||
+      datasetSelect.value !== (chart.datasetId ?? '')
+    );
   }
   const dirtyMark = h('span', { class: 'dirty-mark', hidden: true }, 'Unsaved changes');
   function updateDirty(): void {
@@ -156,7 +171,8 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
       showProblems(problemsOfError(err));
       clearPlot('No figure: the run failed.');
       mount(status);
-      if (canEdit) mount(alertBox, h('div', { class: 'notice notice-error', role: 'alert' }, h('strong', {}, err instanceof ApiFailure ? `${err.error.code}: ` : ''), ...richText(explainRunError(err))));
+      if (canEdit)
+        mount(alertBox, h('div', { class: 'notice notice-error', role: 'alert' }, h('strong', {}, err instanceof ApiFailure ? `${err.error.code}: ` : ''), ...richText(explainRunError(err))));
       // Viewers get a calm sentence, as on the dashboard; the analyst's detail is for editors.
       else mount(previewAlert, h('p', { class: 'notice notice-calm', role: 'status' }, VIEWER_CHART_FAILURE));
     } finally {
@@ -212,7 +228,9 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
         h(
           'p',
           { class: 'notice notice-error', role: 'alert' },
-          ...(conflict ? ['Someone else saved this chart since you opened it. Copy your code, reload the page to get their version, and apply your change again.'] : ['The chart was not saved. ', ...richText(explainRunError(err))]),
+          ...(conflict
+            ? ['Someone else saved this chart since you opened it. Copy your code, reload the page to get their version, and apply your change again.']
+            : ['The chart was not saved. ', ...richText(explainRunError(err))]),
         ),
       );
       const problems = problemsOfError(err);
@@ -271,7 +289,11 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
                 'table',
                 { class: 'columns-table' },
                 h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Column'), h('th', { scope: 'col' }, 'Type'))),
-                h('tbody', {}, columns.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, c.type)))),
+                h(
+                  'tbody',
+                  {},
+                  columns.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.name)), h('td', {}, c.type))),
+                ),
               ),
               h('p', {}, h('a', { href: `#/projects/${projectId}/datasets/${id}` }, `Open the ${detail.dataset.name} dataset`)),
             ],
@@ -289,19 +311,34 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   function showGlobals(): void {
     const runtime = runtimeOf();
     globalsHeading.textContent = `Globals (${runtime})`;
-    mount(globalsList, globalsOf(runtime).map((g) => [h('dt', {}, h('code', {}, g.name), ' — ', g.detail), h('dd', {}, h('code', {}, g.example))]));
+    mount(
+      globalsList,
+      globalsOf(runtime).map((g) => [h('dt', {}, h('code', {}, g.name), ' — ', g.detail), h('dd', {}, h('code', {}, g.example))]),
+    );
   }
   showGlobals();
   const reference = h(
     'section',
     { class: 'reference', 'aria-labelledby': 'reference-heading' },
     h('h2', { id: 'reference-heading' }, 'Reference'),
-    h('p', { class: 'muted' }, 'Assign the figure to fig. Press Ctrl+Space for suggestions (columns, px, globals); Ctrl+Enter runs. F8 goes to the next problem. In the editor, Tab indents: press Escape, then Tab, to move on.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Assign the figure to fig. Press Ctrl+Space for suggestions (columns, px, globals); Ctrl+Enter runs. F8 goes to the next problem. In the editor, Tab indents: press Escape, then Tab, to move on.',
+    ),
     globalsHeading,
     globalsList,
     h('h3', {}, 'px'),
-    h('p', { class: 'muted' }, `Every builder takes (table, options) and returns { data, layout }. Common options: ${PX_COMMON_OPTIONS}. Column options take a name, an array or a row function d => …`),
-    h('dl', { class: 'ref-list' }, PX.map((p) => [h('dt', {}, h('code', {}, `px.${p.name}`), ' ', h('span', { class: 'muted' }, p.detail)), h('dd', {}, h('code', {}, p.example))])),
+    h(
+      'p',
+      { class: 'muted' },
+      `Every builder takes (table, options) and returns { data, layout }. Common options: ${PX_COMMON_OPTIONS}. Column options take a name, an array or a row function d => …`,
+    ),
+    h(
+      'dl',
+      { class: 'ref-list' },
+      PX.map((p) => [h('dt', {}, h('code', {}, `px.${p.name}`), ' ', h('span', { class: 'muted' }, p.detail)), h('dd', {}, h('code', {}, p.example))]),
+    ),
     columnsBox,
   );
 
@@ -318,7 +355,9 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     'div',
     { class: 'code-pane' },
     editor.element,
-    canEdit ? h('div', { class: 'row editor-actions' }, runButton, saveButton, dirtyMark, status) : h('p', { class: 'muted' }, 'You can view this chart; only editors and owners can change or run its code.'),
+    canEdit
+      ? h('div', { class: 'row editor-actions' }, runButton, saveButton, dirtyMark, status)
+      : h('p', { class: 'muted' }, 'You can view this chart; only editors and owners can change or run its code.'),
     alertBox,
     problemsRegion,
   );
@@ -330,7 +369,9 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
     if (current === null) return;
     const ok = await confirmDialog({
       title: `Delete the chart “${current.title}”?`,
-      body: [`Its code${isDirty() ? ', your unsaved changes' : ''} and its cached figures are deleted, and it disappears from “${dashboardAnswer.dashboard.name}” for everyone. This cannot be undone.`],
+      body: [
+        `Its code${isDirty() ? ', your unsaved changes' : ''} and its cached figures are deleted, and it disappears from “${dashboardAnswer.dashboard.name}” for everyone. This cannot be undone.`,
+      ],
       confirm: 'Delete chart',
       danger: true,
     });
@@ -375,14 +416,15 @@ export async function renderChartEditor(ctx: PageContext): Promise<void> {
   };
   if (canEdit) {
     window.addEventListener('beforeunload', onBeforeUnload);
-    ctx.setLeaveGuard(async () =>
-      !isDirty() ||
-      (await confirmDialog({
-        title: 'Leave without saving?',
-        body: [`Your changes to ${titleInput.value.trim() === '' ? 'this chart' : `“${titleInput.value.trim()}”`} are not saved. If you leave now they are lost.`],
-        confirm: 'Leave without saving',
-        danger: true,
-      })),
+    ctx.setLeaveGuard(
+      async () =>
+        !isDirty() ||
+        (await confirmDialog({
+          title: 'Leave without saving?',
+          body: [`Your changes to ${titleInput.value.trim() === '' ? 'this chart' : `“${titleInput.value.trim()}”`} are not saved. If you leave now they are lost.`],
+          confirm: 'Leave without saving',
+          danger: true,
+        })),
     );
   }
   ctx.onLeave(() => {

@@ -18,7 +18,6 @@ import { canEdit, effectiveRole, mapLimit, projectPath, type ProjectRole } from 
 /** How many charts render at once (each may be a sandbox run). */
 const RENDER_CONCURRENCY = 4;
 
-
 /** One chart on the page: its section and the parts of it that change. */
 interface ChartCard {
   chart: ChartSummary;
@@ -88,7 +87,11 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
         'div',
         { class: 'notice notice-error', role: 'alert' },
         h('p', {}, `This chart is a draft with ${count(problems.length, 'problem')}; viewers see “${VIEWER_CHART_FAILURE}” until it is fixed.`),
-        h('ul', {}, problems.slice(0, 3).map((d) => h('li', {}, ...richText(d.message), ` (line ${d.line}, column ${d.column})`))),
+        h(
+          'ul',
+          {},
+          problems.slice(0, 3).map((d) => h('li', {}, ...richText(d.message), ` (line ${d.line}, column ${d.column})`)),
+        ),
         h('p', {}, h('a', { href: editHref(card.chart) }, `Fix ${card.chart.title} in the editor`)),
       ),
     );
@@ -224,7 +227,13 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
       mount(pageStatus, notice('ok', `Renamed the dashboard to “${name}”.`));
     } catch (err) {
       const conflict = err instanceof ApiFailure && err.status === 409;
-      mount(pageStatus, notice('error', conflict && /name/iu.test(err.error.message) ? `${err.error.message} Choose another name.` : conflict ? 'Someone else changed this dashboard meanwhile; try again.' : describeError(err)));
+      mount(
+        pageStatus,
+        notice(
+          'error',
+          conflict && /name/iu.test(err.error.message) ? `${err.error.message} Choose another name.` : conflict ? 'Someone else changed this dashboard meanwhile; try again.' : describeError(err),
+        ),
+      );
       if (conflict) await reload().catch(() => undefined);
     }
   }
@@ -234,7 +243,12 @@ export async function renderDashboard(ctx: PageContext): Promise<void> {
     const ok = await confirmDialog({
       title: `Delete the dashboard “${dashboard.name}”?`,
       body: [
-        n === 0 ? 'It has no charts.' : `Its ${count(n, 'chart')} (${dashboard.charts.slice(0, 5).map((c) => `“${c.title}”`).join(', ')}${n > 5 ? ', …' : ''}) are deleted with it, with their code and cached figures.`,
+        n === 0
+          ? 'It has no charts.'
+          : `Its ${count(n, 'chart')} (${dashboard.charts
+              .slice(0, 5)
+              .map((c) => `“${c.title}”`)
+              .join(', ')}${n > 5 ? ', …' : ''}) are deleted with it, with their code and cached figures.`,
         'Everyone who can see it loses it, including people who were given access to this dashboard alone. Datasets stay. This cannot be undone.',
       ],
       confirm: n === 0 ? 'Delete dashboard' : `Delete dashboard and ${count(n, 'chart')}`,
@@ -284,8 +298,19 @@ function errorNotice(err: unknown, title: string, editHref: string, retry: () =>
     'div',
     { class: 'notice notice-error', role: 'alert' },
     h('p', {}, ...richText(describeError(err))),
-    findings.length > 0 ? h('ul', {}, findings.map((d) => h('li', {}, ...richText(d.message), ` (line ${d.line}, column ${d.column})`))) : null,
-    h('p', { class: 'notice-actions' }, transient(err) ? h('button', { type: 'button', class: 'secondary', onclick: retry }, `Retry ${title}`) : null, h('a', { href: editHref }, `Open ${title} in the editor`)),
+    findings.length > 0
+      ? h(
+          'ul',
+          {},
+          findings.map((d) => h('li', {}, ...richText(d.message), ` (line ${d.line}, column ${d.column})`)),
+        )
+      : null,
+    h(
+      'p',
+      { class: 'notice-actions' },
+      transient(err) ? h('button', { type: 'button', class: 'secondary', onclick: retry }, `Retry ${title}`) : null,
+      h('a', { href: editHref }, `Open ${title} in the editor`),
+    ),
     h('p', { class: 'muted' }, `Viewers see only “${VIEWER_CHART_FAILURE}”`),
   );
 }

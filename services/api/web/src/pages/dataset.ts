@@ -194,8 +194,26 @@ function table(caption: string | null, head: readonly string[], rows: readonly (
     'table',
     { class: cls },
     caption === null ? null : h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, head.map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c)))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((r) =>
+        h(
+          'tr',
+          {},
+          r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c))),
+        ),
+      ),
+    ),
   );
 }
 
@@ -248,9 +266,7 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
     });
     mount(
       versionsBox,
-      rows.length === 0
-        ? h('p', { class: 'muted' }, 'No versions yet.')
-        : table(null, ['Created', 'Rows', 'Size', 'SHA-256', 'Current', ...(canEdit ? ['Actions'] : [])], rows, 'versions-table'),
+      rows.length === 0 ? h('p', { class: 'muted' }, 'No versions yet.') : table(null, ['Created', 'Rows', 'Size', 'SHA-256', 'Current', ...(canEdit ? ['Actions'] : [])], rows, 'versions-table'),
     );
 
     if (current === null) {
@@ -294,13 +310,32 @@ export async function renderDataset(ctx: PageContext): Promise<void> {
             'table',
             { class: 'preview-table' },
             h('caption', {}, `First ${preview.rows.length.toLocaleString()} of ${preview.rowCount.toLocaleString()} rows`),
-            h('thead', {}, h('tr', {}, preview.columns.map((c) => h('th', { scope: 'col' }, c.name, h('span', { class: 'muted col-type' }, ` ${c.type}`))))),
-            h('tbody', {}, preview.rows.map((r) => h('tr', {}, names.map((n) => h('td', {}, cellText(r[n])))))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                preview.columns.map((c) => h('th', { scope: 'col' }, c.name, h('span', { class: 'muted col-type' }, ` ${c.type}`))),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              preview.rows.map((r) =>
+                h(
+                  'tr',
+                  {},
+                  names.map((n) => h('td', {}, cellText(r[n]))),
+                ),
+              ),
+            ),
           ),
         ),
       );
     } catch (err) {
-      if (err instanceof ApiFailure && err.status === 403) mount(previewBox, h('p', { class: 'muted' }, 'Viewers see a dataset’s columns and profile, not its rows. Ask an editor or owner of the project if you need them.'));
+      if (err instanceof ApiFailure && err.status === 403)
+        mount(previewBox, h('p', { class: 'muted' }, 'Viewers see a dataset’s columns and profile, not its rows. Ask an editor or owner of the project if you need them.'));
       else mount(previewBox, notice('error', `The rows could not be loaded: ${describeError(err)}`));
     }
   }

@@ -82,7 +82,11 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
         h(
           'thead',
           {},
-          h('tr', {}, ['Name', 'Type', 'Details', 'Role', ...(groups ? ['Effective role'] : []), 'Actions'].map((t) => h('th', { scope: 'col' }, t))),
+          h(
+            'tr',
+            {},
+            ['Name', 'Type', 'Details', 'Role', ...(groups ? ['Effective role'] : []), 'Actions'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
         ),
         h(
           'tbody',
@@ -195,10 +199,15 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
     ),
     status,
     tableBox,
-    addForm(base, project.name, () => grants, async (message) => {
-      await load();
-      mount(status, notice('ok', message));
-    }),
+    addForm(
+      base,
+      project.name,
+      () => grants,
+      async (message) => {
+        await load();
+        mount(status, notice('ok', message));
+      },
+    ),
   );
   draw();
 }
@@ -206,11 +215,23 @@ export async function renderMembers(ctx: PageContext): Promise<void> {
 /** "Add a member": find people or groups by name or email, choose one, give a role. */
 function addForm(base: string, projectName: string, current: () => readonly MemberView[], done: (message: string) => Promise<void>): HTMLElement {
   const formStatus = h('div', { 'aria-live': 'polite' });
-  const search = h('input', { id: 'member-search', type: 'search', autocomplete: 'off', spellcheck: 'false', maxlength: 100, 'aria-describedby': 'member-search-hint', 'aria-controls': 'member-results' });
+  const search = h('input', {
+    id: 'member-search',
+    type: 'search',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    maxlength: 100,
+    'aria-describedby': 'member-search-hint',
+    'aria-controls': 'member-results',
+  });
   const results = h('ul', { id: 'member-results', class: 'pick-list', 'aria-label': 'People and groups found' });
   const resultsNote = h('p', { class: 'muted', role: 'status' });
   const chosenBox = h('p', { class: 'chosen', hidden: true });
-  const role = h('select', { id: 'grant-role', name: 'role' }, ROLES.map((r) => h('option', { value: r, selected: r === 'viewer' }, `${roleLabel(r)} — ${ROLE_HINT[r]}`)));
+  const role = h(
+    'select',
+    { id: 'grant-role', name: 'role' },
+    ROLES.map((r) => h('option', { value: r, selected: r === 'viewer' }, `${roleLabel(r)} — ${ROLE_HINT[r]}`)),
+  );
   const submit = h('button', { type: 'submit', disabled: true }, 'Add member');
   let chosen: Candidate | null = null;
   let ticket = 0;
@@ -250,7 +271,16 @@ function addForm(base: string, projectName: string, current: () => readonly Memb
       mount(
         results,
         candidates.map((c) =>
-          h('li', {}, h('button', { type: 'button', class: 'pick', title: `${c.kind} id ${c.id}`, onclick: () => choose(c) }, h('span', { class: 'pick-name' }, c.label), h('span', { class: 'muted' }, ` ${c.detail}`))),
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              { type: 'button', class: 'pick', title: `${c.kind} id ${c.id}`, onclick: () => choose(c) },
+              h('span', { class: 'pick-name' }, c.label),
+              h('span', { class: 'muted' }, ` ${c.detail}`),
+            ),
+          ),
         ),
       );
       resultsNote.textContent =

@@ -65,7 +65,10 @@ export async function deleteDatasetFlow(projectId: string, dataset: { readonly i
       ? 'Charts that use it stop rendering until they get another dataset.'
       : using.length === 0
         ? 'No chart uses it.'
-        : `${count(using.length, 'chart')} use${using.length === 1 ? 's' : ''} it and will stop rendering until given another dataset: ${using.slice(0, 5).map((c) => `“${c.title}” on ${c.dashboard}`).join(', ')}${using.length > 5 ? ', …' : ''}.`;
+        : `${count(using.length, 'chart')} use${using.length === 1 ? 's' : ''} it and will stop rendering until given another dataset: ${using
+            .slice(0, 5)
+            .map((c) => `“${c.title}” on ${c.dashboard}`)
+            .join(', ')}${using.length > 5 ? ', …' : ''}.`;
   const ok = await confirmDialog({
     title: `Delete the dataset “${dataset.name}”?`,
     body: [`Its data${versions === null ? '' : ` (${count(versions, 'version')})`} is deleted for good. ${uses}`, 'This cannot be undone.'],
@@ -258,20 +261,8 @@ export async function renderProject(ctx: PageContext): Promise<void> {
     ),
     project.description ? h('p', { class: 'muted' }, project.description) : null,
     pageStatus,
-    h(
-      'section',
-      { 'aria-labelledby': 'dashboards-title' },
-      h('h2', { id: 'dashboards-title' }, 'Dashboards'),
-      dashboardsBox,
-      editor ? createDashboardForm(ctx, base, projectId) : null,
-    ),
-    h(
-      'section',
-      { 'aria-labelledby': 'datasets-title' },
-      h('h2', { id: 'datasets-title' }, 'Datasets'),
-      datasetsBox,
-      editor ? datasetUploadForm(projectId, () => void loadDatasets()) : null,
-    ),
+    h('section', { 'aria-labelledby': 'dashboards-title' }, h('h2', { id: 'dashboards-title' }, 'Dashboards'), dashboardsBox, editor ? createDashboardForm(ctx, base, projectId) : null),
+    h('section', { 'aria-labelledby': 'datasets-title' }, h('h2', { id: 'datasets-title' }, 'Datasets'), datasetsBox, editor ? datasetUploadForm(projectId, () => void loadDatasets()) : null),
   );
   await Promise.all([loadDashboards(), loadDatasets()]);
 }

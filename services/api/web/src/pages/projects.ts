@@ -4,7 +4,6 @@ import { h, mount, notice } from '../dom.ts';
 import type { PageContext } from '../router.ts';
 import type { ProjectView } from '../../../src/api-types.ts';
 
-
 export async function renderProjects(ctx: PageContext): Promise<void> {
   ctx.setTitle('Projects');
   const projects = await all<ProjectView>('/api/projects');

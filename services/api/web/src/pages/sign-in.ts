@@ -10,7 +10,6 @@ import { currentLocation } from '../router.ts';
 import { passwordErrorText } from './page-helpers.ts';
 import type { AuthOptions } from '../../../src/api-types.ts';
 
-
 /** What a failed single sign-on means to the person looking at the sign-in page. */
 const SSO_ERRORS: Readonly<Record<string, string>> = {
   AUTH_SSO_FAILED: 'Single sign-on did not complete: it was cancelled, took too long, or was opened in another browser. Start it again.',
@@ -99,7 +98,11 @@ export async function renderSignIn(main: HTMLElement, done: () => Promise<void>)
         mount(
           status,
           notice('error', describeError(err)),
-          h('p', { class: 'hint' }, 'If your e-mail and password are right, the account may be locked for a few minutes after several failed attempts, or disabled (accounts unused for a long time are disabled automatically): ask an administrator.'),
+          h(
+            'p',
+            { class: 'hint' },
+            'If your e-mail and password are right, the account may be locked for a few minutes after several failed attempts, or disabled (accounts unused for a long time are disabled automatically): ask an administrator.',
+          ),
         );
       } else {
         mount(status, notice('error', describeError(err)));
