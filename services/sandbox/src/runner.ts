@@ -2,253 +2,32 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { checkCode } from '@plotbox/code-check';
-import { DEFAULT_LIMITS, DEFAULT_RUNTIME, RUNTIMES, type CodeLang, type ColumnarDataset, type Limits, type RunError, type RunResult, type RuntimeName } from '@plotbox/sandbox-protocol';
-import { DEFAULT_CEILINGS, LimitsError, resolveLimits, type LimitCeilings } from './limits.ts';
+import { DEFAULT_LIMITS, DEFAULT_RUNTIME, RUNTIMES, type Limits, type RunError, type RunResult, type RuntimeName } from '@plotbox/sandbox-protocol';
+import { DEFAULT_CEILINGS, LimitsError, resolveLimits } from './limits.ts';
 import { crashedError, fatalLooksLikeMemory, timeoutError, workerLostError, workerMemoryError } from './isolate-errors.ts';
 import { tenantKey, type ParentMessage, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
+import type { KillReason, Runner, RunnerOptions, RunnerStats, WorkerEvent, RunInput } from './runner-types.ts';
+import {
+  busy,
+  DEFAULT_WORKER_V8_FLAGS,
+  defaultDanfoRuntimePath,
+  defaultRuntimePath,
+  errorResult,
+  EXTERNAL_SIGNALS,
+  MiB,
+  readProcRss,
+  rssSlackBytes,
+  STDERR_TAIL_CHARS,
+  WORKER_PATH,
+  type ActiveJob,
+  type Job,
+  type WorkerSlot,
+} from './runner-support.ts';
 
-/** A dataset for a run: decoded columns, Arrow IPC bytes, or only its hash (a worker must hold it). */
-export type DatasetRef = ColumnarDataset | { readonly sha256: string; readonly arrow: Uint8Array } | { readonly sha256: string };
+export type { DatasetRef, KillReason, Runner, RunnerOptions, RunnerStats, WorkerEvent, WorkerInfo, RunInput } from './runner-types.ts';
+export { DEFAULT_WORKER_V8_FLAGS, readProcRss } from './runner-support.ts';
 
-export interface RunInput {
-  readonly code: string;
-  readonly lang?: CodeLang;
-  readonly dataset: DatasetRef;
-  readonly limits?: Partial<Limits>;
-  /**
-   * Fair-share key: runs are taken round-robin across projects. Also the tenant isolates are kept
-   * for (with isolate reuse): runs without a project always get a single-use isolate.
-   */
-  readonly project?: string;
-  /** The runtime bundle the code runs on (default `arquero`). */
-  readonly runtime?: RuntimeName;
-}
-
-/** Why the supervisor ended a worker process itself. */
-export type KillReason = 'timeout' | 'memory' | 'prepare-timeout' | 'shutdown';
-
-/** Something that happened to a worker process, for the service's log (no analyst data in it). */
-export interface WorkerEvent {
-  readonly event: 'worker_killed' | 'worker_lost' | 'worker_crashed';
-  readonly pid: number | undefined;
-  /** For kills: why; for losses and crashes: what the run was doing. */
-  readonly reason: string;
-  readonly signal?: string | null;
-  readonly exitCode?: number | null;
-  readonly rssMb?: number;
-  readonly ceilingMb?: number;
-}
-
-export interface RunnerOptions {
-  /** Worker processes (default: number of CPUs). */
-  readonly workers?: number;
-  /** Warm isolates per worker (default 2). */
-  readonly poolSize?: number;
-  /** V8 heap limit of warm isolates, MiB (default 384); a run's own budget is enforced inside it. */
-  readonly warmMemoryMb?: number;
-  /** Bytes of decoded datasets each worker keeps (default 512 MiB). */
-  readonly cacheBytes?: number;
-  /** Limits applied when a run names none. */
-  readonly defaultLimits?: Limits;
-  /** The most a run may ask for. */
-  readonly ceilings?: LimitCeilings;
-  /** Runs waiting for a worker before new ones are refused with SANDBOX_BUSY (default 256). */
-  readonly maxQueue?: number;
-  /** After a run's time limit: the worker disposes the isolate after graceMs (default 250)... */
-  readonly graceMs?: number;
-  /** ...and the runner kills the worker process after watchdogMs (default 1500). */
-  readonly watchdogMs?: number;
-  /**
-   * Budget for preparing a run before its time limit starts: the dataset into the worker, an
-   * isolate, the copy into it, the globals (default 30 s). Past it the worker is killed and the run
-   * ends as SANDBOX_WORKER_LOST.
-   */
-  readonly prepareTimeoutMs?: number;
-  /** Resident memory (RSS) above which the supervisor kills a worker, MiB (default 1536). */
-  readonly workerMaxRssMb?: number;
-  /** How often each worker's RSS is read while it runs a chart, ms (default 20; ten times slower when idle). */
-  readonly rssPollMs?: number;
-  /** Reads a process's resident memory, bytes (default: VmRSS from /proc/<pid>/status; undefined when unknown). */
-  readonly readRss?: (pid: number) => number | undefined;
-  /** Called when a worker is killed, lost or crashes (for the service's log). */
-  readonly onWorkerEvent?: (event: WorkerEvent) => void;
-  /** Synthetic rows each pooled isolate warms its JIT on before use (0: off). */
-  readonly jitWarmUpRows?: number;
-  /**
-   * Keep an isolate after a successful run for the next run of the same tenant (project, dataset
-   * version, runtime), each run in a fresh compartment of a locked-down realm (default true); false
-   * gives every run a fresh isolate (docs/architecture.md "Isolate reuse").
-   */
-  readonly isolateReuse?: boolean;
-  /** Runs an isolate serves before it is disposed (default 200). */
-  readonly maxRunsPerIsolate?: number;
-  /** Heap an idle kept isolate may hold after collecting, MiB, else it is disposed (default 192). */
-  readonly maxKeptHeapMb?: number;
-  /** Idle kept isolates per worker, least recently used disposed first (default 4). */
-  readonly keptIsolates?: number;
-  /** V8 flags for the worker processes (default {@link DEFAULT_WORKER_V8_FLAGS}). */
-  readonly workerV8Flags?: readonly string[];
-  /** Path of the bundled runtime (default: @plotbox/sandbox-runtime's dist/runtime.js). */
-  readonly runtimePath?: string;
-  /** Path of the danfo runtime's bundle (default: @plotbox/sandbox-runtime's dist/danfo-runtime.js). */
-  readonly danfoRuntimePath?: string;
-  /**
-   * Skip the static code check and run whatever is given. Only for tests that prove the isolate
-   * holds against code that passes (or never saw) the check; never set from configuration.
-   */
-  readonly unsafeSkipCodeCheck?: boolean;
-  /** Where worker stderr goes besides the supervisor's own diagnosis: copied to this process's stderr (default) or not. */
-  readonly workerStderr?: 'inherit' | 'ignore';
-}
-
-export interface WorkerInfo {
-  readonly pid: number | undefined;
-  readonly ready: boolean;
-  readonly busy: boolean;
-  /** `preparing` a run (dataset into the worker and the isolate), `running` the analyst's code, or `idle`. */
-  readonly state: 'idle' | 'preparing' | 'running';
-  readonly datasets: number;
-  readonly pool: number;
-  /** Last resident memory read, bytes (0 until read). */
-  readonly rssBytes: number;
-}
-
-export interface RunnerStats {
-  readonly workers: readonly WorkerInfo[];
-  readonly queued: number;
-  readonly restarts: number;
-  readonly crashes: number;
-  /** Workers killed for overrunning a deadline (the run's time limit, or the preparation budget). */
-  readonly watchdogKills: number;
-  /** Workers killed for resident memory above their ceiling. */
-  readonly memoryKills: number;
-  /** Runs that ended SANDBOX_WORKER_LOST. */
-  readonly workersLost: number;
-  /** The RSS ceiling each worker is held to, bytes. */
-  readonly workerMaxRssBytes: number;
-}
-
-export interface Runner {
-  /** sha256 (hex, first 16) of the default (arquero) runtime bundle; the API keys its render cache on it. */
-  readonly runtimeVersion: string;
-  /** The same for every runtime, by name: a figure is cached under the runtime's name and version. */
-  readonly runtimeVersions: Readonly<Record<RuntimeName, string>>;
-  /** Checks and runs chart code on a dataset; always resolves to a typed result. */
-  run(input: RunInput): Promise<RunResult>;
-  /** Does some worker hold this dataset? */
-  holds(sha256: string): boolean;
-  /** Workers that are up with a warm pool. */
-  readyWorkers(): number;
-  /** Resolves once every worker is ready. */
-  ready(): Promise<void>;
-  stats(): RunnerStats;
-  /** Stops taking runs, lets in-flight runs finish (up to timeoutMs), then stops the workers. */
-  close(timeoutMs?: number): Promise<void>;
-}
-
-interface Job {
-  readonly js: string;
-  readonly dataset: DatasetRef;
-  readonly limits: Limits;
-  readonly project: string;
-  readonly runtime: RuntimeName;
-  /** worker-protocol.ts `tenantKey`, or undefined when the run has no project. */
-  readonly tenant: string | undefined;
-  readonly resolve: (r: RunResult) => void;
-}
-
-interface ActiveJob extends Job {
-  readonly id: number;
-  /** `prepare` until the worker says the analyst's code starts, then `run`. */
-  phase: 'prepare' | 'run';
-  /** The preparation watchdog, then the run's time watchdog. */
-  watchdog: NodeJS.Timeout;
-  /** RSS when the analyst's code started, bytes. */
-  rssAtStart: number | undefined;
-  /** What the run may add (analyst allowance + decode reserve), bytes. */
-  budgetBytes: number;
-  /** RSS above which this run's worker is killed, bytes (the worker's ceiling until the run starts). */
-  rssCeiling: number;
-}
-
-interface WorkerSlot {
-  child: ChildProcess;
-  ready: boolean;
-  job: ActiveJob | undefined;
-  datasets: Set<string>;
-  pool: number;
-  readyWaiters: (() => void)[];
-  /** Set when the supervisor itself ends this process, and why. */
-  killedFor: KillReason | undefined;
-  lastRss: number;
-  /** Highest RSS read since the current run's code started. */
-  peakRss: number;
-  /** The last few KiB the worker wrote to stderr (its last words when it dies). */
-  stderrTail: string;
-  /** The worker said it exits after its last result (an isolate outlived its deadline). */
-  retiring: boolean;
-  /** Tenants the worker keeps an idle isolate for (its last word on it). */
-  kept: ReadonlySet<string>;
-}
-
-const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));
-
-/**
- * V8 flags of the worker processes (besides those the runner always sets). With one worker per
- * core, V8's background GC threads only compete with the other workers (docs/operations.md
- * "Worker tuning").
- */
-export const DEFAULT_WORKER_V8_FLAGS: readonly string[] = Object.freeze(['--single-threaded-gc']);
-const MiB = 1024 * 1024;
-const STDERR_TAIL_CHARS = 4096;
-/** Signals a worker gets from outside (an operator, the OS, the kernel OOM killer), not from its own crash. */
-const EXTERNAL_SIGNALS: ReadonlySet<string> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE']);
-
-function defaultRuntimePath(): string {
-  return fileURLToPath(import.meta.resolve('@plotbox/sandbox-runtime/dist/runtime.js'));
-}
-
-function defaultDanfoRuntimePath(): string {
-  return fileURLToPath(import.meta.resolve('@plotbox/sandbox-runtime/dist/danfo-runtime.js'));
-}
-
-/** VmRSS of a process from /proc (Linux), bytes; works however stuck the process is. */
-export function readProcRss(pid: number): number | undefined {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function busy(queued: number): RunResult {
-  return { ok: false, error: { code: 'SANDBOX_BUSY', message: `The sandbox is busy (${queued} runs waiting). Try again shortly.` } };
-}
-
-function errorResult(error: RunError): RunResult {
-  return { ok: false, error };
-}
-
-/**
- * Memory a run may take beyond its budget as RSS before the supervisor steps in: V8's young
- * generation and code, allocator slack, and the figure parsed on the host (up to ~8× its JSON).
- */
-function rssSlackBytes(limits: Limits): number {
-  return 64 * MiB + 8 * limits.outputBytes;
-}
-
-/**
- * The Code Mode runner: a supervised set of worker processes, each with a warm pool of
- * locked-down isolates and, with isolate reuse, isolates kept per tenant. The supervisor holds each worker to a time watchdog per run and to a
- * resident-memory ceiling (read from /proc, so it works however stuck the worker is), and tells
- * apart how a worker ended: killed for time (SANDBOX_TIMEOUT) or memory (SANDBOX_MEMORY), died of
- * memory or another crash during the analyst's code (SANDBOX_MEMORY / SANDBOX_CRASHED), or lost to
- * something outside the run (SANDBOX_WORKER_LOST). Only the in-flight run fails; the worker is
- * replaced. Runs queue fairly across projects, bounded by `maxQueue`.
- */
 export function createRunner(options: RunnerOptions = {}): Runner {
   const workerCount = options.workers ?? availableParallelism();
   const defaults = options.defaultLimits ?? DEFAULT_LIMITS;
