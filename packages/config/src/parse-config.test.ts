@@ -78,10 +78,8 @@ test('*_FILE secrets are read through the injected reader; both forms together a
 test('error messages and describeConfig never contain secret values; connection strings show hosts only', () => {
   const secretPw = 'Sup3r-Secret-Admin-Passw0rd';
   // secretlint-disable-next-line -- a made-up connection string: the test checks it is parsed and redacted
-  const c = parseConfig(
-    { ...prod, PLOTBOX_ADMIN_EMAIL: 'a@example.com', PLOTBOX_ADMIN_PASSWORD: secretPw, MONGODB_URI: 'mongodb://root:hunter2hunter2@mongo.internal:27017/pb?authSource=admin' },
-    noFile,
-  );
+  const mongoUri = 'mongodb://root:hunter2hunter2@mongo.internal:27017/pb?authSource=admin';
+  const c = parseConfig({ ...prod, PLOTBOX_ADMIN_EMAIL: 'a@example.com', PLOTBOX_ADMIN_PASSWORD: secretPw, MONGODB_URI: mongoUri }, noFile);
   const described = JSON.stringify(describeConfig(c));
   for (const s of [secretPw, 'hunter2hunter2', 'root:', 'PRIVATE KEY', 'x'.repeat(40)]) assert.ok(!described.includes(s), s);
   assert.ok(described.includes('mongodb://mongo.internal:27017'));

@@ -16,11 +16,12 @@ test('startup facts: the UI, setup and demo links on the bound port; where data 
   assert.doesNotMatch(lines, /GET \/api\//u, 'a link to open, not an API path');
 
   const remote = startupFacts({
-    // secretlint-disable-next-line -- made-up credentials in URLs: the test checks they are never printed
     config: {
       ...config,
       publicUrl: 'https://plotbox.example.org/',
+      // secretlint-disable-next-line -- made-up credentials in URLs: the test checks they are never printed
       mongo: { uri: 'mongodb://user:secret@db.internal:27017/plotbox', dbName: 'plotbox' },
+      // secretlint-disable-next-line -- made-up credentials in URLs: the test checks they are never printed
       s3: { endpoint: 'https://key:secret@s3.example.org', bucket: 'pb', region: 'x', accessKey: 'a', secretKey: 's' },
     },
     port: 8080,
