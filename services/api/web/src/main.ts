@@ -101,12 +101,23 @@ function leavePage(): void {
   }
 }
 
+/** A leave question is open: hash changes meanwhile (a queued one, a second Back) are answered by it. */
+let asking = false;
+
 async function onHashChange(): Promise<void> {
   if (location.hash === shownHash) return;
   if (leaveGuard !== null) {
+    if (asking) return;
     const seq = (history.state as { seq?: unknown } | null)?.seq;
     const guard = leaveGuard;
-    if (!(await guard())) {
+    asking = true;
+    let leave: boolean;
+    try {
+      leave = await guard();
+    } finally {
+      asking = false;
+    }
+    if (!leave) {
       // Stay: step back over the entry a link added, or forward again after Back. The hash
       // change that follows lands on the page already shown and is ignored.
       if (typeof seq === 'number' && seq < shownSeq) history.forward();
