@@ -59,22 +59,33 @@ function isPacked(column: PayloadColumn): column is PackedStringColumn {
 
 /** A packed column as a {@link StringColumn} whose dictionary is sliced out on first use. */
 function unpack(column: PackedStringColumn): StringColumn {
-  const { dictionaryText: text, dictionaryOffsets: offsets } = column;
-  let dictionary: string[] | undefined;
-  return Object.freeze({
-    name: column.name,
-    kind: 'string' as const,
-    codes: column.codes,
-    get dictionary(): readonly string[] {
-      if (dictionary === undefined) {
-        const n = offsets.length - 1;
-        const out = new Array<string>(n);
-        for (let i = 0; i < n; i++) out[i] = text.slice(offsets[i], offsets[i + 1]);
-        dictionary = out;
-      }
-      return dictionary;
-    },
-  });
+  return Object.freeze(new UnpackedColumn(column));
+}
+
+/** See {@link unpack}; a class for the same reason as {@link PrivatePackedColumn}. */
+export class UnpackedColumn {
+  readonly name: string;
+  readonly kind = 'string' as const;
+  readonly codes: Int32Array;
+  readonly #text: string;
+  readonly #offsets: Int32Array;
+  #dictionary: string[] | undefined;
+  constructor(column: PackedStringColumn) {
+    this.name = column.name;
+    this.codes = column.codes;
+    this.#text = column.dictionaryText;
+    this.#offsets = column.dictionaryOffsets;
+  }
+  get dictionary(): readonly string[] {
+    if (this.#dictionary === undefined) {
+      const offsets = this.#offsets;
+      const n = offsets.length - 1;
+      const out = new Array<string>(n);
+      for (let i = 0; i < n; i++) out[i] = this.#text.slice(offsets[i], offsets[i + 1]);
+      this.#dictionary = out;
+    }
+    return this.#dictionary;
+  }
 }
 
 /** One decoded cell. Dates become ISO-8601 strings (see {@link decodeColumn}). */
@@ -344,48 +355,91 @@ export function bindDataset(payload: DatasetPayload, shared: boolean): BoundData
 
 /** A per-run view of a bound column whose typed arrays are copied when first read. */
 function privateCopy(master: PayloadColumn): PayloadColumn {
-  const lazy = <T extends { slice(): T }>(read: () => T): (() => T) => {
-    let copy: T | undefined;
-    return () => (copy ??= read().slice());
-  };
-  if (isPacked(master)) {
-    const codes = lazy(() => master.codes);
-    // The offsets are read only by the runtime's own slicing (unpack), never handed out.
-    return Object.freeze({
-      name: master.name,
-      kind: 'string' as const,
-      dictionaryText: master.dictionaryText,
-      dictionaryOffsets: master.dictionaryOffsets,
-      get codes() {
-        return codes();
-      },
-    });
+  if (isPacked(master)) return Object.freeze(new PrivatePackedColumn(master));
+  if (master.kind === 'string') return Object.freeze(new PrivateStringColumn(master));
+  return Object.freeze(new PrivateValueColumn(master)) as unknown as Column;
+}
+
+// Classes rather than object literals with getters: an object literal with accessors gets a hidden
+// class of its own, and its getters are new closures, every run; optimised code that reads
+// `column.codes` would then be specialised to objects that die with the run, and deoptimise in the
+// next run of a kept isolate. Their prototypes are frozen with the runtime's (create-globals.ts).
+
+/** A run's copy of a packed string column: codes copied on first read, offsets and text shared (never handed out). */
+export class PrivatePackedColumn implements PackedStringColumn {
+  readonly name: string;
+  readonly kind = 'string' as const;
+  readonly dictionaryText: string;
+  readonly dictionaryOffsets: Int32Array;
+  readonly #master: PackedStringColumn;
+  #codes: Int32Array | undefined;
+  constructor(master: PackedStringColumn) {
+    this.name = master.name;
+    this.dictionaryText = master.dictionaryText;
+    this.dictionaryOffsets = master.dictionaryOffsets;
+    this.#master = master;
   }
-  switch (master.kind) {
-    case 'string': {
-      const codes = lazy(() => master.codes);
-      return Object.freeze({
-        name: master.name,
-        kind: 'string' as const,
-        dictionary: master.dictionary,
-        get codes() {
-          return codes();
-        },
-      });
-    }
-    default: {
-      const values = lazy(() => master.values as Float64Array);
-      const valid = master.valid === undefined ? undefined : lazy(() => master.valid as Uint8Array);
-      return Object.freeze({
-        name: master.name,
-        kind: master.kind,
-        get values() {
-          return values();
-        },
-        get valid() {
-          return valid?.();
-        },
-      }) as unknown as Column;
-    }
+  get codes(): Int32Array {
+    return (this.#codes ??= this.#master.codes.slice());
   }
+}
+
+/** A run's copy of a string column: codes copied on first read, the frozen dictionary shared. */
+export class PrivateStringColumn {
+  readonly name: string;
+  readonly kind = 'string' as const;
+  readonly dictionary: readonly string[];
+  readonly #master: StringColumn;
+  #codes: Int32Array | undefined;
+  constructor(master: StringColumn) {
+    this.name = master.name;
+    this.dictionary = master.dictionary;
+    this.#master = master;
+  }
+  get codes(): Int32Array {
+    return (this.#codes ??= this.#master.codes.slice());
+  }
+}
+
+type ValueColumn = Exclude<Column, StringColumn>;
+
+/** A run's copy of a number/int/bool/date column: values and validity copied on first read. */
+export class PrivateValueColumn {
+  readonly name: string;
+  readonly kind: ValueColumn['kind'];
+  readonly #master: ValueColumn;
+  #values: ValueColumn['values'] | undefined;
+  #valid: Uint8Array | undefined;
+  constructor(master: ValueColumn) {
+    this.name = master.name;
+    this.kind = master.kind;
+    this.#master = master;
+  }
+  get values(): ValueColumn['values'] {
+    return (this.#values ??= this.#master.values.slice());
+  }
+  get valid(): Uint8Array | undefined {
+    const valid = this.#master.valid;
+    return valid === undefined ? undefined : (this.#valid ??= valid.slice());
+  }
+}
+
+/**
+ * One frozen instance of each per-run column class, alive as long as the isolate. V8 holds hidden
+ * classes weakly: when a run's instances die, a full collection clears their hidden class, and
+ * optimised code that checks for it (the runtime's loops over a column) is thrown away, to be
+ * re-optimised in the next run. These exemplars keep the hidden classes the same from run to run. They hold no
+ * data (one empty row) and are never handed out.
+ */
+export const COLUMN_SHAPE_KEEPERS: readonly object[] = keepColumnShapes();
+
+function keepColumnShapes(): readonly object[] {
+  const packed: PackedStringColumn = { name: '', kind: 'string', codes: new Int32Array(1), dictionaryText: '', dictionaryOffsets: Int32Array.of(0) };
+  const keepers: object[] = [];
+  for (const master of [packed, { name: '', kind: 'string', dictionary: [], codes: new Int32Array(1) }, { name: '', kind: 'number', values: new Float64Array(1) }] as const) {
+    const copy = privateCopy(master as PayloadColumn);
+    // Read once, as a run does: the lazily filled fields get their final representation.
+    keepers.push(copy, isPacked(copy) ? unpack(copy) : copy.kind === 'string' ? copy.codes : copy.values);
+  }
+  return Object.freeze(keepers);
 }

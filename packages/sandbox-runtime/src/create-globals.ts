@@ -4,9 +4,9 @@
  */
 import * as arquero from 'arquero';
 import { ColumnTable } from 'arquero';
-import { createLazyColumns, decodeRows } from './columns.ts';
+import { COLUMN_SHAPE_KEEPERS, PrivatePackedColumn, PrivateStringColumn, PrivateValueColumn, UnpackedColumn, createLazyColumns, decodeRows } from './columns.ts';
 import type { DatasetPayload, LazyColumns, LazyColumnsOptions } from './columns.ts';
-import { datasetOf, registerDataset, shareDataset } from './dataset.ts';
+import { ColumnView, VIEW_SHAPE_KEEPER, datasetOf, registerDataset, shareDataset } from './dataset.ts';
 import { dictionaryGroups, fastRollup, singleColumnKey } from './fast-agg.ts';
 import type { ArqueroGroups } from './fast-agg.ts';
 
@@ -146,6 +146,11 @@ export function hardenRuntime(): void {
   harden(arquero.op);
   harden(px);
   harden(DatasetTable);
+  // The runtime's own per-run helpers share their classes across runs (stable code, dataset.ts):
+  // analyst code never reaches their instances, but their prototypes are frozen all the same.
+  for (const shared of [ColumnView, PrivatePackedColumn, PrivateStringColumn, PrivateValueColumn, UnpackedColumn]) harden(shared);
+  // Referenced here so that they live as long as the runtime (a closure of the bundle keeps them).
+  harden([COLUMN_SHAPE_KEEPERS, VIEW_SHAPE_KEEPER]);
   // Classes the namespaces do not expose are reachable from what their functions return: arquero's
   // `Op` expressions (`op.sum('x')`), its descending-order and escape wrappers, and flechette's
   // Arrow table, column and batch classes (`toArrow`, `fromArrow`). One cheap instance of each;

@@ -75,80 +75,118 @@ function sameNames(names: unknown, expected: readonly string[]): boolean {
 }
 
 function createView(names: readonly string[], rowCount: number, raw: ReadonlyMap<string, Column>): DatasetView {
-  const numericCache = new Map<string, Float64Array | Int32Array>();
-  const keyCache = new Map<string, KeyColumn>();
-  const dateText = new Map<string, (ms: number) => string | null>();
-  const formatter = (name: string, column: Column & { kind: 'date' }): ((ms: number) => string | null) => {
-    let f = dateText.get(name);
+  return new ColumnView(names, rowCount, raw);
+}
+
+/**
+ * A class, not an object of closures: its methods are the same functions in every run, and its
+ * instances share one hidden class, so optimised code that calls them (fast-agg.ts, px) stays valid
+ * from one run of a kept isolate to the next, instead of deoptimising whenever the previous run's
+ * closures are collected. Its prototype is frozen with the runtime's (create-globals.ts).
+ */
+export class ColumnView implements DatasetView {
+  readonly rowCount: number;
+  readonly names: readonly string[];
+  readonly #raw: ReadonlyMap<string, Column>;
+  readonly #numeric = new Map<string, Float64Array | Int32Array>();
+  readonly #keys = new Map<string, KeyColumn>();
+  readonly #dateText = new Map<string, (ms: number) => string | null>();
+  readonly #readers = new Map<string, (row: number) => unknown>();
+
+  constructor(names: readonly string[], rowCount: number, raw: ReadonlyMap<string, Column>) {
+    this.rowCount = rowCount;
+    this.names = names;
+    this.#raw = raw;
+  }
+
+  raw(name: string): Column | undefined {
+    return this.#raw.get(name);
+  }
+
+  numeric(name: string): Float64Array | Int32Array | undefined {
+    const hit = this.#numeric.get(name);
+    if (hit !== undefined) return hit;
+    const column = this.#raw.get(name);
+    if (column === undefined || (column.kind !== 'number' && column.kind !== 'int')) return undefined;
+    const { values, valid } = column;
+    let out: Float64Array | Int32Array = values;
+    if (valid !== undefined) {
+      const copy = new Float64Array(values);
+      for (let i = 0; i < this.rowCount; i++) if (valid[i] === 0) copy[i] = NaN;
+      out = copy;
+    }
+    this.#numeric.set(name, out);
+    return out;
+  }
+
+  keys(name: string): KeyColumn | undefined {
+    const hit = this.#keys.get(name);
+    if (hit !== undefined) return hit;
+    const column = this.#raw.get(name);
+    if (column === undefined || column.kind === 'number' || column.kind === 'int') return undefined;
+    const rowCount = this.rowCount;
+    const out =
+      column.kind === 'string'
+        ? stringKeys(column, rowCount)
+        : column.kind === 'date'
+          ? mappedKeys(column.values, column.valid, rowCount, this.#formatter(name, column))
+          : mappedKeys(column.values, column.valid, rowCount, boolValue);
+    this.#keys.set(name, out);
+    return out;
+  }
+
+  reader(name: string): (row: number) => unknown {
+    let read = this.#readers.get(name);
+    if (read === undefined) {
+      read = this.#makeReader(name);
+      this.#readers.set(name, read);
+    }
+    return read;
+  }
+
+  #formatter(name: string, column: Column & { kind: 'date' }): (ms: number) => string | null {
+    let f = this.#dateText.get(name);
     if (f === undefined) {
-      f = dateFormatter(column.values, column.valid, rowCount);
-      dateText.set(name, f);
+      f = dateFormatter(column.values, column.valid, this.rowCount);
+      this.#dateText.set(name, f);
     }
     return f;
-  };
-  return {
-    rowCount,
-    names,
-    raw: (name) => raw.get(name),
-    numeric(name) {
-      const hit = numericCache.get(name);
-      if (hit !== undefined) return hit;
-      const column = raw.get(name);
-      if (column === undefined || (column.kind !== 'number' && column.kind !== 'int')) return undefined;
-      const { values, valid } = column;
-      let out: Float64Array | Int32Array = values;
-      if (valid !== undefined) {
-        const copy = new Float64Array(values);
-        for (let i = 0; i < rowCount; i++) if (valid[i] === 0) copy[i] = NaN;
-        out = copy;
+  }
+
+  #makeReader(name: string): (row: number) => unknown {
+    const column = this.#raw.get(name);
+    if (column === undefined) return () => undefined;
+    switch (column.kind) {
+      case 'string': {
+        const { codes, dictionary } = column;
+        const size = dictionary.length;
+        return (row) => {
+          const code = codes[row] as number;
+          return code >= 0 && code < size ? dictionary[code] : null;
+        };
       }
-      numericCache.set(name, out);
-      return out;
-    },
-    keys(name) {
-      const hit = keyCache.get(name);
-      if (hit !== undefined) return hit;
-      const column = raw.get(name);
-      if (column === undefined || column.kind === 'number' || column.kind === 'int') return undefined;
-      const out =
-        column.kind === 'string'
-          ? stringKeys(column, rowCount)
-          : column.kind === 'date'
-            ? mappedKeys(column.values, column.valid, rowCount, formatter(name, column))
-            : mappedKeys(column.values, column.valid, rowCount, (v) => v !== 0);
-      keyCache.set(name, out);
-      return out;
-    },
-    reader(name) {
-      const column = raw.get(name);
-      if (column === undefined) return () => undefined;
-      switch (column.kind) {
-        case 'string': {
-          const { codes, dictionary } = column;
-          const size = dictionary.length;
-          return (row) => {
-            const code = codes[row] as number;
-            return code >= 0 && code < size ? dictionary[code] : null;
-          };
-        }
-        case 'number':
-        case 'int': {
-          const { values, valid } = column;
-          return valid === undefined ? (row) => values[row] : (row) => (valid[row] === 0 ? null : values[row]);
-        }
-        case 'bool': {
-          const { values, valid } = column;
-          return (row) => (valid !== undefined && valid[row] === 0 ? null : values[row] !== 0);
-        }
-        case 'date': {
-          const { values, valid } = column;
-          const text = formatter(name, column);
-          return (row) => (valid !== undefined && valid[row] === 0 ? null : text(values[row] as number));
-        }
+      case 'number':
+      case 'int': {
+        const { values, valid } = column;
+        return valid === undefined ? (row) => values[row] : (row) => (valid[row] === 0 ? null : values[row]);
       }
-    },
-  };
+      case 'bool': {
+        const { values, valid } = column;
+        return (row) => (valid !== undefined && valid[row] === 0 ? null : values[row] !== 0);
+      }
+      case 'date': {
+        const { values, valid } = column;
+        const text = this.#formatter(name, column);
+        return (row) => (valid !== undefined && valid[row] === 0 ? null : text(values[row] as number));
+      }
+    }
+  }
 }
+
+const boolValue = (v: number): boolean => v !== 0;
+
+/** An instance of {@link ColumnView} alive as long as the isolate, for the reason of `COLUMN_SHAPE_KEEPERS` (columns.ts). */
+export const VIEW_SHAPE_KEEPER: object = new ColumnView([], 0, new Map());
 
 /** Dictionary codes → group ids in first-appearance order; equal strings (or out-of-range codes, which are null) share a group. */
 function stringKeys(column: Column & { kind: 'string' }, rowCount: number): KeyColumn {

@@ -140,6 +140,23 @@ export function fastRollup(view: DatasetView, groups: ArqueroGroups | null, valu
       add(name, out);
     });
   }
+  // The passes over the rows are functions of typed arrays alone, apart from this one: their
+  // optimised code then depends on nothing a run makes (the analyst's `values` object and its
+  // hidden class die with the run, and code specialised to them is thrown away at the next full
+  // collection), so a kept isolate's next run starts on it.
+  const counts = groupCounts(keys, size, rowCount);
+  for (const spec of specs) {
+    if (spec.column === undefined) {
+      add(spec.name, Array.from(counts));
+      continue;
+    }
+    add(spec.name, aggregate(spec.op, spec.column, keys, size, rowCount));
+  }
+  return { names, data };
+}
+
+/** Rows per group (`keys` undefined: one group of every row). */
+function groupCounts(keys: Uint32Array | undefined, size: number, rowCount: number): Float64Array {
   const counts = new Float64Array(size);
   if (keys === undefined) counts[0] = rowCount;
   else
@@ -147,70 +164,68 @@ export function fastRollup(view: DatasetView, groups: ArqueroGroups | null, valu
       const g = keys[i] as number;
       counts[g] = (counts[g] as number) + 1;
     }
-  for (const spec of specs) {
-    const out = new Array<unknown>(size);
-    if (spec.column === undefined) {
-      for (let g = 0; g < size; g++) out[g] = counts[g];
-      add(spec.name, out);
-      continue;
+  return counts;
+}
+
+/**
+ * One aggregate per group over a numeric column (nulls are NaN), with arquero's arithmetic in
+ * arquero's order. arquero counts a value valid when it is neither null nor NaN, and an aggregate
+ * of no valid values is undefined (its NULL).
+ */
+function aggregate(op: string, values: Float64Array | Int32Array, keys: Uint32Array | undefined, size: number, rowCount: number): unknown[] {
+  const out = new Array<unknown>(size);
+  const valid = new Float64Array(size);
+  switch (op) {
+    case 'valid': {
+      for (let i = 0; i < rowCount; i++) {
+        if (values[i] !== values[i]) continue;
+        const g = keys === undefined ? 0 : (keys[i] as number);
+        valid[g] = (valid[g] as number) + 1;
+      }
+      for (let g = 0; g < size; g++) out[g] = valid[g];
+      break;
     }
-    const values = spec.column;
-    const valid = new Float64Array(size);
-    // arquero counts a value valid when it is neither null nor NaN (nulls are NaN here), and an
-    // aggregate of no valid values is undefined (its NULL).
-    switch (spec.op) {
-      case 'valid': {
-        for (let i = 0; i < rowCount; i++) {
-          if (values[i] !== values[i]) continue;
-          const g = keys === undefined ? 0 : (keys[i] as number);
-          valid[g] = (valid[g] as number) + 1;
-        }
-        for (let g = 0; g < size; g++) out[g] = valid[g];
-        break;
+    case 'sum': {
+      const acc = new Float64Array(size);
+      for (let i = 0; i < rowCount; i++) {
+        const v = values[i] as number;
+        if (v !== v) continue;
+        const g = keys === undefined ? 0 : (keys[i] as number);
+        valid[g] = (valid[g] as number) + 1;
+        acc[g] = (acc[g] as number) + v;
       }
-      case 'sum': {
-        const acc = new Float64Array(size);
-        for (let i = 0; i < rowCount; i++) {
-          const v = values[i] as number;
-          if (v !== v) continue;
-          const g = keys === undefined ? 0 : (keys[i] as number);
-          valid[g] = (valid[g] as number) + 1;
-          acc[g] = (acc[g] as number) + v;
-        }
-        for (let g = 0; g < size; g++) out[g] = (valid[g] as number) > 0 ? acc[g] : undefined;
-        break;
-      }
-      case 'mean': {
-        // arquero's running mean: mean += (v - mean) / valid, in row order.
-        const acc = new Float64Array(size);
-        for (let i = 0; i < rowCount; i++) {
-          const v = values[i] as number;
-          if (v !== v) continue;
-          const g = keys === undefined ? 0 : (keys[i] as number);
-          const n = (valid[g] as number) + 1;
-          valid[g] = n;
-          const m = acc[g] as number;
-          acc[g] = m + (v - m) / n;
-        }
-        for (let g = 0; g < size; g++) out[g] = (valid[g] as number) > 0 ? acc[g] : undefined;
-        break;
-      }
-      case 'min':
-      case 'max': {
-        const best = new Array<number | undefined>(size).fill(undefined);
-        const less = spec.op === 'min';
-        for (let i = 0; i < rowCount; i++) {
-          const v = values[i] as number;
-          if (v !== v) continue;
-          const g = keys === undefined ? 0 : (keys[i] as number);
-          const b = best[g];
-          if (b === undefined || (less ? v < b : v > b)) best[g] = v;
-        }
-        for (let g = 0; g < size; g++) out[g] = best[g];
-        break;
-      }
+      for (let g = 0; g < size; g++) out[g] = (valid[g] as number) > 0 ? acc[g] : undefined;
+      break;
     }
-    add(spec.name, out);
+    case 'mean': {
+      // arquero's running mean: mean += (v - mean) / valid, in row order.
+      const acc = new Float64Array(size);
+      for (let i = 0; i < rowCount; i++) {
+        const v = values[i] as number;
+        if (v !== v) continue;
+        const g = keys === undefined ? 0 : (keys[i] as number);
+        const n = (valid[g] as number) + 1;
+        valid[g] = n;
+        const m = acc[g] as number;
+        acc[g] = m + (v - m) / n;
+      }
+      for (let g = 0; g < size; g++) out[g] = (valid[g] as number) > 0 ? acc[g] : undefined;
+      break;
+    }
+    case 'min':
+    case 'max': {
+      const best = new Array<number | undefined>(size).fill(undefined);
+      const less = op === 'min';
+      for (let i = 0; i < rowCount; i++) {
+        const v = values[i] as number;
+        if (v !== v) continue;
+        const g = keys === undefined ? 0 : (keys[i] as number);
+        const b = best[g];
+        if (b === undefined || (less ? v < b : v > b)) best[g] = v;
+      }
+      for (let g = 0; g < size; g++) out[g] = best[g];
+      break;
+    }
   }
-  return { names, data };
+  return out;
 }
