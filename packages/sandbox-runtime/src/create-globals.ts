@@ -13,6 +13,7 @@ import type { ArqueroGroups } from './fast-agg.ts';
 /** The prototype of arquero's aggregate expressions (`op.sum('x')`), to recognise them. */
 const OP_PROTOTYPE = Object.getPrototypeOf(arquero.op.count()) as object;
 import type { Column } from '@plotbox/sandbox-protocol';
+import { collectPrototypes, enableOverrides, hardenCollected } from './harden-prototypes.ts';
 import { px } from './px.ts';
 import type { Px } from './px.ts';
 
@@ -161,65 +162,13 @@ export function hardenRuntime(): void {
 }
 
 /**
- * Turns data properties of a prototype into accessors whose setter defines an own property on the
- * instance being assigned to, as ses's `enablePropertyOverrides` does for the built-ins, so that
- * once the prototype is frozen, assigning `instance.key = …` still works.
- */
-function enableOverrides(proto: object, keys: readonly PropertyKey[]): void {
-  for (const key of keys) {
-    const d = Object.getOwnPropertyDescriptor(proto, key);
-    if (d === undefined || !('value' in d) || d.configurable !== true) continue;
-    const value: unknown = d.value;
-    Object.defineProperty(proto, key, {
-      get(): unknown {
-        return value;
-      },
-      set(this: object, next: unknown): void {
-        if (this === proto) throw new TypeError(`Cannot assign to read only property '${String(key)}'`);
-        Object.defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true });
-      },
-      enumerable: d.enumerable ?? false,
-      configurable: false,
-    });
-  }
-}
-
-/**
  * Hardens the prototype of every object reachable from `root` (not the objects themselves: they
- * are per run), keeping its properties overridable on instances ({@link enableOverrides}).
+ * are per run), keeping its properties overridable on instances (harden-prototypes.ts).
  */
 function hardenPrototypes(root: unknown, harden: (value: unknown) => unknown): void {
-  // First find every prototype the graph holds (of objects, and of classes: a constructor's
-  // `prototype`), so all of them are made overridable before any is frozen: freezing one freezes
-  // what it reaches (static `ArrayType` classes, …), which must be overridable already.
-  const seen = new Set<unknown>();
   const protos = new Set<object>();
-  const queue: unknown[] = [root];
-  while (queue.length > 0 && seen.size < 100_000) {
-    const o = queue.pop();
-    if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
-    seen.add(o);
-    const proto = Object.getPrototypeOf(o) as object | null;
-    // A class's [[Prototype]] is its parent class (a function): frozen as reached, not made overridable.
-    if (proto !== null && typeof proto === 'object' && !Object.isFrozen(proto)) protos.add(proto);
-    queue.push(proto);
-    for (const key of Reflect.ownKeys(o)) {
-      const d = Object.getOwnPropertyDescriptor(o, key);
-      if (d === undefined) continue;
-      if ('value' in d) {
-        queue.push(d.value);
-        if (key === 'prototype' && typeof o === 'function' && d.value !== null && typeof d.value === 'object' && !Object.isFrozen(d.value)) protos.add(d.value as object);
-      } else queue.push(d.get, d.set);
-    }
-  }
-  // Library classes set own properties that shadow prototype ones (flechette's columns assign
-  // their own `at`): keep that possible once the prototypes are frozen.
-  for (const proto of protos)
-    enableOverrides(
-      proto,
-      Reflect.ownKeys(proto).filter((k) => k !== 'constructor'),
-    );
-  for (const proto of protos) harden(proto);
+  collectPrototypes(root, protos);
+  hardenCollected(protos, harden);
 }
 
 /**

@@ -15,6 +15,7 @@ import * as danfo from 'danfojs';
 import { setPlatform } from '@tensorflow/tfjs-core';
 import { createLazyColumns } from '../columns.ts';
 import type { DatasetPayload, LazyColumns, LazyColumnsOptions } from '../columns.ts';
+import { collectPrototypes, enableOverrides } from '../harden-prototypes.ts';
 import { px } from '../px.ts';
 import type { Px } from '../px.ts';
 
@@ -95,49 +96,6 @@ export function hardenRuntime(): void {
   harden(dfdNamespace);
   harden(px);
   for (const proto of protos) harden(proto);
-}
-
-/** Every unfrozen prototype reachable from `root` (objects' and classes' `prototype`s). */
-function collectPrototypes(root: unknown, protos: Set<object>): void {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [root];
-  while (queue.length > 0 && seen.size < 100_000) {
-    const o = queue.pop();
-    if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
-    seen.add(o);
-    const proto = Object.getPrototypeOf(o) as object | null;
-    if (proto !== null && typeof proto === 'object' && !Object.isFrozen(proto)) protos.add(proto);
-    queue.push(proto);
-    for (const key of Reflect.ownKeys(o)) {
-      const d = Object.getOwnPropertyDescriptor(o, key);
-      if (d === undefined) continue;
-      if ('value' in d) {
-        queue.push(d.value);
-        if (key === 'prototype' && typeof o === 'function' && d.value !== null && typeof d.value === 'object' && !Object.isFrozen(d.value)) protos.add(d.value as object);
-      } else queue.push(d.get, d.set);
-    }
-  }
-}
-
-/** Data properties of `proto` become accessors whose setter defines the property on the instance. */
-function enableOverrides(proto: object): void {
-  for (const key of Reflect.ownKeys(proto)) {
-    if (key === 'constructor') continue;
-    const d = Object.getOwnPropertyDescriptor(proto, key);
-    if (d === undefined || !('value' in d) || d.configurable !== true) continue;
-    const value: unknown = d.value;
-    Object.defineProperty(proto, key, {
-      get(): unknown {
-        return value;
-      },
-      set(this: object, next: unknown): void {
-        if (this === proto) throw new TypeError(`Cannot assign to read only property '${String(key)}'`);
-        Object.defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true });
-      },
-      enumerable: d.enumerable ?? false,
-      configurable: false,
-    });
-  }
 }
 
 /**
