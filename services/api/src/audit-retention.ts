@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { AuditFilter, Store } from '@plotbox/store';
 import type { Audit } from './audit.ts';
+import { schedulePeriodic } from './periodic.ts';
 import { auditEventView } from './views.ts';
 
 export const RETENTION_LEASE_KEY = 'lease:audit-retention';
@@ -60,19 +61,7 @@ export async function sweepAuditRetention(deps: RetentionDeps, retentionMs: numb
  * Returns a function that stops it.
  */
 export function scheduleAuditRetention(deps: RetentionDeps, retentionMs: number, everyMs = 3_600_000, firstAfterMs = 60_000): () => void {
-  const run = (): void => {
-    sweepAuditRetention(deps, retentionMs).catch((err: unknown) =>
-      deps.logger.warn({ reason: (err as { code?: unknown }).code ?? (err as Error).name }, 'audit retention sweep failed; it runs again later'),
-    );
-  };
-  const first = setTimeout(run, firstAfterMs);
-  const timer = setInterval(run, everyMs);
-  first.unref();
-  timer.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+  return schedulePeriodic(() => sweepAuditRetention(deps, retentionMs), { logger: deps.logger, what: 'audit retention sweep', everyMs, firstAfterMs });
 }
 
 /**

@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { Store, User } from '@plotbox/store';
 import type { Audit } from './audit.ts';
+import { schedulePeriodic } from './periodic.ts';
 import type { ApiMetrics } from './metrics.ts';
 
 export const SWEEP_LEASE_KEY = 'lease:inactive-sweep';
@@ -97,17 +98,5 @@ async function afterDisable(deps: SweepDeps, user: User, at: Date): Promise<void
  * Returns a function that stops it.
  */
 export function scheduleInactiveSweep(deps: SweepDeps, maxInactiveMs: number, everyMs = 3_600_000, firstAfterMs = 30_000): () => void {
-  const run = (): void => {
-    sweepInactiveAccounts(deps, maxInactiveMs).catch((err: unknown) =>
-      deps.logger.warn({ reason: (err as { code?: unknown }).code ?? (err as Error).name }, 'inactivity sweep failed; it runs again later'),
-    );
-  };
-  const first = setTimeout(run, firstAfterMs);
-  const timer = setInterval(run, everyMs);
-  first.unref();
-  timer.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+  return schedulePeriodic(() => sweepInactiveAccounts(deps, maxInactiveMs), { logger: deps.logger, what: 'inactivity sweep', everyMs, firstAfterMs });
 }
