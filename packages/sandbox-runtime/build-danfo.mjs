@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runtimeBuildOptions } from './build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // danfojs exports only its entry (dist/danfojs-browser/src/index.js under Node's conditions); its
@@ -67,23 +68,8 @@ const swaps = {
 export async function buildDanfoRuntime(options = {}) {
   const outfile = options.outfile ?? DANFO_RUNTIME_BUNDLE;
   await mkdir(dirname(outfile), { recursive: true });
-  await build({
-    entryPoints: [resolve(here, 'src/isolate-entry.ts')],
-    outfile,
-    bundle: true,
-    format: 'iife',
-    target: 'es2023',
-    platform: 'browser',
-    mainFields: ['module', 'main'],
-    plugins: [swaps],
-    inject: [resolve(here, 'src/text-codec-shim.ts')],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    minify: options.minify ?? true,
-    legalComments: 'none',
-    charset: 'utf8',
-    banner: { js: '"use strict";' },
-    logLevel: 'warning',
-  });
+  const shared = runtimeBuildOptions(outfile, options);
+  await build({ ...shared, plugins: [swaps], define: { 'process.env.NODE_ENV': '"production"' } });
   return outfile;
 }
 

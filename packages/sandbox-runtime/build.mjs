@@ -12,15 +12,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const RUNTIME_BUNDLE = resolve(here, 'dist/runtime.js');
 
 /**
- * Build dist/runtime.js: an ES2023 IIFE, minified, with no imports and no globals other than the
- * `__plotbox_boot` that isolate-entry.ts defines.
- * @param {{ outfile?: string, minify?: boolean }} [options]
- * @returns {Promise<string>} the path of the bundle
+ * The esbuild options every isolate runtime bundle shares (build-danfo.mjs takes them too): one
+ * ES2023 IIFE from src/isolate-entry.ts, minified, with no imports.
+ * @param {string} outfile
+ * @param {{ minify?: boolean }} options
  */
-export async function buildRuntime(options = {}) {
-  const outfile = options.outfile ?? RUNTIME_BUNDLE;
-  await mkdir(dirname(outfile), { recursive: true });
-  await build({
+export function runtimeBuildOptions(outfile, options) {
+  return {
     entryPoints: [resolve(here, 'src/isolate-entry.ts')],
     outfile,
     bundle: true,
@@ -39,7 +37,19 @@ export async function buildRuntime(options = {}) {
     // it (ses refuses to initialise in sloppy mode).
     banner: { js: '"use strict";' },
     logLevel: 'warning',
-  });
+  };
+}
+
+/**
+ * Build dist/runtime.js: an ES2023 IIFE, minified, with no imports and no globals other than the
+ * `__plotbox_boot` that isolate-entry.ts defines.
+ * @param {{ outfile?: string, minify?: boolean }} [options]
+ * @returns {Promise<string>} the path of the bundle
+ */
+export async function buildRuntime(options = {}) {
+  const outfile = options.outfile ?? RUNTIME_BUNDLE;
+  await mkdir(dirname(outfile), { recursive: true });
+  await build(runtimeBuildOptions(outfile, options));
   return outfile;
 }
 
