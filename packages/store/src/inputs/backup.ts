@@ -5,7 +5,20 @@
  */
 import { invalid } from '../store-error.ts';
 import { ACTOR_KINDS, AUDIT_OUTCOMES, BACKUP_RECORD_TYPES, CHART_LANGS, CHART_RUNTIMES, MAX_AUDIT_DETAILS_BYTES, PRINCIPAL_KINDS, PROJECT_ROLES, SYSTEM_ROLES } from '../ports.ts';
-import type { ActorKind, AuditOutcome, BackupRecordType, ChartLang, ChartRuntime, PrincipalKind, ProjectRole, SystemRole } from '../ports.ts';
+import type {
+  ActorKind,
+  AuditOutcome,
+  BackupApiKey,
+  BackupDataset,
+  BackupRecordType,
+  BackupRefreshToken,
+  BackupSession,
+  ChartLang,
+  ChartRuntime,
+  PrincipalKind,
+  ProjectRole,
+  SystemRole,
+} from '../ports.ts';
 import {
   assertBoolean,
   assertEmail,
@@ -84,16 +97,7 @@ export type CheckedBackupRecord =
       readonly version: number;
       readonly grants: readonly CheckedBackupGrant[];
     }
-  | {
-      readonly type: 'dataset';
-      readonly id: string;
-      readonly projectId: string;
-      readonly name: string;
-      readonly currentVersionId: string | null;
-      readonly createdAt: number;
-      readonly updatedAt: number;
-      readonly version: number;
-    }
+  | BackupDataset
   | {
       readonly type: 'dataset_version';
       readonly id: string;
@@ -128,42 +132,9 @@ export type CheckedBackupRecord =
       readonly updatedAt: number;
       readonly version: number;
     }
-  | {
-      readonly type: 'api_key';
-      readonly id: string;
-      readonly userId: string;
-      readonly name: string;
-      readonly prefix: string;
-      readonly hash: string;
-      readonly createdAt: number;
-      readonly expiresAt: number | null;
-      readonly lastUsedAt: number | null;
-      readonly revokedAt: number | null;
-    }
-  | {
-      readonly type: 'session';
-      readonly id: string;
-      readonly userId: string;
-      readonly createdAt: number;
-      readonly lastSeenAt: number;
-      readonly absoluteExpiresAt: number;
-      readonly idleExpiresAt: number;
-      readonly revokedAt: number | null;
-      readonly revokeReason: string | null;
-      readonly userAgent: string | null;
-      readonly ip: string | null;
-      readonly mfaPending: boolean;
-      readonly passwordChangeRequired: boolean;
-    }
-  | {
-      readonly type: 'refresh_token';
-      readonly tokenHash: string;
-      readonly sessionId: string;
-      readonly familyId: string;
-      readonly createdAt: number;
-      readonly usedAt: number | null;
-      readonly expiresAt: number;
-    }
+  | BackupApiKey
+  | BackupSession
+  | BackupRefreshToken
   | {
       readonly type: 'audit_event';
       readonly id: string;
