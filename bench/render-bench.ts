@@ -21,12 +21,14 @@ import { runLoad } from './http-load.ts';
 export interface RenderBenchOptions {
   readonly quick: boolean;
   readonly load: (size: SizeTag) => LoadedSales;
+  /** Only the cached table (concurrency 1 and 8): no uncached runs, no baseline. */
+  readonly cachedOnly?: boolean;
 }
 
 export async function renderBench(opts: RenderBenchOptions): Promise<void> {
   const { dataset, source } = opts.load('100k');
   const runs = opts.quick ? 5 : 20;
-  console.log(`render: 8 charts at 100k rows (data: ${source}) through API + sandbox, ${runs} runs each`);
+  console.log(`render: 8 charts at 100k rows (data: ${source}) through API + sandbox, ${opts.cachedOnly === true ? 'cached renders only' : `${runs} runs each`}`);
   const token = randomBytes(32).toString('base64url');
   const svc = await startService(token);
   const dir = mkdtempSync(join(tmpdir(), 'plotbox-render-bench-'));
@@ -96,10 +98,10 @@ export async function renderBench(opts: RenderBenchOptions): Promise<void> {
       return performance.now() - t;
     };
     // Warm-up: the dataset reaches the sandbox, each worker sees each chart, the cache fills.
-    for (let i = 0; i < 3; i++) for (const c of charts) await call('POST', `${d}/preview`, { code: c.code, lang: 'js', datasetId: ds.id });
+    if (opts.cachedOnly !== true) for (let i = 0; i < 3; i++) for (const c of charts) await call('POST', `${d}/preview`, { code: c.code, lang: 'js', datasetId: ds.id });
     for (const c of charts) await call('POST', `${d}/charts/${c.id}/render`, {});
     const results: { name: string; uncached: number[]; cached: number[] }[] = charts.map((c) => ({ name: c.name, uncached: [], cached: [] }));
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < (opts.cachedOnly === true ? 0 : runs); i++) {
       for (const [k, c] of charts.entries()) {
         results[k]?.uncached.push(await time(() => call('POST', `${d}/preview`, { code: c.code, lang: 'js', datasetId: ds.id })));
         results[k]?.cached.push(await time(() => call('POST', `${d}/charts/${c.id}/render`, {})));
@@ -113,15 +115,22 @@ export async function renderBench(opts: RenderBenchOptions): Promise<void> {
     const requests = charts.map((c) => ({ method: 'POST', path: `${d}/charts/${c.id}/render`, headers: { ...json, cookie }, body: '{}' }));
     for (const concurrency of [1, 8]) {
       const total = opts.quick ? 400 : 4000;
-      const r = await runLoad({ origin: url, requests, concurrency, total, warmUp: 200, expectStatus: 200, expectText: '"cached":true' });
+      const warmUp = 200;
+      // The API's CPU per request (this process does nothing else meanwhile): what bounds its
+      // throughput on one core, and far less disturbed than latency by other load on the machine.
+      const cpu0 = process.cpuUsage();
+      const r = await runLoad({ origin: url, requests, concurrency, total, warmUp, expectStatus: 200, expectText: '"cached":true' });
+      const cpu = process.cpuUsage(cpu0);
       if (r.error !== undefined) throw new Error(`cached render: ${r.error}`);
-      cachedRows.push([String(concurrency), String(total), fmt(pct(r.samples, 50)), fmt(pct(r.samples, 95)), (total / r.seconds).toFixed(0)]);
+      const cpuUs = (cpu.user + cpu.system) / (total + warmUp);
+      cachedRows.push([String(concurrency), String(total), fmt(pct(r.samples, 50)), fmt(pct(r.samples, 95)), (total / r.seconds).toFixed(0), cpuUs.toFixed(0), (r.bytes / total / 1024).toFixed(1)]);
     }
     printTable(
       'Cached renders through the API (render cache hit, SQLite store), the eight charts in turn, client in its own process',
-      ['concurrency', 'requests', 'p50 ms', 'p95 ms', 'req/s'],
+      ['concurrency', 'requests', 'p50 ms', 'p95 ms', 'req/s', 'API CPU µs/req', 'KiB/response'],
       cachedRows,
     );
+    if (opts.cachedOnly === true) return;
     const why = baselineUnavailable();
     let baseline: BaselineLatency[] = [];
     if (why) console.log(`baseline unavailable: ${why}`);

@@ -1,6 +1,6 @@
 // `npm run bench`: Plotbox's benchmarks, each printed as a table beside the Depictio-style
 // baseline measured in the same run. Never fails on slowness; it reports.
-//   node --no-node-snapshot bench/run.ts [runner] [px] [service] [api] [render] [ingest] [backup] [--sizes 1k,100k,1m] [--quick] [--charts name,…]
+//   node --no-node-snapshot bench/run.ts [runner] [px] [service] [api] [render] [ingest] [backup] [--sizes 1k,100k,1m] [--quick] [--charts name,…] [--cached-only]
 import { parseArgs } from 'node:util';
 import { runnerBench } from './runner-bench.ts';
 import { loadSales, type SizeTag } from './data.ts';
@@ -12,6 +12,8 @@ const { values, positionals } = parseArgs({
     quick: { type: 'boolean', default: false },
     // px section: only these charts (names from bench/px-charts.ts).
     charts: { type: 'string', default: '' },
+    // render section: only the cached-render table (no uncached runs, no baseline).
+    'cached-only': { type: 'boolean', default: false },
   },
 });
 const sections = positionals.length > 0 ? positionals : ['runner', 'px', 'service', 'api', 'render', 'ingest', 'backup'];
@@ -29,7 +31,7 @@ const registry: Record<string, () => Promise<void>> = {
   },
   render: async () => {
     const { renderBench } = await import('./render-bench.ts');
-    await renderBench({ quick: values.quick, load: loadSales });
+    await renderBench({ quick: values.quick, load: loadSales, cachedOnly: values['cached-only'] });
   },
   ingest: async () => {
     const { ingestBench } = await import('./ingest-bench.ts');

@@ -22,7 +22,8 @@ export function createStoreCounter(): StoreCounter {
         if (typeof key !== 'string') return value;
         if (typeof value === 'function') {
           return (...args: unknown[]) => {
-            count(`${prefix}${key}`);
+            // `readTogether` only groups the reads made inside it (each counted itself).
+            if (key !== 'readTogether') count(`${prefix}${key}`);
             return (value as (...a: unknown[]) => unknown).apply(obj, args);
           };
         }

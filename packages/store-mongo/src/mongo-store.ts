@@ -80,6 +80,8 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     counters: createCountersRepository(h),
     settings: createSettingsRepository(h),
     backup: createBackup(h),
+    // Each read is its own round trip; there is nothing to share.
+    readTogether: (reads) => reads(),
     ping: () =>
       h.op(async () => {
         await db.command({ ping: 1 });

@@ -22,8 +22,24 @@ export interface SqliteHandle {
    * mid-change leaves the previous state, and writers of other processes wait (busy timeout).
    */
   tx<T>(fn: () => T): T;
+  /**
+   * Run `fn` in one deferred (read) transaction, or inside the one already open: the statements it
+   * runs share one WAL read lock and snapshot instead of taking one each. For reads only.
+   */
+  readTx<T>(fn: () => T): T;
   /** One store operation: synchronous underneath, errors mapped, refused after `close()`. */
   readonly op: RunOperation;
+  /**
+   * Group commit: run `write` (a few statements, no transaction of its own) in the transaction that
+   * commits every write grouped in this turn of the event loop, and resolve once it has committed.
+   * Concurrent requests' audit rows and rate-limit hits share one commit (one WAL lock, their
+   * shared pages written once) instead of paying one each. A transaction (`tx`), `close()` and the
+   * operations that read or change the grouped tables (`commitGrouped`) commit the pending group
+   * first, so they see every grouped write called before them.
+   */
+  grouped<T>(write: () => T): Promise<T>;
+  /** Commit the pending group now (before reading or changing the tables grouped writes touch). */
+  commitGrouped(): void;
   /** The injected clock, checked, as epoch ms. */
   nowMs(): number;
   /** The injected id generator, checked. */
@@ -37,9 +53,17 @@ export interface SqliteHandle {
   assertOpen(): void;
 }
 
+interface GroupedWrite {
+  readonly write: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export function createSqliteHandle(db: DatabaseSync, deps: StoreDeps): SqliteHandle {
   const statements = new Map<string, StatementSync>();
   let closed = false;
+  let group: GroupedWrite[] = [];
+  let scheduled: NodeJS.Immediate | null = null;
   const statement = (sql: string): StatementSync => {
     let st = statements.get(sql);
     if (st === undefined) {
@@ -47,6 +71,57 @@ export function createSqliteHandle(db: DatabaseSync, deps: StoreDeps): SqliteHan
       statements.set(sql, st);
     }
     return st;
+  };
+  /** Each write on its own (autocommit), each with its own outcome. */
+  const runAlone = (writes: readonly GroupedWrite[]): void => {
+    for (const w of writes) {
+      try {
+        w.resolve(w.write());
+      } catch (error) {
+        w.reject(mapSqliteError(error));
+      }
+    }
+  };
+  /** Commit the pending group now: one transaction; a write that fails fails alone. */
+  const flush = (): void => {
+    if (scheduled !== null) clearImmediate(scheduled);
+    scheduled = null;
+    const writes = group;
+    group = [];
+    if (writes.length === 0) return;
+    if (closed) {
+      for (const w of writes) w.reject(new StoreError('STORE_UNAVAILABLE', 'store is closed', { reason: 'closed' }));
+      return;
+    }
+    if (writes.length === 1 || db.isTransaction) return runAlone(writes);
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      statement('BEGIN IMMEDIATE').run();
+      for (const w of writes) {
+        try {
+          outcomes.push({ ok: true, value: w.write() });
+        } catch (error) {
+          // A failed statement is undone by SQLite; the others stand, unless it ended the transaction.
+          if (!db.isTransaction) throw error;
+          outcomes.push({ ok: false, value: mapSqliteError(error) });
+        }
+      }
+      statement('COMMIT').run();
+    } catch {
+      // The group as a whole failed (busy, disk full, an error that rolled it back): nothing of it
+      // was kept, so each write is tried once more on its own and answers for itself.
+      try {
+        if (db.isTransaction) statement('ROLLBACK').run();
+      } catch {
+        // Runs from setImmediate: nothing may escape; the writes below then answer for themselves.
+      }
+      return runAlone(writes);
+    }
+    writes.forEach((w, i) => {
+      const o = outcomes[i];
+      if (o?.ok === true) w.resolve(o.value);
+      else w.reject(o?.value);
+    });
   };
   return {
     statement,
@@ -59,6 +134,8 @@ export function createSqliteHandle(db: DatabaseSync, deps: StoreDeps): SqliteHan
     run: (sql, ...params) => Number(statement(sql).run(...params).changes),
     tx: <T>(fn: () => T): T => {
       if (db.isTransaction) return fn();
+      // Writes called earlier commit first, in their own transaction.
+      if (group.length > 0) flush();
       db.exec('BEGIN IMMEDIATE');
       try {
         const result = fn();
@@ -67,6 +144,23 @@ export function createSqliteHandle(db: DatabaseSync, deps: StoreDeps): SqliteHan
       } catch (error) {
         if (db.isTransaction) db.exec('ROLLBACK');
         throw error;
+      }
+    },
+    readTx: <T>(fn: () => T): T => {
+      // Closed, or already in a transaction: the operations answer (or refuse) on their own.
+      if (closed || db.isTransaction) return fn();
+      statement('BEGIN DEFERRED').run();
+      try {
+        return fn();
+      } finally {
+        // Nothing was written, so ending the read transaction loses nothing whichever way it ends.
+        if (db.isTransaction) {
+          try {
+            statement('COMMIT').run();
+          } catch {
+            statement('ROLLBACK').run();
+          }
+        }
       }
     },
     op: <T>(fn: () => T | Promise<T>): Promise<T> => {
@@ -83,11 +177,21 @@ export function createSqliteHandle(db: DatabaseSync, deps: StoreDeps): SqliteHan
       return d.getTime();
     },
     newId: () => assertId(deps.newId(), 'newId()'),
+    grouped: <T>(write: () => T): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        group.push({ write, resolve: resolve as (value: unknown) => void, reject });
+        scheduled ??= setImmediate(flush);
+      }),
+    commitGrouped: () => {
+      if (group.length > 0) flush();
+    },
     assertOpen: () => {
       if (closed) throw new StoreError('STORE_UNAVAILABLE', 'store is closed', { reason: 'closed' });
     },
     close: () => {
       if (closed) return false;
+      // What was called before close() is committed, not dropped.
+      flush();
       closed = true;
       statements.clear();
       return true;

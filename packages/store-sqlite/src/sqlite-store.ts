@@ -97,6 +97,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     counters: createCountersRepository(h),
     settings: createSettingsRepository(h),
     backup: createBackup(h, db),
+    // The repositories' operations run their statements synchronously when called, so the ones
+    // `reads` starts all run inside this one read transaction.
+    readTogether: (reads) => h.readTx(reads),
     ping: () =>
       h.op(() => {
         h.one('SELECT 1 AS x');

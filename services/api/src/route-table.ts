@@ -141,16 +141,19 @@ async function loadScope(ctx: AppContext, auth: AuthState, params: Record<string
   const [dashboardId, chartId, datasetId, versionId] = [id('dashboardId'), id('chartId'), id('datasetId'), id('versionId')];
   const { store } = ctx;
   const none = Promise.resolve(null);
-  const [project, dashboard, chart, dataset, version, groups, projectGrants, dashboardGrants] = await Promise.all([
-    store.projects.findById(projectId),
-    dashboardId === undefined ? none : store.dashboards.findById(dashboardId),
-    chartId === undefined ? none : store.charts.findById(chartId),
-    datasetId === undefined ? none : store.datasets.findById(datasetId),
-    versionId === undefined ? none : store.datasets.findVersion(versionId),
-    store.groups.listForUser(auth.user.id),
-    store.projects.listGrants(projectId),
-    dashboardId === undefined ? Promise.resolve(undefined) : store.dashboards.listGrants(dashboardId),
-  ]);
+  // Started together, so the store may serve them as one read (one SQLite transaction).
+  const [project, dashboard, chart, dataset, version, groups, projectGrants, dashboardGrants] = await store.readTogether(() =>
+    Promise.all([
+      store.projects.findById(projectId),
+      dashboardId === undefined ? none : store.dashboards.findById(dashboardId),
+      chartId === undefined ? none : store.charts.findById(chartId),
+      datasetId === undefined ? none : store.datasets.findById(datasetId),
+      versionId === undefined ? none : store.datasets.findVersion(versionId),
+      store.groups.listForUser(auth.user.id),
+      store.projects.listGrants(projectId),
+      dashboardId === undefined ? Promise.resolve(undefined) : store.dashboards.listGrants(dashboardId),
+    ]),
+  );
   if (project === null) throw notFound();
   if (dashboardId !== undefined && (dashboard === null || dashboard.projectId !== project.id)) throw notFound();
   if (chartId !== undefined && (chart === null || chart.projectId !== project.id || (dashboard !== null && chart.dashboardId !== dashboard.id))) throw notFound();

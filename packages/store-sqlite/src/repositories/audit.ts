@@ -30,27 +30,45 @@ function toEvent(r: Row): AuditEvent {
 
 export function createAuditLog(h: SqliteHandle): AuditLog {
   return assembleRepository(AUDIT_INPUTS, h.op, {
-    append: (c) => {
-      const r = h.one(
-        `INSERT INTO audit_events (id, at, actor_kind, actor_user_id, actor_api_key_id, actor_api_key_name, ip, action, target_type, target_id, outcome, request_id, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        h.newId(),
-        h.nowMs(),
-        c.actorKind,
-        c.actorUserId,
-        c.actorApiKey?.id ?? null,
-        c.actorApiKey?.name ?? null,
-        c.ip,
-        c.action,
-        c.target?.type ?? null,
-        c.target?.id ?? null,
-        c.outcome,
-        c.requestId,
-        c.details,
+    // Group commit (handle.ts): resolves once the row is committed, with concurrent requests' rows.
+    // The event is built from what was inserted: no RETURNING row to read back and convert.
+    append: async (c) => {
+      const id = h.newId();
+      const at = h.nowMs();
+      await h.grouped(() =>
+        h.run(
+          `INSERT INTO audit_events (id, at, actor_kind, actor_user_id, actor_api_key_id, actor_api_key_name, ip, action, target_type, target_id, outcome, request_id, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          id,
+          at,
+          c.actorKind,
+          c.actorUserId,
+          c.actorApiKey?.id ?? null,
+          c.actorApiKey?.name ?? null,
+          c.ip,
+          c.action,
+          c.target?.type ?? null,
+          c.target?.id ?? null,
+          c.outcome,
+          c.requestId,
+          c.details,
+        ),
       );
-      return toEvent(r as Row);
+      const event: AuditEvent = {
+        id,
+        at: new Date(at),
+        actor: c.actorApiKey === null ? { kind: c.actorKind, userId: c.actorUserId } : { kind: c.actorKind, userId: c.actorUserId, apiKey: c.actorApiKey },
+        ip: c.ip,
+        action: c.action,
+        target: c.target,
+        outcome: c.outcome,
+        requestId: c.requestId,
+        details: parseJson(c.details) as AuditEvent['details'],
+      };
+      return event;
     },
     query: ({ filter: f, page }) => {
+      h.commitGrouped();
       const where: string[] = ['1 = 1'];
       const params: SQLInputValue[] = [];
       const add = (clause: string, value: SQLInputValue) => {

@@ -373,15 +373,22 @@ function write(h: SqliteHandle, r: CheckedBackupRecord): void {
 
 export function createBackup(h: SqliteHandle, db: DatabaseSync): StoreBackup {
   return assembleBackup({
-    dump: ({ sessions }) => dumpSnapshot(db, sessions),
-    isEmpty: () =>
-      Promise.resolve(
+    // Grouped writes (audit rows, rate-limit hits) called before commit first.
+    dump: ({ sessions }) => {
+      h.commitGrouped();
+      return dumpSnapshot(db, sessions);
+    },
+    isEmpty: () => {
+      h.commitGrouped();
+      return Promise.resolve(
         h.one(
           `SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM user_groups) OR EXISTS (SELECT 1 FROM projects) OR EXISTS (SELECT 1 FROM datasets)
              OR EXISTS (SELECT 1 FROM api_keys) OR EXISTS (SELECT 1 FROM sessions) OR EXISTS (SELECT 1 FROM audit_events) AS used`,
         )?.used === 0,
-      ),
+      );
+    },
     begin: () => {
+      h.commitGrouped();
       db.exec('BEGIN IMMEDIATE');
       return Promise.resolve();
     },

@@ -15,19 +15,23 @@ export function createCountersRepository(h: SqliteHandle): CounterRepository {
   return assembleRepository(COUNTER_INPUTS, h.op, {
     hit: ({ key, windowMs }) => {
       const t = h.nowMs();
-      // One statement: concurrent replicas (processes on the same file) never lose a hit.
-      const r = h
-        .statement(
-          `INSERT INTO rate_windows (key, count, reset_at) VALUES (:key, 1, :reset)
-           ON CONFLICT (key) DO UPDATE SET
-             count = CASE WHEN rate_windows.reset_at <= :now THEN 1 ELSE rate_windows.count + 1 END,
-             reset_at = CASE WHEN rate_windows.reset_at <= :now THEN :reset ELSE rate_windows.reset_at END
-           RETURNING count, reset_at`,
-        )
-        .get({ key, reset: t + windowMs, now: t }) as Row;
-      return { count: num(r, 'count'), resetAt: date(r, 'reset_at') };
+      // One statement: concurrent replicas (processes on the same file) never lose a hit. Group
+      // commit (handle.ts): concurrent requests' hits share a transaction; each gets its own count.
+      return h.grouped(() => {
+        const r = h
+          .statement(
+            `INSERT INTO rate_windows (key, count, reset_at) VALUES (:key, 1, :reset)
+             ON CONFLICT (key) DO UPDATE SET
+               count = CASE WHEN rate_windows.reset_at <= :now THEN 1 ELSE rate_windows.count + 1 END,
+               reset_at = CASE WHEN rate_windows.reset_at <= :now THEN :reset ELSE rate_windows.reset_at END
+             RETURNING count, reset_at`,
+          )
+          .get({ key, reset: t + windowMs, now: t }) as Row;
+        return { count: num(r, 'count'), resetAt: date(r, 'reset_at') };
+      });
     },
     resetWindow: (key) => {
+      h.commitGrouped();
       h.run('DELETE FROM rate_windows WHERE key = ?', key);
     },
     recordLoginFailure: ({ accountKey, policy }) =>
