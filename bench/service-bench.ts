@@ -1,8 +1,9 @@
 // Service section: the mixed eight-chart workload at 100k rows through the sandbox service's HTTP
 // API on loopback (dataset cached), at concurrency 1, 4 and 16, with isolate reuse on and off; the
-// workers' CPU per render and peak resident memory under that load (from /proc); the same sequence
-// through the runner called directly in-process (to isolate the service's own overhead); and the
-// Depictio-style baseline's throughput with 2 workers, in the same run.
+// workers' CPU per render and peak resident memory under that load (from /proc); the charts at
+// concurrency 1 through HTTP and through the runner called directly in-process, run by run in turn
+// (to isolate the service's own overhead); and the Depictio-style baseline's throughput with 2
+// workers, in the same run.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -111,7 +112,8 @@ export async function serviceBench(opts: ServiceBenchOptions): Promise<void> {
   const perLevel = opts.quick ? 80 : 400;
   console.log(`service: 100k rows (data: ${source}), ${availableParallelism()} workers, ${perLevel} renders per concurrency level`);
 
-  // 1. Direct: the runner in this process, no HTTP. Its latency is what the service adds to.
+  // 1. Direct: the runner in this process, no HTTP. Its latency is what the service adds to; it is
+  // measured interleaved with the service's (below), so both see the same load on this machine.
   const runner = createRunner({ workers: availableParallelism() });
   await runner.ready();
   const direct = async (c: number): Promise<{ ms: number; workerMs: number }> => {
@@ -121,8 +123,6 @@ export async function serviceBench(opts: ServiceBenchOptions): Promise<void> {
     return { ms: performance.now() - t, workerMs: r.stats.durationMs };
   };
   await drive(EXAMPLE_CHARTS.length * availableParallelism() * 3, availableParallelism(), direct);
-  const directRun = await drive(perLevel / 2, 1, direct);
-  await runner.close();
 
   // 2. Through the service, with isolate reuse on (the default) and off.
   const rows: string[][] = [];
@@ -164,19 +164,35 @@ export async function serviceBench(opts: ServiceBenchOptions): Promise<void> {
         rows.push([reuse, String(concurrency), String(samples.length), (samples.length / seconds).toFixed(1), fmt(pct(ms, 50)), fmt(pct(ms, 95))]);
         resourceRows.push([reuse, String(concurrency), fmt(cpuPerRender), [...peak.values()].map((b) => (b / 2 ** 20).toFixed(0)).join(' / ')]);
         if (concurrency === 1 && reuse === 'on') {
+          // The same charts one at a time, each through HTTP and directly in turn (which goes first
+          // alternates from round to round), so the difference is the service's and not the
+          // machine's load of the moment.
+          const http: Sample[] = [];
+          const dir: Sample[] = [];
+          for (let i = 0; i < perLevel / 2; i++) {
+            const c = i % EXAMPLE_CHARTS.length;
+            const chart = EXAMPLE_CHARTS[c]?.name ?? '';
+            const first = Math.floor(i / EXAMPLE_CHARTS.length) % 2 === 0 ? viaHttp : direct;
+            const second = first === viaHttp ? direct : viaHttp;
+            const a = await first(c);
+            const b = await second(c);
+            http.push({ chart, ...(first === viaHttp ? a : b) });
+            dir.push({ chart, ...(first === viaHttp ? b : a) });
+          }
+          await runner.close();
           for (const chart of EXAMPLE_CHARTS) {
-            const http = samples.filter((x) => x.chart === chart.name);
-            const dir = directRun.samples.filter((x) => x.chart === chart.name);
+            const httpChart = http.filter((x) => x.chart === chart.name);
+            const dirChart = dir.filter((x) => x.chart === chart.name);
             const httpP50 = pct(
-              http.map((x) => x.ms),
+              httpChart.map((x) => x.ms),
               50,
             );
             const dirP50 = pct(
-              dir.map((x) => x.ms),
+              dirChart.map((x) => x.ms),
               50,
             );
             const workerP50 = pct(
-              http.map((x) => x.workerMs),
+              httpChart.map((x) => x.workerMs),
               50,
             );
             overheadRows.push([chart.name, fmt(httpP50), fmt(dirP50), fmt(workerP50), fmt(httpP50 - dirP50), fmt(httpP50 - workerP50)]);

@@ -2,8 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { checkCode } from '@plotbox/code-check';
 import { DEFAULT_LIMITS, DEFAULT_RUNTIME, RUNTIMES, type Limits, type RunError, type RunResult, type RuntimeName } from '@plotbox/sandbox-protocol';
+import { createCheckCache } from './check-cache.ts';
 import { DEFAULT_CEILINGS, LimitsError, resolveLimits } from './limits.ts';
 import { crashedError, fatalLooksLikeMemory, timeoutError, workerLostError, workerMemoryError } from './isolate-errors.ts';
 import { tenantKey, type ParentMessage, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
@@ -71,6 +71,8 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   for (const flag of workerV8Flags) if (!/^--[a-z0-9-]+(=[a-z0-9.]+)?$/.test(flag)) throw new Error(`not a V8 flag: ${flag}`);
   const inherit = (options.workerStderr ?? 'inherit') === 'inherit';
 
+  // A few hundred snippets: a dashboard's charts, re-run as viewers come and go.
+  const checks = createCheckCache({ maxEntries: 512, maxChars: 8 * MiB });
   const slots: WorkerSlot[] = [];
   /** Waiting jobs per project, and the round-robin order of projects with waiting jobs. */
   const queues = new Map<string, Job[]>();
@@ -392,7 +394,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
         if (err instanceof LimitsError) return Promise.resolve(errorResult({ code: 'SANDBOX_BAD_REQUEST', message: err.message }));
         throw err;
       }
-      const checked = options.unsafeSkipCodeCheck ? ({ ok: true, js: input.code } as const) : checkCode(input.code, { lang: input.lang ?? 'js', maxBytes: limits.codeBytes });
+      const checked = options.unsafeSkipCodeCheck ? ({ ok: true, js: input.code } as const) : checks.check(input.project ?? '', input.code, input.lang ?? 'js', limits.codeBytes);
       if (!checked.ok) {
         const first = checked.diagnostics[0];
         return Promise.resolve(
