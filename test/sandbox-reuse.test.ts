@@ -81,6 +81,10 @@ function roots() {
   add(() => px.histogram(df, { x: 'price' }));
   add(() => px.box(df, { x: 'region', y: 'price' }));
   add(() => px.corr(df, ['units', 'price']));
+  // px output of row arithmetic (evaluated a column at a time, reading the dataset's bound arrays) and of a sample.
+  add(() => px.scatter(df, { x: (d) => +d.price, y: (d) => d.units * 1 }));
+  add(() => px.heatmap(df, { x: 'region', y: 'product', z: (d) => d.units * d.price }));
+  add(() => df.sample(5));
   return r;
 }
 function walk(visit) {

@@ -59,22 +59,28 @@ function isPacked(column: PayloadColumn): column is PackedStringColumn {
 
 /** A packed column as a {@link StringColumn} whose dictionary is sliced out on first use. */
 function unpack(column: PackedStringColumn): StringColumn {
-  return Object.freeze(new UnpackedColumn(column));
+  const unpacked = new UnpackedColumn(column);
+  sharedSource.set(unpacked, sharedSource.get(column) ?? column);
+  return Object.freeze(unpacked);
 }
 
 /** See {@link unpack}; a class for the same reason as {@link PrivatePackedColumn}. */
 export class UnpackedColumn {
   readonly name: string;
   readonly kind = 'string' as const;
-  readonly codes: Int32Array;
+  readonly #source: PackedStringColumn;
   readonly #text: string;
   readonly #offsets: Int32Array;
   #dictionary: string[] | undefined;
   constructor(column: PackedStringColumn) {
     this.name = column.name;
-    this.codes = column.codes;
+    this.#source = column;
     this.#text = column.dictionaryText;
     this.#offsets = column.dictionaryOffsets;
+  }
+  /** Read when used, not when the run's globals are made: a run's private copy is made only for the columns it reads. */
+  get codes(): Int32Array {
+    return this.#source.codes;
   }
   get dictionary(): readonly string[] {
     if (this.#dictionary === undefined) {
@@ -86,6 +92,34 @@ export class UnpackedColumn {
     }
     return this.#dictionary;
   }
+}
+
+/**
+ * A run's private column copy (or a view of one) → the bound column it copies. The runtime's own
+ * reads whose results are fresh values — strings, numbers, new arrays: decoding, group ids, row
+ * readers, column arithmetic — read the bound arrays through {@link codesToRead},
+ * {@link valuesToRead} and {@link validToRead}, so a run copies only the arrays that may be handed
+ * to it (px's `numeric` columns, arquero's own reads). Module-private: nothing else maps a column to
+ * the shared arrays, and these functions' results must never be handed out or written.
+ */
+const sharedSource = new WeakMap<object, PayloadColumn>();
+
+/** A string column's codes for reading only (the bound array behind a private copy). */
+export function codesToRead(column: StringColumn): Int32Array {
+  const source = sharedSource.get(column) as StringColumn | PackedStringColumn | undefined;
+  return (source ?? column).codes;
+}
+
+/** A value column's values for reading only (see {@link codesToRead}). */
+export function valuesToRead<C extends Exclude<Column, StringColumn>>(column: C): C['values'] {
+  const source = sharedSource.get(column) as C | undefined;
+  return (source ?? column).values;
+}
+
+/** A value column's validity for reading only (see {@link codesToRead}). */
+export function validToRead(column: Exclude<Column, StringColumn>): Uint8Array | undefined {
+  const source = sharedSource.get(column) as Exclude<Column, StringColumn> | undefined;
+  return (source ?? column).valid;
 }
 
 /** One decoded cell. Dates become ISO-8601 strings (see {@link decodeColumn}). */
@@ -210,7 +244,8 @@ export function decodeColumn(column: Column, rowCount: number): FrozenColumn {
   const out: CellValue[] = new Array<CellValue>(rowCount);
   switch (column.kind) {
     case 'string': {
-      const { dictionary, codes } = column;
+      const { dictionary } = column;
+      const codes = codesToRead(column);
       const size = dictionary.length;
       for (let i = 0; i < rowCount; i++) {
         const code = codes[i] as number;
@@ -219,26 +254,30 @@ export function decodeColumn(column: Column, rowCount: number): FrozenColumn {
       break;
     }
     case 'int': {
-      const { values, valid } = column;
+      const values = valuesToRead(column);
+      const valid = validToRead(column);
       if (valid === undefined) for (let i = 0; i < rowCount; i++) out[i] = values[i] as number;
       else for (let i = 0; i < rowCount; i++) out[i] = valid[i] === 0 ? null : (values[i] as number);
       break;
     }
     case 'number': {
-      const { values, valid } = column;
+      const values = valuesToRead(column);
+      const valid = validToRead(column);
       out.fill(null);
       if (valid === undefined) for (let i = 0; i < rowCount; i++) out[i] = values[i] as number;
       else for (let i = 0; i < rowCount; i++) if (valid[i] !== 0) out[i] = values[i] as number;
       break;
     }
     case 'bool': {
-      const { values, valid } = column;
+      const values = valuesToRead(column);
+      const valid = validToRead(column);
       for (let i = 0; i < rowCount; i++) out[i] = valid !== undefined && valid[i] === 0 ? null : values[i] !== 0;
       break;
     }
     case 'date': {
-      const text = dateFormatter(column.values, column.valid, rowCount);
-      const { values, valid } = column;
+      const values = valuesToRead(column);
+      const valid = validToRead(column);
+      const text = dateFormatter(values, valid, rowCount);
       for (let i = 0; i < rowCount; i++) out[i] = valid !== undefined && valid[i] === 0 ? null : text(values[i] as number);
       break;
     }
@@ -252,10 +291,18 @@ export function decodeColumn(column: Column, rowCount: number): FrozenColumn {
  */
 export function decodeRows(column: Column, rowCount: number, indices: ArrayLike<number>): CellValue[] {
   const n = indices.length;
+  if ((column.kind === 'number' || column.kind === 'int') && validToRead(column) === undefined) {
+    // No nulls: an array of numbers only, which V8 stores unboxed (a null-filled array would box every double).
+    const values = valuesToRead(column);
+    const numbers: number[] = [];
+    for (let k = 0; k < n; k++) numbers.push(values[indices[k] as number] as number);
+    return numbers;
+  }
   const out: CellValue[] = new Array<CellValue>(n).fill(null);
   switch (column.kind) {
     case 'string': {
-      const { dictionary, codes } = column;
+      const { dictionary } = column;
+      const codes = codesToRead(column);
       const size = dictionary.length;
       for (let k = 0; k < n; k++) {
         const code = codes[indices[k] as number] as number;
@@ -265,7 +312,8 @@ export function decodeRows(column: Column, rowCount: number, indices: ArrayLike<
     }
     case 'int':
     case 'number': {
-      const { values, valid } = column;
+      const values = valuesToRead(column);
+      const valid = validToRead(column);
       for (let k = 0; k < n; k++) {
         const i = indices[k] as number;
         out[k] = valid !== undefined && valid[i] === 0 ? null : (values[i] as number);
@@ -273,7 +321,8 @@ export function decodeRows(column: Column, rowCount: number, indices: ArrayLike<
       break;
     }
     case 'bool': {
-      const { values, valid } = column;
+      const values = valuesToRead(column);
+      const valid = validToRead(column);
       for (let k = 0; k < n; k++) {
         const i = indices[k] as number;
         out[k] = valid !== undefined && valid[i] === 0 ? null : values[i] !== 0;
@@ -281,8 +330,9 @@ export function decodeRows(column: Column, rowCount: number, indices: ArrayLike<
       break;
     }
     case 'date': {
-      const text = dateFormatter(column.values, column.valid, rowCount);
-      const { values, valid } = column;
+      const values = valuesToRead(column);
+      const valid = validToRead(column);
+      const text = dateFormatter(values, valid, rowCount);
       for (let k = 0; k < n; k++) {
         const i = indices[k] as number;
         out[k] = valid !== undefined && valid[i] === 0 ? null : text(values[i] as number);
@@ -355,9 +405,9 @@ export function bindDataset(payload: DatasetPayload, shared: boolean): BoundData
 
 /** A per-run view of a bound column whose typed arrays are copied when first read. */
 function privateCopy(master: PayloadColumn): PayloadColumn {
-  if (isPacked(master)) return Object.freeze(new PrivatePackedColumn(master));
-  if (master.kind === 'string') return Object.freeze(new PrivateStringColumn(master));
-  return Object.freeze(new PrivateValueColumn(master)) as unknown as Column;
+  const copy = isPacked(master) ? new PrivatePackedColumn(master) : master.kind === 'string' ? new PrivateStringColumn(master) : new PrivateValueColumn(master);
+  sharedSource.set(copy, master);
+  return Object.freeze(copy) as unknown as PayloadColumn;
 }
 
 // Classes rather than object literals with getters: an object literal with accessors gets a hidden

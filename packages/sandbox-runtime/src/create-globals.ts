@@ -35,6 +35,8 @@ export interface SandboxGlobals {
 
 /** Lazily-decoded column holders this module created, with their row counts and raw columns. */
 const lazyHolders = new WeakMap<object, { readonly rowCount: number; readonly raw: ReadonlyMap<string, Column> }>();
+/** Lazily-decoded holders of rows picked from the dataset (`reify`), with their row counts. */
+const pickedHolders = new WeakMap<object, number>();
 
 /**
  * An arquero table that keeps a lazy column holder lazy.
@@ -48,15 +50,15 @@ const lazyHolders = new WeakMap<object, { readonly rowCount: number; readonly ra
  */
 class DatasetTable extends ColumnTable {
   constructor(columns: object, names?: readonly string[], ...rest: unknown[]) {
-    const lazy = lazyHolders.get(columns);
-    if (lazy === undefined) {
+    const rowCount = lazyHolders.get(columns)?.rowCount ?? pickedHolders.get(columns);
+    if (rowCount === undefined) {
       // @ts-expect-error arquero's constructor takes (data, names, filter, group, order, params).
       super(columns, names, ...rest);
       return;
     }
     const keys = names ?? Object.keys(columns);
     const stub: Record<string, { length: number }> = {};
-    if (keys[0] !== undefined) stub[keys[0]] = { length: lazy.rowCount };
+    if (keys[0] !== undefined) stub[keys[0]] = { length: rowCount };
     // @ts-expect-error as above.
     super(stub, keys, ...rest);
     (this as unknown as { _data: object })._data = columns;
@@ -97,8 +99,9 @@ class DatasetTable extends ColumnTable {
 
   /**
    * arquero's `reify(indices)` (behind `sample`, `slice` of the dataset, …) reads whole columns;
-   * for the dataset's own ungrouped rows, decode just the picked rows instead. Same values, same
-   * (plain array) column type; anything else takes arquero's path.
+   * for the dataset's own ungrouped rows, decode just the picked rows instead, and only those
+   * columns that are read (a lazy holder, as the dataset's own). Same values, same (plain array)
+   * column type; anything else takes arquero's path.
    */
   override reify(indices?: ArrayLike<number>): this {
     const self = this as unknown as { _data: object; _names: readonly string[]; isGrouped(): boolean; create(parts: object): unknown };
@@ -107,13 +110,20 @@ class DatasetTable extends ColumnTable {
       // @ts-expect-error arquero's typings declare reify(indices?: number[]).
       return super.reify(indices);
     }
-    const data: Record<string, unknown[]> = {};
+    const columns: Column[] = [];
     for (const name of self._names) {
       const column = lazy.raw.get(name);
       // @ts-expect-error as above.
       if (column === undefined) return super.reify(indices);
-      data[name] = decodeRows(column, lazy.rowCount, indices);
+      columns.push(column);
     }
+    const picked = Uint32Array.from(indices);
+    const data = Object.create(null) as Record<string, unknown[]>;
+    for (const column of columns) {
+      let decoded: unknown[] | undefined;
+      Object.defineProperty(data, column.name, { enumerable: true, get: () => (decoded ??= decodeRows(column, lazy.rowCount, picked)) });
+    }
+    pickedHolders.set(Object.freeze(data), picked.length);
     return self.create({ data, names: self._names, groups: null, filter: null, order: null }) as this;
   }
 }

@@ -181,3 +181,43 @@ test('writes to the row never reach another row; single-column functions are mem
     (g.data['units'] as readonly number[]).reduce((a, b) => a + b, 0),
   );
 });
+
+test('a sample of the dataset (its columns decoded when read) behaves as arquero’s sample of the same table', () => {
+  const g = createGlobals(awkwardPayload(500));
+  const plain = g.aq.table(Object.fromEntries(g.df.columnNames().map((name) => [name, Array.from(g.data[name] ?? [])])));
+  const verbs: [string, (t: typeof g.df) => unknown][] = [
+    ['objects', (t) => t.objects()],
+    [
+      'filter and orderby',
+      (t) =>
+        t
+          .filter((d: Record<string, number>) => d['num']! > 0)
+          .orderby('int')
+          .objects(),
+    ],
+    [
+      'groupby and rollup',
+      (t) =>
+        t
+          .groupby('cat')
+          .rollup({ n: g.op.count(), s: g.op.sum('num') })
+          .objects(),
+    ],
+    ['sample of the sample', (t) => t.sample(10).objects()],
+    [
+      'derive and select',
+      (t) =>
+        t
+          .derive({ x: (d: Record<string, number>) => d['int']! * 2 })
+          .select('x', 'day')
+          .objects(),
+    ],
+    ['one column', (t) => t.array('flag')],
+  ];
+  for (const [name, verb] of verbs) {
+    g.aq.seed(3);
+    const ours = verb(g.df.sample(40));
+    g.aq.seed(3);
+    assert.deepEqual(ours, verb(plain.sample(40)), name);
+  }
+});

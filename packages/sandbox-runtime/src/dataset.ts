@@ -9,11 +9,12 @@
  * Runs inside the isolate: ECMAScript built-ins only.
  */
 import type { Column } from '@plotbox/sandbox-protocol';
-import { dateFormatter } from './columns.ts';
+import { codesToRead, dateFormatter, validToRead, valuesToRead } from './columns.ts';
 import type { LazyColumns } from './columns.ts';
 
 /** Rows grouped by value: `ids[row]` indexes `keys`, which are in order of first appearance. */
 export interface KeyColumn {
+  /** Read only, never handed out: it may be the dataset's own codes, shared by every run of an isolate. */
   readonly ids: Int32Array;
   /** Decoded values (as `data.<column>` holds them; nulls as `null`). */
   readonly keys: unknown[];
@@ -27,6 +28,11 @@ export interface DatasetView {
   raw(name: string): Column | undefined;
   /** Numbers of a `number`/`int` column with nulls as NaN (every numeric summary skips both); undefined for other kinds. */
   numeric(name: string): Float64Array | Int32Array | undefined;
+  /**
+   * {@link DatasetView.numeric} for reading only, by code whose results are new values (sums,
+   * correlations): may be the dataset's bound array, which must never be written or handed out.
+   */
+  numericToRead(name: string): Float64Array | Int32Array | undefined;
   /** Group ids per row and the decoded distinct values; undefined for number/int columns (too many distinct values to pay off). */
   keys(name: string): KeyColumn | undefined;
   /** A per-row reader returning exactly what `data[name][row]` holds. */
@@ -108,15 +114,24 @@ export class ColumnView implements DatasetView {
     if (hit !== undefined) return hit;
     const column = this.#raw.get(name);
     if (column === undefined || (column.kind !== 'number' && column.kind !== 'int')) return undefined;
-    const { values, valid } = column;
-    let out: Float64Array | Int32Array = values;
-    if (valid !== undefined) {
-      const copy = new Float64Array(values);
+    const valid = validToRead(column);
+    // Handed out (px puts columns in figures): the run's private copy, unless a new array is made anyway.
+    let out: Float64Array | Int32Array;
+    if (valid === undefined) out = column.values;
+    else {
+      const copy = new Float64Array(valuesToRead(column));
       for (let i = 0; i < this.rowCount; i++) if (valid[i] === 0) copy[i] = NaN;
       out = copy;
     }
     this.#numeric.set(name, out);
     return out;
+  }
+
+  numericToRead(name: string): Float64Array | Int32Array | undefined {
+    const column = this.#raw.get(name);
+    if (column === undefined || (column.kind !== 'number' && column.kind !== 'int')) return undefined;
+    // With nulls, numeric() makes a new array (NaN for null) from the bound one anyway.
+    return validToRead(column) === undefined ? valuesToRead(column) : this.numeric(name);
   }
 
   keys(name: string): KeyColumn | undefined {
@@ -129,8 +144,8 @@ export class ColumnView implements DatasetView {
       column.kind === 'string'
         ? stringKeys(column, rowCount)
         : column.kind === 'date'
-          ? mappedKeys(column.values, column.valid, rowCount, this.#formatter(name, column))
-          : mappedKeys(column.values, column.valid, rowCount, boolValue);
+          ? mappedKeys(valuesToRead(column), validToRead(column), rowCount, this.#formatter(name, column))
+          : mappedKeys(valuesToRead(column), validToRead(column), rowCount, boolValue);
     this.#keys.set(name, out);
     return out;
   }
@@ -147,7 +162,7 @@ export class ColumnView implements DatasetView {
   #formatter(name: string, column: Column & { kind: 'date' }): (ms: number) => string | null {
     let f = this.#dateText.get(name);
     if (f === undefined) {
-      f = dateFormatter(column.values, column.valid, this.rowCount);
+      f = dateFormatter(valuesToRead(column), validToRead(column), this.rowCount);
       this.#dateText.set(name, f);
     }
     return f;
@@ -157,8 +172,10 @@ export class ColumnView implements DatasetView {
     const column = this.#raw.get(name);
     if (column === undefined) return () => undefined;
     switch (column.kind) {
+      // The readers return values, never the arrays: they read the bound arrays (columns.ts).
       case 'string': {
-        const { codes, dictionary } = column;
+        const { dictionary } = column;
+        const codes = codesToRead(column);
         const size = dictionary.length;
         return (row) => {
           const code = codes[row] as number;
@@ -167,15 +184,18 @@ export class ColumnView implements DatasetView {
       }
       case 'number':
       case 'int': {
-        const { values, valid } = column;
+        const values = valuesToRead(column);
+        const valid = validToRead(column);
         return valid === undefined ? (row) => values[row] : (row) => (valid[row] === 0 ? null : values[row]);
       }
       case 'bool': {
-        const { values, valid } = column;
+        const values = valuesToRead(column);
+        const valid = validToRead(column);
         return (row) => (valid !== undefined && valid[row] === 0 ? null : values[row] !== 0);
       }
       case 'date': {
-        const { values, valid } = column;
+        const values = valuesToRead(column);
+        const valid = validToRead(column);
         const text = this.#formatter(name, column);
         return (row) => (valid !== undefined && valid[row] === 0 ? null : text(values[row] as number));
       }
@@ -190,15 +210,21 @@ export const VIEW_SHAPE_KEEPER: object = new ColumnView([], 0, new Map());
 
 /** Dictionary codes → group ids in first-appearance order; equal strings (or out-of-range codes, which are null) share a group. */
 function stringKeys(column: Column & { kind: 'string' }, rowCount: number): KeyColumn {
-  const { codes, dictionary } = column;
+  const { dictionary } = column;
+  const codes = codesToRead(column);
   const size = dictionary.length;
   // Dictionary entry → group id, assigned on first appearance; slot `size` is null.
   const codeToId = new Int32Array(size + 1).fill(-1);
   const byValue = new Map<unknown, number>();
   const keys: unknown[] = [];
-  const ids = new Int32Array(rowCount);
+  // A dictionary in order of first appearance, without repeats or nulls, makes every row's id its
+  // code: then the ids are the codes themselves (read only, as every KeyColumn's ids are), and no
+  // array of the dataset's length is written. Otherwise ids are written from the first row where
+  // they differ.
+  let ids: Int32Array | undefined;
   for (let i = 0; i < rowCount; i++) {
-    let code = codes[i] as number;
+    const given = codes[i] as number;
+    let code = given;
     if (!(code >= 0 && code < size)) code = size;
     let id = codeToId[code] as number;
     if (id < 0) {
@@ -211,9 +237,14 @@ function stringKeys(column: Column & { kind: 'string' }, rowCount: number): KeyC
       }
       codeToId[code] = id;
     }
-    ids[i] = id;
+    if (ids !== undefined) ids[i] = id;
+    else if (id !== given) {
+      ids = new Int32Array(rowCount);
+      ids.set(codes.subarray(0, i));
+      ids[i] = id;
+    }
   }
-  return { ids, keys };
+  return { ids: ids ?? codes, keys };
 }
 
 /** Group ids for a typed column whose decoded value is `decode(value)` (nulls where `valid` is 0). */

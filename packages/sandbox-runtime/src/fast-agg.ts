@@ -9,6 +9,7 @@
  * would have made (create-globals.test.ts / fast-agg.test.ts compare the two on random data).
  * Runs inside the isolate: ECMAScript built-ins only.
  */
+import { codesToRead } from './columns.ts';
 import type { DatasetView } from './dataset.ts';
 
 /** The group structure arquero's verbs read (`table.groups()`): see arquero's `verbs/groupby.js`. */
@@ -30,7 +31,9 @@ export interface ArqueroGroups {
 export function dictionaryGroups(view: DatasetView, name: string): ArqueroGroups | undefined {
   const column = view.raw(name);
   if (column === undefined || column.kind !== 'string') return undefined;
-  const { codes, dictionary } = column;
+  const { dictionary } = column;
+  // Read only: the groups are new arrays (columns.ts codesToRead).
+  const codes = codesToRead(column);
   const size = dictionary.length;
   const rowCount = view.rowCount;
   // arquero keys groups by its `key(value)`: a string is keyed quoted, null as null, so equal

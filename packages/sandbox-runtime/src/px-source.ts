@@ -6,6 +6,7 @@
 
 import { datasetOf } from './dataset.ts';
 import { frameAsTable } from './frame-table.ts';
+import { arithmeticRows } from './row-expression.ts';
 import type { DatasetView, KeyColumn } from './dataset.ts';
 
 /** A per-row function in px options: `(d, i) => d.units * d.price`; `d` reads the row's columns. */
@@ -132,6 +133,9 @@ function genericRows(names: readonly string[], rows: number, get: (name: string)
 
 /** `f` over every row of the dataset, reading the typed payload (same values `data` holds). */
 function datasetRows(view: DatasetView, f: RowFunction): ArrayLike<unknown> {
+  // Arithmetic over numeric columns runs a column at a time (row-expression.ts): same numbers.
+  const columnwise = view.rowCount > 0 ? arithmeticRows(f, (name) => view.raw(name), view.rowCount) : undefined;
+  if (columnwise !== undefined) return columnwise;
   return runRowFunction(view.names, view.rowCount, (name) => view.reader(name), f);
 }
 

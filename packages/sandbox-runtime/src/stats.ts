@@ -194,6 +194,8 @@ export function makeBins(values: ArrayLike<unknown>, nbins: number, range?: read
   let max = -Infinity;
   if (range !== undefined) {
     [min, max] = range;
+  } else if (values instanceof Float64Array || values instanceof Int32Array) {
+    [min, max] = typedExtent(values);
   } else {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -227,6 +229,11 @@ export function countBins(values: ArrayLike<unknown>, bins: Bins, rows?: ArrayLi
   const min = edges[0] as number;
   const max = edges[nbins] as number;
   const counts = new Array<number>(nbins).fill(0);
+  if (rows === undefined && (values instanceof Float64Array || values instanceof Int32Array)) {
+    const typed = countTyped(values, edges, width);
+    for (let i = 0; i < nbins; i++) counts[i] = typed[i] as number;
+    return counts;
+  }
   const n = rows === undefined ? values.length : rows.length;
   for (let k = 0; k < n; k++) {
     const v = values[rows === undefined ? k : (rows[k] as number)];
@@ -236,6 +243,43 @@ export function countBins(values: ArrayLike<unknown>, bins: Bins, rows?: ArrayLi
     // Floating-point division can land one bin off near an edge; the edges are the truth.
     else if (v < (edges[i] as number)) i--;
     else if (i + 1 < nbins && v >= (edges[i + 1] as number)) i++;
+    counts[i] = (counts[i] as number) + 1;
+  }
+  return counts;
+}
+
+/**
+ * [min, max] of the finite values of a typed column. This and {@link countTyped} are
+ * {@link makeBins}' and {@link countBins}' loops for the dataset's typed columns, in functions that
+ * only ever see typed arrays: V8 keeps their loads specialised from run to run of a kept isolate.
+ */
+function typedExtent(values: Float64Array | Int32Array): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v - v === 0) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return [min, max];
+}
+
+/** {@link countBins} over every value of a typed column (the same steps, see {@link typedExtent}). */
+function countTyped(values: Float64Array | Int32Array, edges: readonly number[], width: number): Float64Array {
+  const nbins = edges.length - 1;
+  const bounds = Float64Array.from(edges);
+  const min = bounds[0] as number;
+  const max = bounds[nbins] as number;
+  const counts = new Float64Array(nbins);
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k] as number;
+    if (!(v - v === 0) || v < min || v > max) continue;
+    let i = Math.floor((v - min) / width);
+    if (i >= nbins) i = nbins - 1;
+    else if (v < (bounds[i] as number)) i--;
+    else if (i + 1 < nbins && v >= (bounds[i + 1] as number)) i++;
     counts[i] = (counts[i] as number) + 1;
   }
   return counts;

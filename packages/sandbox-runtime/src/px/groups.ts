@@ -124,6 +124,19 @@ export function numericColumn(c: Ctx | string, src: Source, ref: ColumnRef, opti
   return values;
 }
 
+/**
+ * {@link numericColumn} for code that only reads the numbers into new values (aggregations,
+ * correlations), never into a figure: on the dataset itself, its bound array without a copy.
+ */
+export function numericToRead(c: Ctx | string, src: Source, ref: ColumnRef, option: string): ArrayLike<unknown> {
+  const view = src.dataset;
+  if (view !== undefined && typeof ref === 'string') {
+    const values = view.numericToRead(ref);
+    if (values !== undefined) return values;
+  }
+  return numericColumn(c, src, ref, option);
+}
+
 /** Number of rows in a set (`n` for all rows). */
 export function sizeOf(rows: RowSet, n: number): number {
   return rows === null ? n : rows.length;
@@ -234,6 +247,10 @@ export function aggregateIds(
     const cnt = new Float64Array(nIds);
     const seen = new Uint8Array(nIds);
     const kind = agg === 'count' || values === undefined ? 0 : agg === 'sum' || agg === 'mean' ? 1 : agg === 'min' ? 2 : 3;
+    if (rows === null && kind !== 0 && ids instanceof Int32Array && (values instanceof Float64Array || values instanceof Int32Array)) {
+      aggregateTyped(ids, values, count, kind, acc, cnt, seen, order);
+      return { order, result: typedResult(agg, acc, cnt) };
+    }
     for (let k = 0; k < count; k++) {
       const r = rows === null ? k : (rows[k] as number);
       const id = ids[r] as number;
@@ -252,13 +269,7 @@ export function aggregateIds(
       else if (c === 0 || (kind === 2 ? v < (acc[id] as number) : v > (acc[id] as number))) acc[id] = v;
       cnt[id] = c + 1;
     }
-    const result = (id: number): number | null => {
-      const c = cnt[id] as number;
-      if (agg === 'count') return c;
-      if (c === 0) return null;
-      return agg === 'mean' ? (acc[id] as number) / c : (acc[id] as number);
-    };
-    return { order, result };
+    return { order, result: typedResult(agg, acc, cnt) };
   }
   const accs: (Accumulator | undefined)[] = new Array<Accumulator | undefined>(nIds);
   for (let k = 0; k < count; k++) {
@@ -272,6 +283,38 @@ export function aggregateIds(
     a.add(values === undefined ? 1 : values[r]);
   }
   return { order, result: (id) => (accs[id] as Accumulator).result() };
+}
+
+function typedResult(agg: Aggregation, acc: Float64Array, cnt: Float64Array): (id: number) => number | null {
+  return (id) => {
+    const c = cnt[id] as number;
+    if (agg === 'count') return c;
+    if (c === 0) return null;
+    return agg === 'mean' ? (acc[id] as number) / c : (acc[id] as number);
+  };
+}
+
+/**
+ * {@link aggregateIds}' loop for every row of a typed column (the dataset's own columns, a row
+ * function's results): the same arithmetic in the same order, in a function that only ever sees
+ * typed arrays, so V8 keeps its loads specialised from run to run instead of the generic loop's,
+ * which has seen every kind of array earlier runs passed.
+ * @param kind 1 sum/mean, 2 min, 3 max
+ */
+function aggregateTyped(ids: Int32Array, values: Float64Array | Int32Array, count: number, kind: number, acc: Float64Array, cnt: Float64Array, seen: Uint8Array, order: number[]): void {
+  for (let r = 0; r < count; r++) {
+    const id = ids[r] as number;
+    if (seen[id] === 0) {
+      seen[id] = 1;
+      order.push(id);
+    }
+    const v = values[r] as number;
+    if (v - v !== 0) continue;
+    const c = cnt[id] as number;
+    if (kind === 1) acc[id] = (acc[id] as number) + v;
+    else if (c === 0 || (kind === 2 ? v < (acc[id] as number) : v > (acc[id] as number))) acc[id] = v;
+    cnt[id] = c + 1;
+  }
 }
 
 /** Aggregate `values` per key (restricted to `rows`), keys in first-appearance order; no key → one group per row. */

@@ -5,7 +5,7 @@
  */
 import { AGGREGATIONS, isFiniteNumber, pearson } from '../stats.ts';
 import { isArrayLikeColumn, isTableLike, toSource } from '../px-source.ts';
-import { aggregateIds, compareValues, groupName, keyColumn, numericColumn } from './groups.ts';
+import { aggregateIds, compareValues, groupName, keyColumn, numericColumn, numericToRead } from './groups.ts';
 import { defaultScale, addNote, checkOptions, colorscaleOption, fail, label, layoutFor, numberOption, oneOf, ref, thousands } from './options.ts';
 import type { Ctx, Figure, Trace } from './options.ts';
 import { safeTemplates } from './templates.ts';
@@ -57,7 +57,8 @@ export function heatmap(table: unknown, options: unknown): Figure {
   if (agg !== 'count' && zRef === undefined) fail(c, `agg '${agg}' needs z`);
   const xs = keyColumn(src, xRef, 'x');
   const ys = keyColumn(src, yRef, 'y');
-  const z = zRef === undefined ? undefined : numericColumn(c, src, zRef, 'z');
+  // Only aggregated into new numbers: read without a copy.
+  const z = zRef === undefined ? undefined : numericToRead(c, src, zRef, 'z');
   const nx = xs.keys.length;
   if (nx * ys.keys.length > 4_000_000) fail(c, `${nx} × ${ys.keys.length} cells are too many to draw (at most 4,000,000): aggregate x or y to fewer values`);
   const nRows = xs.ids.length;

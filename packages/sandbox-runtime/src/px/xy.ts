@@ -7,7 +7,7 @@ import { AGGREGATIONS } from '../stats.ts';
 import { toSource } from '../px-source.ts';
 import type { ColumnRef } from '../px-source.ts';
 import type { KeyColumn } from '../dataset.ts';
-import { aggregateBy, columnReader, groupName, keyColumn, numericColumn, orderedKeys, pickWith, rowCount, sortTogether, splitRows } from './groups.ts';
+import { aggregateBy, columnReader, groupName, keyColumn, numericToRead, orderedKeys, pickWith, rowCount, sortTogether, splitRows } from './groups.ts';
 import type { RowSet } from './groups.ts';
 import { addNote, boolOption, checkOptions, fail, label, layoutFor, numberOption, oneOf, palette, ref } from './options.ts';
 import type { Ctx, Figure, Trace } from './options.ts';
@@ -78,7 +78,8 @@ export function xyFigure(kind: XYKind, table: unknown, options: unknown): Figure
   const catKeys = agg !== undefined && catRef !== undefined ? keyColumn(src, catRef, catOption) : undefined;
   // Without agg, marks are per row: read the rows drawn (a sample past max_points), not whole columns.
   const catRead = catRef === undefined || catKeys !== undefined ? undefined : columnReader(src, catRef, catOption);
-  const val = valRef !== undefined && agg !== undefined ? numericColumn(c, src, valRef, valOption) : undefined;
+  // Only summed into new numbers (aggregateBy): read without a copy.
+  const val = valRef !== undefined && agg !== undefined ? numericToRead(c, src, valRef, valOption) : undefined;
   const valRead = valRef !== undefined && agg === undefined ? columnReader(src, valRef, valOption) : undefined;
   const colorKeys: KeyColumn | undefined = colorRef === undefined ? undefined : orderedKeys(c, src, colorRef, 'color');
   const n = catKeys?.ids.length ?? val?.length ?? rowCount(src, [catRef, valRef, colorRef], [catOption, valOption, 'color']);
