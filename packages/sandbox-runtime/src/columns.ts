@@ -238,10 +238,12 @@ function checkColumn(column: Column, rowCount: number): void {
  * axes read.
  */
 export function decodeColumn(column: Column, rowCount: number): FrozenColumn {
-  // new Array(n) filled by index, then frozen: measured in a fresh isolate at 100k rows this is
-  // ≈2× faster than push() for strings and ints. For doubles, fill(null) first makes the array
-  // hold tagged values from the start, so freezing does not have to re-box every element.
-  const out: CellValue[] = new Array<CellValue>(rowCount);
+  // new Array(n), filled with null first, then written by index and frozen. Writing into a hole
+  // looks up the prototype chain for a setter, and once lockdown has frozen Array.prototype that
+  // lookup is slow: in a locked-down isolate at 100k rows, holes cost ≈5.6 ms a column, null-filled
+  // ≈1.2 ms, push() ≈1.9 ms. For doubles, null also makes the array hold tagged values from the
+  // start, so freezing does not have to re-box every element.
+  const out: CellValue[] = new Array<CellValue>(rowCount).fill(null);
   switch (column.kind) {
     case 'string': {
       const { dictionary } = column;
@@ -263,7 +265,6 @@ export function decodeColumn(column: Column, rowCount: number): FrozenColumn {
     case 'number': {
       const values = valuesToRead(column);
       const valid = validToRead(column);
-      out.fill(null);
       if (valid === undefined) for (let i = 0; i < rowCount; i++) out[i] = values[i] as number;
       else for (let i = 0; i < rowCount; i++) if (valid[i] !== 0) out[i] = values[i] as number;
       break;

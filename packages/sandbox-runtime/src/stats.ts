@@ -352,6 +352,182 @@ type NumericArray = Float64Array | Int32Array;
 
 const isNumericArray = (v: ArrayLike<unknown>): v is NumericArray => v instanceof Float64Array || v instanceof Int32Array;
 
+/**
+ * The matrix of {@link pearson} over every pair of `columns` (1 on the diagonal), each cell the same
+ * number {@link pearson} gives to the last bit. Typed columns of one length whose values are all
+ * finite share their means and centred sums of squares between pairs (pearson's pairwise-complete
+ * rows are then every row), and their sums are computed several at a time in one loop over Float64
+ * arrays: each sum must stay one chain of additions in row order (the same bits), so a loop with one
+ * sum waits on the adder's latency, and independent chains side by side cost about what one does.
+ * Columns go in threes: one loop for their sums, one for the six centred products within the three,
+ * and three-pair loops for pairs across threes. Other pairs go through {@link pearson}.
+ */
+export function correlationMatrix(columns: readonly ArrayLike<unknown>[]): (number | null)[][] {
+  const k = columns.length;
+  const n = k > 0 ? (columns[0] as ArrayLike<unknown>).length : 0;
+  // The complete columns as Float64Arrays (ints widened, which is exact); undefined for the others.
+  const dense: (Float64Array | undefined)[] = columns.map((column) =>
+    column.length !== n || n < 2 ? undefined : column instanceof Float64Array ? column : column instanceof Int32Array ? new Float64Array(column) : undefined,
+  );
+  // The sums of one loop, read right after it.
+  const sums = new Float64Array(6);
+  const means = new Float64Array(k);
+  for (const [a, b, c] of threes(dense)) {
+    sums3(dense[a] as Float64Array, dense[b] as Float64Array, dense[c] as Float64Array, n, sums);
+    means[a] = sums[0] as number;
+    means[b] = sums[1] as number;
+    means[c] = sums[2] as number;
+  }
+  for (let c = 0; c < k; c++) {
+    const sum = means[c] as number;
+    // A finite sum of n values means each was finite (a NaN or an infinity makes the sum NaN or infinite).
+    if (sum - sum === 0) means[c] = sum / n;
+    else dense[c] = undefined;
+  }
+  // products[i * k + j], i ≤ j: Σ (column i − its mean)(column j − its mean) in row order.
+  const products = new Float64Array(k * k);
+  const put = (i: number, j: number, value: number): void => {
+    products[Math.min(i, j) * k + Math.max(i, j)] = value;
+  };
+  const groups = threes(dense);
+  const across: number[] = [];
+  for (let g = 0; g < groups.length; g++) {
+    const [a, b, c] = groups[g] as [number, number, number];
+    centredProductsWithin3(dense[a] as Float64Array, means[a] as number, dense[b] as Float64Array, means[b] as number, dense[c] as Float64Array, means[c] as number, n, sums);
+    put(a, a, sums[0] as number);
+    put(a, b, sums[1] as number);
+    put(a, c, sums[2] as number);
+    put(b, b, sums[3] as number);
+    put(b, c, sums[4] as number);
+    put(c, c, sums[5] as number);
+    for (let h = g + 1; h < groups.length; h++) for (const i of new Set(groups[g])) for (const j of new Set(groups[h])) across.push(i, j);
+  }
+  const columnAt = (q: number): Float64Array => dense[across[q] as number] as Float64Array;
+  const meanAt = (q: number): number => means[across[q] as number] as number;
+  for (let p = 0; p < across.length; p += 6) {
+    // The pairs at p, q1 and q2 (the last loop repeats its last pair).
+    const q1 = Math.min(p + 2, across.length - 2);
+    const q2 = Math.min(p + 4, across.length - 2);
+    centredProducts3(
+      columnAt(p),
+      meanAt(p),
+      columnAt(p + 1),
+      meanAt(p + 1),
+      columnAt(q1),
+      meanAt(q1),
+      columnAt(q1 + 1),
+      meanAt(q1 + 1),
+      columnAt(q2),
+      meanAt(q2),
+      columnAt(q2 + 1),
+      meanAt(q2 + 1),
+      n,
+      sums,
+    );
+    put(across[p] as number, across[p + 1] as number, sums[0] as number);
+    put(across[q1] as number, across[q1 + 1] as number, sums[1] as number);
+    put(across[q2] as number, across[q2 + 1] as number, sums[2] as number);
+  }
+  const z = columns.map(() => columns.map((): number | null => null));
+  for (let i = 0; i < k; i++) {
+    (z[i] as (number | null)[])[i] = 1;
+    for (let j = i + 1; j < k; j++) {
+      let r: number | null;
+      if (dense[i] !== undefined && dense[j] !== undefined) {
+        const saa = products[i * k + i] as number;
+        const sbb = products[j * k + j] as number;
+        r = saa === 0 || sbb === 0 ? null : Math.max(-1, Math.min(1, (products[i * k + j] as number) / Math.sqrt(saa * sbb)));
+      } else r = pearson(columns[i] as ArrayLike<unknown>, columns[j] as ArrayLike<unknown>);
+      (z[i] as (number | null)[])[j] = r;
+      (z[j] as (number | null)[])[i] = r;
+    }
+  }
+  return z;
+}
+
+/** The indices of the defined entries in threes, the last three filled up by repeating its last index. */
+function threes(dense: readonly (Float64Array | undefined)[]): [number, number, number][] {
+  const defined = dense.flatMap((values, c) => (values === undefined ? [] : [c]));
+  const out: [number, number, number][] = [];
+  for (let t = 0; t < defined.length; t += 3) {
+    const at = (q: number): number => defined[Math.min(t + q, defined.length - 1)] as number;
+    out.push([at(0), at(1), at(2)]);
+  }
+  return out;
+}
+
+/** The sums of three columns' first `n` values, each in row order, into `out[0..2]`. */
+function sums3(a: Float64Array, b: Float64Array, c: Float64Array, n: number, out: Float64Array): void {
+  let sa = 0;
+  let sb = 0;
+  let sc = 0;
+  for (let i = 0; i < n; i++) {
+    sa += a[i] as number;
+    sb += b[i] as number;
+    sc += c[i] as number;
+  }
+  out[0] = sa;
+  out[1] = sb;
+  out[2] = sc;
+}
+
+/** The six sums Σ (x − mx)(y − my) over pairs of three columns (aa, ab, ac, bb, bc, cc) in row order, as {@link pearson}'s second pass sums them, into `out`. */
+function centredProductsWithin3(a: Float64Array, ma: number, b: Float64Array, mb: number, c: Float64Array, mc: number, n: number, out: Float64Array): void {
+  let aa = 0;
+  let ab = 0;
+  let ac = 0;
+  let bb = 0;
+  let bc = 0;
+  let cc = 0;
+  for (let i = 0; i < n; i++) {
+    const x = (a[i] as number) - ma;
+    const y = (b[i] as number) - mb;
+    const z = (c[i] as number) - mc;
+    aa += x * x;
+    ab += x * y;
+    ac += x * z;
+    bb += y * y;
+    bc += y * z;
+    cc += z * z;
+  }
+  out[0] = aa;
+  out[1] = ab;
+  out[2] = ac;
+  out[3] = bb;
+  out[4] = bc;
+  out[5] = cc;
+}
+
+/** Three sums Σ (a[i] − ma)(b[i] − mb) in row order, as {@link pearson}'s second pass sums them, into `out[0..2]`. */
+function centredProducts3(
+  a0: Float64Array,
+  ma0: number,
+  b0: Float64Array,
+  mb0: number,
+  a1: Float64Array,
+  ma1: number,
+  b1: Float64Array,
+  mb1: number,
+  a2: Float64Array,
+  ma2: number,
+  b2: Float64Array,
+  mb2: number,
+  n: number,
+  out: Float64Array,
+): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    s0 += ((a0[i] as number) - ma0) * ((b0[i] as number) - mb0);
+    s1 += ((a1[i] as number) - ma1) * ((b1[i] as number) - mb1);
+    s2 += ((a2[i] as number) - ma2) * ((b2[i] as number) - mb2);
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+}
+
 /** Pearson correlation over rows where both values are finite numbers; `null` if undefined. */
 export function pearson(a: ArrayLike<unknown>, b: ArrayLike<unknown>): number | null {
   return isNumericArray(a) && isNumericArray(b) ? pearsonTyped(a, b) : pearsonAny(a, b);

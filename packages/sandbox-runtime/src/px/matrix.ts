@@ -3,9 +3,9 @@
  * matrix or RGB image, averaged in blocks past `max_cells`), `px.corr` (Pearson matrix) and
  * `px.figure` (raw traces). Pure ECMAScript; runs inside the isolate.
  */
-import { AGGREGATIONS, isFiniteNumber, pearson } from '../stats.ts';
+import { AGGREGATIONS, correlationMatrix, isFiniteNumber } from '../stats.ts';
 import { isArrayLikeColumn, isTableLike, toSource } from '../px-source.ts';
-import { aggregateIds, compareValues, groupName, keyColumn, numericColumn, numericToRead } from './groups.ts';
+import { aggregateIds, compareValues, groupName, keyColumn, numericToRead } from './groups.ts';
 import { defaultScale, addNote, checkOptions, colorscaleOption, fail, label, layoutFor, numberOption, oneOf, ref, thousands } from './options.ts';
 import type { Ctx, Figure, Trace } from './options.ts';
 import { safeTemplates } from './templates.ts';
@@ -103,16 +103,9 @@ export function corr(table: unknown, columns?: readonly string[]): { z: (number 
     if (!Array.isArray(columns) || !columns.every((col) => typeof col === 'string')) throw new TypeError('px.corr: columns must be an array of column names');
     names = columns.slice();
   }
-  const values = names.map((name) => numericColumn('px.corr', src, name, 'columns'));
-  const z = names.map(() => names.map((): number | null => null));
-  for (let i = 0; i < names.length; i++) {
-    for (let j = i; j < names.length; j++) {
-      const r = i === j ? 1 : pearson(values[i] as ArrayLike<unknown>, values[j] as ArrayLike<unknown>);
-      (z[i] as (number | null)[])[j] = r;
-      (z[j] as (number | null)[])[i] = r;
-    }
-  }
-  return { z, x: names.slice(), y: names.slice() };
+  // Only read into new numbers: the dataset's bound arrays, without a per-run copy.
+  const values = names.map((name) => numericToRead('px.corr', src, name, 'columns'));
+  return { z: correlationMatrix(values), x: names.slice(), y: names.slice() };
 }
 
 /** Wrap raw traces (and an optional layout) as a figure, checking the shape early. */
