@@ -9,20 +9,10 @@ import { createGlobals } from './create-globals.ts';
 import { dictionaryGroups, singleColumnKey } from './fast-agg.ts';
 import { datasetOf } from './dataset.ts';
 import type { PayloadColumn } from './columns.ts';
-
-/** A small deterministic PRNG, so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.ts';
 
 function randomPayload(seed: number): { rowCount: number; columns: PayloadColumn[] } {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const rowCount = Math.floor(r() * 400);
   const words = ['a', 'b', 'c', 'null', 'd', 'a', '', 'é', 'b'];
   const dictionary = words.slice(0, 1 + Math.floor(r() * words.length));

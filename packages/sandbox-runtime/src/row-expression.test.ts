@@ -4,20 +4,10 @@ import type { Column } from '@plotbox/sandbox-protocol';
 import { arithmeticRows, parseRowArithmetic } from './row-expression.ts';
 import { createGlobals } from './create-globals.ts';
 import type { RowFunction } from './px-source.ts';
-
-/** xorshift32: the same random columns on every run of the test. */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.ts';
 
 function columns(n: number): Column[] {
-  const r = random(7);
+  const r = seededRandom(7);
   const price = new Float64Array(n);
   const cost = new Float64Array(n);
   const costValid = new Uint8Array(n);

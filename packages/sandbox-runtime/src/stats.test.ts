@@ -1,18 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { correlationMatrix, pearson } from './stats.ts';
-
-/** A deterministic PRNG (mulberry32), so a failure names a reproducible round. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.ts';
 
 /** The matrix the pairwise definition gives: pearson per pair, 1 on the diagonal. */
 function pairwise(columns: readonly ArrayLike<unknown>[]): (number | null)[][] {
@@ -48,7 +37,7 @@ function column(random: () => number, n: number, round: number, c: number): Arra
 }
 
 test('correlationMatrix gives pearson for every pair, to the last bit, on columns of every kind', () => {
-  const random = prng(16);
+  const random = seededRandom(16);
   for (let round = 0; round < 60; round++) {
     const k = 1 + (round % 8);
     const n = [0, 1, 2, 3, 50, 1001][round % 6] as number;
