@@ -154,9 +154,9 @@ export interface RunStats {
   readonly rows: number;
   /** Time spent preparing the run (isolate, dataset copy, globals), ms; not counted in the time limit. */
   readonly dataMs: number;
-  /** Time spent in the analyst's code, ms. */
+  /** Time spent in the analyst's code and serializing its figure in the isolate (one call), ms. */
   readonly codeMs: number;
-  /** Time spent serializing and checking the figure, ms. */
+  /** Time spent byte-capping, parsing and checking the figure outside the isolate, ms. */
   readonly outputMs: number;
   /** Was the isolate ready before the run: taken warm from the pool, or kept from the tenant's earlier runs? */
   readonly warm: boolean;

@@ -12,6 +12,8 @@
  *   for a kept isolate the host calls it ahead, right after the previous run ended;
  * - `execute(code, nonce)`: evaluates the analyst's code there (under the host's time limit);
  * - `serialize(maxBytes?)`: serializes `fig` (same time limit; `maxBytes` overrides prepare's);
+ * - `run(code, nonce, maxBytes?)`: `execute`, then `serialize` when the code completed, in one
+ *   call (the host's per-run path: each call into an isolate is a hop to its thread and back);
  * - `end()`: ends a run that failed before `serialize`;
  * - `warmUp(rows)`: optional JIT warm-up on synthetic data, before the isolate serves anyone.
  *
@@ -55,6 +57,8 @@ export interface RuntimeApi {
   /** Runs the analyst's code; what it threw, or undefined when it completed. */
   execute(code: string, nonce: string): Thrown | undefined;
   serialize(maxBytes?: number): SerializeResult;
+  /** `execute` and, when the code completed, `serialize`: what the code threw, or the figure's JSON. */
+  run(code: string, nonce: string, maxBytes?: number): Thrown | SerializeResult;
   end(): void;
   warmUp(rows?: number): void;
 }
@@ -109,6 +113,9 @@ const api: RuntimeApi = {
     if (run === undefined || !run.evaluated) return NO_FIGURE;
     const limit = typeof maxBytes === 'number' && Number.isSafeInteger(maxBytes) && maxBytes > 0 ? maxBytes : run.maxBytes;
     return run.fig === undefined ? NO_FIGURE : serializeFigure(run.fig, limit);
+  },
+  run(code, nonce, maxBytes) {
+    return api.execute(code, nonce) ?? api.serialize(maxBytes);
   },
   end() {
     current?.realm.end();

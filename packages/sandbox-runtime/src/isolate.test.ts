@@ -271,3 +271,35 @@ test('the optional pool-time warm-up leaves the globals untouched', async () => 
     b.isolate.dispose();
   }
 });
+
+test('run() is execute() then serialize() in one call: the figure, what the code threw, or no figure', async () => {
+  const isolate = new ivm.Isolate({ memoryLimit: 128 });
+  try {
+    const context = await isolate.createContext();
+    await context.global.set('__plotbox_lockdown', true);
+    await (await isolate.compileScript(bundle)).run(context);
+    const bootRef = (await context.global.get('__plotbox_boot', { reference: true })) as ivm.Reference<() => unknown>;
+    const api = (await bootRef.apply(undefined, [], { result: { reference: true } })) as ivm.Reference<Record<string, unknown>>;
+    const fn = async (name: string): Promise<ivm.Reference<(...args: unknown[]) => unknown>> => (await api.get(name, { reference: true })) as ivm.Reference<(...args: unknown[]) => unknown>;
+    const [bind, prepare, runRef, serialize] = await Promise.all(['bind', 'prepare', 'run', 'serialize'].map(fn));
+    if (!bind || !prepare || !runRef || !serialize) throw new Error('runtime API incomplete');
+    await bind.apply(undefined, [new ivm.ExternalCopy(createSalesPayload(200)).copyInto(), new ivm.ExternalCopy({ shared: true }).copyInto()]);
+    const once = async (code: string, maxBytes?: number): Promise<Thrown | SerializeResult> => {
+      await prepare.apply(undefined, [new ivm.ExternalCopy({ seed: [5, 6, 7, 8] }).copyInto()]);
+      return (await runRef.apply(undefined, maxBytes === undefined ? [code, 'n1'] : [code, 'n1', maxBytes], { timeout: 2000, result: { copy: true } })) as Thrown | SerializeResult;
+    };
+    const ok = await once('fig = px.bar(df, { x: "region", y: "units", agg: "sum" });');
+    assert.ok('ok' in ok && ok.ok, JSON.stringify(ok));
+    assert.equal((JSON.parse(ok.json) as { data: { type: string }[] }).data[0]?.type, 'bar');
+    const thrown = await once('throw new RangeError("nope")');
+    assert.ok('thrown' in thrown && thrown.thrown === 'error' && thrown.name === 'RangeError' && thrown.message === 'nope', JSON.stringify(thrown));
+    // A run whose code threw has no figure to serialize afterwards either.
+    assert.equal(((await serialize.apply(undefined, [], { result: { copy: true } })) as SerializeResult).ok, false);
+    const none = await once('const x = 1;');
+    assert.ok('ok' in none && !none.ok && none.code === 'SANDBOX_NO_FIGURE', JSON.stringify(none));
+    const big = await once('fig = { data: [{ type: "bar", x: Array.from({ length: 5000 }, (_, i) => i) }] };', 1000);
+    assert.ok('ok' in big && !big.ok && big.code === 'SANDBOX_OUTPUT_TOO_LARGE', JSON.stringify(big));
+  } finally {
+    isolate.dispose();
+  }
+});

@@ -52,13 +52,13 @@ export interface WarmIsolate {
 export interface RuntimeRefs {
   readonly bind: ivm.Reference<(payload: unknown, options: unknown) => void>;
   readonly prepare: ivm.Reference<(options: unknown) => void>;
-  readonly execute: ivm.Reference<(code: string, nonce: string) => unknown>;
-  readonly serialize: ivm.Reference<(maxBytes?: number) => unknown>;
+  /** The analyst's code, then the serialization of `fig`, in one call (isolate-entry.ts `run`). */
+  readonly run: ivm.Reference<(code: string, nonce: string, maxBytes?: number) => unknown>;
   readonly end: ivm.Reference<() => void>;
   readonly warmUp: ivm.Reference<(rows: number) => void>;
 }
 
-const API_FUNCTIONS = ['bind', 'prepare', 'execute', 'serialize', 'end', 'warmUp'] as const;
+const API_FUNCTIONS = ['bind', 'prepare', 'run', 'end', 'warmUp'] as const;
 
 /**
  * Disposes an isolate and lets go of the host's References into it first. A Reference left for
@@ -200,8 +200,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
         await api.bind.apply(undefined, [new ivm.ExternalCopy(options.warmUp.payload).copyInto(), new ivm.ExternalCopy({ shared: options.lockdown === true }).copyInto()], { timeout: 10_000 });
         for (const code of options.warmUp.scripts) {
           await api.prepare.apply(undefined, [new ivm.ExternalCopy({ maxBytes: 64 << 20, seed: [1, 2, 3, 4] }).copyInto()], { timeout: 10_000 });
-          await api.execute.apply(undefined, [code, 'warmup'], { timeout: 10_000 }).catch(() => undefined);
-          await api.serialize.apply(undefined, [], { timeout: 10_000 }).catch(() => undefined);
+          await api.run.apply(undefined, [code, 'warmup'], { timeout: 10_000 }).catch(() => undefined);
         }
       }
       const again = (await isolate.compileScript(options.runtimeSource, { filename: RUNTIME_FILENAME, produceCachedData: true })) as ivm.Script & ivm.CachedDataResult;
