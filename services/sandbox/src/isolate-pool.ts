@@ -66,14 +66,19 @@ const API_FUNCTIONS = ['bind', 'prepare', 'run', 'end', 'warmUp'] as const;
  * isolate when it frees one), so every disposal goes through here.
  */
 export function disposeIsolate(entry: WarmIsolate): void {
-  for (const ref of [...Object.values(entry.api), entry.collect, entry.hold, entry.context]) {
+  releaseAll([...Object.values(entry.api), entry.collect, entry.hold, entry.context]);
+  if (!entry.isolate.isDisposed) entry.isolate.dispose();
+}
+
+/** Lets go of host handles into an isolate (References, contexts, scripts), ignoring released ones. */
+function releaseAll(handles: readonly ({ release(): void } | undefined)[]): void {
+  for (const handle of handles) {
     try {
-      ref?.release();
+      handle?.release();
     } catch {
       // Already released.
     }
   }
-  if (!entry.isolate.isDisposed) entry.isolate.dispose();
 }
 
 /** The global the bundle reads to decide whether to lock the realm down (packages/sandbox-runtime/src/realm.ts). */
@@ -82,7 +87,10 @@ const LOCKDOWN_FLAG = '__plotbox_lockdown';
 /** Takes the runtime's API from a context where the bundle was just evaluated (before any analyst code). */
 async function takeApi(context: ivm.Context): Promise<RuntimeRefs> {
   const boot = (await context.global.get('__plotbox_boot', { reference: true })) as ivm.Reference<() => unknown>;
-  if (boot.typeof !== 'function') throw new Error('runtime bundle did not define __plotbox_boot');
+  if (boot.typeof !== 'function') {
+    boot.release();
+    throw new Error('runtime bundle did not define __plotbox_boot');
+  }
   const api = (await boot.apply(undefined, [], { timeout: 1000, result: { reference: true } })) as ivm.Reference<Record<string, unknown>>;
   boot.release();
   const refs = await Promise.all(API_FUNCTIONS.map((name) => api.get(name, { reference: true }) as Promise<ivm.Reference<never>>));
@@ -190,13 +198,18 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
    */
   async function buildCodeCache(): Promise<ivm.ExternalCopy<ArrayBuffer> | undefined> {
     const isolate = new ivm.Isolate({ memoryLimit: 512, onCatastrophicError: options.onCatastrophicError });
+    // Every handle is released before the isolate goes (disposeIsolate says why).
+    const handles: ({ release(): void } | undefined)[] = [];
     try {
       const context = await isolate.createContext();
+      handles.push(context);
       if (options.lockdown === true) await context.global.set(LOCKDOWN_FLAG, true);
       const script = await isolate.compileScript(options.runtimeSource, { filename: RUNTIME_FILENAME });
+      handles.push(script);
       await script.run(context, { timeout: 10_000 });
       if (options.warmUp) {
         const api = await takeApi(context);
+        handles.push(...Object.values(api));
         await api.bind.apply(undefined, [new ivm.ExternalCopy(options.warmUp.payload).copyInto(), new ivm.ExternalCopy({ shared: options.lockdown === true }).copyInto()], { timeout: 10_000 });
         for (const code of options.warmUp.scripts) {
           await api.prepare.apply(undefined, [new ivm.ExternalCopy({ maxBytes: 64 << 20, seed: [1, 2, 3, 4] }).copyInto()], { timeout: 10_000 });
@@ -204,8 +217,10 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
         }
       }
       const again = (await isolate.compileScript(options.runtimeSource, { filename: RUNTIME_FILENAME, produceCachedData: true })) as ivm.Script & ivm.CachedDataResult;
+      handles.push(again);
       return again.cachedData;
     } finally {
+      releaseAll(handles);
       if (!isolate.isDisposed) isolate.dispose();
     }
   }
@@ -216,9 +231,12 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   async function create(memoryMb: number, forPool: boolean): Promise<WarmIsolate> {
     cachedData ??= await (codeCache ??= buildCodeCache().catch(() => undefined));
     const isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: options.onCatastrophicError });
+    // Released if making it fails part way (disposeIsolate says why).
+    const handles: ({ release(): void } | undefined)[] = [];
     try {
       const limitBytes = (await isolate.getHeapStatistics()).heap_size_limit;
       const context = await isolate.createContext();
+      handles.push(context);
       // Read and deleted by the bundle's first module (packages/sandbox-runtime/src/realm.ts).
       if (options.lockdown === true) await context.global.set(LOCKDOWN_FLAG, true);
       // The typings omit the cachedData fields compileScript adds to its result.
@@ -227,14 +245,18 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
         ...(cachedData ? { cachedData } : { produceCachedData: true }),
       })) as ivm.Script & ivm.CachedDataResult;
       if (!cachedData && script.cachedData) cachedData = script.cachedData;
+      handles.push(script);
       await script.run(context, { timeout: 5000 });
       script.release();
       const api = await takeApi(context);
+      handles.push(...Object.values(api));
       if (forPool && jitWarmUpRows > 0) await api.warmUp.apply(undefined, [jitWarmUpRows], { timeout: 10_000 });
       const gcRef = (await context.eval(TAKE_GC, { timeout: 1000, reference: true })) as ivm.Reference<(() => void) | undefined>;
+      handles.push(gcRef);
       const collect = gcRef.typeof === 'function' ? (gcRef as ivm.Reference<(minor?: boolean) => void>) : undefined;
       if (collect === undefined) gcRef.release();
       const hold = (await context.eval(HOLDER, { timeout: 1000, reference: true })) as ivm.Reference<(value: unknown) => number>;
+      handles.push(hold);
       await context.eval(HARDEN, { timeout: 1000 });
       const heap = await isolate.getHeapStatistics();
       baseBytes = heap.used_heap_size + heap.externally_allocated_size;
@@ -256,6 +278,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
         preparedAhead: false,
       };
     } catch (err) {
+      releaseAll(handles);
       if (!isolate.isDisposed) isolate.dispose();
       throw err;
     }
@@ -321,6 +344,15 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
       closed = true;
       for (const entry of warm.splice(0)) disposeIsolate(entry);
       for (const w of waiters.splice(0)) w.resolve();
+      // The code cache is an ExternalCopy: left to the garbage collector, it can be finalized while
+      // Node tears the process down, where isolated-vm aborts (no current environment). Released
+      // here instead, once no isolate is being made from it.
+      const release = (): void => {
+        cachedData?.release();
+        cachedData = undefined;
+      };
+      if (filling === undefined) release();
+      else void filling.finally(release);
     },
   };
 }
