@@ -1,6 +1,6 @@
 /** The audit log on MongoDB: `audit_events`: append, query, and deletion by age only (erasure rewrites in `users.ts`). */
 import type { Filter } from 'mongodb';
-import { AUDIT_INPUTS, assembleRepository, byAt, parseJson } from '@plotbox/store';
+import { AUDIT_INPUTS, appendedAuditEvent, assembleRepository, byAt, parseJson } from '@plotbox/store';
 import type { AuditEvent, AuditLog } from '@plotbox/store';
 import type { AuditDoc } from '../documents.ts';
 import type { MongoHandle } from '../handle.ts';
@@ -25,10 +25,11 @@ export function createAuditLog(h: MongoHandle): AuditLog {
   const audit = h.c.audit;
   return assembleRepository(AUDIT_INPUTS, h.op, {
     append: async (c) => {
+      const event = appendedAuditEvent(h.newId(), h.now(), c);
       const doc: AuditDoc = {
-        _id: h.newId(),
-        at: h.now(),
-        actor: c.actorApiKey === null ? { kind: c.actorKind, userId: c.actorUserId } : { kind: c.actorKind, userId: c.actorUserId, apiKey: c.actorApiKey },
+        _id: event.id,
+        at: event.at,
+        actor: { ...event.actor },
         ip: c.ip,
         action: c.action,
         target: c.target,
@@ -38,7 +39,7 @@ export function createAuditLog(h: MongoHandle): AuditLog {
         ...(c.cached ? { cached: true as const } : {}),
       };
       await audit.insertOne(doc);
-      return toEvent(doc);
+      return event;
     },
     query: ({ filter: f, page }) => {
       const q: Filter<AuditDoc> = {};

@@ -2,7 +2,7 @@
  * The audit log on SQLite: `audit_events`, append-only: triggers refuse every UPDATE but an
  * erasure's pseudonymisation and every DELETE but retention's (migration 5).
  */
-import { AUDIT_INPUTS, assembleRepository, byAt, parseJson } from '@plotbox/store';
+import { AUDIT_INPUTS, appendedAuditEvent, assembleRepository, byAt, parseJson } from '@plotbox/store';
 import type { ActorKind, AuditEvent, AuditLog, AuditOutcome } from '@plotbox/store';
 import type { SQLInputValue } from 'node:sqlite';
 import type { SqliteHandle } from '../handle.ts';
@@ -54,18 +54,7 @@ export function createAuditLog(h: SqliteHandle): AuditLog {
           c.details,
         ),
       );
-      const event: AuditEvent = {
-        id,
-        at: new Date(at),
-        actor: c.actorApiKey === null ? { kind: c.actorKind, userId: c.actorUserId } : { kind: c.actorKind, userId: c.actorUserId, apiKey: c.actorApiKey },
-        ip: c.ip,
-        action: c.action,
-        target: c.target,
-        outcome: c.outcome,
-        requestId: c.requestId,
-        details: parseJson(c.details) as AuditEvent['details'],
-      };
-      return event;
+      return appendedAuditEvent(id, new Date(at), c);
     },
     query: ({ filter: f, page }) => {
       h.commitGrouped();

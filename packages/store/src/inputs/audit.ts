@@ -1,10 +1,10 @@
 /** Input checks of the audit log. */
 import { invalid } from '../store-error.ts';
 import { ACTOR_KINDS, AUDIT_OUTCOMES, MAX_AUDIT_DELETE_BATCH, MAX_AUDIT_DETAILS_BYTES } from '../ports.ts';
-import type { ActorKind, AuditLog, AuditOutcome } from '../ports.ts';
+import type { ActorKind, AuditEvent, AuditLog, AuditOutcome } from '../ports.ts';
 import type { InputChecks } from '../repository.ts';
 import { checkPage } from '../cursor.ts';
-import { assertBoolean, assertDate, assertId, assertInt, assertKnownKeys, assertObject, assertOneOf, assertOptionalString, assertString, serializeJsonObject } from '../validate.ts';
+import { assertBoolean, assertDate, assertId, assertInt, assertKnownKeys, assertObject, assertOneOf, assertOptionalString, assertString, parseJson, serializeJsonObject } from '../validate.ts';
 import { FIELD_LIMITS } from './common.ts';
 
 const ACTION = /^[a-z0-9_.:-]{1,64}$/;
@@ -44,6 +44,24 @@ export function checkNewAuditEvent(input: unknown) {
     details: serializeJsonObject(details, 'details', MAX_AUDIT_DETAILS_BYTES),
     /** The details say `cached: true` (a view served from the render cache; `excludeCached` leaves it out). */
     cached: (details as { readonly cached?: unknown }).cached === true,
+  };
+}
+
+/** A checked new event ({@link checkNewAuditEvent}). */
+export type CheckedNewAuditEvent = ReturnType<typeof checkNewAuditEvent>;
+
+/** The event an adapter stored for `c` under `id` at `at`: what `append` answers, without reading it back. */
+export function appendedAuditEvent(id: string, at: Date, c: CheckedNewAuditEvent): AuditEvent {
+  return {
+    id,
+    at,
+    actor: c.actorApiKey === null ? { kind: c.actorKind, userId: c.actorUserId } : { kind: c.actorKind, userId: c.actorUserId, apiKey: c.actorApiKey },
+    ip: c.ip,
+    action: c.action,
+    target: c.target,
+    outcome: c.outcome,
+    requestId: c.requestId,
+    details: parseJson(c.details) as AuditEvent['details'],
   };
 }
 
