@@ -263,14 +263,16 @@ function aggregate(op: string, values: Float64Array | Int32Array, keys: Uint32Ar
         for (let g = 0; g < size; g++) out[g] = (valid[g] as number) > 0 ? acc[g] : undefined;
         break;
       }
+      // Ungrouped: one sum.
+      let sum = 0;
+      let count = 0;
       for (let i = 0; i < rowCount; i++) {
         const v = values[i] as number;
         if (v !== v) continue;
-        const g = keys === undefined ? 0 : (keys[i] as number);
-        valid[g] = (valid[g] as number) + 1;
-        acc[g] = (acc[g] as number) + v;
+        count++;
+        sum += v;
       }
-      for (let g = 0; g < size; g++) out[g] = (valid[g] as number) > 0 ? acc[g] : undefined;
+      out[0] = count > 0 ? sum : undefined;
       break;
     }
     case 'mean': {

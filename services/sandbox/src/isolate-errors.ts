@@ -12,7 +12,7 @@ export interface ErrorContext {
   readonly deadlineHit: boolean;
   /** The isolate's memory limit was exceeded (isolated-vm disposed it). */
   readonly limits: Limits;
-  /** Which phase failed: preparing the run (dataset copy, globals), analyst code, or serializing `fig`. */
+  /** Which phase failed: preparing the run (dataset copy, globals), analyst code and serializing `fig` (one call into the isolate), or checking the figure. */
   readonly phase: 'boot' | 'code' | 'output';
 }
 
