@@ -89,6 +89,24 @@ test('arithmetic row functions give exactly the numbers of running them row by r
   }
 });
 
+test('a column read as is (`+d.price`) comes back as a new array: the bound one is never handed out', () => {
+  const n = 100;
+  const cols = columns(n);
+  const raw = (name: string) => cols.find((c) => c.name === name);
+  const price = raw('price');
+  assert.ok(price !== undefined && price.kind === 'number' && price.valid === undefined, 'the fixture has a number column without nulls');
+  const before = price.values.slice();
+  const out = arithmeticRows(
+    rowFunction((d) => +d.price),
+    raw,
+    n,
+  );
+  assert.ok(out instanceof Float64Array);
+  assert.notEqual(out, price.values);
+  out.fill(7);
+  assert.deepEqual(price.values, before, 'writing into the result leaves the column as it was');
+});
+
 test('anything but arithmetic over numeric columns is left to run row by row', () => {
   const n = 10;
   const cols = columns(n);
