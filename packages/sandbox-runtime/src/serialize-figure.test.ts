@@ -198,3 +198,23 @@ test('analyst code replacing built-ins cannot subvert the serializer', () => {
     delete (Object.prototype as Record<string, unknown>)['toJSON'];
   }
 });
+
+test('numbers written directly keep the byte limit and survive replaced built-ins', () => {
+  const fig = { x: [1.5, 2.25, -0, 3, 44.57, 1 / 3, NaN], y: Float64Array.of(7.45, 19.06) };
+  const json = '{"x":[1.5,2.25,0,3,44.57,0.3333333333333333,null],"y":[7.45,19.06]}';
+  assert.deepEqual(serializeFigure(fig, json.length), { ok: true, json });
+  fails(fig, 'SANDBOX_OUTPUT_TOO_LARGE', new RegExp(`output limit of ${json.length - 1} bytes`), json.length - 1);
+  fails(fig, 'SANDBOX_OUTPUT_TOO_LARGE', /fig\.x\[5\]/, 30);
+  fails({ x: Array.from({ length: 400_000 }, (_, i) => i / 100) }, 'SANDBOX_OUTPUT_TOO_LARGE', /fig\.x\[\d+\]/);
+  const saved = { round: Math.round, floor: Math.floor, toString: Number.prototype.toString };
+  try {
+    Math.round = () => 0;
+    Math.floor = () => 0;
+    Number.prototype.toString = () => 'pwned';
+    assert.deepEqual(serializeFigure(fig, MiB), { ok: true, json });
+  } finally {
+    Math.round = saved.round;
+    Math.floor = saved.floor;
+    Number.prototype.toString = saved.toString;
+  }
+});

@@ -9,6 +9,8 @@
  *   null-prototype arrays and handed to the captured native `JSON.stringify` in chunks, and the
  *   containers around them are written here, so no hostile object ever reaches the native
  *   serializer and the output is measured as it grows (aborting as soon as it cannot fit);
+ * - runs of short decimals (prices, rates: most numbers in a scatter) are written here instead,
+ *   as text identical to the native serializer's but ≈2× faster (see number-text.ts);
  * - arrays are rejected by `length` alone when even `[0,0,…]` could not fit, before iterating;
  * - nesting is capped at {@link MAX_DEPTH}; cycles are detected along the current path.
  *
@@ -17,8 +19,10 @@
  * become `null`) with these differences: `Date`s use the intrinsic `toISOString` (null when
  * invalid), typed arrays become arrays, `__proto__` keys are dropped, BigInts and cycles are
  * errors that name the path.
- * Pure ECMAScript; no imports.
+ * Pure ECMAScript; imports only number-text.ts (pure).
  */
+
+import { isShortFraction, shortNumberText } from './number-text.ts';
 
 export type SerializeErrorCode = 'SANDBOX_NO_FIGURE' | 'SANDBOX_OUTPUT_TOO_LARGE' | 'SANDBOX_RUNTIME_ERROR';
 
@@ -28,6 +32,13 @@ export type SerializeResult = { readonly ok: true; readonly json: string } | { r
 export const MAX_DEPTH = 64;
 /** Primitives are handed to the native serializer in chunks of this many. */
 const CHUNK = 4096;
+/**
+ * An array switches between writing numbers itself and chunking them for the native serializer
+ * after this many numbers in a row that the other way serves better (integers, which V8 writes
+ * faster natively; short fractions, which are faster here). Each switch costs one native call, so
+ * alternating data costs at most one call per SWITCH elements.
+ */
+const SWITCH = 16;
 
 // ---- intrinsics, captured at load --------------------------------------------------------------
 const uncurryThis = Function.prototype.bind.bind(Function.prototype.call) as <A extends unknown[], R>(fn: (...args: A) => R) => (self: unknown, ...args: A) => R;
@@ -39,6 +50,7 @@ const setPrototypeOf = Object.setPrototypeOf;
 const ObjectPrototype = Object.prototype;
 const numberIsFinite = Number.isFinite;
 const numberIsSafeInteger = Number.isSafeInteger;
+const mathFloor = Math.floor;
 const charCodeAt = uncurryThis(String.prototype.charCodeAt);
 const stringSlice = uncurryThis(String.prototype.slice);
 const dateGetTime = uncurryThis(Date.prototype.getTime);
@@ -173,8 +185,10 @@ export function serializeFigure(fig: unknown, maxBytes: number): SerializeResult
 
   const writePrimitive = (v: unknown): string => {
     switch (typeof v) {
-      case 'number':
-        return numberIsFinite(v) ? stringify(v) : 'null';
+      case 'number': {
+        const text = shortNumberText(v, false);
+        return text !== '' ? text : numberIsFinite(v) ? stringify(v) : 'null';
+      }
       case 'string':
         reserve(v.length + 2);
         return stringify(v);
@@ -203,7 +217,11 @@ export function serializeFigure(fig: unknown, maxBytes: number): SerializeResult
     return n;
   };
 
-  /** Write `length` elements read by `get`: primitives in native-stringified chunks, containers recursively. */
+  /**
+   * Write `length` elements read by `get`: containers recursively; primitives either as text
+   * written here (`direct`: numbers, booleans, nulls) or in native-stringified chunks (strings,
+   * and numbers while the native serializer is the faster way for them).
+   */
   const writeElements = (length: number, get: (i: number) => unknown, depth: number, resolveObjects: boolean): void => {
     out += '[';
     let chunk: unknown[] = [];
@@ -211,6 +229,10 @@ export function serializeFigure(fig: unknown, maxBytes: number): SerializeResult
     let chunkLength = 0;
     let pending = 0;
     let first = true;
+    // Invariant: the chunk is empty while `direct`, so the two ways never reorder elements.
+    let direct = true;
+    // Numbers in a row that the way not in use would serve better.
+    let streak = 0;
     const flush = (): void => {
       if (chunkLength === 0) return;
       const text = stringify(chunk);
@@ -235,15 +257,49 @@ export function serializeFigure(fig: unknown, maxBytes: number): SerializeResult
         writeContainer(v, depth + 1);
         continue;
       }
+      if (direct && typeof v !== 'string' && typeof v !== 'bigint') {
+        let text: string;
+        if (typeof v === 'number') {
+          text = shortNumberText(v, !first);
+          // Only integers favour the native serializer; other numbers cost the same either way here.
+          if (mathFloor(v) !== v) streak = 0;
+          else if (++streak === SWITCH) {
+            direct = false;
+            streak = 0;
+          }
+          // For a finite number JSON.stringify's text is ToString(v) (SerializeJSONProperty), which a
+          // template literal applies to a primitive without consulting any prototype.
+          if (text === '') {
+            const native = numberIsFinite(v) ? `${v}` : 'null';
+            text = first ? native : `,${native}`;
+          }
+        } else {
+          const literal = v === true ? 'true' : v === false ? 'false' : 'null';
+          text = first ? literal : `,${literal}`;
+        }
+        // `text` includes its comma.
+        if (out.length + text.length > maxBytes) tooLarge();
+        out += text;
+        first = false;
+        continue;
+      }
       let clean: unknown;
       switch (typeof v) {
         case 'number':
           clean = numberIsFinite(v) ? v : null;
           pending += 2;
+          if (!isShortFraction(v)) streak = 0;
+          else if (++streak === SWITCH) {
+            // Switch after this element is in the chunk, so the flush below keeps the order.
+            direct = true;
+            streak = 0;
+          }
           break;
         case 'string':
           clean = v;
           pending += v.length + 3;
+          direct = false;
+          streak = 0;
           break;
         case 'boolean':
           clean = v;
@@ -259,7 +315,7 @@ export function serializeFigure(fig: unknown, maxBytes: number): SerializeResult
       // A lower bound of what the chunk will add: refuse early instead of stringifying a huge chunk.
       if (out.length + pending > maxBytes) tooLarge();
       chunk[chunkLength++] = clean;
-      if (chunkLength === CHUNK) flush();
+      if (chunkLength === CHUNK || direct) flush();
     }
     pathLength--;
     flush();
