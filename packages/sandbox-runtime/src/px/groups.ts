@@ -350,6 +350,35 @@ export function columnReader(src: Source, ref: ColumnRef, option: string): (row:
   return (row) => values[row] ?? null;
 }
 
+/**
+ * One column's values for {@link pickRows}: the dataset's per-row reader on the base `df` (as
+ * {@link columnReader}), else the column's array, read in place.
+ */
+export type RowPicker = { readonly read: (row: number) => unknown; readonly values?: undefined } | { readonly read?: undefined; readonly values: ArrayLike<unknown> };
+
+/** {@link columnReader}, for {@link pickRows}. */
+export function rowPicker(src: Source, ref: ColumnRef, option: string): RowPicker {
+  const view = src.dataset;
+  if (view !== undefined && typeof ref === 'string' && view.raw(ref) !== undefined) return { read: view.reader(ref) };
+  return { values: src.column(ref, option) };
+}
+
+/**
+ * The picked column at `rows` (all `n` rows when null), as a plain array: what {@link pickWith}
+ * gives with the column's reader. A column's array is read in place rather than through a
+ * closure per row: many builders pass pickWith their own closures, so V8 calls them without
+ * inlining (a 5,000-point scatter spent ≈12% of px.scatter there).
+ */
+export function pickRows(picker: RowPicker, rows: RowSet, n: number): unknown[] {
+  const values = picker.values;
+  if (values === undefined) return pickWith(picker.read, rows, n);
+  const count = sizeOf(rows, n);
+  const out: unknown[] = [];
+  if (rows === null) for (let k = 0; k < count; k++) out.push(values[k] ?? null);
+  else for (let k = 0; k < count; k++) out.push(values[rows[k] as number] ?? null);
+  return out;
+}
+
 /** `read` at `rows` (all `n` rows when null), as a plain array. */
 export function pickWith(read: (row: number) => unknown, rows: RowSet, n: number): unknown[] {
   const count = sizeOf(rows, n);

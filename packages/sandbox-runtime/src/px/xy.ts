@@ -7,7 +7,7 @@ import { AGGREGATIONS } from '../stats.ts';
 import { toSource } from '../px-source.ts';
 import type { ColumnRef } from '../px-source.ts';
 import type { KeyColumn } from '../dataset.ts';
-import { aggregateBy, columnReader, groupName, keyColumn, numericToRead, orderedKeys, pickWith, rowCount, sortTogether, splitRows } from './groups.ts';
+import { aggregateBy, groupName, keyColumn, numericToRead, orderedKeys, pickRows, rowCount, rowPicker, sortTogether, splitRows } from './groups.ts';
 import type { RowSet } from './groups.ts';
 import { addNote, boolOption, checkOptions, fail, label, layoutFor, numberOption, oneOf, palette, ref } from './options.ts';
 import type { Ctx, Figure, Trace } from './options.ts';
@@ -77,10 +77,10 @@ export function xyFigure(kind: XYKind, table: unknown, options: unknown): Figure
   // With agg, categories are only grouped and values only summed: read them the fast way.
   const catKeys = agg !== undefined && catRef !== undefined ? keyColumn(src, catRef, catOption) : undefined;
   // Without agg, marks are per row: read the rows drawn (a sample past max_points), not whole columns.
-  const catRead = catRef === undefined || catKeys !== undefined ? undefined : columnReader(src, catRef, catOption);
+  const catRead = catRef === undefined || catKeys !== undefined ? undefined : rowPicker(src, catRef, catOption);
   // Only summed into new numbers (aggregateBy): read without a copy.
   const val = valRef !== undefined && agg !== undefined ? numericToRead(c, src, valRef, valOption) : undefined;
-  const valRead = valRef !== undefined && agg === undefined ? columnReader(src, valRef, valOption) : undefined;
+  const valRead = valRef !== undefined && agg === undefined ? rowPicker(src, valRef, valOption) : undefined;
   const colorKeys: KeyColumn | undefined = colorRef === undefined ? undefined : orderedKeys(c, src, colorRef, 'color');
   const n = catKeys?.ids.length ?? val?.length ?? rowCount(src, [catRef, valRef, colorRef], [catOption, valOption, 'color']);
   const sortByX = (kind === 'line' || kind === 'area') && c.o['sort'] !== false;
@@ -117,8 +117,8 @@ export function xyFigure(kind: XYKind, table: unknown, options: unknown): Figure
         cats = a.keys;
         vals = a.values;
       } else {
-        cats = catRead === undefined ? (rows === null ? Array.from({ length: n }, (_, i) => i) : Array.from(rows)) : pickWith(catRead, rows, n);
-        vals = valRead === undefined ? cats.map(() => null) : pickWith(valRead, rows, n);
+        cats = catRead === undefined ? (rows === null ? Array.from({ length: n }, (_, i) => i) : Array.from(rows)) : pickRows(catRead, rows, n);
+        vals = valRead === undefined ? cats.map(() => null) : pickRows(valRead, rows, n);
       }
       if (sortByX) sortTogether(cats, vals);
       const color = colors[group.index % colors.length] as string;
