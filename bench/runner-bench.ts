@@ -34,6 +34,9 @@ async function poolFull(runner: ReturnType<typeof createRunner>, size = 2): Prom
 
 export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
   const runsFor = (size: SizeTag): number => (opts.quick ? 5 : size === '1m' ? 10 : 20);
+  // Reuse on and in-process take a few ms a run at 100k: more runs steady their medians, which the
+  // targets compare, at little cost (reuse off and danfo, 10-1000× slower a run, keep runsFor).
+  const fastRunsFor = (size: SizeTag): number => (opts.quick ? 5 : size === '1m' ? 20 : 100);
   const runner = createRunner({ workers: 1, poolSize: 2, isolateReuse: true });
   const single = createRunner({ workers: 1, poolSize: 2, isolateReuse: false });
   // danfo runs always get a fresh (pooled) isolate, whatever the reuse setting.
@@ -53,6 +56,7 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
       const payload = { rowCount: dataset.rowCount, columns: dataset.columns };
       for (const chart of EXAMPLE_CHARTS) {
         const n = runsFor(size);
+        const nFast = fastRunsFor(size);
         // Warm up both paths (the first run also moves the dataset into the worker).
         const fn = inProcess(chart.code);
         for (let i = 0; i < 2; i++) {
@@ -70,7 +74,7 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
         // full again (its background isolate creation and disposal would otherwise compete with
         // the measurements on this 2-core machine).
         await poolFull(single);
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < nFast; i++) {
           const t0 = performance.now();
           const r = await runner.run({ code: chart.code, dataset, limits, project });
           sandboxed.push(performance.now() - t0);
@@ -162,7 +166,7 @@ export async function runnerBench(opts: RunnerBenchOptions): Promise<void> {
     ];
   });
   printTable(
-    'Code Mode runner: latency per render, ms; plotbox = isolate reuse on (the default), reuse off = a fresh isolate per run, danfo = the chart written the danfo way on the danfo runtime (a fresh isolate per run, its DataFrame built in the preparation) (histogram and box are binned/summarised in the sandbox; the baseline ships raw values)',
+    `Code Mode runner: latency per render, ms; plotbox = isolate reuse on (the default) and in-process: ${opts.sizes.map((z) => `${fastRunsFor(z)} runs at ${z}`).join(', ')}, interleaved; reuse off and danfo: ${opts.sizes.map((z) => `${runsFor(z)} at ${z}`).join(', ')}; reuse off = a fresh isolate per run, danfo = the chart written the danfo way on the danfo runtime (a fresh isolate per run, its DataFrame built in the preparation) (histogram and box are binned/summarised in the sandbox; the baseline ships raw values)`,
     header,
     table,
   );
