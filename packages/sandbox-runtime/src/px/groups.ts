@@ -339,28 +339,25 @@ export function aggregateInKeyOrder(key: KeyColumn, values: ArrayLike<unknown> |
 }
 
 /**
- * Row → value of `ref`, exactly what `data[name][row]` holds. On the base `df` it reads the typed
- * payload per row, so a builder that draws a sample of a million rows never decodes the whole
- * column; other tables read the column's array.
- */
-export function columnReader(src: Source, ref: ColumnRef, option: string): (row: number) => unknown {
-  const view = src.dataset;
-  if (view !== undefined && typeof ref === 'string' && view.raw(ref) !== undefined) return view.reader(ref);
-  const values = src.column(ref, option);
-  return (row) => values[row] ?? null;
-}
-
-/**
- * One column's values for {@link pickRows}: the dataset's per-row reader on the base `df` (as
- * {@link columnReader}), else the column's array, read in place.
+ * One column's values, to read by row: on the base `df`, the dataset's per-row reader over the
+ * typed payload (a builder that draws a sample of a million rows never decodes the whole column);
+ * on other tables, the column's array, read in place ({@link pickRows}).
  */
 export type RowPicker = { readonly read: (row: number) => unknown; readonly values?: undefined } | { readonly read?: undefined; readonly values: ArrayLike<unknown> };
 
-/** {@link columnReader}, for {@link pickRows}. */
+/** How to read `ref` by row (see {@link RowPicker}). */
 export function rowPicker(src: Source, ref: ColumnRef, option: string): RowPicker {
   const view = src.dataset;
   if (view !== undefined && typeof ref === 'string' && view.raw(ref) !== undefined) return { read: view.reader(ref) };
   return { values: src.column(ref, option) };
+}
+
+/** Row → value of `ref`, exactly what `data[name][row]` holds ({@link rowPicker} as a function). */
+export function columnReader(src: Source, ref: ColumnRef, option: string): (row: number) => unknown {
+  const picker = rowPicker(src, ref, option);
+  if (picker.values === undefined) return picker.read;
+  const values = picker.values;
+  return (row) => values[row] ?? null;
 }
 
 /**

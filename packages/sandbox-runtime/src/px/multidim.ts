@@ -9,7 +9,8 @@ import { isFiniteNumber } from '../stats.ts';
 import { toSource } from '../px-source.ts';
 import type { ColumnRef, Source } from '../px-source.ts';
 import type { KeyColumn } from '../dataset.ts';
-import { columnReader, firstIsNumber, groupName, numericColumn, orderedKeys, pick, pickWith, rowCount, splitRows } from './groups.ts';
+import { columnReader, firstIsNumber, groupName, numericColumn, orderedKeys, pick, pickRows, rowCount, rowPicker, splitRows } from './groups.ts';
+import type { RowPicker } from './groups.ts';
 import { defaultScale, addNote, checkOptions, colorscaleOption, fail, label, layoutFor, numberOption, palette, ref, refList } from './options.ts';
 import type { Ctx, Figure, Trace } from './options.ts';
 import { legendOnce } from './facets.ts';
@@ -41,7 +42,7 @@ export function scatterMatrix(table: unknown, options: unknown): Figure {
   const c = checkOptions('scatter_matrix', options);
   const src = toSource(c.fn, table);
   const dims = dimensionsOf(c, () => numericNames(src));
-  const columns = dims.map((r, i) => columnReader(src, r, `dimensions[${i}]`));
+  const columns = dims.map((r, i) => rowPicker(src, r, `dimensions[${i}]`));
   const n = rowCount(
     src,
     dims,
@@ -62,7 +63,7 @@ export function scatterMatrix(table: unknown, options: unknown): Figure {
     const trace: Trace = {
       type: 'splom',
       name,
-      dimensions: dims.map((r, i) => ({ label: label(c, r, `dimensions[${i}]`), values: pickWith(columns[i] as (row: number) => unknown, group.rows, n) })),
+      dimensions: dims.map((r, i) => ({ label: label(c, r, `dimensions[${i}]`), values: pickRows(columns[i] as RowPicker, group.rows, n) })),
       marker: { ...marker, color: colors[group.index % colors.length] },
       diagonal: { visible: true },
       showupperhalf: true,

@@ -7,7 +7,8 @@
  */
 import { AGGREGATIONS } from '../stats.ts';
 import { toSource } from '../px-source.ts';
-import { aggregateInKeyOrder, columnReader, groupName, numericColumn, orderedKeys, pickWith, rowCount, splitRows } from './groups.ts';
+import { aggregateInKeyOrder, groupName, numericColumn, orderedKeys, pickRows, rowCount, rowPicker, splitRows } from './groups.ts';
+import type { RowPicker } from './groups.ts';
 import type { KeyColumn } from '../dataset.ts';
 import { addNote, boolOption, checkOptions, label, layoutFor, numberOption, oneOf, palette, rangeOption, ref } from './options.ts';
 import type { Ctx, Figure, Trace } from './options.ts';
@@ -34,10 +35,10 @@ function polar(kind: Kind, table: unknown, options: unknown): Figure {
   const colorRef = ref(c, 'color', false);
   const agg = kind === 'bar_polar' ? 'sum' : kind === 'line_polar' ? oneOf(c, 'agg', AGGREGATIONS) : undefined;
   const r = agg !== undefined ? numericColumn(c, src, rRef, 'r') : undefined;
-  const rRead = agg === undefined ? columnReader(src, rRef, 'r') : undefined;
+  const rRead = agg === undefined ? rowPicker(src, rRef, 'r') : undefined;
   const n = r?.length ?? rowCount(src, [rRef], ['r']);
   const thetaKeys = agg !== undefined ? orderedKeys(c, src, thetaRef, 'theta') : undefined;
-  const theta = thetaKeys === undefined ? columnReader(src, thetaRef, 'theta') : undefined;
+  const theta = thetaKeys === undefined ? rowPicker(src, thetaRef, 'theta') : undefined;
   const color = colorRef === undefined ? undefined : orderedKeys(c, src, colorRef, 'color');
   const budget = agg === undefined ? pointBudget(c, null, n, 'points') : { rows: null, note: undefined };
   const colors = palette(c);
@@ -53,8 +54,8 @@ function polar(kind: Kind, table: unknown, options: unknown): Figure {
       ts = a.keys.map((k) => (typeof k === 'number' ? k : groupName(k)));
       rs = a.values.map((v) => v ?? 0);
     } else {
-      ts = pickWith(theta as (row: number) => unknown, group.rows, n);
-      rs = pickWith(rRead as (row: number) => unknown, group.rows, n);
+      ts = pickRows(theta as RowPicker, group.rows, n);
+      rs = pickRows(rRead as RowPicker, group.rows, n);
     }
     if (close && rs.length > 0) {
       rs.push(rs[0]);

@@ -9,7 +9,7 @@
  * plotly express draws it), sampled past `max_points`. Pure ECMAScript; runs inside the isolate.
  */
 import { boxStats } from '../stats.ts';
-import { columnReader, groupName, pick, pickWith, splitRows } from './groups.ts';
+import { groupName, pick, pickRows, rowPicker, splitRows } from './groups.ts';
 import { addNote, boolOption, checkOptions, fail, label, layoutFor, numberOption, oneOf, thousands } from './options.ts';
 import type { Figure, Trace } from './options.ts';
 import { legendOnce } from './facets.ts';
@@ -143,7 +143,7 @@ export function strip(table: unknown, options: unknown): Figure {
   const budget = pointBudget(c, null, n, 'points');
   const shown = budget.rows === null ? undefined : new Uint8Array(n);
   if (shown !== undefined && budget.rows !== null) for (let k = 0; k < budget.rows.length; k++) shown[budget.rows[k] as number] = 1;
-  const catRead = d.catRef === undefined ? undefined : columnReader(d.src, d.catRef, catKey);
+  const catRead = d.catRef === undefined ? undefined : rowPicker(d.src, d.catRef, catKey);
   const traces: Trace[] = [];
   for (const cell of grid.cells) {
     for (const group of splitRows(color, cell.rows, n)) {
@@ -170,7 +170,7 @@ export function strip(table: unknown, options: unknown): Figure {
         legendgroup: name,
         showlegend: color !== undefined,
       };
-      if (catRead !== undefined) trace[catKey] = pickWith(catRead, rows, n).map((v) => (v === null ? '(null)' : v));
+      if (catRead !== undefined) trace[catKey] = pickRows(catRead, rows, n).map((v) => (v === null ? '(null)' : v));
       if (horizontal) trace['orientation'] = 'h';
       traces.push(grid.place(trace, cell));
     }
