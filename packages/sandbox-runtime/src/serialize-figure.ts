@@ -183,12 +183,20 @@ export function serializeFigure(fig: unknown, maxBytes: number): SerializeResult
     return v;
   };
 
+  /** A number's JSON text, after a comma when `comma`. */
+  const numberText = (v: number, comma: boolean): string => {
+    const text = shortNumberText(v, comma);
+    if (text !== '') return text;
+    // For a finite number JSON.stringify's text is ToString(v) (SerializeJSONProperty), which a
+    // template literal applies to a primitive without consulting any prototype.
+    const native = numberIsFinite(v) ? `${v}` : 'null';
+    return comma ? `,${native}` : native;
+  };
+
   const writePrimitive = (v: unknown): string => {
     switch (typeof v) {
-      case 'number': {
-        const text = shortNumberText(v, false);
-        return text !== '' ? text : numberIsFinite(v) ? stringify(v) : 'null';
-      }
+      case 'number':
+        return numberText(v, false);
       case 'string':
         reserve(v.length + 2);
         return stringify(v);
@@ -260,18 +268,12 @@ export function serializeFigure(fig: unknown, maxBytes: number): SerializeResult
       if (direct && typeof v !== 'string' && typeof v !== 'bigint') {
         let text: string;
         if (typeof v === 'number') {
-          text = shortNumberText(v, !first);
+          text = numberText(v, !first);
           // Only integers favour the native serializer; other numbers cost the same either way here.
           if (mathFloor(v) !== v) streak = 0;
           else if (++streak === SWITCH) {
             direct = false;
             streak = 0;
-          }
-          // For a finite number JSON.stringify's text is ToString(v) (SerializeJSONProperty), which a
-          // template literal applies to a primitive without consulting any prototype.
-          if (text === '') {
-            const native = numberIsFinite(v) ? `${v}` : 'null';
-            text = first ? native : `,${native}`;
           }
         } else {
           const literal = v === true ? 'true' : v === false ? 'false' : 'null';
