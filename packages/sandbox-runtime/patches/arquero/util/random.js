@@ -10,6 +10,15 @@ import { isValid } from './is-valid.js';
 const A = 0x19660d;
 const C = 0x3c6ef35f;
 const M = 1 / 0x100000000;
+/** The LCG's constants, for the loops that step it inline (sample.js, shuffle.js). */
+export { A as LCG_A, C as LCG_C, M as LCG_M };
+
+// Those loops keep the state in a local, so nothing they call may draw a number: reading a typed
+// array's elements runs no code, but an array's (or a Proxy's) could. The getter is a brand check
+// a Proxy fails.
+const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
+/** Whether `value` is a typed array (read without running any code of its own). */
+export const isTypedArray = (value) => typedArrayName.call(value) !== undefined;
 
 /** The generator when no seed is set (the original's `source = Math.random`). */
 let fallback = Math.random;

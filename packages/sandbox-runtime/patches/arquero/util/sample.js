@@ -4,18 +4,11 @@
 // call the original makes; without a seed, and for weighted sampling, it is the original code.
 import { ascending } from './ascending.js';
 import { bisector } from './bisector.js';
-import { lcgState, random, setLcgState } from './random.js';
+import { LCG_A as A, LCG_C as C, LCG_M as M, isTypedArray, lcgState, random, setLcgState } from './random.js';
 
-const A = 0x19660d;
-const C = 0x3c6ef35f;
-const M = 1 / 0x100000000;
-
-// The inline loops keep the LCG's state in a local, so nothing they call may draw a number: reading
-// a typed array's elements runs no code, but an array's (or a Proxy's) could (a table's `_index`
-// and `_partitions` are writable fields), and such a read draws from random() between the
-// original's draws. Those take the original loop. The getter below is a brand check a Proxy fails.
-const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
-const isTypedArray = (value) => typedArrayName.call(value) !== undefined;
+// The inline loops keep the LCG's state in a local: an index that is not a typed array (a table's
+// `_index` and `_partitions` are writable fields; a Proxy there could draw from random() between
+// the original's draws) takes the original loop.
 
 export function sample(buffer, replace, index, weight) {
   return (replace ? (weight ? sampleRW : sampleRU) : weight ? sampleNW : sampleNU)(buffer.length, buffer, index, weight);
